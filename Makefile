@@ -1,0 +1,71 @@
+# Hustings: two commands do all the set-up on a fresh Debian 12 machine (as root):
+#   make demo   build and run the demo (a window with a display, else the headless tour into ./demo-out/)
+#   make test   build and run the tests
+# Both install the Debian packages they need first (idempotently).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Keep the cargo target directory outside the checkout so clean clones (CI) reuse
+# an earlier build: a from-scratch release build takes about 8 minutes here.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/hustings-target
+CARGO ?= cargo
+RELEASE_BIN := $(CARGO_TARGET_DIR)/release/hustings
+DEMO_OUT ?= demo-out
+DEMO_STATE ?= $(HOME)/.cache/hustings-demo-state
+
+# Build: GStreamer development files (gstreamer-rs), fontconfig/xkbcommon/udev
+# (Slint), pkg-config. Run: GStreamer plugins (tsdemux, hlsdemux2, x264enc,
+# avdec_h264, hlssink2, ...), fonts, iproute2/util-linux (the tests' private
+# network namespaces), xvfb (to run the windowed app without a monitor).
+DEBIAN_PACKAGES := \
+	pkg-config build-essential \
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev \
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
+	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools \
+	libfontconfig1-dev libxkbcommon-dev libudev-dev \
+	fonts-dejavu-core iproute2 util-linux xvfb xauth
+
+.PHONY: help deps build release demo test bench clean
+
+help:
+	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
+	@echo "make test   build and run the tests"
+	@echo "make bench  release-build zap figures (multicast vs HLS, one run)"
+
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install the Rust toolchain (rustup, Rust >= 1.95)"; exit 1; }
+
+build: deps
+	$(CARGO) build --locked
+
+release: deps
+	$(CARGO) build --locked --release
+
+demo: release
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(RELEASE_BIN) --state "$(DEMO_STATE)" demo; \
+	else \
+		rm -rf "$(DEMO_OUT)"; \
+		$(RELEASE_BIN) --state "$(DEMO_STATE)" demo --headless "$(DEMO_OUT)" && \
+		echo "Screenshots of the tour are in ./$(DEMO_OUT)/"; \
+	fi
+
+test: deps
+	$(CARGO) test --locked
+
+bench: release
+	$(RELEASE_BIN) bench zap --rounds 5
+
+clean:
+	rm -rf "$(DEMO_OUT)"

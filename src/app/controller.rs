@@ -1,0 +1,506 @@
+//! The app controller: carries out navigation effects, applies player events
+//! and frames to the screens, and measures every zap.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use slint::ComponentHandle;
+
+use super::nav::{Effect, Nav, Screen};
+use super::ui::{AppAdapter, AppWindow, LiveAdapter};
+use super::{FrameSlot, Loaded, UiMsg, guide, live};
+use crate::guide::Guide;
+use crate::input::{Action, action_for_key};
+use crate::lineup::Channel;
+use crate::player::{DecoderInfo, PlayerCommand, PlayerEvent, PlayerHandle, ZapId};
+
+/// How long the banner stays after a zap or Info.
+const BANNER_TIME: Duration = Duration::from_secs(5);
+/// How long a typed channel number waits for more digits.
+const DIGIT_TIME: Duration = Duration::from_millis(1800);
+/// How long a notice stays.
+const NOTICE_TIME: Duration = Duration::from_secs(6);
+/// Wait before retrying a failed lineup load.
+const RELOAD_TIME: Duration = Duration::from_secs(15);
+
+/// One zap, measured from the command to the first frame on screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct ZapRecord {
+    pub zap: ZapId,
+    pub channel: String,
+    pub number: u32,
+    pub url: String,
+    pub first_frame_ms: u64,
+    pub decoder: String,
+    pub hardware: bool,
+    pub fell_back: bool,
+}
+
+/// How a zap ended.
+#[derive(Debug, Clone)]
+pub enum ZapOutcome {
+    Shown(ZapRecord),
+    Failed {
+        zap: ZapId,
+        channel: String,
+        error: String,
+    },
+}
+
+/// A zap that has not shown a picture yet.
+struct ZapProgress {
+    zap: ZapId,
+    channel: usize,
+    command_at: Instant,
+    /// From the player's FirstFrame event: the URL that played and its decoder.
+    decoded: Option<(String, Option<DecoderInfo>)>,
+    /// When its first frame was handed to the screen.
+    shown_at: Option<Instant>,
+    /// Whether `shown_at` is the moment the window finished drawing it.
+    rendered: bool,
+    fell_back: bool,
+}
+
+/// The app on the UI thread.
+pub struct App {
+    ui: AppWindow,
+    nav: Nav,
+    channels: Vec<Channel>,
+    guide: Guide,
+    player: PlayerHandle,
+    frames: FrameSlot,
+    settings: Option<tokio::sync::mpsc::UnboundedSender<(String, String)>>,
+    reload: Box<dyn Fn()>,
+    zap: Option<ZapProgress>,
+    shown_zap: ZapId,
+    /// The newest zap shown but not yet confirmed drawn (see [`App::displayed`]).
+    last_shown_command: Option<(ZapId, Instant)>,
+    outcomes: Vec<ZapOutcome>,
+    banner_until: Option<Instant>,
+    digits_until: Option<Instant>,
+    notice_until: Option<Instant>,
+    reload_at: Option<Instant>,
+    refreshed_minute: i64,
+    volume: f64,
+    muted: bool,
+    paused: bool,
+    quit: bool,
+}
+
+impl App {
+    /// Creates the controller and asks for the feeds (`reload` starts a load
+    /// whose result arrives as [`UiMsg::Loaded`]).
+    pub fn new(
+        ui: AppWindow,
+        player: PlayerHandle,
+        frames: FrameSlot,
+        settings: Option<tokio::sync::mpsc::UnboundedSender<(String, String)>>,
+        reload: Box<dyn Fn()>,
+    ) -> App {
+        let app = App {
+            ui,
+            nav: Nav::new(vec![]),
+            channels: vec![],
+            guide: Guide::default(),
+            player,
+            frames,
+            settings,
+            reload,
+            zap: None,
+            shown_zap: 0,
+            last_shown_command: None,
+            outcomes: vec![],
+            banner_until: None,
+            digits_until: None,
+            notice_until: None,
+            reload_at: None,
+            refreshed_minute: 0,
+            volume: 1.0,
+            muted: false,
+            paused: false,
+            quit: false,
+        };
+        live::clear_preview(&app.ui);
+        guide::clear_preview(&app.ui);
+        app.set_status("Loading channels…", false);
+        (app.reload)();
+        app
+    }
+
+    /// The window.
+    pub fn window(&self) -> &AppWindow {
+        &self.ui
+    }
+
+    /// The current screen.
+    pub fn screen(&self) -> Screen {
+        self.nav.screen
+    }
+
+    /// The channels loaded.
+    pub fn channels(&self) -> &[Channel] {
+        &self.channels
+    }
+
+    /// How every zap so far ended.
+    pub fn outcomes(&self) -> &[ZapOutcome] {
+        &self.outcomes
+    }
+
+    /// The zap in progress or last started.
+    pub fn current_zap(&self) -> Option<ZapId> {
+        self.zap
+            .as_ref()
+            .map(|z| z.zap)
+            .or(Some(self.shown_zap).filter(|&z| z > 0))
+    }
+
+    /// Whether the viewer asked to quit (Power).
+    pub fn quit_requested(&self) -> bool {
+        self.quit
+    }
+
+    /// A key from the window; true if it meant something.
+    pub fn handle_key(&mut self, text: &str) -> bool {
+        match action_for_key(text) {
+            Some(action) => {
+                self.handle_action(action);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// One remote-control action.
+    pub fn handle_action(&mut self, action: Action) {
+        tracing::debug!(?action, "action");
+        let effects = self.nav.handle(action);
+        self.apply(effects);
+    }
+
+    fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Tune(i) => self.tune(i),
+                Effect::Banner(show) => {
+                    self.banner_until = show.then(|| Instant::now() + BANNER_TIME);
+                    self.ui.global::<LiveAdapter>().set_banner_visible(show);
+                }
+                Effect::NumberEntry(digits) => {
+                    self.digits_until = (!digits.is_empty()).then(|| Instant::now() + DIGIT_TIME);
+                    self.ui
+                        .global::<LiveAdapter>()
+                        .set_number_entry(digits.into());
+                }
+                Effect::Notice(text) => self.notice(&text),
+                Effect::Volume(step) => {
+                    self.volume = (self.volume + f64::from(step) * 0.1).clamp(0.0, 1.0);
+                    self.player.send(PlayerCommand::SetVolume(self.volume));
+                    self.notice(&format!("Volume {}%", (self.volume * 100.0).round()));
+                }
+                Effect::ToggleMute => {
+                    self.muted = !self.muted;
+                    self.player.send(PlayerCommand::SetMute(self.muted));
+                    self.notice(if self.muted { "Sound off" } else { "Sound on" });
+                }
+                Effect::TogglePause => {
+                    self.paused = !self.paused;
+                    self.player.send(if self.paused {
+                        PlayerCommand::Pause
+                    } else {
+                        PlayerCommand::Resume
+                    });
+                }
+                Effect::Stop => {
+                    self.player.send(PlayerCommand::Stop);
+                    self.ui.global::<LiveAdapter>().set_has_picture(false);
+                }
+                Effect::Quit => self.quit = true,
+                Effect::Redraw => {}
+            }
+        }
+        self.refresh();
+    }
+
+    fn tune(&mut self, index: usize) {
+        let Some(ch) = self.channels.get(index) else {
+            return;
+        };
+        let label = format!("{} {}", ch.number, ch.name);
+        let zap = self
+            .player
+            .tune(label, ch.urls().map(String::from).collect());
+        self.zap = Some(ZapProgress {
+            zap,
+            channel: index,
+            command_at: Instant::now(),
+            decoded: None,
+            shown_at: None,
+            rendered: false,
+            fell_back: false,
+        });
+        self.paused = false;
+        // A new channel clears the old one's error; a notice runs its time.
+        if self.notice_until.is_none() {
+            self.set_status("", false);
+        }
+        if let Some(tx) = &self.settings {
+            let _ = tx.send(("last_channel".into(), ch.key.0.clone()));
+        }
+    }
+
+    fn set_status(&self, text: &str, error: bool) {
+        let adapter = self.ui.global::<LiveAdapter>();
+        adapter.set_status(text.into());
+        adapter.set_status_is_error(error);
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.notice_until = Some(Instant::now() + NOTICE_TIME);
+        self.set_status(text, false);
+    }
+
+    /// A message from the runtime.
+    pub fn handle_msg(&mut self, msg: UiMsg) {
+        match msg {
+            UiMsg::Loaded(loaded) => self.loaded(loaded),
+            UiMsg::Player(event) => self.player_event(event),
+            UiMsg::FrameReady => {
+                if let Some(frame) = self.frames.take() {
+                    self.frame(frame);
+                }
+            }
+        }
+    }
+
+    fn loaded(&mut self, loaded: Loaded) {
+        if let Some(error) = loaded.error {
+            tracing::error!("{error}");
+            self.reload_at = Some(Instant::now() + RELOAD_TIME);
+            if self.channels.is_empty() {
+                self.set_status(&format!("Cannot load channels: {error}. Retrying…"), true);
+            }
+            return;
+        }
+        let first_load = self.channels.is_empty();
+        let current_key = self
+            .nav
+            .current
+            .and_then(|i| self.channels.get(i))
+            .map(|c| c.key.clone());
+        self.channels = loaded.channels;
+        self.guide = loaded.guide;
+        let mut nav = Nav::new(self.channels.iter().map(|c| c.number).collect());
+        nav.screen = self.nav.screen;
+        nav.current = current_key.and_then(|k| self.channels.iter().position(|c| c.key == k));
+        self.nav = nav;
+        if let Some(n) = loaded.notices.first() {
+            self.notice(n);
+        } else {
+            self.set_status("", false);
+        }
+        if first_load {
+            let start = loaded
+                .last_channel
+                .and_then(|k| self.channels.iter().position(|c| c.key.0 == k))
+                .unwrap_or(0);
+            let fx = self.nav.tune(start);
+            self.apply(fx);
+        } else {
+            self.refresh();
+        }
+    }
+
+    fn player_event(&mut self, event: PlayerEvent) {
+        let current = self.zap.as_ref().map(|z| z.zap).unwrap_or(self.shown_zap);
+        match event {
+            PlayerEvent::FirstFrame {
+                zap,
+                decoder,
+                url,
+                elapsed,
+            } if zap == current => {
+                tracing::info!(zap, ms = elapsed.as_millis() as u64, %url, "first frame decoded");
+                if let Some(z) = self.zap.as_mut() {
+                    z.decoded = Some((url, decoder));
+                }
+                self.finish_zap();
+            }
+            PlayerEvent::FellBack {
+                zap,
+                from,
+                to,
+                reason,
+            } if zap == current => {
+                tracing::warn!("{from} failed ({reason}); playing {to}");
+                if let Some(z) = self.zap.as_mut() {
+                    z.fell_back = true;
+                }
+            }
+            PlayerEvent::Buffering { zap, percent } if zap == current => {
+                let text = if percent < 100 {
+                    format!("Buffering {percent}%")
+                } else {
+                    String::new()
+                };
+                self.set_status(&text, false);
+            }
+            PlayerEvent::Error { zap, error } if zap == current => {
+                let name = self
+                    .current_channel()
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default();
+                tracing::error!("{name}: {error}");
+                self.ui.global::<LiveAdapter>().set_has_picture(false);
+                self.set_status(&format!("No picture from {name}: {}", error.message), true);
+                self.notice_until = None;
+                if let Some(z) = self.zap.take() {
+                    self.outcomes.push(ZapOutcome::Failed {
+                        zap: z.zap,
+                        channel: name,
+                        error: error.to_string(),
+                    });
+                }
+            }
+            PlayerEvent::EndOfStream { zap } if zap == current => {
+                self.set_status("The stream has ended", false)
+            }
+            _ => {}
+        }
+    }
+
+    fn frame(&mut self, frame: crate::player::VideoFrame) {
+        let expected = self.zap.as_ref().map(|z| z.zap).unwrap_or(self.shown_zap);
+        if frame.zap < expected {
+            return; // a late frame of the channel we left
+        }
+        let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+            &frame.rgba,
+            frame.width,
+            frame.height,
+        );
+        let adapter = self.ui.global::<LiveAdapter>();
+        adapter.set_frame(slint::Image::from_rgba8(buffer));
+        adapter.set_has_picture(true);
+        if let Some(z) = self
+            .zap
+            .as_mut()
+            .filter(|z| z.zap == frame.zap && z.shown_at.is_none())
+        {
+            z.shown_at = Some(Instant::now());
+            self.shown_zap = z.zap;
+        }
+        self.finish_zap();
+    }
+
+    /// Records a zap once its frame is on screen and the player has said what decoded it.
+    fn finish_zap(&mut self) {
+        let Some(z) = self
+            .zap
+            .take_if(|z| z.shown_at.is_some() && z.decoded.is_some())
+        else {
+            return;
+        };
+        let (Some(shown_at), Some((url, decoder))) = (z.shown_at, z.decoded) else {
+            return;
+        };
+        let ch = &self.channels[z.channel];
+        let record = ZapRecord {
+            zap: z.zap,
+            channel: ch.name.clone(),
+            number: ch.number,
+            url,
+            first_frame_ms: shown_at.duration_since(z.command_at).as_millis() as u64,
+            decoder: decoder.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
+            hardware: decoder.is_some_and(|d| d.hardware),
+            fell_back: z.fell_back,
+        };
+        tracing::info!(channel = %record.channel, ms = record.first_frame_ms, "zap shown");
+        self.outcomes.push(ZapOutcome::Shown(record));
+        if !z.rendered {
+            self.last_shown_command = Some((z.zap, z.command_at));
+        }
+    }
+
+    /// Whether a first frame was handed to the screen but not yet drawn.
+    pub fn awaiting_render(&self) -> bool {
+        self.last_shown_command.is_some()
+            || self
+                .zap
+                .as_ref()
+                .is_some_and(|z| z.shown_at.is_some() && !z.rendered)
+    }
+
+    /// Called after the window drew: finishes the newest zap's figure at the
+    /// moment its first frame was really on screen.
+    /// Returns the finished record, once per zap.
+    pub fn displayed(&mut self, at: Instant) -> Option<ZapRecord> {
+        if let Some(z) = self
+            .zap
+            .as_mut()
+            .filter(|z| z.shown_at.is_some() && !z.rendered)
+        {
+            z.shown_at = Some(at);
+            z.rendered = true;
+            return None;
+        }
+        let (zap, command_at) = self.last_shown_command.take()?;
+        self.outcomes.iter_mut().rev().find_map(|o| match o {
+            ZapOutcome::Shown(r) if r.zap == zap => {
+                r.first_frame_ms = at.duration_since(command_at).as_millis() as u64;
+                Some(r.clone())
+            }
+            _ => None,
+        })
+    }
+
+    fn current_channel(&self) -> Option<&Channel> {
+        self.nav.current.and_then(|i| self.channels.get(i))
+    }
+
+    /// Timeouts and the clock; call a few times a second.
+    pub fn tick(&mut self, now: Instant) {
+        if self.banner_until.is_some_and(|t| now >= t) {
+            self.banner_until = None;
+            self.nav.banner = false;
+            self.ui.global::<LiveAdapter>().set_banner_visible(false);
+        }
+        if self.digits_until.is_some_and(|t| now >= t) {
+            self.digits_until = None;
+            let fx = self.nav.commit_number();
+            self.apply(fx);
+        }
+        if self.notice_until.is_some_and(|t| now >= t) {
+            self.notice_until = None;
+            self.set_status("", false);
+        }
+        if self.reload_at.is_some_and(|t| now >= t) {
+            self.reload_at = None;
+            (self.reload)();
+        }
+        live::update_clock(&self.ui);
+        // Programmes change on the minute: keep now/next, progress and the guide current.
+        let minute = chrono::Utc::now().timestamp() / 60;
+        if minute != self.refreshed_minute {
+            self.refreshed_minute = minute;
+            self.refresh();
+        }
+    }
+
+    /// Pushes navigation and data state into the screens' adapters.
+    fn refresh(&mut self) {
+        let now = chrono::Utc::now().timestamp();
+        self.ui
+            .global::<AppAdapter>()
+            .set_screen(match self.nav.screen {
+                Screen::Live => 0,
+                Screen::Guide => 1,
+            });
+        live::update(&self.ui, &self.nav, &self.channels, &self.guide, now);
+        if self.nav.screen == Screen::Guide {
+            self.nav
+                .set_guide_cells(guide::cell_counts(&self.channels, &self.guide, now));
+            guide::update(&self.ui, &self.nav, &self.channels, &self.guide, now);
+        }
+    }
+}

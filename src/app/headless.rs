@@ -1,0 +1,336 @@
+//! The headless tour: Slint's software renderer into a 1920×1080 buffer,
+//! driven by a scripted list of remote-control actions. Each step is saved
+//! as a PNG (video frame included) and each zap prints one JSON line.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use slint::Rgb8Pixel;
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter, WindowEvent};
+use slint::{ComponentHandle, PhysicalSize};
+
+use super::nav::Screen;
+use super::ui::AppWindow;
+use super::wiring::wire;
+use super::{App, AppError, UiMsg, ZapOutcome, ZapRecord};
+use crate::config::Config;
+use crate::input::Action;
+use crate::player::PlayerCommand;
+
+/// What the tour does.
+#[derive(Debug, Clone)]
+pub struct TourOptions {
+    /// Where the PNGs go (created if missing).
+    pub out_dir: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    /// Longest wait for any one step (a picture, the feeds).
+    pub step_timeout: Duration,
+}
+
+impl TourOptions {
+    /// 1920×1080 into `out_dir`, 30 s per step.
+    pub fn new(out_dir: PathBuf) -> Self {
+        TourOptions {
+            out_dir,
+            width: 1920,
+            height: 1080,
+            step_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the tour measured.
+#[derive(Debug, Clone)]
+pub struct TourReport {
+    pub zaps: Vec<ZapRecord>,
+    pub screenshots: Vec<PathBuf>,
+}
+
+struct HeadlessPlatform {
+    window: Rc<MinimalSoftwareWindow>,
+    start: Instant,
+}
+
+impl Platform for HeadlessPlatform {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.window.clone())
+    }
+    fn duration_since_start(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
+/// The headless screen: the window, its pixels, and where PNGs go.
+struct Screen2d {
+    window: Rc<MinimalSoftwareWindow>,
+    pixels: Vec<Rgb8Pixel>,
+    width: u32,
+    height: u32,
+    out_dir: PathBuf,
+    shots: Vec<PathBuf>,
+}
+
+impl Screen2d {
+    fn render(&mut self) {
+        slint::platform::update_timers_and_animations();
+        self.window.request_redraw();
+        let width = self.width as usize;
+        let pixels = &mut self.pixels;
+        self.window.draw_if_needed(|renderer| {
+            renderer.render(pixels, width);
+        });
+    }
+
+    fn save(&mut self, name: &str) -> Result<PathBuf, AppError> {
+        let path = self.out_dir.join(format!("{name}.png"));
+        write_png(&path, &self.pixels, self.width, self.height)?;
+        tracing::info!("screenshot {}", path.display());
+        self.shots.push(path.clone());
+        Ok(path)
+    }
+}
+
+fn write_png(path: &Path, pixels: &[Rgb8Pixel], width: u32, height: u32) -> Result<(), AppError> {
+    let err = |message: String| AppError::Output {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| err(e.to_string()))?;
+    let bytes: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+    writer
+        .write_image_data(&bytes)
+        .map_err(|e| err(e.to_string()))?;
+    writer.finish().map_err(|e| err(e.to_string()))
+}
+
+/// A headless app: the real controller, player and feeds, rendered by
+/// Slint's software renderer. One per process (Slint's platform is global).
+pub struct HeadlessSession {
+    app: App,
+    messages: tokio::sync::mpsc::UnboundedReceiver<UiMsg>,
+    player: crate::player::PlayerHandle,
+    rt: tokio::runtime::Handle,
+    screen: Screen2d,
+}
+
+impl HeadlessSession {
+    /// Starts the app at `width`×`height`, saving PNGs into `out_dir`.
+    pub fn start(
+        rt: &tokio::runtime::Handle,
+        config: &Config,
+        width: u32,
+        height: u32,
+        out_dir: &Path,
+    ) -> Result<HeadlessSession, AppError> {
+        std::fs::create_dir_all(out_dir).map_err(|e| AppError::Output {
+            path: out_dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        slint::platform::set_platform(Box::new(HeadlessPlatform {
+            window: window.clone(),
+            start: Instant::now(),
+        }))
+        .map_err(|e| AppError::Ui(format!("headless platform: {e}")))?;
+        let ui = AppWindow::new().map_err(|e| AppError::Ui(e.to_string()))?;
+        // The UI is laid out on a 1280×720 canvas; render it scaled to the target height.
+        window.dispatch_event(WindowEvent::ScaleFactorChanged {
+            scale_factor: height as f32 / 720.0,
+        });
+        window.set_size(PhysicalSize::new(width, height));
+        ui.show().map_err(|e| AppError::Ui(e.to_string()))?;
+        let wired = wire(rt, config, ui.clone_strong(), false)?;
+        Ok(HeadlessSession {
+            app: wired.app,
+            messages: wired.messages,
+            player: wired.player,
+            rt: rt.clone(),
+            screen: Screen2d {
+                window,
+                pixels: vec![Rgb8Pixel::default(); (width * height) as usize],
+                width,
+                height,
+                out_dir: out_dir.to_path_buf(),
+                shots: vec![],
+            },
+        })
+    }
+
+    /// The controller, for inspection.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Presses a remote key.
+    pub fn press(&mut self, action: Action) {
+        self.app.handle_action(action);
+    }
+
+    /// The status notice on the live screen and whether it is an error.
+    pub fn status(&self) -> (String, bool) {
+        let a = self.app.window().global::<super::ui::LiveAdapter>();
+        (a.get_status().to_string(), a.get_status_is_error())
+    }
+
+    /// Processes messages until `done` holds, or fails after `timeout`.
+    pub fn wait_until(
+        &mut self,
+        step: &str,
+        timeout: Duration,
+        done: impl Fn(&App) -> bool,
+    ) -> Result<(), AppError> {
+        let deadline = Instant::now() + timeout;
+        while !done(&self.app) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(AppError::Tour {
+                    step: step.into(),
+                    message: format!("nothing after {} s", timeout.as_secs()),
+                });
+            }
+            let slice = left.min(Duration::from_millis(100));
+            let msg = self
+                .rt
+                .block_on(async { tokio::time::timeout(slice, self.messages.recv()).await });
+            match msg {
+                Ok(Some(m)) => {
+                    self.app.handle_msg(m);
+                    // A zap's first frame: draw it now, so its figure ends when it is on screen.
+                    if self.app.awaiting_render() {
+                        self.screen.render();
+                        self.app.displayed(Instant::now());
+                    }
+                }
+                Ok(None) => {
+                    return Err(AppError::Tour {
+                        step: step.into(),
+                        message: "the runtime stopped".into(),
+                    });
+                }
+                Err(_) => {}
+            }
+            self.app.tick(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Waits for the current zap to end: its record, or its failure as an error.
+    pub fn await_zap(&mut self, step: &str, timeout: Duration) -> Result<ZapRecord, AppError> {
+        let zap = self.app.current_zap().ok_or_else(|| AppError::Tour {
+            step: step.into(),
+            message: "no channel to tune".into(),
+        })?;
+        let outcome = move |app: &App| {
+            app.outcomes()
+                .iter()
+                .rev()
+                .find(|o| match o {
+                    ZapOutcome::Shown(r) => r.zap == zap,
+                    ZapOutcome::Failed { zap: z, .. } => *z == zap,
+                })
+                .cloned()
+        };
+        self.wait_until(step, timeout, move |app| outcome(app).is_some())?;
+        self.screen.render();
+        match outcome(&self.app) {
+            Some(ZapOutcome::Shown(record)) => Ok(record),
+            Some(ZapOutcome::Failed { channel, error, .. }) => Err(AppError::Tour {
+                step: step.into(),
+                message: format!("{channel}: {error}"),
+            }),
+            None => Err(AppError::Tour {
+                step: step.into(),
+                message: "zap vanished".into(),
+            }),
+        }
+    }
+
+    /// Lets pending messages in, then draws.
+    pub fn settle(&mut self) {
+        while let Ok(m) = self.messages.try_recv() {
+            self.app.handle_msg(m);
+        }
+        self.app.tick(Instant::now());
+        self.screen.render();
+    }
+
+    /// Draws and saves `<out_dir>/<name>.png`; returns its path.
+    pub fn screenshot(&mut self, name: &str) -> Result<PathBuf, AppError> {
+        self.screen.render();
+        self.screen.save(name)
+    }
+
+    /// Screenshots saved so far.
+    pub fn screenshots(&self) -> &[PathBuf] {
+        &self.screen.shots
+    }
+}
+
+impl Drop for HeadlessSession {
+    fn drop(&mut self) {
+        self.player.send(PlayerCommand::Shutdown);
+    }
+}
+
+/// Runs the scripted tour: start, zap through every channel and back to the
+/// first, open the channel list, open the guide. Fails if any zap shows no picture.
+pub fn run_tour(
+    rt: &tokio::runtime::Handle,
+    config: &Config,
+    options: TourOptions,
+) -> Result<TourReport, AppError> {
+    let mut s =
+        HeadlessSession::start(rt, config, options.width, options.height, &options.out_dir)?;
+    let t = options.step_timeout;
+    let mut zaps = Vec::new();
+    let mut zap = |s: &mut HeadlessSession, step: &str, shot: &str| -> Result<(), AppError> {
+        let record = match s.await_zap(step, t) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = s.screenshot(&format!("failed-{shot}"));
+                return Err(e);
+            }
+        };
+        println!("{}", serde_json::to_string(&record).unwrap_or_default());
+        zaps.push(record);
+        s.screenshot(shot)?;
+        Ok(())
+    };
+    s.wait_until("load the lineup", t, |app| app.current_zap().is_some())?;
+    zap(&mut s, "start", "01-start")?;
+    let count = s.app().channels().len();
+    for i in 0..count {
+        s.press(Action::ChannelUp);
+        zap(
+            &mut s,
+            &format!("zap {}", i + 1),
+            &format!("{:02}-zap-{}", i + 2, i + 1),
+        )?;
+    }
+    let n = count + 2;
+    s.press(Action::Ok);
+    s.settle();
+    s.screenshot(&format!("{n:02}-channel-list"))?;
+    s.press(Action::Back);
+    s.press(Action::Guide);
+    s.wait_until("open the guide", t, |app| app.screen() == Screen::Guide)?;
+    s.settle();
+    s.screenshot(&format!("{:02}-guide", n + 1))?;
+    s.press(Action::Down);
+    s.press(Action::Right);
+    s.settle();
+    s.screenshot(&format!("{:02}-guide-next", n + 2))?;
+    s.press(Action::Back);
+    s.settle();
+    Ok(TourReport {
+        zaps,
+        screenshots: s.screenshots().to_vec(),
+    })
+}

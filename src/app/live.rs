@@ -1,0 +1,106 @@
+//! Live screen controller: fills `LiveAdapter` (banner, channel list, clock).
+
+use chrono::{Local, TimeZone};
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use super::nav::Nav;
+use super::ui::{AppWindow, ChannelRow, LiveAdapter};
+use crate::guide::{Guide, Programme};
+use crate::lineup::Channel;
+
+/// Local "HH:MM" for Unix seconds.
+pub(super) fn hm(ts: i64) -> String {
+    Local
+        .timestamp_opt(ts, 0)
+        .single()
+        .map(|t| t.format("%H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// "18:00 – 19:00" for a programme.
+pub(super) fn span(p: &Programme) -> String {
+    match p.stop {
+        Some(stop) => format!("{} – {}", hm(p.start), hm(stop)),
+        None => hm(p.start),
+    }
+}
+
+fn progress(p: &Programme, now: i64) -> f32 {
+    match p.stop {
+        Some(stop) if stop > p.start => {
+            ((now - p.start) as f32 / (stop - p.start) as f32).clamp(0.0, 1.0)
+        }
+        _ => 0.0,
+    }
+}
+
+/// Guide id of a channel: `tvg-id`, else its key.
+pub(super) fn guide_id(ch: &Channel) -> &str {
+    ch.guide_id.as_deref().unwrap_or(&ch.key.0)
+}
+
+/// Replaces the .slint preview data with an empty screen.
+pub(super) fn clear_preview(ui: &AppWindow) {
+    let a = ui.global::<LiveAdapter>();
+    a.set_banner_visible(false);
+    a.set_has_picture(false);
+    a.set_channels(ModelRc::new(VecModel::from(Vec::<ChannelRow>::new())));
+    for set in [
+        LiveAdapter::set_channel_number,
+        LiveAdapter::set_channel_name,
+        LiveAdapter::set_now_title,
+        LiveAdapter::set_now_time,
+        LiveAdapter::set_next_title,
+        LiveAdapter::set_next_time,
+    ] {
+        set(&a, "".into());
+    }
+    update_clock(ui);
+}
+
+/// Updates the clock text.
+pub(super) fn update_clock(ui: &AppWindow) {
+    ui.global::<LiveAdapter>()
+        .set_clock(Local::now().format("%H:%M").to_string().into());
+}
+
+/// Pushes the banner and list state.
+pub(super) fn update(ui: &AppWindow, nav: &Nav, channels: &[Channel], guide: &Guide, now: i64) {
+    let a = ui.global::<LiveAdapter>();
+    if let Some(ch) = nav.current.and_then(|i| channels.get(i)) {
+        let (on_now, next) = guide.now_next(guide_id(ch), now);
+        a.set_channel_number(ch.number.to_string().into());
+        a.set_channel_name(ch.name.clone().into());
+        a.set_now_title(
+            on_now
+                .map(|p| p.title.clone())
+                .unwrap_or_else(|| "No programme information".into())
+                .into(),
+        );
+        a.set_now_time(on_now.map(span).unwrap_or_default().into());
+        a.set_now_progress(on_now.map(|p| progress(p, now)).unwrap_or(0.0));
+        a.set_next_title(next.map(|p| p.title.clone()).unwrap_or_default().into());
+        a.set_next_time(next.map(span).unwrap_or_default().into());
+    }
+    a.set_banner_visible(nav.banner);
+    a.set_list_visible(nav.list_open);
+    a.set_list_focus(nav.list_focus as i32);
+    if nav.list_open {
+        let rows: Vec<ChannelRow> = channels
+            .iter()
+            .enumerate()
+            .map(|(i, ch)| {
+                let on_now = guide.now_next(guide_id(ch), now).0;
+                ChannelRow {
+                    number: ch.number.to_string().into(),
+                    name: ch.name.clone().into(),
+                    now_title: on_now.map(|p| p.title.clone()).unwrap_or_default().into(),
+                    now_time: on_now.map(span).unwrap_or_default().into(),
+                    progress: on_now.map(|p| progress(p, now)).unwrap_or(0.0),
+                    playing: nav.current == Some(i),
+                }
+            })
+            .collect();
+        a.set_channels(ModelRc::new(VecModel::from(rows)));
+    }
+}

@@ -1,0 +1,74 @@
+//! The app: navigation state plus one controller per screen. The only place
+//! that sees both Slint and the player.
+//!
+//! Threads: Slint owns the main thread; feeds load and the player runs on the
+//! tokio runtime. Everything reaches the UI thread as a [`UiMsg`] (plain
+//! `Send` data); frames travel through a one-slot [`FrameSlot`] so a slow
+//! UI drops old pictures instead of queueing them.
+
+mod controller;
+mod feeds;
+mod guide;
+mod headless;
+mod live;
+pub mod nav;
+mod settings;
+mod ui;
+mod windowed;
+mod wiring;
+
+pub use controller::{App, ZapOutcome, ZapRecord};
+pub use feeds::{Loaded, load};
+pub use headless::{HeadlessSession, TourOptions, TourReport, run_tour};
+pub use settings::spawn_settings_writer;
+pub use windowed::{WindowOptions, run_windowed};
+pub use wiring::player_options;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use thiserror::Error;
+
+use crate::player::{PlayerEvent, PlayerInitError, VideoFrame};
+
+/// Why the app could not run.
+#[derive(Debug, Error)]
+pub enum AppError {
+    #[error("the UI could not start: {0}")]
+    Ui(String),
+    #[error(transparent)]
+    Player(#[from] PlayerInitError),
+    #[error("{path}: {message}")]
+    Output { path: PathBuf, message: String },
+    #[error("tour step '{step}' failed: {message}")]
+    Tour { step: String, message: String },
+}
+
+/// Messages to the UI thread.
+#[derive(Debug)]
+pub enum UiMsg {
+    /// Feeds loaded (or failed to).
+    Loaded(Loaded),
+    Player(PlayerEvent),
+    /// A new frame waits in the [`FrameSlot`].
+    FrameReady,
+}
+
+/// The newest decoded frame, waiting for the UI thread.
+#[derive(Clone, Default)]
+pub struct FrameSlot(Arc<Mutex<Option<VideoFrame>>>);
+
+impl FrameSlot {
+    /// Puts a frame in the slot; true when the slot was empty (the UI needs a wake-up).
+    pub fn put(&self, frame: VideoFrame) -> bool {
+        match self.0.lock() {
+            Ok(mut slot) => slot.replace(frame).is_none(),
+            Err(_) => false,
+        }
+    }
+
+    /// Takes the newest frame.
+    pub fn take(&self) -> Option<VideoFrame> {
+        self.0.lock().ok().and_then(|mut s| s.take())
+    }
+}

@@ -1,0 +1,359 @@
+//! Navigation state: which screen, which channel, what has focus.
+//!
+//! Pure Rust, no Slint and no player: [`Nav::handle`] takes an [`Action`] and
+//! returns the [`Effect`]s the controller must carry out, so every screen can
+//! be driven by a list of actions in a test without a window.
+
+use crate::input::Action;
+
+/// The screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Live,
+    Guide,
+}
+
+/// What the controller must do after an action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Tune the channel at this index of the lineup.
+    Tune(usize),
+    /// Show (true, restarting its timeout) or hide the banner.
+    Banner(bool),
+    /// The digits typed so far ("" clears the entry).
+    NumberEntry(String),
+    /// A short notice for the viewer.
+    Notice(String),
+    Volume(i8),
+    ToggleMute,
+    TogglePause,
+    Stop,
+    Quit,
+    /// Screen or focus changed: refresh the UI.
+    Redraw,
+}
+
+/// Rows the guide moves on Channel Up/Down.
+const GUIDE_PAGE: usize = 6;
+/// Digits a channel number may have.
+const MAX_DIGITS: usize = 4;
+
+/// Navigation state for the whole app.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub screen: Screen,
+    numbers: Vec<u32>,
+    pub current: Option<usize>,
+    pub previous: Option<usize>,
+    pub list_open: bool,
+    pub list_focus: usize,
+    pub guide_row: usize,
+    pub guide_cell: usize,
+    guide_cells: Vec<usize>,
+    pub banner: bool,
+    pub digits: String,
+}
+
+impl Nav {
+    /// A navigation state over channels with these numbers, in lineup order.
+    pub fn new(numbers: Vec<u32>) -> Self {
+        Nav {
+            screen: Screen::Live,
+            numbers,
+            current: None,
+            previous: None,
+            list_open: false,
+            list_focus: 0,
+            guide_row: 0,
+            guide_cell: 0,
+            guide_cells: Vec::new(),
+            banner: false,
+            digits: String::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.numbers.len()
+    }
+
+    /// Tells the guide how many programme cells each row shows.
+    pub fn set_guide_cells(&mut self, cells: Vec<usize>) {
+        self.guide_cells = cells;
+        self.clamp_guide_cell();
+    }
+
+    fn clamp_guide_cell(&mut self) {
+        let n = self.guide_cells.get(self.guide_row).copied().unwrap_or(0);
+        self.guide_cell = self.guide_cell.min(n.saturating_sub(1));
+    }
+
+    /// Switches to channel `index` (no effect if out of range).
+    pub fn tune(&mut self, index: usize) -> Vec<Effect> {
+        if index >= self.len() {
+            return vec![];
+        }
+        if self.current != Some(index) {
+            self.previous = self.current;
+        }
+        self.current = Some(index);
+        self.list_focus = index;
+        self.banner = true;
+        vec![Effect::Tune(index), Effect::Banner(true)]
+    }
+
+    fn step(&self, delta: isize) -> Option<usize> {
+        let n = self.len() as isize;
+        if n == 0 {
+            return None;
+        }
+        let from = self.current.unwrap_or(0) as isize;
+        Some((from + delta).rem_euclid(n) as usize)
+    }
+
+    fn zap(&mut self, delta: isize) -> Vec<Effect> {
+        self.step(delta).map(|i| self.tune(i)).unwrap_or_default()
+    }
+
+    /// Handles one remote-control action.
+    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::VolumeUp => return vec![Effect::Volume(1)],
+            Action::VolumeDown => return vec![Effect::Volume(-1)],
+            Action::Mute => return vec![Effect::ToggleMute],
+            Action::Pause | Action::Play => return vec![Effect::TogglePause],
+            Action::Stop => return vec![Effect::Stop],
+            Action::Power => return vec![Effect::Quit],
+            _ => {}
+        }
+        match self.screen {
+            Screen::Live => self.live(action),
+            Screen::Guide => self.guide(action),
+        }
+    }
+
+    fn live(&mut self, action: Action) -> Vec<Effect> {
+        let n = self.len();
+        match action {
+            Action::ChannelUp => self.zap(1),
+            Action::ChannelDown => self.zap(-1),
+            Action::Up | Action::Down if self.list_open && n > 0 => {
+                let delta = if action == Action::Up { -1 } else { 1 };
+                self.list_focus =
+                    (self.list_focus as isize + delta).rem_euclid(n as isize) as usize;
+                vec![Effect::Redraw]
+            }
+            Action::Up => self.zap(1),
+            Action::Down => self.zap(-1),
+            Action::Ok if self.list_open => {
+                self.list_open = false;
+                let mut fx = self.tune(self.list_focus);
+                fx.push(Effect::Redraw);
+                fx
+            }
+            Action::Ok if !self.digits.is_empty() => self.commit_number(),
+            Action::Ok | Action::Menu => {
+                self.list_open = true;
+                self.list_focus = self.current.unwrap_or(0);
+                vec![Effect::Redraw]
+            }
+            Action::Info => {
+                self.banner = !self.banner;
+                vec![Effect::Banner(self.banner)]
+            }
+            Action::Guide => {
+                self.screen = Screen::Guide;
+                self.list_open = false;
+                self.guide_row = self.current.unwrap_or(0);
+                self.guide_cell = 0;
+                vec![Effect::Redraw]
+            }
+            Action::Back => {
+                if self.list_open {
+                    self.list_open = false;
+                    vec![Effect::Redraw]
+                } else if !self.digits.is_empty() {
+                    self.digits.clear();
+                    vec![Effect::NumberEntry(String::new())]
+                } else if let Some(prev) = self.previous {
+                    self.tune(prev)
+                } else if self.banner {
+                    self.banner = false;
+                    vec![Effect::Banner(false)]
+                } else {
+                    vec![]
+                }
+            }
+            Action::Home => {
+                self.list_open = false;
+                self.banner = true;
+                vec![Effect::Banner(true), Effect::Redraw]
+            }
+            Action::Digit(d) => {
+                if self.digits.len() >= MAX_DIGITS {
+                    self.digits.clear();
+                }
+                self.digits.push(char::from(b'0' + d.min(9)));
+                vec![Effect::NumberEntry(self.digits.clone())]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// Tunes the channel whose number was typed (called on OK or the entry timeout).
+    pub fn commit_number(&mut self) -> Vec<Effect> {
+        let typed = std::mem::take(&mut self.digits);
+        let mut fx = vec![Effect::NumberEntry(String::new())];
+        let Ok(number) = typed.parse::<u32>() else {
+            return fx;
+        };
+        match self.numbers.iter().position(|&n| n == number) {
+            Some(i) => fx.extend(self.tune(i)),
+            None => fx.push(Effect::Notice(format!("No channel {number}"))),
+        }
+        fx
+    }
+
+    fn guide(&mut self, action: Action) -> Vec<Effect> {
+        let rows = self.len();
+        let last = rows.saturating_sub(1);
+        match action {
+            Action::Up => self.guide_row = self.guide_row.saturating_sub(1),
+            Action::Down => self.guide_row = (self.guide_row + 1).min(last),
+            Action::ChannelUp => self.guide_row = self.guide_row.saturating_sub(GUIDE_PAGE),
+            Action::ChannelDown => self.guide_row = (self.guide_row + GUIDE_PAGE).min(last),
+            Action::Left => self.guide_cell = self.guide_cell.saturating_sub(1),
+            Action::Right => self.guide_cell += 1,
+            Action::Ok => {
+                self.screen = Screen::Live;
+                let mut fx = self.tune(self.guide_row);
+                fx.push(Effect::Redraw);
+                return fx;
+            }
+            Action::Back | Action::Guide | Action::Home => {
+                self.screen = Screen::Live;
+                return vec![Effect::Redraw];
+            }
+            _ => return vec![],
+        }
+        self.clamp_guide_cell();
+        vec![Effect::Redraw]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+
+    fn nav3() -> Nav {
+        let mut n = Nav::new(vec![1, 2, 3]);
+        n.tune(0);
+        n
+    }
+
+    fn run(nav: &mut Nav, actions: &[Action]) -> Vec<Effect> {
+        actions.iter().flat_map(|a| nav.handle(*a)).collect()
+    }
+
+    #[test]
+    fn channel_up_wraps_around_the_lineup() {
+        let mut n = nav3();
+        let fx = run(&mut n, &[ChannelUp, ChannelUp, ChannelUp]);
+        let tunes: Vec<_> = fx
+            .iter()
+            .filter_map(|e| {
+                if let Effect::Tune(i) = e {
+                    Some(*i)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        assert_eq!(tunes, [1, 2, 0]);
+        assert_eq!(run(&mut n, &[ChannelDown])[0], Effect::Tune(2));
+    }
+
+    #[test]
+    fn back_returns_to_the_previous_channel() {
+        let mut n = nav3();
+        run(&mut n, &[ChannelUp, ChannelUp]);
+        assert_eq!(run(&mut n, &[Back])[0], Effect::Tune(1));
+        assert_eq!(run(&mut n, &[Back])[0], Effect::Tune(2));
+    }
+
+    #[test]
+    fn ok_opens_the_list_and_ok_again_tunes_the_focused_channel() {
+        let mut n = nav3();
+        run(&mut n, &[Ok, Down, Down]);
+        assert!(n.list_open);
+        assert_eq!(n.list_focus, 2);
+        assert_eq!(run(&mut n, &[Ok])[0], Effect::Tune(2));
+        assert!(!n.list_open);
+        run(&mut n, &[Ok]);
+        assert_eq!(run(&mut n, &[Back]), [Effect::Redraw]);
+        assert!(!n.list_open);
+    }
+
+    #[test]
+    fn typed_numbers_tune_or_say_there_is_no_such_channel() {
+        let mut n = nav3();
+        assert_eq!(run(&mut n, &[Digit(3)]), [Effect::NumberEntry("3".into())]);
+        assert!(run(&mut n, &[Ok]).contains(&Effect::Tune(2)));
+        run(&mut n, &[Digit(9)]);
+        assert!(
+            n.commit_number()
+                .contains(&Effect::Notice("No channel 9".into()))
+        );
+    }
+
+    #[test]
+    fn guide_opens_on_the_current_channel_and_ok_tunes_the_focused_row() {
+        let mut n = nav3();
+        run(&mut n, &[ChannelUp, Guide]);
+        assert_eq!((n.screen, n.guide_row), (Screen::Guide, 1));
+        n.set_guide_cells(vec![3, 3, 1]);
+        run(&mut n, &[Right, Right, Right, Right]);
+        assert_eq!(n.guide_cell, 2);
+        run(&mut n, &[Down]);
+        assert_eq!((n.guide_row, n.guide_cell), (2, 0));
+        let fx = run(&mut n, &[Ok]);
+        assert!(fx.contains(&Effect::Tune(2)));
+        assert_eq!(n.screen, Screen::Live);
+    }
+
+    #[test]
+    fn every_screen_has_a_way_back_to_live() {
+        let mut n = nav3();
+        for a in [Guide, Back] {
+            n.handle(a);
+        }
+        assert_eq!(n.screen, Screen::Live);
+        n.handle(Guide);
+        n.handle(Home);
+        assert_eq!(n.screen, Screen::Live);
+    }
+
+    #[test]
+    fn an_empty_lineup_never_panics() {
+        let mut n = Nav::new(vec![]);
+        for a in [
+            ChannelUp,
+            ChannelDown,
+            Up,
+            Down,
+            Ok,
+            Down,
+            Ok,
+            Back,
+            Guide,
+            Down,
+            Right,
+            Ok,
+            Digit(1),
+            Ok,
+        ] {
+            n.handle(a);
+        }
+        assert_eq!(n.current, None);
+    }
+}

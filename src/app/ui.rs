@@ -1,0 +1,2 @@
+//! The Slint code generated from `ui/app.slint`.
+slint::include_modules!();

@@ -1,0 +1,76 @@
+//! Connects an [`App`] to the runtime: the player, the feed loader and the
+//! settings writer. Shared by the windowed and headless runners.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
+use crate::config::Config;
+use crate::net::HttpClient;
+use crate::player::{self, PlayerHandle, PlayerOptions};
+
+/// The app and where its messages arrive.
+pub(super) struct Wired {
+    pub app: App,
+    pub messages: mpsc::UnboundedReceiver<UiMsg>,
+    pub player: PlayerHandle,
+}
+
+/// Player options from the configuration.
+pub fn player_options(config: &Config, audio: bool) -> PlayerOptions {
+    PlayerOptions {
+        audio,
+        multicast_interface: config.multicast_interface(),
+        join_timeout: config.join_timeout(),
+        no_picture_timeout: config.no_picture_timeout(),
+    }
+}
+
+/// Builds the app around `ui`.
+pub(super) fn wire(
+    rt: &tokio::runtime::Handle,
+    config: &Config,
+    ui: AppWindow,
+    audio: bool,
+) -> Result<Wired, AppError> {
+    let (ui_tx, messages) = mpsc::unbounded_channel();
+    let frames = FrameSlot::default();
+    let sink_slot = frames.clone();
+    let frame_tx = ui_tx.clone();
+    let sink: player::FrameSink = std::sync::Arc::new(move |frame| {
+        if sink_slot.put(frame) {
+            let _ = frame_tx.send(UiMsg::FrameReady);
+        }
+    });
+    let (player, mut events) = player::spawn(rt, player_options(config, audio), sink)?;
+    let event_tx = ui_tx.clone();
+    rt.spawn(async move {
+        while let Some(event) = events.recv().await {
+            if event_tx.send(UiMsg::Player(event)).is_err() {
+                break;
+            }
+        }
+    });
+    let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
+    let loader_rt = rt.clone();
+    let loader_config = config.clone();
+    let reload = Box::new(move || {
+        let (tx, config, http) = (ui_tx.clone(), loader_config.clone(), http.clone());
+        loader_rt.spawn(async move {
+            let loaded = tokio::time::timeout(Duration::from_secs(90), load(&config, &http)).await;
+            let loaded = loaded.unwrap_or_else(|_| super::Loaded {
+                error: Some("loading the feeds took longer than 90 s".into()),
+                ..Default::default()
+            });
+            let _ = tx.send(UiMsg::Loaded(loaded));
+        });
+    });
+    let settings = Some(spawn_settings_writer(rt, config.state_dir()));
+    let app = App::new(ui, player.clone(), frames, settings, reload);
+    Ok(Wired {
+        app,
+        messages,
+        player,
+    })
+}

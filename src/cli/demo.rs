@@ -1,0 +1,125 @@
+//! `hustings`, `hustings demo` and `hustings headend`.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+use super::{ClientArgs, config_from, has_display, runtime};
+use crate::app::{TourOptions, WindowOptions, run_tour, run_windowed};
+use crate::headend::{Headend, HeadendOptions, MulticastMode};
+
+/// `hustings`: the TV app on the configured feeds.
+pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> {
+    let config = config_from(args)?;
+    if !has_display() {
+        bail!("no display (DISPLAY / WAYLAND_DISPLAY unset); try `hustings demo --headless DIR`");
+    }
+    let rt = runtime()?;
+    run_windowed(
+        rt.handle(),
+        &config,
+        WindowOptions {
+            fullscreen,
+            print_zaps: false,
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hustings demo`: the headend in-process, then the app (window or tour).
+pub fn run_demo(
+    args: &ClientArgs,
+    headless: Option<PathBuf>,
+    multicast: MulticastMode,
+    fullscreen: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut config = config_from(args)?;
+    if headless.is_none() && !has_display() {
+        bail!(
+            "no display (DISPLAY / WAYLAND_DISPLAY unset); run `hustings demo --headless DIR` for the scripted tour"
+        );
+    }
+    let rt = runtime()?;
+    let headend_state = config.state_dir().join("headend");
+    let headend = rt
+        .block_on(Headend::start(HeadendOptions {
+            state_dir: Some(headend_state),
+            multicast,
+            ..Default::default()
+        }))
+        .context("starting the demo headend")?;
+    eprintln!(
+        "demo headend at {} (multicast {})",
+        headend.url(),
+        if headend.multicast() { "on" } else { "off" }
+    );
+    config.use_server(headend.url());
+    // The demo headend sends on loopback, so that is where to join.
+    config.multicast_interface = Some("lo".into());
+    let result = match headless {
+        Some(dir) => {
+            let report = run_tour(rt.handle(), &config, TourOptions::new(dir.clone()))?;
+            let worst = report
+                .zaps
+                .iter()
+                .map(|z| z.first_frame_ms)
+                .max()
+                .unwrap_or(0);
+            eprintln!(
+                "tour complete: {} zaps (slowest {worst} ms), {} screenshots in {}",
+                report.zaps.len(),
+                report.screenshots.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        None => {
+            run_windowed(
+                rt.handle(),
+                &config,
+                WindowOptions {
+                    fullscreen,
+                    print_zaps: true,
+                },
+            )?;
+            ExitCode::SUCCESS
+        }
+    };
+    drop(headend);
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    Ok(result)
+}
+
+/// `hustings headend`: serve until SIGINT or SIGTERM.
+pub fn run_headend(
+    args: &ClientArgs,
+    bind: SocketAddr,
+    multicast: MulticastMode,
+) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    rt.block_on(async {
+        let headend = Headend::start(HeadendOptions {
+            bind,
+            state_dir: args.state.clone(),
+            multicast,
+        })
+        .await?;
+        println!(
+            "{}",
+            serde_json::json!({ "url": headend.url(), "multicast": headend.multicast() })
+        );
+        std::io::stdout().flush().ok();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term.recv() => {},
+        }
+        drop(headend);
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,179 @@
+//! Command-line glue: argument parsing and one function per subcommand.
+//! The only place besides `main.rs` that uses `anyhow`.
+
+mod bench;
+mod demo;
+mod doctor;
+mod lineup_check;
+mod play;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::headend::MulticastMode;
+
+/// Hustings: IPTV client for campaign and civic television.
+#[derive(Debug, Parser)]
+#[command(name = "hustings", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: ClientArgs,
+    /// Open the window full screen.
+    #[arg(long, global = true)]
+    pub fullscreen: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every client command takes.
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Configuration file (default: $XDG_CONFIG_HOME/hustings/config.toml, then /etc/hustings/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A headend's base URL, standing in for the feed URLs of the configuration.
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+    /// Where the box keeps its database and cache (default: the XDG or systemd state directory).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the demo headend in-process and the TV app on it.
+    Demo {
+        /// No window: run the scripted remote-control tour, writing PNGs into DIR.
+        #[arg(long, value_name = "DIR")]
+        headless: Option<PathBuf>,
+        /// Headend multicast: auto (if loopback multicast works), on, off.
+        #[arg(long, value_enum, default_value = "auto")]
+        multicast: MulticastMode,
+    },
+    /// Run the demo headend: M3U lineup, XMLTV guide and live channels on loopback.
+    Headend {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+        /// Multicast: auto (if loopback multicast works), on, off.
+        #[arg(long, value_enum, default_value = "auto")]
+        multicast: MulticastMode,
+    },
+    /// Play one URI and report the first frame.
+    Play {
+        /// udp://@group:port, http(s)://…/index.m3u8, a file, …
+        uri: String,
+        /// No window: decode and keep playing until killed or --seconds pass.
+        #[arg(long)]
+        headless: bool,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+        /// Stop after this many seconds (headless).
+        #[arg(long, value_name = "N")]
+        seconds: Option<f64>,
+    },
+    /// Lineup tools.
+    Lineup {
+        #[command(subcommand)]
+        command: LineupCommand,
+    },
+    /// Whole-system benchmarks (use a release build).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+    /// Report what this box can do: GStreamer, decoders, display, input, multicast.
+    Doctor {
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Zap time to the first decoded frame: multicast vs HLS, interleaved, on the demo headend.
+    Zap {
+        /// Rounds over every demo channel.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Print every sample as a JSON line too.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LineupCommand {
+    /// Parse an M3U file or URL and report its channels and problems.
+    Check {
+        /// Path or URL of the playlist.
+        source: String,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Builds the configuration from the file and the command-line overrides.
+pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
+    let mut config = Config::discover(args.config.as_deref())?;
+    if let Some(server) = &args.server {
+        config.use_server(server);
+    }
+    if let Some(state) = &args.state {
+        config.state_dir = Some(state.clone());
+    }
+    Ok(config)
+}
+
+/// The tokio runtime for network, storage, the player and the headend.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("hustings-rt")
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime")
+}
+
+/// Whether a window system is reachable.
+pub fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Cli {
+        common,
+        fullscreen,
+        command,
+    } = cli;
+    match command {
+        None => demo::run_app(&common, fullscreen),
+        Some(Command::Demo {
+            headless,
+            multicast,
+        }) => demo::run_demo(&common, headless, multicast, fullscreen),
+        Some(Command::Headend { bind, multicast }) => demo::run_headend(&common, bind, multicast),
+        Some(Command::Play {
+            uri,
+            headless,
+            json,
+            seconds,
+        }) => play::run(&common, &uri, headless, json, seconds, fullscreen),
+        Some(Command::Lineup {
+            command: LineupCommand::Check { source, json },
+        }) => lineup_check::run(&source, json),
+        Some(Command::Doctor { json }) => doctor::run(&common, json),
+        Some(Command::Bench { command: BenchCommand::Zap { rounds, json } }) => bench::zap(rounds, json),
+    }
+}

@@ -1,0 +1,217 @@
+//! Configuration: the TOML file, command-line overrides and the board profile.
+//!
+//! Owns where feeds come from, where the box keeps its state and the player's
+//! timeouts. Everything has a default so `hustings` runs with no file at all.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// The profile compiled into the binary (`platform/boards/generic.toml`).
+const GENERIC_BOARD: &str = include_str!("../platform/boards/generic.toml");
+
+/// A configuration file that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+/// Where the lineup and guide come from.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Feeds {
+    /// Lineup URLs or paths (M3U). Merged in order.
+    pub lineup: Vec<String>,
+    /// Guide URLs or paths (XMLTV, plain or .gz). Empty = the lineup's `x-tvg-url`.
+    pub guide: Vec<String>,
+}
+
+/// Player tuning.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlayerSettings {
+    /// Give up on a multicast/UDP source that delivers nothing for this long and
+    /// try the channel's next URL.
+    pub join_timeout_ms: u64,
+    /// Report "no picture" when no frame arrives this long after a tune.
+    pub no_picture_timeout_ms: u64,
+}
+
+impl Default for PlayerSettings {
+    fn default() -> Self {
+        PlayerSettings {
+            join_timeout_ms: 2500,
+            no_picture_timeout_ms: 15000,
+        }
+    }
+}
+
+/// The board profile (see `platform/boards/`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct BoardProfile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub network: BoardNetwork,
+}
+
+/// Network part of a board profile.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct BoardNetwork {
+    #[serde(default)]
+    pub multicast_interface: String,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub feeds: Feeds,
+    pub player: PlayerSettings,
+    /// State directory (database, cache). None = XDG state dir.
+    pub state_dir: Option<PathBuf>,
+    /// Multicast interface; overrides the board profile's.
+    pub multicast_interface: Option<String>,
+    #[serde(skip)]
+    pub board: Option<BoardProfile>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            feeds: Feeds::default(),
+            player: PlayerSettings::default(),
+            state_dir: None,
+            multicast_interface: None,
+            board: None,
+        }
+    }
+}
+
+impl Config {
+    /// Loads a TOML file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses TOML text; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Loads `path` if given, else the first of `$XDG_CONFIG_HOME/hustings/config.toml`
+    /// and `/etc/hustings/config.toml` that exists, else the defaults.
+    pub fn discover(path: Option<&Path>) -> Result<Self, ConfigError> {
+        if let Some(p) = path {
+            return Self::load(p);
+        }
+        let user = directories::ProjectDirs::from("org", "hustings", "hustings")
+            .map(|d| d.config_dir().join("config.toml"));
+        for candidate in user
+            .into_iter()
+            .chain([PathBuf::from("/etc/hustings/config.toml")])
+        {
+            if candidate.exists() {
+                return Self::load(&candidate);
+            }
+        }
+        Ok(Config::default())
+    }
+
+    /// Points the feeds at a headend's fixed paths (`--server URL`).
+    pub fn use_server(&mut self, base: &str) {
+        let base = base.trim_end_matches('/');
+        self.feeds.lineup = vec![format!("{base}/lineup.m3u")];
+        self.feeds.guide = vec![format!("{base}/guide.xml.gz")];
+    }
+
+    /// The board profile in force (the built-in generic one unless set).
+    pub fn board(&self) -> BoardProfile {
+        self.board.clone().unwrap_or_else(|| {
+            toml::from_str(GENERIC_BOARD)
+                .expect("the built-in board profile is valid TOML (checked by a test)")
+        })
+    }
+
+    /// The interface to join multicast groups on; None = the system default.
+    pub fn multicast_interface(&self) -> Option<String> {
+        self.multicast_interface
+            .clone()
+            .or_else(|| Some(self.board().network.multicast_interface))
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The state directory: configured, else `$XDG_STATE_HOME/hustings`
+    /// (systemd's `$STATE_DIRECTORY` when run as a service).
+    pub fn state_dir(&self) -> PathBuf {
+        if let Some(d) = &self.state_dir {
+            return d.clone();
+        }
+        if let Some(d) = std::env::var_os("STATE_DIRECTORY") {
+            return PathBuf::from(d);
+        }
+        directories::ProjectDirs::from("org", "hustings", "hustings")
+            .and_then(|d| d.state_dir().map(Path::to_path_buf))
+            .unwrap_or_else(|| std::env::temp_dir().join("hustings"))
+    }
+
+    /// Join timeout as a `Duration`.
+    pub fn join_timeout(&self) -> Duration {
+        Duration::from_millis(self.player.join_timeout_ms)
+    }
+
+    /// No-picture timeout as a `Duration`.
+    pub fn no_picture_timeout(&self) -> Duration {
+        Duration::from_millis(self.player.no_picture_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_board_profile_parses() {
+        assert_eq!(Config::default().board().name, "generic");
+    }
+
+    #[test]
+    fn a_full_file_parses_and_server_overrides_feeds() {
+        let mut c = Config::parse(
+            "state_dir = \"/var/lib/hustings\"\nmulticast_interface = \"eth0\"\n[feeds]\nlineup = [\"http://a/l.m3u\"]\n[player]\njoin_timeout_ms = 900\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.player.join_timeout_ms, 900);
+        assert_eq!(c.player.no_picture_timeout_ms, 15000);
+        assert_eq!(c.multicast_interface().as_deref(), Some("eth0"));
+        c.use_server("http://127.0.0.1:8080/");
+        assert_eq!(c.feeds.lineup, ["http://127.0.0.1:8080/lineup.m3u"]);
+        assert_eq!(c.feeds.guide, ["http://127.0.0.1:8080/guide.xml.gz"]);
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_naming_the_file() {
+        let err = Config::parse("lineup = 3", Path::new("/etc/hustings/config.toml")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("/etc/hustings/config.toml"),
+            "{err}"
+        );
+    }
+}

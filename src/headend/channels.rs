@@ -1,0 +1,200 @@
+//! Live demo channels: one GStreamer sender pipeline each.
+//!
+//! ```text
+//! videotestsrc ! textoverlay(name) ! clockoverlay ! x264enc(GOP 1 s) ! h264parse ! tee ─┬─► mpegtsmux ! udpsink 239.255.0.N (lo, TTL 0)
+//! audiotestsrc ! avenc_aac ! aacparse ! tee ───────────────────────────────────────────┼─► (same mux)
+//!                                                                                       └─► hlssink2 → hls/<id>/index.m3u8
+//! ```
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use gstreamer as gst;
+use gstreamer::prelude::*;
+
+use super::HeadendError;
+
+/// One generated channel.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoChannel {
+    pub id: &'static str,
+    pub number: u32,
+    pub name: &'static str,
+    pub group: &'static str,
+    /// UDP port of its multicast stream (the group is per headend instance).
+    pub port: u16,
+    /// videotestsrc pattern, horizontal speed (so the picture moves) and
+    /// background colour (ARGB, for the ball pattern).
+    pub pattern: &'static str,
+    pub speed: i32,
+    pub background: u32,
+    /// Tone frequency, so each channel sounds different.
+    pub tone_hz: f64,
+    /// Logo colour (SVG).
+    pub colour: &'static str,
+}
+
+impl DemoChannel {
+    /// The channel's multicast group and port for a headend instance.
+    /// Each instance gets its own group (from its unique HTTP port), so two
+    /// headends on one host, e.g. tests running side by side, never mix streams.
+    pub fn multicast_addr(&self, instance: u16) -> (std::net::Ipv4Addr, u16) {
+        let [hi, lo] = instance.to_be_bytes();
+        (std::net::Ipv4Addr::new(239, 255, hi, lo), self.port)
+    }
+
+    /// `udp://@group:port` as a playlist writes it.
+    pub fn multicast_url(&self, instance: u16) -> String {
+        let (group, port) = self.multicast_addr(instance);
+        format!("udp://@{group}:{port}")
+    }
+}
+
+/// The demo lineup: civic channels a council or a campaign might run.
+pub const DEMO_CHANNELS: &[DemoChannel] = &[
+    DemoChannel {
+        id: "civic-one",
+        number: 1,
+        name: "Civic One",
+        group: "Civic",
+        port: 5001,
+        pattern: "smpte",
+        speed: 4,
+        background: 0xff000000,
+        tone_hz: 440.0,
+        colour: "#1f6feb",
+    },
+    DemoChannel {
+        id: "council-live",
+        number: 2,
+        name: "Council Live",
+        group: "Civic",
+        port: 5002,
+        pattern: "ball",
+        speed: 0,
+        background: 0xff12355b,
+        tone_hz: 523.25,
+        colour: "#2da44e",
+    },
+    DemoChannel {
+        id: "campaign-news",
+        number: 3,
+        name: "Campaign News",
+        group: "Campaign",
+        port: 5003,
+        pattern: "bar",
+        speed: 6,
+        background: 0xff5b1220,
+        tone_hz: 659.25,
+        colour: "#cf222e",
+    },
+];
+
+/// A running sender pipeline.
+pub(crate) struct Sender {
+    pub id: &'static str,
+    pipeline: gst::Element,
+    failure: Arc<Mutex<Option<String>>>,
+}
+
+impl Sender {
+    /// Builds and starts the channel's pipeline; HLS goes under `hls_root/<id>/`.
+    pub fn start(
+        ch: &DemoChannel,
+        hls_root: &Path,
+        multicast: Option<u16>,
+    ) -> Result<Sender, HeadendError> {
+        let fail = |message: String| HeadendError::Channel {
+            channel: ch.name.to_string(),
+            message,
+        };
+        let dir = hls_root.join(ch.id);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|source| HeadendError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let description = pipeline_description(ch, &dir, multicast);
+        let pipeline = gst::parse::launch(&description)
+            .map_err(|e| fail(format!("{e} in `{description}`")))?;
+        let failure = Arc::new(Mutex::new(None));
+        if let Some(bus) = pipeline.bus() {
+            let failure = failure.clone();
+            let name = ch.name;
+            tokio::spawn(async move {
+                let mut messages = bus.stream();
+                while let Some(msg) = messages.next().await {
+                    if let gst::MessageView::Error(e) = msg.view() {
+                        let text = format!(
+                            "{} ({})",
+                            e.error(),
+                            e.debug().map(|d| d.to_string()).unwrap_or_default()
+                        );
+                        tracing::error!(channel = name, "sender failed: {text}");
+                        if let Ok(mut f) = failure.lock() {
+                            *f = Some(text);
+                        }
+                    }
+                }
+            });
+        }
+        pipeline
+            .set_state(gst::State::Playing)
+            .map_err(|e| fail(format!("cannot start: {e}")))?;
+        Ok(Sender {
+            id: ch.id,
+            pipeline,
+            failure,
+        })
+    }
+
+    /// The error that stopped this sender, if any.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|f| f.clone())
+    }
+
+    pub fn stop(&self) {
+        let _ = self.pipeline.set_state(gst::State::Null);
+    }
+}
+
+fn pipeline_description(ch: &DemoChannel, dir: &Path, multicast: Option<u16>) -> String {
+    let dir = dir.display();
+    // key-int-max=25 at 25 fps: a key frame every second, so a zap waits at
+    // most 1 s (0.5 s on average) for a picture to start from.
+    let video = format!(
+        "videotestsrc is-live=true pattern={pattern} horizontal-speed={speed} background-color={background} \
+         ! video/x-raw,width=640,height=360,framerate=25/1 \
+         ! textoverlay text=\"{number}  {name}\" valignment=top halignment=left font-desc=\"Sans Bold 22\" shaded-background=true \
+         ! clockoverlay valignment=top halignment=right time-format=\"%H:%M:%S\" font-desc=\"Sans Bold 20\" shaded-background=true \
+         ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=700 key-int-max=25 \
+         ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1 ! tee name=v",
+        pattern = ch.pattern,
+        speed = ch.speed,
+        background = ch.background,
+        number = ch.number,
+        name = ch.name,
+    );
+    let audio = format!(
+        "audiotestsrc is-live=true wave=sine freq={hz} volume=0.05 ! audioconvert ! audioresample \
+         ! audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=96000 ! aacparse ! tee name=a",
+        hz = ch.tone_hz
+    );
+    let hls = format!(
+        "hlssink2 name=hls location={dir}/seg%05d.ts playlist-location={dir}/index.m3u8 \
+         target-duration=1 playlist-length=6 max-files=12 \
+         v. ! queue ! hls.video a. ! queue ! hls.audio"
+    );
+    let udp = if let Some(instance) = multicast {
+        let (group, port) = ch.multicast_addr(instance);
+        format!(
+            " mpegtsmux name=mux alignment=7 ! udpsink host={group} port={port} auto-multicast=true \
+             multicast-iface=lo ttl-mc=0 bind-address=127.0.0.1 \
+             v. ! queue ! mux. a. ! queue ! mux."
+        )
+    } else {
+        String::new()
+    };
+    format!("{video} {audio} {hls}{udp}")
+}

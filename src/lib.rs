@@ -1,0 +1,38 @@
+//! Hustings: a set-top-box and smart-TV client for campaign and civic television.
+//!
+//! # Architecture
+//!
+//! ```text
+//!  input ──Action──► app (nav + one controller per screen) ──► ui/*.slint (Slint, main thread)
+//!                     │  ▲                     ▲
+//!          PlayerCommand  PlayerEvent / frames │ Loaded feeds
+//!                     ▼  │                     │
+//!                   player (GStreamer actor)   net ─► lineup / guide / archive ─► store (SQLite)
+//! ```
+//!
+//! Imports point down this list only: `app` uses everything; `player` never
+//! imports `app` or Slint; the core modules (`lineup`, `guide`, `archive`,
+//! `interact`, `trust`, `store`, `net`) never import `player`, `app`, Slint or
+//! GStreamer. `headend` is the demo/test headend; `cli` is the command-line glue.
+//!
+//! Threads: Slint's event loop owns the main thread; a tokio runtime runs the
+//! network, storage, the player actor and the headend; GStreamer's streaming
+//! threads stay inside `player` and hand the UI plain data.
+
+pub mod config;
+
+pub mod archive;
+pub mod guide;
+pub mod interact;
+pub mod lineup;
+pub mod net;
+pub mod store;
+pub mod trust;
+
+pub mod input;
+pub mod player;
+
+pub mod app;
+pub mod headend;
+
+pub mod cli;

@@ -1,0 +1,51 @@
+//! The player: one actor task that owns the GStreamer pipeline.
+//!
+//! ```text
+//!  PlayerCommand ──► actor task ──► PlayerEvent
+//!                      │  ▲
+//!             set_state│  │bus messages, first-packet / first-frame notes
+//!                      ▼  │
+//!  ┌────────────────────────── playbin3 ───────────────────────────────┐
+//!  │ uri ─► urisourcebin ─► decodebin3 ─┬─► video-sink (output.rs):     │
+//!  │  udpsrc (caps=video/mpegts)        │   videoconvert ! videoscale   │
+//!  │  souphttpsrc ─► hlsdemux2          │   ! RGBA ! appsink ─► FrameSink│
+//!  │  file / rtsp / http TS             └─► audio-sink: auto | fakesink │
+//!  └───────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! The app sends [`PlayerCommand`]s and receives [`PlayerEvent`]s; neither
+//! carries a GStreamer type. Decoded frames go to a [`FrameSink`] callback on
+//! GStreamer's streaming thread, tagged with the zap they belong to, so the UI
+//! can drop a late frame of the previous channel. The UI shows "playing" only
+//! after [`PlayerEvent::FirstFrame`]. This module never imports Slint.
+//!
+//! A tune tries the channel's URLs in order: a multicast URL that delivers no
+//! packet within the join timeout, or that fails, hands over to the next one
+//! (the unicast fallback) and says so with [`PlayerEvent::FellBack`].
+
+mod actor;
+mod events;
+mod output;
+mod source;
+
+pub use actor::{PlayerHandle, PlayerOptions, spawn};
+pub use events::{DecoderInfo, PlayerCommand, PlayerError, PlayerEvent, TuneRequest, ZapId};
+pub use output::{FrameSink, VideoFrame};
+
+use thiserror::Error;
+
+/// The player could not be created at all.
+#[derive(Debug, Error)]
+pub enum PlayerInitError {
+    #[error("GStreamer could not be initialised: {0}")]
+    Init(String),
+    #[error("GStreamer element '{0}' is missing; install the GStreamer plugins (see README)")]
+    MissingElement(String),
+    #[error("building the pipeline failed: {0}")]
+    Build(String),
+}
+
+/// Initialises GStreamer once per process.
+pub fn init() -> Result<(), PlayerInitError> {
+    gstreamer::init().map_err(|e| PlayerInitError::Init(e.to_string()))
+}

@@ -1,0 +1,141 @@
+//! Video output: the appsink bin that hands RGBA frames to the UI.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use gstreamer_video as gst_video;
+
+use super::PlayerInitError;
+use super::ZapId;
+
+/// One decoded picture, tightly packed RGBA.
+#[derive(Clone)]
+pub struct VideoFrame {
+    pub zap: ZapId,
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for VideoFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "VideoFrame(zap {}, {}x{})",
+            self.zap, self.width, self.height
+        )
+    }
+}
+
+/// Receives frames on a GStreamer streaming thread; must return quickly.
+pub type FrameSink = Arc<dyn Fn(VideoFrame) + Send + Sync>;
+
+/// Builds `videoconvert ! videoscale ! video/x-raw,format=RGBA ! appsink` as
+/// one bin. `current_zap` tags frames; `on_first` fires once per zap.
+pub(crate) fn video_sink(
+    current_zap: Arc<AtomicU64>,
+    frames: FrameSink,
+    on_first: Arc<dyn Fn(ZapId) + Send + Sync>,
+) -> Result<gst::Element, PlayerInitError> {
+    let make = |name: &str| {
+        gst::ElementFactory::make(name)
+            .build()
+            .map_err(|_| PlayerInitError::MissingElement(name.to_string()))
+    };
+    let convert = make("videoconvert")?;
+    let scale = make("videoscale")?;
+    let caps = gst::Caps::builder("video/x-raw")
+        .field("format", "RGBA")
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
+        .build();
+    // max-buffers=1 + drop: the UI wants the newest picture, never a backlog.
+    let appsink = gst_app::AppSink::builder()
+        .caps(&caps)
+        .max_buffers(1)
+        .drop(true)
+        .sync(true)
+        .build();
+    let last_first = Arc::new(AtomicU64::new(0));
+    let deliver = move |sample: gst::Sample| {
+        let zap = current_zap.load(Ordering::Acquire);
+        if let Some(frame) = to_frame(&sample, zap) {
+            frames(frame);
+            if last_first.swap(zap, Ordering::AcqRel) != zap {
+                on_first(zap);
+            }
+        }
+    };
+    let deliver = Arc::new(deliver);
+    let on_preroll = deliver.clone();
+    appsink.set_callbacks(
+        gst_app::AppSinkCallbacks::builder()
+            .new_sample(move |s| {
+                let sample = s.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+                deliver(sample);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .new_preroll(move |s| {
+                let sample = s.pull_preroll().map_err(|_| gst::FlowError::Eos)?;
+                on_preroll(sample);
+                Ok(gst::FlowSuccess::Ok)
+            })
+            .build(),
+    );
+    let bin = gst::Bin::builder().name("video-output").build();
+    let sink: gst::Element = appsink.upcast();
+    bin.add_many([&convert, &scale, &sink])
+        .map_err(|e| PlayerInitError::Build(e.to_string()))?;
+    gst::Element::link_many([&convert, &scale])
+        .map_err(|e| PlayerInitError::Build(e.to_string()))?;
+    scale
+        .link_filtered(&sink, &caps)
+        .map_err(|e| PlayerInitError::Build(e.to_string()))?;
+    let pad = convert
+        .static_pad("sink")
+        .expect("videoconvert always has a sink pad");
+    let ghost =
+        gst::GhostPad::with_target(&pad).map_err(|e| PlayerInitError::Build(e.to_string()))?;
+    bin.add_pad(&ghost)
+        .map_err(|e| PlayerInitError::Build(e.to_string()))?;
+    Ok(bin.upcast())
+}
+
+fn to_frame(sample: &gst::Sample, zap: ZapId) -> Option<VideoFrame> {
+    let buffer = sample.buffer()?;
+    let info = gst_video::VideoInfo::from_caps(sample.caps()?).ok()?;
+    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info).ok()?;
+    let (w, h) = (info.width(), info.height());
+    let stride = info.stride()[0] as usize;
+    let data = frame.plane_data(0).ok()?;
+    let row = w as usize * 4;
+    let mut rgba = Vec::with_capacity(row * h as usize);
+    for y in 0..h as usize {
+        rgba.extend_from_slice(data.get(y * stride..y * stride + row)?);
+    }
+    Some(VideoFrame {
+        zap,
+        width: w,
+        height: h,
+        rgba: Arc::new(rgba),
+    })
+}
+
+/// An audio sink that works here: the system's, or a clock-synchronised
+/// fakesink when there is no sound device (a headless box still plays in time).
+pub(crate) fn audio_sink(want_audio: bool) -> Result<gst::Element, PlayerInitError> {
+    if want_audio {
+        if let Ok(sink) = gst::ElementFactory::make("autoaudiosink").build() {
+            if sink.set_state(gst::State::Ready).is_ok() {
+                let _ = sink.set_state(gst::State::Null);
+                return Ok(sink);
+            }
+        }
+    }
+    gst::ElementFactory::make("fakesink")
+        .property("sync", true)
+        .build()
+        .map_err(|_| PlayerInitError::MissingElement("fakesink".into()))
+}

@@ -1,0 +1,212 @@
+//! SQLite storage: schema, migrations and the box's cached state.
+//!
+//! The box keeps one database file in its state directory. This module owns
+//! the schema (versioned with `PRAGMA user_version`) and every write. Today it
+//! holds the last good body of each feed, so the box starts from cache when
+//! the network is down, and small settings such as the last channel watched.
+//! It must not import the player, the UI or GStreamer.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use thiserror::Error;
+
+/// A storage failure, naming the database file.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("{path}: database schema version {found} is newer than this program ({supported})")]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+}
+
+/// Ordered migrations; entry N brings the schema from version N to N+1.
+const MIGRATIONS: &[&str] = &["CREATE TABLE feed_cache (
+        url TEXT PRIMARY KEY,
+        body BLOB NOT NULL,
+        fetched_at INTEGER NOT NULL
+    );
+    CREATE TABLE setting (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );"];
+
+/// A feed body as last fetched successfully.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedFeed {
+    pub body: Vec<u8>,
+    /// Unix seconds of the successful fetch.
+    pub fetched_at: i64,
+}
+
+/// The database handle. One `Store` is the one writer.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) `state_dir/hustings.sqlite3` and migrates it.
+    pub fn open_in(state_dir: &Path) -> Result<Self, StoreError> {
+        Self::open(&state_dir.join("hustings.sqlite3"))
+    }
+
+    /// Opens the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_path_buf();
+        let wrap = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let mut conn = Connection::open(&path).map_err(wrap)?;
+        // WAL keeps readers off the writer's back; NORMAL is durable across an
+        // application crash, which is what a feed cache needs.
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(wrap)?;
+        // IMMEDIATE takes the write lock before reading the version, so two
+        // connections opening a new file at once cannot both run a migration.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(wrap)?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+                supported,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql).map_err(wrap)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(wrap)?;
+        }
+        tx.commit().map_err(wrap)?;
+        Ok(Store { conn, path })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Records a feed body that parsed correctly.
+    pub fn save_feed(&self, url: &str, body: &[u8], fetched_at: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO feed_cache (url, body, fetched_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(url) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
+                params![url, body, fetched_at],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The last good body of a feed, if any.
+    pub fn load_feed(&self, url: &str) -> Result<Option<CachedFeed>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT body, fetched_at FROM feed_cache WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(CachedFeed {
+                        body: r.get(0)?,
+                        fetched_at: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Stores a small setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Reads a small setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_feed_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let s = Store::open_in(dir.path()).unwrap();
+            s.save_feed("http://h/l.m3u", b"old", 1).unwrap();
+            s.save_feed("http://h/l.m3u", b"#EXTM3U", 2).unwrap();
+            s.set_setting("last_channel", "a.1").unwrap();
+        }
+        let s = Store::open_in(dir.path()).unwrap();
+        assert_eq!(
+            s.load_feed("http://h/l.m3u").unwrap(),
+            Some(CachedFeed {
+                body: b"#EXTM3U".to_vec(),
+                fetched_at: 2
+            })
+        );
+        assert_eq!(s.load_feed("http://other").unwrap(), None);
+        assert_eq!(s.setting("last_channel").unwrap().as_deref(), Some("a.1"));
+    }
+
+    #[test]
+    fn two_connections_opening_a_new_file_at_once_both_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || Store::open(&p).map(|_| ()).map_err(|e| e.to_string()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused_not_clobbered() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = Store::open(&path).err().expect("refused");
+        assert!(err.to_string().contains("newer"), "{err}");
+    }
+}

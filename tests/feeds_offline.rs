@@ -1,0 +1,83 @@
+//! Offline-first feeds: a good body is cached; a dead or broken feed falls
+//! back to the cached copy and says so; nothing cached is an error naming the URL.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::routing::get;
+use hustings::config::Config;
+use hustings::net::HttpClient;
+
+/// A tiny server whose lineup body can be swapped, on an ephemeral port.
+fn serve(body: Arc<Mutex<String>>) -> (String, tokio::task::JoinHandle<()>) {
+    let rt = common::runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/lineup.m3u", listener.local_addr().unwrap());
+    let app = Router::new().route(
+        "/lineup.m3u",
+        get(move || {
+            let b = body.lock().unwrap().clone();
+            async move { b }
+        }),
+    );
+    let task = rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+#[test]
+fn a_feed_that_dies_or_breaks_is_served_from_the_cache() {
+    let rt = common::runtime();
+    let http = HttpClient::new().unwrap();
+    let body = Arc::new(Mutex::new(
+        "#EXTM3U\n#EXTINF:-1,Alpha\nhttp://127.0.0.1:1/a.m3u8\n".to_string(),
+    ));
+    let (url, server) = serve(body.clone());
+    let mut config = Config::default();
+    config.feeds.lineup = vec![url.clone()];
+    config.feeds.guide = vec![];
+    config.state_dir = Some(common::scratch("offline-state"));
+
+    let fresh = rt.block_on(hustings::app::load(&config, &http));
+    assert_eq!(fresh.channels.len(), 1);
+    assert!(fresh.notices.is_empty(), "{:?}", fresh.notices);
+
+    *body.lock().unwrap() = "<html>maintenance</html>".into();
+    let broken = rt.block_on(hustings::app::load(&config, &http));
+    assert_eq!(
+        broken.channels[0].name, "Alpha",
+        "the last good lineup stays"
+    );
+    assert!(
+        broken.notices[0].contains(&url) && broken.notices[0].contains("not an M3U"),
+        "{:?}",
+        broken.notices
+    );
+
+    server.abort();
+    let _ = rt.block_on(server);
+    let offline = rt.block_on(hustings::app::load(&config, &http));
+    assert_eq!(offline.channels.len(), 1);
+    assert!(
+        offline.notices[0].contains(&url) && offline.notices[0].contains("copy saved"),
+        "{:?}",
+        offline.notices
+    );
+}
+
+#[test]
+fn an_unreachable_feed_with_nothing_cached_is_an_error_naming_it() {
+    let rt = common::runtime();
+    let mut config = Config::default();
+    config.feeds.lineup = vec!["http://127.0.0.1:9/lineup.m3u".into()];
+    config.state_dir = Some(common::scratch("offline-empty"));
+    let loaded = rt.block_on(hustings::app::load(&config, &HttpClient::new().unwrap()));
+    assert!(loaded.channels.is_empty());
+    let error = loaded.error.expect("an error");
+    assert!(error.contains("http://127.0.0.1:9/lineup.m3u"), "{error}");
+}

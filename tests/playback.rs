@@ -1,0 +1,151 @@
+//! The player actor against the real headend: first frames, zaps, fallback, failures.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{headend, hls_url, next_event, player};
+use hustings::player::{PlayerCommand, PlayerEvent};
+
+const PICTURE: Duration = Duration::from_secs(20);
+
+fn is_first_frame(zap: u64) -> impl Fn(&PlayerEvent) -> bool {
+    move |e| matches!(e, PlayerEvent::FirstFrame { zap: z, .. } if *z == zap)
+}
+
+#[test]
+fn an_hls_channel_plays_to_a_first_decoded_frame() {
+    let (p, mut events) = player(Duration::from_secs(2));
+    let zap = p.play(&hls_url("civic-one"));
+    let e = next_event(&mut events, PICTURE, |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
+        )
+    });
+    match e {
+        Some(PlayerEvent::FirstFrame {
+            zap: z,
+            decoder,
+            url,
+            ..
+        }) => {
+            assert_eq!(z, zap);
+            assert!(url.ends_with("civic-one/index.m3u8"));
+            let d = decoder.expect("the decoder is named");
+            assert!(d.name.contains("264"), "{}", d.name);
+        }
+        other => panic!("no first frame: {other:?}"),
+    }
+    p.send(PlayerCommand::Shutdown);
+}
+
+#[test]
+fn two_zaps_give_two_first_frames() {
+    let (p, mut events) = player(Duration::from_secs(2));
+    let first = p.tune("1 Civic One", vec![hls_url("civic-one")]);
+    assert!(
+        next_event(&mut events, PICTURE, is_first_frame(first)).is_some(),
+        "first zap showed nothing"
+    );
+    let second = p.tune("2 Council Live", vec![hls_url("council-live")]);
+    match next_event(&mut events, PICTURE, |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
+        )
+    }) {
+        Some(PlayerEvent::FirstFrame { zap, url, .. }) => {
+            assert_eq!(zap, second);
+            assert!(url.contains("council-live"));
+        }
+        other => panic!("second zap: {other:?}"),
+    }
+    p.send(PlayerCommand::Shutdown);
+}
+
+#[test]
+fn a_multicast_group_that_sends_nothing_falls_back_to_hls() {
+    let (p, mut events) = player(Duration::from_millis(800));
+    let zap = p.tune(
+        "dead multicast",
+        vec!["udp://@239.255.254.1:5999".into(), hls_url("campaign-news")],
+    );
+    match next_event(&mut events, PICTURE, |e| {
+        matches!(e, PlayerEvent::FellBack { .. } | PlayerEvent::Error { .. })
+    }) {
+        Some(PlayerEvent::FellBack {
+            zap: z, reason, to, ..
+        }) => {
+            assert_eq!(z, zap);
+            assert!(reason.contains("no packets"), "{reason}");
+            assert!(to.contains("campaign-news"));
+        }
+        other => panic!("expected a fallback: {other:?}"),
+    }
+    match next_event(&mut events, PICTURE, |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
+        )
+    }) {
+        Some(PlayerEvent::FirstFrame { url, .. }) => assert!(url.contains("campaign-news")),
+        other => panic!("no picture after the fallback: {other:?}"),
+    }
+    p.send(PlayerCommand::Shutdown);
+}
+
+#[test]
+fn a_stream_that_never_yields_a_frame_is_a_clear_error() {
+    let (p, mut events) = player(Duration::from_millis(600));
+    let missing = format!("{}hls/no-such-channel/index.m3u8", headend().url());
+    for url in ["udp://@239.255.254.2:5998".to_string(), missing.clone()] {
+        let zap = p.play(&url);
+        match next_event(&mut events, PICTURE, |e| {
+            matches!(
+                e,
+                PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
+            )
+        }) {
+            Some(PlayerEvent::Error { zap: z, error }) => {
+                assert_eq!(z, zap);
+                assert_eq!(error.source, url);
+                assert!(!error.message.is_empty());
+            }
+            other => panic!("{url}: expected an error, got {other:?}"),
+        }
+    }
+    // The player is still usable after failures.
+    let zap = p.play(&hls_url("civic-one"));
+    assert!(next_event(&mut events, PICTURE, is_first_frame(zap)).is_some());
+    p.send(PlayerCommand::Shutdown);
+}
+
+#[test]
+fn play_command_prints_the_first_frame_as_json() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args([
+            "play",
+            "--headless",
+            "--json",
+            "--seconds",
+            "1.5",
+            &hls_url("council-live"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let v: serde_json::Value = serde_json::from_str(&first).expect(&first);
+    assert!(v["first_frame_ms"].as_u64().is_some());
+    assert_eq!(v["hardware"], false);
+    assert!(v["decoder"].as_str().unwrap().contains("264"));
+}
