@@ -74,6 +74,7 @@ pub struct BoardNetwork {
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct Config {
     pub feeds: Feeds,
     pub player: PlayerSettings,
@@ -83,18 +84,6 @@ pub struct Config {
     pub multicast_interface: Option<String>,
     #[serde(skip)]
     pub board: Option<BoardProfile>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            feeds: Feeds::default(),
-            player: PlayerSettings::default(),
-            state_dir: None,
-            multicast_interface: None,
-            board: None,
-        }
-    }
 }
 
 impl Config {

@@ -11,8 +11,14 @@ use std::time::Duration;
 #[test]
 fn demo_opens_a_window_and_draws_the_first_channel() {
     let state = common::scratch("window-state");
-    let xvfb = Command::new("sh").args(["-c", "command -v xvfb-run"]).output().unwrap();
-    assert!(xvfb.status.success(), "xvfb-run is missing: `make test` installs the xvfb package");
+    let xvfb = Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .unwrap();
+    assert!(
+        xvfb.status.success(),
+        "xvfb-run is missing: `make test` installs the xvfb package"
+    );
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x720x24"])
         .arg(env!("CARGO_BIN_EXE_hustings"))
@@ -32,7 +38,9 @@ fn demo_opens_a_window_and_draws_the_first_channel() {
     });
     let line = rx.recv_timeout(Duration::from_secs(60));
     // xvfb-run runs the app as a child; stop the whole group.
-    let _ = Command::new("pkill").args(["-TERM", "-P", &child.id().to_string()]).status();
+    let _ = Command::new("pkill")
+        .args(["-TERM", "-P", &child.id().to_string()])
+        .status();
     let _ = child.kill();
     let _ = child.wait();
     let line = line.expect("the window reported no zap within 60 s");

@@ -105,10 +105,10 @@ async fn fetch_or_cache<T>(
     let fresh = match http.fetch(url).await {
         Ok(body) => match parse(&body) {
             Ok(v) => {
-                if let Some(Ok(s)) = store.map(Mutex::lock) {
-                    if let Err(e) = s.save_feed(url, &body, chrono::Utc::now().timestamp()) {
-                        tracing::warn!("could not cache {url}: {e}");
-                    }
+                if let Some(Ok(s)) = store.map(Mutex::lock)
+                    && let Err(e) = s.save_feed(url, &body, chrono::Utc::now().timestamp())
+                {
+                    tracing::warn!("could not cache {url}: {e}");
                 }
                 return Some(v);
             }

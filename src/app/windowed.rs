@@ -47,16 +47,13 @@ pub fn run_windowed(
     let weak = Rc::downgrade(&app);
     let print_zaps = options.print_zaps;
     let _ = ui.window().set_rendering_notifier(move |state, _| {
-        if matches!(state, slint::RenderingState::AfterRendering) {
-            if let Some(app) = weak.upgrade() {
-                if let Ok(mut app) = app.try_borrow_mut() {
-                    if let Some(record) = app.displayed(Instant::now()) {
-                        if print_zaps {
-                            println!("{}", serde_json::to_string(&record).unwrap_or_default());
-                        }
-                    }
-                }
-            }
+        if matches!(state, slint::RenderingState::AfterRendering)
+            && let Some(app) = weak.upgrade()
+            && let Ok(mut app) = app.try_borrow_mut()
+            && let Some(record) = app.displayed(Instant::now())
+            && print_zaps
+        {
+            println!("{}", serde_json::to_string(&record).unwrap_or_default());
         }
     });
 

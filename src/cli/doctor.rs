@@ -120,10 +120,10 @@ pub fn run(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
 
 fn codec_of(f: &gst::ElementFactory) -> String {
     for t in f.static_pad_templates() {
-        if t.direction() == gst::PadDirection::Sink {
-            if let Some(s) = t.caps().structure(0) {
-                return s.name().trim_start_matches("video/").to_string();
-            }
+        if t.direction() == gst::PadDirection::Sink
+            && let Some(s) = t.caps().structure(0)
+        {
+            return s.name().trim_start_matches("video/").to_string();
         }
     }
     String::new()

@@ -174,6 +174,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: LineupCommand::Check { source, json },
         }) => lineup_check::run(&source, json),
         Some(Command::Doctor { json }) => doctor::run(&common, json),
-        Some(Command::Bench { command: BenchCommand::Zap { rounds, json } }) => bench::zap(rounds, json),
+        Some(Command::Bench {
+            command: BenchCommand::Zap { rounds, json },
+        }) => bench::zap(rounds, json),
     }
 }

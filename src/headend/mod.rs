@@ -172,13 +172,13 @@ impl Headend {
         for ch in DEMO_CHANNELS {
             let playlist = root.join(ch.id).join("index.m3u8");
             loop {
-                if let Some(sender) = self.senders.iter().find(|s| s.id == ch.id) {
-                    if let Some(err) = sender.failure() {
-                        return Err(HeadendError::Channel {
-                            channel: ch.name.into(),
-                            message: err,
-                        });
-                    }
+                if let Some(sender) = self.senders.iter().find(|s| s.id == ch.id)
+                    && let Some(err) = sender.failure()
+                {
+                    return Err(HeadendError::Channel {
+                        channel: ch.name.into(),
+                        message: err,
+                    });
                 }
                 let segments = tokio::fs::read(&playlist)
                     .await

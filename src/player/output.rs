@@ -126,13 +126,12 @@ fn to_frame(sample: &gst::Sample, zap: ZapId) -> Option<VideoFrame> {
 /// An audio sink that works here: the system's, or a clock-synchronised
 /// fakesink when there is no sound device (a headless box still plays in time).
 pub(crate) fn audio_sink(want_audio: bool) -> Result<gst::Element, PlayerInitError> {
-    if want_audio {
-        if let Ok(sink) = gst::ElementFactory::make("autoaudiosink").build() {
-            if sink.set_state(gst::State::Ready).is_ok() {
-                let _ = sink.set_state(gst::State::Null);
-                return Ok(sink);
-            }
-        }
+    if want_audio
+        && let Ok(sink) = gst::ElementFactory::make("autoaudiosink").build()
+        && sink.set_state(gst::State::Ready).is_ok()
+    {
+        let _ = sink.set_state(gst::State::Null);
+        return Ok(sink);
     }
     gst::ElementFactory::make("fakesink")
         .property("sync", true)
