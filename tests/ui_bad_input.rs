@@ -22,8 +22,11 @@ fn a_dead_feed_and_a_dead_channel_are_reported_and_the_app_keeps_working() {
     )
     .unwrap();
     let dead = "http://127.0.0.1:9/lineup.m3u".to_string();
+    let not_m3u = dir.join("index.html");
+    std::fs::write(&not_m3u, "<html><body>Service unavailable</body></html>").unwrap();
+    let not_m3u = not_m3u.display().to_string();
     let mut config = Config::default();
-    config.feeds.lineup = vec![dead.clone(), lineup.display().to_string()];
+    config.feeds.lineup = vec![dead.clone(), not_m3u.clone(), lineup.display().to_string()];
     config.feeds.guide = vec![format!("{}guide.xml.gz", common::headend().url())];
     config.state_dir = Some(dir.join("state"));
     config.player.join_timeout_ms = 800;
@@ -33,9 +36,13 @@ fn a_dead_feed_and_a_dead_channel_are_reported_and_the_app_keeps_working() {
     let t = Duration::from_secs(20);
     s.wait_until("load", t, |app| app.channels().len() == 2)
         .unwrap();
-    // The dead lineup URL is named on screen while the good playlist's channels load.
+    // The dead URL and the file that is not a playlist are named on screen
+    // while the good playlist's channels load.
     let (status, error) = s.status();
-    assert!(status.contains(&dead), "{status}");
+    assert!(
+        status.contains(&dead) && status.contains(&format!("{not_m3u}: not an M3U playlist")),
+        "{status}"
+    );
     assert!(!error);
 
     let failed = s

@@ -294,8 +294,8 @@ impl App {
         nav.screen = self.nav.screen;
         nav.current = current_key.and_then(|k| self.channels.iter().position(|c| c.key == k));
         self.nav = nav;
-        if let Some(n) = loaded.notices.first() {
-            self.notice(n);
+        if !loaded.notices.is_empty() {
+            self.notice(&loaded.notices.join("\n"));
         } else {
             self.set_status("", false);
         }
