@@ -8,7 +8,7 @@
 mod model;
 mod xmltv;
 
-pub use model::{Guide, GuideChannel, Programme};
+pub use model::{Credit, Guide, GuideChannel, LangText, Programme};
 pub use xmltv::{parse_xmltv, parse_xmltv_bytes, parse_xmltv_time};
 
 use thiserror::Error;

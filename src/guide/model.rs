@@ -5,21 +5,61 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 /// A `<channel>` of the guide.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GuideChannel {
     pub id: String,
+    /// Every `<display-name>`, in document order.
     pub display_names: Vec<String>,
+    /// `<icon src>`.
+    pub icon: Option<String>,
+    /// `<lcn>`: the logical channel number.
+    pub lcn: Option<u32>,
+}
+
+/// Text with its `lang` attribute.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LangText {
+    pub text: String,
+    pub lang: Option<String>,
+}
+
+/// One `<credits>` entry: role (`director`, `actor`, `presenter`, `guest`, ...) and name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Credit {
+    pub role: String,
+    pub name: String,
 }
 
 /// A `<programme>`; times are Unix seconds (UTC).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Programme {
     pub channel: String,
     pub start: i64,
     pub stop: Option<i64>,
+    /// The first `<title>` (what the UI shows).
     pub title: String,
+    /// Every `<title>` with its language.
+    pub titles: Vec<LangText>,
+    /// The first `<sub-title>`.
+    pub sub_title: Option<String>,
+    /// The first `<desc>`.
     pub description: Option<String>,
+    /// Every `<desc>` with its language.
+    pub descriptions: Vec<LangText>,
     pub categories: Vec<String>,
+    /// `<episode-num>`: the `onscreen` form if present, else the first one as written.
+    pub episode_num: Option<String>,
+    /// `<rating><value>`, prefixed by its system when it has one ("BBFC: 12").
+    pub rating: Option<String>,
+    pub icon: Option<String>,
+    pub credits: Vec<Credit>,
+    /// `<subtitles>` present (any type).
+    pub subtitles: bool,
+    /// Audio description (`<audio><described>yes` or `<subtitles type="deaf-signed">`-style flags).
+    pub audio_described: bool,
+    pub previously_shown: bool,
+    pub premiere: bool,
+    pub live: bool,
 }
 
 impl Programme {

@@ -64,7 +64,7 @@ pub fn parse_xmltv<R: BufRead>(input: R, source_name: &str) -> Result<Guide, Gui
                 "channel" => {
                     channel = Some(GuideChannel {
                         id: attr(&e, "id").unwrap_or_default(),
-                        display_names: vec![],
+                        ..Default::default()
                     })
                 }
                 "programme" => programme = start_programme(&e, pos, &mut warnings),
@@ -86,7 +86,7 @@ pub fn parse_xmltv<R: BufRead>(input: R, source_name: &str) -> Result<Guide, Gui
                     if let Some(id) = attr(&e, "id") {
                         channels.push(GuideChannel {
                             id,
-                            display_names: vec![],
+                            ..Default::default()
                         });
                     }
                 }
@@ -179,9 +179,7 @@ fn start_programme(e: &BytesStart<'_>, pos: u64, warnings: &mut Vec<String>) -> 
         channel,
         start,
         stop,
-        title: String::new(),
-        description: None,
-        categories: vec![],
+        ..Default::default()
     })
 }
 
