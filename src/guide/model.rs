@@ -150,8 +150,7 @@ mod tests {
             start,
             stop,
             title: title.into(),
-            description: None,
-            categories: vec![],
+            ..Default::default()
         }
     }
 
