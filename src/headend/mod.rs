@@ -10,6 +10,7 @@
 
 mod channels;
 mod feeds;
+pub mod guide_gen;
 mod http;
 
 pub use channels::{DEMO_CHANNELS, DemoChannel};

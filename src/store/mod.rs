@@ -6,6 +6,13 @@
 //! the network is down, and small settings such as the last channel watched.
 //! It must not import the player, the UI or GStreamer.
 
+mod guide_import;
+mod guide_query;
+mod prefs;
+
+pub use guide_import::{GuideImport, ImportStats};
+pub use guide_query::{GridCell, NowNext, ProgrammeDetails, SearchHit};
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -36,7 +43,48 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE feed_cache (
     CREATE TABLE setting (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
-    );"];
+    );",
+    // 2: the programme guide (see guide_import.rs), validators for conditional GET,
+    // and per-channel viewer preferences keyed by the stable channel key.
+    "ALTER TABLE feed_cache ADD COLUMN etag TEXT;
+    ALTER TABLE feed_cache ADD COLUMN last_modified TEXT;
+    CREATE TABLE guide_channel (
+        guide_id TEXT PRIMARY KEY,
+        display_names TEXT NOT NULL,
+        icon TEXT,
+        lcn INTEGER
+    );
+    CREATE TABLE programme (
+        id INTEGER PRIMARY KEY,
+        generation INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        stop INTEGER,
+        title TEXT NOT NULL,
+        sub_title TEXT,
+        description TEXT,
+        categories TEXT NOT NULL,
+        episode TEXT,
+        rating TEXT,
+        icon TEXT,
+        credits TEXT NOT NULL,
+        langs TEXT,
+        flags INTEGER NOT NULL
+    );
+    CREATE INDEX programme_channel_start ON programme(channel, start);
+    CREATE VIRTUAL TABLE programme_fts USING fts5(
+        title, sub_title, description, credits,
+        content = 'programme', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE channel_pref (
+        channel_key TEXT PRIMARY KEY,
+        favourite INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE hidden_group (
+        name TEXT PRIMARY KEY
+    );",
+];
 
 /// A feed body as last fetched successfully.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +152,24 @@ impl Store {
             path: self.path.clone(),
             source,
         }
+    }
+
+    /// Opens a read-only connection for queries; it never blocks the writer (WAL).
+    pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_path_buf();
+        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(wrap)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// Records a feed body that parsed correctly.

@@ -1,0 +1,208 @@
+//! Guide import: programmes stream in, and the new guide becomes visible all
+//! at once.
+//!
+//! An import is one write transaction. Programmes are inserted as they are
+//! parsed (nothing is held in memory but SQLite's page cache), tagged with a
+//! new generation. `finish` then replaces, per channel, the previous
+//! generation's programmes from the new data's first start onwards (older ones
+//! stay as history until pruned), drops overlaps, prunes the history window,
+//! rebuilds the full-text index and commits. Readers on other connections see
+//! the old guide until that commit (WAL); a failed or interrupted import rolls
+//! back and leaves the previous guide intact.
+//!
+//! Overlaps, per channel in start order: a programme that starts before the
+//! last kept programme of the same channel has ended is dropped; among
+//! programmes with the same start the one imported first (earlier source,
+//! earlier in its file) wins. Several sources are merged by importing them in
+//! one `GuideImport`, in order of preference.
+
+use rusqlite::{Transaction, params};
+use serde::Serialize;
+
+use super::{Store, StoreError};
+use crate::guide::{GuideChannel, Programme};
+
+/// Flag bits in `programme.flags`.
+pub(super) mod flag {
+    pub const SUBTITLES: i64 = 1;
+    pub const AUDIO_DESCRIBED: i64 = 2;
+    pub const PREVIOUSLY_SHOWN: i64 = 4;
+    pub const PREMIERE: i64 = 8;
+    pub const LIVE: i64 = 16;
+}
+
+/// Separates list items (categories) inside one column.
+pub(super) const SEP: char = '\u{1f}';
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportStats {
+    pub channels: usize,
+    pub programmes: usize,
+    /// Dropped because they overlapped an earlier programme of the same channel.
+    pub overlaps_dropped: usize,
+    /// Removed because they ended before the history window.
+    pub pruned: usize,
+}
+
+/// An import in progress. Dropping it without [`GuideImport::finish`] rolls back.
+pub struct GuideImport<'a> {
+    tx: Transaction<'a>,
+    path: std::path::PathBuf,
+    generation: i64,
+    stats: ImportStats,
+}
+
+impl Store {
+    /// Starts a guide import (takes the write lock until finish or drop).
+    pub fn begin_guide_import(&mut self) -> Result<GuideImport<'_>, StoreError> {
+        let path = self.path.clone();
+        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(wrap)?;
+        let generation: i64 =
+            tx.query_row("SELECT coalesce(max(generation), 0) + 1 FROM programme", [], |r| r.get(0)).map_err(wrap)?;
+        // Inserting without the index and indexing once at the end is several
+        // times faster than keeping it up to date row by row.
+        tx.execute_batch("DROP INDEX IF EXISTS programme_channel_start").map_err(wrap)?;
+        Ok(GuideImport { tx, path, generation, stats: ImportStats::default() })
+    }
+}
+
+impl GuideImport<'_> {
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    /// Adds or replaces a guide channel.
+    pub fn channel(&mut self, c: &GuideChannel) -> Result<(), StoreError> {
+        let names = c.display_names.join(&SEP.to_string());
+        self.tx
+            .prepare_cached(
+                "INSERT INTO guide_channel (guide_id, display_names, icon, lcn) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(guide_id) DO UPDATE SET display_names = excluded.display_names,
+                   icon = coalesce(excluded.icon, icon), lcn = coalesce(excluded.lcn, lcn)",
+            )
+            .and_then(|mut s| s.execute(params![c.id, names, c.icon, c.lcn]))
+            .map_err(|e| self.err(e))?;
+        self.stats.channels += 1;
+        Ok(())
+    }
+
+    /// Adds one programme.
+    pub fn programme(&mut self, p: &Programme) -> Result<(), StoreError> {
+        let flags = [
+            (p.subtitles, flag::SUBTITLES),
+            (p.audio_described, flag::AUDIO_DESCRIBED),
+            (p.previously_shown, flag::PREVIOUSLY_SHOWN),
+            (p.premiere, flag::PREMIERE),
+            (p.live, flag::LIVE),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |acc, (_, bit)| acc | bit);
+        let categories = p.categories.join(&SEP.to_string());
+        let credits = if p.credits.is_empty() {
+            String::new()
+        } else {
+            p.credits.iter().map(|c| format!("{}{SEP}{}", c.role, c.name)).collect::<Vec<_>>().join("\n")
+        };
+        // Other languages' titles and descriptions, only when there are any.
+        let langs = (p.titles.len() > 1 || p.descriptions.len() > 1)
+            .then(|| serde_json::json!({ "titles": p.titles, "descriptions": p.descriptions }).to_string());
+        self.tx
+            .prepare_cached(
+                "INSERT INTO programme (generation, channel, start, stop, title, sub_title, description,
+                   categories, episode, rating, icon, credits, langs, flags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    self.generation,
+                    p.channel,
+                    p.start,
+                    p.stop,
+                    p.title,
+                    p.sub_title,
+                    p.description,
+                    categories,
+                    p.episode_num,
+                    p.rating,
+                    p.icon,
+                    credits,
+                    langs,
+                    flags
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        self.stats.programmes += 1;
+        Ok(())
+    }
+
+    /// Drops every programme that starts before the last kept programme of its
+    /// channel has ended. One pass over the (channel, start) index; only the
+    /// ids to drop are held in memory.
+    fn drop_overlaps(&mut self) -> Result<usize, StoreError> {
+        let mut doomed = Vec::new();
+        {
+            let mut stmt = self
+                .tx
+                .prepare("SELECT id, channel, start, coalesce(stop, start) FROM programme ORDER BY channel, start, id")
+                .map_err(|e| self.err(e))?;
+            let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+            let mut channel = String::new();
+            let mut kept_end = i64::MIN;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                let (id, ch, start, end): (i64, String, i64, i64) =
+                    (r.get(0).map_err(|e| self.err(e))?, r.get(1).map_err(|e| self.err(e))?, r.get(2).map_err(|e| self.err(e))?, r.get(3).map_err(|e| self.err(e))?);
+                if ch != channel {
+                    channel = ch;
+                    kept_end = i64::MIN;
+                }
+                if start < kept_end {
+                    doomed.push(id);
+                } else {
+                    kept_end = end;
+                }
+            }
+        }
+        let mut delete = self.tx.prepare_cached("DELETE FROM programme WHERE id = ?1").map_err(|e| self.err(e))?;
+        for id in &doomed {
+            delete.execute([id]).map_err(|e| StoreError::Sqlite { path: self.path.clone(), source: e })?;
+        }
+        Ok(doomed.len())
+    }
+
+    /// Programmes added so far.
+    pub fn programmes_added(&self) -> usize {
+        self.stats.programmes
+    }
+
+    /// Replaces the old guide with the new one, prunes programmes that ended
+    /// before `history_start` (Unix seconds), and commits.
+    pub fn finish(mut self, history_start: i64) -> Result<ImportStats, StoreError> {
+        let g = self.generation;
+        let steps = [
+            // Per channel, the new data replaces the old from its first start on.
+            format!(
+                "DELETE FROM programme WHERE generation < {g} AND start >= coalesce(
+                   (SELECT min(n.start) FROM programme n WHERE n.generation = {g} AND n.channel = programme.channel),
+                   9223372036854775807)"
+            ),
+            "CREATE INDEX programme_channel_start ON programme(channel, start)".to_string(),
+        ];
+        for sql in &steps {
+            self.tx.execute_batch(sql).map_err(|e| self.err(e))?;
+        }
+        self.stats.overlaps_dropped = self.drop_overlaps()?;
+        self.stats.pruned = self
+            .tx
+            .execute("DELETE FROM programme WHERE coalesce(stop, start) < ?1", [history_start])
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .execute_batch("INSERT INTO programme_fts(programme_fts) VALUES ('rebuild')")
+            .map_err(|e| self.err(e))?;
+        let path = self.path.clone();
+        self.tx.commit().map_err(|source| StoreError::Sqlite { path, source })?;
+        Ok(self.stats)
+    }
+}

@@ -1,0 +1,292 @@
+//! Guide queries: now/next for every channel, a grid window, programme
+//! details and full-text search. Run them on a reader connection
+//! ([`Store::open_reader`]) so they never wait for an import.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::Serialize;
+
+use super::guide_import::{SEP, flag};
+use super::{Store, StoreError};
+use crate::guide::Credit;
+
+/// A programme as the grid and banners show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridCell {
+    pub id: i64,
+    pub channel: String,
+    pub start: i64,
+    pub stop: Option<i64>,
+    pub title: String,
+    /// The first category (genre colour).
+    pub category: Option<String>,
+    pub subtitles: bool,
+    pub audio_described: bool,
+    pub live: bool,
+}
+
+/// A channel's programme on air and the next one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NowNext {
+    pub channel: String,
+    pub now: Option<GridCell>,
+    pub next: Option<GridCell>,
+}
+
+/// Everything about one programme.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgrammeDetails {
+    #[serde(flatten)]
+    pub cell: GridCell,
+    pub sub_title: Option<String>,
+    pub description: Option<String>,
+    pub categories: Vec<String>,
+    pub episode: Option<String>,
+    pub rating: Option<String>,
+    pub icon: Option<String>,
+    pub credits: Vec<Credit>,
+    pub previously_shown: bool,
+    pub premiere: bool,
+}
+
+/// A search result, best first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchHit {
+    #[serde(flatten)]
+    pub cell: GridCell,
+    /// The matching text with the hit marked by « ».
+    pub snippet: String,
+}
+
+const CELL: &str = "p.id, p.channel, p.start, p.stop, p.title, p.categories, p.flags";
+
+fn cell(r: &Row<'_>) -> rusqlite::Result<GridCell> {
+    let categories: String = r.get(5)?;
+    let flags: i64 = r.get(6)?;
+    Ok(GridCell {
+        id: r.get(0)?,
+        channel: r.get(1)?,
+        start: r.get(2)?,
+        stop: r.get(3)?,
+        title: r.get(4)?,
+        category: categories.split(SEP).next().filter(|c| !c.is_empty()).map(String::from),
+        subtitles: flags & flag::SUBTITLES != 0,
+        audio_described: flags & flag::AUDIO_DESCRIBED != 0,
+        live: flags & flag::LIVE != 0,
+    })
+}
+
+/// Turns viewer text into an FTS5 query: every word must match as a prefix.
+/// Quoting each word keeps FTS5 syntax (`AND`, `*`, `"`, `:`) out of user input.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Store {
+    /// Now and next for every guide channel that has programmes.
+    pub fn now_next(&self, now: i64) -> Result<Vec<NowNext>, StoreError> {
+        let mut out: std::collections::BTreeMap<String, NowNext> = Default::default();
+        let on_air = format!(
+            "SELECT {CELL} FROM programme p WHERE p.start <= ?1 AND coalesce(p.stop, p.start) > ?1"
+        );
+        let next = format!(
+            "SELECT {CELL} FROM programme p JOIN (SELECT channel, min(start) AS s FROM programme WHERE start > ?1
+             GROUP BY channel) n ON p.channel = n.channel AND p.start = n.s"
+        );
+        for (sql, is_now) in [(on_air, true), (next, false)] {
+            let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let rows = stmt.query_map([now], cell).map_err(|e| self.err(e))?;
+            for c in rows {
+                let c = c.map_err(|e| self.err(e))?;
+                let entry = out.entry(c.channel.clone()).or_insert_with(|| NowNext {
+                    channel: c.channel.clone(),
+                    now: None,
+                    next: None,
+                });
+                let slot = if is_now { &mut entry.now } else { &mut entry.next };
+                slot.get_or_insert(c);
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+
+    /// Programmes of `channels` overlapping `[from, to)`, per channel in start order.
+    pub fn grid(&self, channels: &[&str], from: i64, to: i64) -> Result<Vec<Vec<GridCell>>, StoreError> {
+        // A programme longer than a day is not a guide entry; bounding the
+        // start keeps the index range small.
+        let sql = format!(
+            "SELECT {CELL} FROM programme p WHERE p.channel = ?1 AND p.start < ?3 AND p.start >= ?2 - 86400
+             AND coalesce(p.stop, p.start + 1) > ?2 ORDER BY p.start"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        channels
+            .iter()
+            .map(|ch| {
+                stmt.query_map(params![ch, from, to], cell)
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(|e| self.err(e))
+            })
+            .collect()
+    }
+
+    /// One programme in full.
+    pub fn programme(&self, id: i64) -> Result<Option<ProgrammeDetails>, StoreError> {
+        let sql = format!(
+            "SELECT {CELL}, p.sub_title, p.description, p.episode, p.rating, p.icon, p.credits FROM programme p WHERE p.id = ?1"
+        );
+        self.conn
+            .query_row(&sql, [id], |r| {
+                let categories: String = r.get(5)?;
+                let flags: i64 = r.get(6)?;
+                let credits: String = r.get(12)?;
+                Ok(ProgrammeDetails {
+                    cell: cell(r)?,
+                    sub_title: r.get(7)?,
+                    description: r.get(8)?,
+                    categories: categories.split(SEP).filter(|c| !c.is_empty()).map(String::from).collect(),
+                    episode: r.get(9)?,
+                    rating: r.get(10)?,
+                    icon: r.get(11)?,
+                    credits: credits
+                        .lines()
+                        .filter_map(|l| l.split_once(SEP))
+                        .map(|(role, name)| Credit { role: role.into(), name: name.into() })
+                        .collect(),
+                    previously_shown: flags & flag::PREVIOUSLY_SHOWN != 0,
+                    premiere: flags & flag::PREMIERE != 0,
+                })
+            })
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Full-text search over title, sub-title, description and credits.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let Some(query) = fts_query(text) else { return Ok(vec![]) };
+        let sql = format!(
+            "SELECT {CELL}, snippet(programme_fts, -1, '«', '»', '…', 12) FROM programme_fts f
+             JOIN programme p ON p.id = f.rowid WHERE programme_fts MATCH ?1
+             ORDER BY bm25(programme_fts, 10.0, 5.0, 1.0, 2.0), p.start LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        stmt.query_map(params![query, limit as i64], |r| Ok(SearchHit { cell: cell(r)?, snippet: r.get(7)? }))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of programmes stored.
+    pub fn programme_count(&self) -> Result<usize, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM programme", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guide::{GuideChannel, Programme};
+
+    fn prog(channel: &str, start: i64, stop: i64, title: &str) -> Programme {
+        Programme { channel: channel.into(), start, stop: Some(stop), title: title.into(), ..Default::default() }
+    }
+
+    fn import(store: &mut Store, programmes: &[Programme], history_start: i64) -> super::super::ImportStats {
+        let mut imp = store.begin_guide_import().unwrap();
+        imp.channel(&GuideChannel { id: "a".into(), display_names: vec!["Alpha".into()], ..Default::default() })
+            .unwrap();
+        for p in programmes {
+            imp.programme(p).unwrap();
+        }
+        imp.finish(history_start).unwrap()
+    }
+
+    #[test]
+    fn fts_queries_quote_every_word_as_a_prefix() {
+        assert_eq!(fts_query("leaders' debate").as_deref(), Some("\"leaders\"* \"debate\"*"));
+        assert_eq!(fts_query("AND OR \" * :").as_deref(), Some("\"AND\"* \"OR\"*"));
+        assert_eq!(fts_query("  "), None);
+    }
+
+    #[test]
+    fn now_next_grid_details_and_search_read_an_import() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let mut town_hall = prog("a", 100, 200, "Town Hall");
+        town_hall.description = Some("Residents question the housing committee".into());
+        town_hall.credits = vec![Credit { role: "presenter".into(), name: "Siân Jones".into() }];
+        town_hall.categories = vec!["News".into(), "Politics".into()];
+        town_hall.subtitles = true;
+        import(&mut s, &[town_hall, prog("a", 200, 300, "Debate"), prog("b", 50, 150, "Rally")], 0);
+
+        let nn = s.now_next(120).unwrap();
+        assert_eq!(nn.len(), 2);
+        assert_eq!(nn[0].now.as_ref().unwrap().title, "Town Hall");
+        assert_eq!(nn[0].next.as_ref().unwrap().title, "Debate");
+        assert!(nn[1].next.is_none());
+
+        let grid = s.grid(&["a", "b"], 150, 250).unwrap();
+        let titles: Vec<Vec<&str>> = grid.iter().map(|r| r.iter().map(|c| c.title.as_str()).collect()).collect();
+        assert_eq!(titles, [vec!["Town Hall", "Debate"], vec![]]);
+
+        let hits = s.search("housing", 10).unwrap();
+        assert_eq!(hits.len(), 1);
+        let d = s.programme(hits[0].cell.id).unwrap().unwrap();
+        assert_eq!(d.categories, ["News", "Politics"]);
+        assert_eq!(d.credits[0].name, "Siân Jones");
+        assert!(d.cell.subtitles);
+        assert_eq!(s.search("sian", 10).unwrap().len(), 1, "diacritics are folded");
+        assert!(s.search("nothing-like-this", 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_new_import_replaces_from_its_first_start_and_keeps_older_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        import(&mut s, &[prog("a", 0, 100, "Old morning"), prog("a", 100, 200, "Old noon")], 0);
+        import(&mut s, &[prog("a", 100, 200, "New noon"), prog("a", 200, 300, "New evening")], 0);
+        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0].iter().map(|c| c.title.clone()).collect();
+        assert_eq!(titles, ["Old morning", "New noon", "New evening"]);
+    }
+
+    #[test]
+    fn overlaps_are_dropped_deterministically_and_history_is_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let stats = import(
+            &mut s,
+            &[
+                prog("a", 0, 50, "Too old"),
+                prog("a", 100, 200, "First source"),
+                prog("a", 100, 200, "Second source"),
+                prog("a", 150, 250, "Overlapping"),
+                prog("a", 200, 300, "Next"),
+            ],
+            60,
+        );
+        assert_eq!((stats.overlaps_dropped, stats.pruned), (2, 1));
+        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0].iter().map(|c| c.title.clone()).collect();
+        assert_eq!(titles, ["First source", "Next"]);
+    }
+
+    #[test]
+    fn an_import_dropped_midway_leaves_the_previous_guide_visible() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        import(&mut s, &[prog("a", 100, 200, "Kept")], 0);
+        {
+            let mut imp = s.begin_guide_import().unwrap();
+            imp.programme(&prog("a", 100, 200, "Never committed")).unwrap();
+            // dropped here: a parse error or a crash
+        }
+        let reader = Store::open_reader(s.path()).unwrap();
+        assert_eq!(reader.grid(&["a"], 0, 400).unwrap()[0][0].title, "Kept");
+        assert_eq!(reader.search("committed", 5).unwrap().len(), 0);
+    }
+}
