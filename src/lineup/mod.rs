@@ -1,15 +1,30 @@
 //! The channel lineup: M3U/M3U8 playlists parsed into [`Channel`]s.
 //!
-//! Owns the playlist grammar and the channel model. It must not know about
-//! GStreamer, Slint or the network: callers hand it text and get back plain
-//! structs plus warnings with line numbers. A bad line never panics and never
-//! costs a good neighbour its entry.
+//! Owns the playlist grammar (the one Kodi's IPTV Simple client accepts:
+//! header defaults, `#EXTINF` attributes, `#EXTGRP`, `#KODIPROP`,
+//! `#EXTVLCOPT`, `URL|Header=value`, multicast and udpxy, catch-up settings)
+//! and the channel model. It must not know about GStreamer, Slint or the
+//! network: callers hand it text and get back plain structs plus warnings with
+//! line numbers. A bad line never panics and never costs a good neighbour its
+//! entry.
 
+mod attrs;
+mod catchup;
 mod channel;
+mod entry;
+mod headers;
 mod m3u;
+mod merge;
+mod multicast;
+mod numbering;
 
-pub use channel::{Channel, ChannelKey};
-pub use m3u::{Lineup, ParseWarning, parse, parse_bytes};
+pub use catchup::{Catchup, CatchupMode};
+pub use channel::{Channel, ChannelKey, Provider};
+pub use m3u::{
+    Lineup, ParseOptions, ParseWarning, parse, parse_bytes, parse_bytes_with, parse_with,
+};
+pub use merge::merge;
+pub use multicast::{Multicast, MulticastScheme};
 
 use thiserror::Error;
 
