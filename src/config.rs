@@ -24,14 +24,40 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
 }
 
-/// Where the lineup and guide come from.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+/// Where the lineup and guide come from, and how they are refreshed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Feeds {
     /// Lineup URLs or paths (M3U). Merged in order.
     pub lineup: Vec<String>,
-    /// Guide URLs or paths (XMLTV, plain or .gz). Empty = the lineup's `x-tvg-url`.
+    /// Guide URLs or paths (XMLTV, plain, .gz or .xz), merged in order of
+    /// preference. Empty = the lineups' `x-tvg-url`s.
     pub guide: Vec<String>,
+    /// First number given to channels without `tvg-chno`.
+    pub start_number: u32,
+    /// A udpxy proxy (`http://host:port`) to reach multicast channels over HTTP.
+    pub udpxy: Option<String>,
+    /// Manual guide mapping: channel key or name -> XMLTV channel id; wins
+    /// over the automatic matching.
+    pub guide_map: std::collections::HashMap<String, String>,
+    /// Minutes between refreshes of the lineup and guide.
+    pub refresh_minutes: u64,
+    /// Hours of past programmes kept (catch-up, "what was on").
+    pub history_hours: i64,
+}
+
+impl Default for Feeds {
+    fn default() -> Self {
+        Feeds {
+            lineup: vec![],
+            guide: vec![],
+            start_number: 1,
+            udpxy: None,
+            guide_map: Default::default(),
+            refresh_minutes: 360,
+            history_hours: 24,
+        }
+    }
 }
 
 /// Player tuning.

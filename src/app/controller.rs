@@ -20,7 +20,7 @@ const BANNER_TIME: Duration = Duration::from_secs(5);
 const DIGIT_TIME: Duration = Duration::from_millis(1800);
 /// How long a notice stays.
 const NOTICE_TIME: Duration = Duration::from_secs(6);
-/// Wait before retrying a failed lineup load.
+/// First wait before retrying a failed load (doubles each time).
 const RELOAD_TIME: Duration = Duration::from_secs(15);
 
 /// One zap, measured from the command to the first frame on screen.
@@ -81,6 +81,8 @@ pub struct App {
     notice_until: Option<Instant>,
     reload_at: Option<Instant>,
     refreshed_minute: i64,
+    /// Failed refreshes in a row (for the back-off).
+    failures: u32,
     volume: f64,
     muted: bool,
     paused: bool,
@@ -115,6 +117,7 @@ impl App {
             notice_until: None,
             reload_at: None,
             refreshed_minute: 0,
+            failures: 0,
             volume: 1.0,
             muted: false,
             paused: false,
@@ -275,12 +278,22 @@ impl App {
 
     fn loaded(&mut self, loaded: Loaded) {
         if let Some(error) = loaded.error {
+            if loaded.from_cache {
+                return;
+            }
             tracing::error!("{error}");
-            self.reload_at = Some(Instant::now() + RELOAD_TIME);
+            // Back off: 15 s, 30 s, 1 min, ... up to 30 min between attempts.
+            self.failures = (self.failures + 1).min(8);
+            let wait = (RELOAD_TIME * 2u32.pow(self.failures - 1)).min(Duration::from_secs(30 * 60));
+            self.reload_at = Some(Instant::now() + wait);
             if self.channels.is_empty() {
-                self.set_status(&format!("Cannot load channels: {error}. Retrying…"), true);
+                self.set_status(&format!("Cannot load channels: {error}. Retrying in {} s…", wait.as_secs()), true);
             }
             return;
+        }
+        if !loaded.from_cache {
+            self.failures = 0;
+            self.reload_at = loaded.refresh_in.map(|d| Instant::now() + d);
         }
         let first_load = self.channels.is_empty();
         let current_key = self

@@ -1,19 +1,33 @@
-//! Loading the lineup and guide: network first, the cached copy when the
-//! network or the feed is bad, so the box always starts with what it last had.
+//! Loading the lineup and guide, offline first.
+//!
+//! [`load_cached`] builds the screen's data from the database alone, so the
+//! box shows channels and guide before any request completes. [`load`] then
+//! refreshes from the network: lineups by conditional GET (a bad or dead one
+//! keeps its last good copy, and the screen says so), guides through a
+//! streaming import (see `guide_refresh`). Both end in [`assemble`]: merge the
+//! lineups, match channels to guide channels, and read the programmes of the
+//! hours around now for the UI.
 
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::path::Path;
+use std::time::Duration;
 
 use crate::config::Config;
-use crate::guide::{Guide, parse_xmltv_bytes};
-use crate::lineup::{Channel, parse_bytes};
-use crate::net::HttpClient;
+use crate::guide::{Guide, match_channels};
+use crate::lineup::{Channel, Lineup, ParseOptions, merge, parse_bytes_with};
+use crate::net::{Fetched, HttpClient, Validators};
 use crate::store::Store;
+
+use super::guide_refresh::{OnBadSource, SourceOutcome, import_guides};
+
+/// Hours of guide the UI keeps in memory around now.
+const WINDOW_BACK: i64 = 6 * 3600;
+const WINDOW_AHEAD: i64 = 30 * 3600;
 
 /// What the app gets back from a load.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub channels: Vec<Channel>,
+    /// Programmes keyed by channel key (shifted by the channel's `tvg-shift`).
     pub guide: Guide,
     /// Things the viewer should know (offline, bad feed kept out, ...).
     pub notices: Vec<String>,
@@ -21,118 +35,173 @@ pub struct Loaded {
     pub error: Option<String>,
     /// The channel key watched last, to start there.
     pub last_channel: Option<String>,
+    /// Built from the cache only (no network was asked).
+    pub from_cache: bool,
+    /// When to refresh next (None: after a failure; the app backs off).
+    pub refresh_in: Option<Duration>,
 }
 
-/// Fetches every configured feed, caching good bodies in the store.
+fn options(config: &Config) -> ParseOptions {
+    ParseOptions { start_number: config.feeds.start_number, udpxy: config.feeds.udpxy.clone() }
+}
+
+fn db_path(config: &Config) -> Result<std::path::PathBuf, String> {
+    let dir = config.state_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir.join("hustings.sqlite3"))
+}
+
+/// The screen's data from the database alone (no network).
+pub async fn load_cached(config: &Config) -> Loaded {
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut out = Loaded { from_cache: true, ..Default::default() };
+        let Ok(db) = db_path(&config) else { return out };
+        let Ok(store) = Store::open(&db) else { return out };
+        let lineups = config
+            .feeds
+            .lineup
+            .iter()
+            .filter_map(|url| {
+                let body = store.load_feed(url).ok().flatten()?.body;
+                parse_bytes_with(&body, url, &options(&config)).ok()
+            })
+            .collect();
+        assemble(&config, &db, lineups, &mut out);
+        out
+    })
+    .await
+    .unwrap_or_default()
+}
+
+/// Refreshes every feed from the network, keeping last good copies.
 pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     let mut out = Loaded::default();
-    let state_dir = config.state_dir();
-    let store = open_store(state_dir.clone()).await;
-    let store = match store {
-        Ok(s) => Some(Mutex::new(s)),
+    if config.feeds.lineup.is_empty() {
+        out.error = Some("No channel lineup configured: set [feeds] lineup in the config or pass --server URL".into());
+        return out;
+    }
+    let db = match db_path(config).and_then(|db| Store::open(&db).map(|_| db).map_err(|e| e.to_string())) {
+        Ok(db) => db,
         Err(e) => {
-            out.notices.push(format!("Cache unavailable: {e}"));
-            None
+            out.error = Some(format!("Cache unavailable: {e}"));
+            return out;
         }
     };
-    if config.feeds.lineup.is_empty() {
-        out.error = Some(
-            "No channel lineup configured: set [feeds] lineup in the config or pass --server URL"
-                .into(),
-        );
+    let mut lineups = Vec::new();
+    for url in &config.feeds.lineup {
+        if let Some(l) = fetch_lineup(config, http, &db, url, &mut out.notices).await {
+            lineups.push(l);
+        }
+    }
+    if lineups.iter().all(|l| l.channels.is_empty()) {
+        out.error = Some(out.notices.pop().unwrap_or_else(|| "The lineup lists no channels".into()));
         return out;
     }
     let mut guide_urls = config.feeds.guide.clone();
-    for url in &config.feeds.lineup {
-        let parsed = fetch_or_cache(http, store.as_ref(), url, &mut out.notices, |b| {
-            parse_bytes(b, url).map_err(|e| e.to_string())
-        })
-        .await;
-        if let Some(lineup) = parsed {
-            for w in &lineup.warnings {
-                tracing::warn!("{url}: {w}");
+    if guide_urls.is_empty() {
+        for l in &lineups {
+            for u in l.guide_urls() {
+                if !guide_urls.iter().any(|g| g == u) {
+                    guide_urls.push(u.to_string());
+                }
             }
-            if config.feeds.guide.is_empty() {
-                guide_urls.extend(lineup.guide_url().map(String::from));
-            }
-            out.channels.extend(lineup.channels);
         }
     }
-    if out.channels.is_empty() {
-        out.error = Some(
-            out.notices
-                .pop()
-                .unwrap_or_else(|| "The lineup lists no channels".into()),
-        );
-        return out;
-    }
-    guide_urls.dedup();
-    for url in &guide_urls {
-        let parsed = fetch_or_cache(http, store.as_ref(), url, &mut out.notices, |b| {
-            parse_xmltv_bytes(b, url).map_err(|e| e.to_string())
-        })
-        .await;
-        if let Some(guide) = parsed {
-            // Several guides are not merged yet (issue 3); the first good one wins.
-            out.guide = guide;
-            break;
+    if !guide_urls.is_empty() {
+        let cache = config.state_dir().join("guide-cache");
+        let history_start = chrono::Utc::now().timestamp() - config.feeds.history_hours * 3600;
+        match import_guides(http, &db, &cache, &guide_urls, OnBadSource::Skip, history_start).await {
+            Ok(report) => {
+                for s in report.sources {
+                    match s.outcome {
+                        SourceOutcome::Failed { message } => out.notices.push(format!("Guide not updated: {message}")),
+                        SourceOutcome::Imported { note: Some(note), .. } if note != "not modified" => {
+                            out.notices.push(format!("Guide not updated: {note}"))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => out.notices.push(format!("Guide not updated: {e}")),
         }
     }
-    if let Some(Ok(store)) = store.as_ref().map(Mutex::lock) {
-        out.last_channel = store.setting("last_channel").ok().flatten();
-    }
+    let config = config.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        assemble(&config, &db, lineups, &mut out);
+        out.refresh_in = Some(Duration::from_secs(config.feeds.refresh_minutes.max(1) * 60));
+        out
+    })
+    .await
+    .unwrap_or_default();
     out
 }
 
-async fn open_store(dir: PathBuf) -> Result<Store, String> {
-    tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        Store::open_in(&dir).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
-}
-
-/// Fetches and parses `url`; on success caches the body, on failure parses
-/// the cached body instead and adds a notice saying so.
-async fn fetch_or_cache<T>(
-    http: &HttpClient,
-    store: Option<&Mutex<Store>>,
-    url: &str,
-    notices: &mut Vec<String>,
-    parse: impl Fn(&[u8]) -> Result<T, String>,
-) -> Option<T> {
-    let fresh = match http.fetch(url).await {
-        Ok(body) => match parse(&body) {
-            Ok(v) => {
-                if let Some(Ok(s)) = store.map(Mutex::lock)
-                    && let Err(e) = s.save_feed(url, &body, chrono::Utc::now().timestamp())
-                {
+/// Fetches one lineup with conditional GET; falls back to the saved copy.
+async fn fetch_lineup(config: &Config, http: &HttpClient, db: &Path, url: &str, notices: &mut Vec<String>) -> Option<Lineup> {
+    let store = Store::open(db).ok()?;
+    let cached = store.load_feed(url).ok().flatten();
+    let known = if cached.is_some() { store.validators(url).unwrap_or_default() } else { Validators::default() };
+    let problem = match http.fetch_conditional(url, &known).await {
+        Ok(Fetched::NotModified) => match cached.as_ref().map(|c| parse_bytes_with(&c.body, url, &options(config))) {
+            Some(Ok(l)) => return Some(l),
+            _ => format!("{url}: the saved copy is unusable"),
+        },
+        Ok(Fetched::New(body, validators)) => match parse_bytes_with(&body, url, &options(config)) {
+            Ok(l) => {
+                for w in l.warnings.iter().take(50) {
+                    tracing::warn!("{url}: {w}");
+                }
+                let now = chrono::Utc::now().timestamp();
+                if let Err(e) = store.save_feed(url, &body, now).and_then(|_| store.set_validators(url, &validators, now)) {
                     tracing::warn!("could not cache {url}: {e}");
                 }
-                return Some(v);
+                return Some(l);
             }
-            Err(e) => e,
+            Err(e) => e.to_string(),
         },
         Err(e) => e.to_string(),
     };
-    tracing::warn!("{fresh}");
-    let cached = store.and_then(|s| s.lock().ok()?.load_feed(url).ok().flatten());
-    match cached.map(|c| (parse(&c.body), c.fetched_at)) {
-        Some((Ok(v), at)) => {
+    tracing::warn!("{problem}");
+    match cached.map(|c| (parse_bytes_with(&c.body, url, &options(config)), c.fetched_at)) {
+        Some((Ok(l), at)) => {
             let when = chrono::DateTime::from_timestamp(at, 0)
-                .map(|t| {
-                    t.with_timezone(&chrono::Local)
-                        .format("%d %b %H:%M")
-                        .to_string()
-                })
+                .map(|t| t.with_timezone(&chrono::Local).format("%d %b %H:%M").to_string())
                 .unwrap_or_default();
-            notices.push(format!("{fresh}. Showing the copy saved {when}."));
-            Some(v)
+            notices.push(format!("{problem}. Showing the copy saved {when}."));
+            Some(l)
         }
         _ => {
-            notices.push(fresh);
+            notices.push(problem);
             None
         }
     }
+}
+
+/// Merges the lineups, matches channels to the stored guide and reads the
+/// programmes around now, keyed by channel key and shifted by `tvg-shift`.
+fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) {
+    if lineups.is_empty() {
+        return;
+    }
+    let lineup = merge(lineups);
+    out.channels = lineup.channels;
+    let Ok(store) = Store::open_reader(db) else { return };
+    out.last_channel = Store::open(db).ok().and_then(|s| s.setting("last_channel").ok().flatten());
+    let guide_channels = store.guide_channel_list().unwrap_or_default();
+    let matches = match_channels(&out.channels, &guide_channels, &config.feeds.guide_map);
+    let now = chrono::Utc::now().timestamp();
+    let mut programmes = Vec::new();
+    for ch in &out.channels {
+        let Some(id) = matches.get(&ch.key.0) else { continue };
+        let shift = i64::from(ch.guide_shift_secs);
+        let rows = store.window_programmes(&[id.as_str()], now - WINDOW_BACK - shift, now + WINDOW_AHEAD - shift);
+        for mut p in rows.unwrap_or_default() {
+            p.channel = ch.key.0.clone();
+            p.start += shift;
+            p.stop = p.stop.map(|s| s + shift);
+            programmes.push(p);
+        }
+    }
+    out.guide = Guide::new(guide_channels, programmes, vec![]);
 }

@@ -34,9 +34,9 @@ fn progress(p: &Programme, now: i64) -> f32 {
     }
 }
 
-/// Guide id of a channel: `tvg-id`, else its key.
+/// The key of a channel's programmes in the loaded guide (see `feeds::assemble`).
 pub(super) fn guide_id(ch: &Channel) -> &str {
-    ch.guide_id.as_deref().unwrap_or(&ch.key.0)
+    &ch.key.0
 }
 
 /// Replaces the .slint preview data with an empty screen.

@@ -9,6 +9,7 @@
 mod controller;
 mod feeds;
 mod guide;
+mod guide_refresh;
 mod headless;
 mod live;
 pub mod nav;
@@ -18,7 +19,8 @@ mod windowed;
 mod wiring;
 
 pub use controller::{App, ZapOutcome, ZapRecord};
-pub use feeds::{Loaded, load};
+pub use feeds::{Loaded, load, load_cached};
+pub use guide_refresh::{ImportError, ImportReport, OnBadSource, SourceOutcome, SourceReport, import_guides, import_paths};
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_tour};
 pub use settings::spawn_settings_writer;
 pub use windowed::{WindowOptions, run_windowed};

@@ -55,12 +55,22 @@ pub(super) fn wire(
     let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
     let loader_rt = rt.clone();
     let loader_config = config.clone();
+    // The first load shows the cache at once, then asks the network.
+    let first = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     let reload = Box::new(move || {
         let (tx, config, http) = (ui_tx.clone(), loader_config.clone(), http.clone());
+        let first = first.swap(false, std::sync::atomic::Ordering::AcqRel);
         loader_rt.spawn(async move {
-            let loaded = tokio::time::timeout(Duration::from_secs(90), load(&config, &http)).await;
+            if first {
+                let cached = super::load_cached(&config).await;
+                if !cached.channels.is_empty() {
+                    let _ = tx.send(UiMsg::Loaded(cached));
+                }
+            }
+            // Generous: a first import of a big guide over a slow line takes minutes.
+            let loaded = tokio::time::timeout(Duration::from_secs(20 * 60), load(&config, &http)).await;
             let loaded = loaded.unwrap_or_else(|_| super::Loaded {
-                error: Some("loading the feeds took longer than 90 s".into()),
+                error: Some("refreshing the feeds took longer than 20 minutes".into()),
                 ..Default::default()
             });
             let _ = tx.send(UiMsg::Loaded(loaded));

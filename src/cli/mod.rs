@@ -2,8 +2,10 @@
 //! The only place besides `main.rs` that uses `anyhow`.
 
 mod bench;
+mod bench_guide;
 mod demo;
 mod doctor;
+mod guide;
 mod lineup_check;
 mod play;
 
@@ -83,6 +85,11 @@ pub enum Command {
         #[command(subcommand)]
         command: LineupCommand,
     },
+    /// Programme guide: import XMLTV into the database and query it.
+    Guide {
+        #[command(subcommand)]
+        command: GuideCommand,
+    },
     /// Whole-system benchmarks (use a release build).
     Bench {
         #[command(subcommand)]
@@ -97,7 +104,72 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum GuideCommand {
+    /// Import XMLTV files or URLs (plain, .gz, .xz; merged in the order given) in one transaction.
+    Import {
+        #[arg(required = true, value_name = "FILE|URL")]
+        sources: Vec<String>,
+        /// Database file (default: the state directory's hustings.sqlite3).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+        /// Keep programmes that ended up to this many hours ago.
+        #[arg(long, default_value_t = 24, value_name = "H")]
+        history_hours: i64,
+    },
+    /// Now and next on every channel.
+    Now {
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// The moment (Unix seconds or YYYYMMDDhhmmss +zzzz; default now).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Programmes of some channels over a time window.
+    Grid {
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Guide channel ids, comma-separated (default: the first 20).
+        #[arg(long)]
+        channels: Option<String>,
+        /// Window start (Unix seconds or YYYYMMDDhhmmss +zzzz; default now).
+        #[arg(long)]
+        from: Option<String>,
+        /// Window length in hours.
+        #[arg(long, default_value_t = 4.0)]
+        hours: f64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search over titles, sub-titles, descriptions and credits.
+    Search {
+        text: String,
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Guide import speed and memory, and query latency, on a seeded generated guide.
+    Guide {
+        /// Multiply the 1,000 channels (4 = the 4x file for the memory bound).
+        #[arg(long, default_value_t = 1)]
+        scale: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Keep the generated guide and database in this directory.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
     /// Zap time to the first decoded frame: multicast vs HLS, interleaved, on the demo headend.
     Zap {
         /// Rounds over every demo channel.

@@ -172,6 +172,18 @@ impl GuideImport<'_> {
         Ok(doomed.len())
     }
 
+    /// Marks the start of one source, so a source that fails halfway can be
+    /// taken back without losing the others ([`GuideImport::end_source`]).
+    pub fn begin_source(&mut self) -> Result<(), StoreError> {
+        self.tx.execute_batch("SAVEPOINT guide_source").map_err(|e| self.err(e))
+    }
+
+    /// Keeps (`ok`) or takes back everything since [`GuideImport::begin_source`].
+    pub fn end_source(&mut self, ok: bool) -> Result<(), StoreError> {
+        let sql = if ok { "RELEASE guide_source" } else { "ROLLBACK TO guide_source; RELEASE guide_source" };
+        self.tx.execute_batch(sql).map_err(|e| self.err(e))
+    }
+
     /// Programmes added so far.
     pub fn programmes_added(&self) -> usize {
         self.stats.programmes

@@ -179,6 +179,82 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Guide channels in logical-channel-number order: (id, first display name).
+    pub fn guide_channels(&self, limit: usize) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT guide_id, display_names FROM guide_channel ORDER BY lcn IS NULL, lcn, guide_id LIMIT ?1")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([limit as i64], |r| {
+            let names: String = r.get(1)?;
+            Ok((r.get(0)?, names.split(SEP).next().unwrap_or_default().to_string()))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Every guide channel with all its display names.
+    pub fn guide_channel_list(&self) -> Result<Vec<crate::guide::GuideChannel>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT guide_id, display_names, icon, lcn FROM guide_channel ORDER BY guide_id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| {
+            let names: String = r.get(1)?;
+            Ok(crate::guide::GuideChannel {
+                id: r.get(0)?,
+                display_names: names.split(SEP).filter(|n| !n.is_empty()).map(String::from).collect(),
+                icon: r.get(2)?,
+                lcn: r.get(3)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Full programmes (for the UI's in-memory window) of `channels` overlapping `[from, to)`.
+    pub fn window_programmes(&self, channels: &[&str], from: i64, to: i64) -> Result<Vec<crate::guide::Programme>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT channel, start, stop, title, sub_title, description, categories, episode, rating, icon, flags
+                 FROM programme WHERE channel = ?1 AND start < ?3 AND start >= ?2 - 86400
+                 AND coalesce(stop, start + 1) > ?2 ORDER BY start",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for ch in channels {
+            let rows = stmt
+                .query_map(params![ch, from, to], |r| {
+                    let categories: String = r.get(6)?;
+                    let flags: i64 = r.get(10)?;
+                    Ok(crate::guide::Programme {
+                        channel: r.get(0)?,
+                        start: r.get(1)?,
+                        stop: r.get(2)?,
+                        title: r.get(3)?,
+                        sub_title: r.get(4)?,
+                        description: r.get(5)?,
+                        categories: categories.split(SEP).filter(|c| !c.is_empty()).map(String::from).collect(),
+                        episode_num: r.get(7)?,
+                        rating: r.get(8)?,
+                        icon: r.get(9)?,
+                        subtitles: flags & flag::SUBTITLES != 0,
+                        audio_described: flags & flag::AUDIO_DESCRIBED != 0,
+                        previously_shown: flags & flag::PREVIOUSLY_SHOWN != 0,
+                        premiere: flags & flag::PREMIERE != 0,
+                        live: flags & flag::LIVE != 0,
+                        ..Default::default()
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            for p in rows {
+                out.push(p.map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of programmes stored.
     pub fn programme_count(&self) -> Result<usize, StoreError> {
         self.conn

@@ -46,8 +46,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE feed_cache (
     );",
     // 2: the programme guide (see guide_import.rs), validators for conditional GET,
     // and per-channel viewer preferences keyed by the stable channel key.
-    "ALTER TABLE feed_cache ADD COLUMN etag TEXT;
-    ALTER TABLE feed_cache ADD COLUMN last_modified TEXT;
+    "CREATE TABLE feed_validator (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        checked_at INTEGER NOT NULL
+    );
     CREATE TABLE guide_channel (
         guide_id TEXT PRIMARY KEY,
         display_names TEXT NOT NULL,
@@ -198,6 +202,30 @@ impl Store {
                 },
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The validators (ETag, Last-Modified) of the last good fetch of `url`.
+    pub fn validators(&self, url: &str) -> Result<crate::net::Validators, StoreError> {
+        self.conn
+            .query_row("SELECT etag, last_modified FROM feed_validator WHERE url = ?1", [url], |r| {
+                Ok(crate::net::Validators { etag: r.get(0)?, last_modified: r.get(1)? })
+            })
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Remembers the validators of a good fetch of `url`.
+    pub fn set_validators(&self, url: &str, v: &crate::net::Validators, checked_at: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO feed_validator (url, etag, last_modified, checked_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                   checked_at = excluded.checked_at",
+                params![url, v.etag, v.last_modified, checked_at],
+            )
+            .map(|_| ())
             .map_err(|e| self.err(e))
     }
 

@@ -1,0 +1,12 @@
+//! Any bytes through the M3U reader: a playlist or an error, never a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(lineup) = hustings::lineup::parse_bytes(data, "fuzz.m3u") {
+        for ch in &lineup.channels {
+            assert!(!ch.url.is_empty());
+        }
+    }
+});

@@ -1,0 +1,247 @@
+//! Guide refresh: fetch every guide source (conditional GET, streamed to a
+//! file), then stream each through the XMLTV reader into one store import.
+//!
+//! Memory stays bounded whatever the guide's size: the download goes to disk
+//! chunk by chunk, the reader emits one record at a time, and the import
+//! writes each straight into the open transaction. The new guide appears all
+//! at once on commit; any failure before that leaves the old one in place.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::guide::{GuideError, Record, open_decompressed, read_xmltv};
+use crate::net::{Fetched, HttpClient, Validators, is_remote};
+use crate::store::{ImportStats, Store, StoreError};
+
+/// How to treat a source that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnBadSource {
+    /// Abort the whole import; the database stays as it was (`guide import`).
+    Abort,
+    /// Leave that source out and import the rest (the box's scheduled refresh).
+    Skip,
+}
+
+/// What happened to one source.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum SourceOutcome {
+    /// Read into the new guide; `note` says when that was the saved copy
+    /// (not modified on the server, or the server could not be reached).
+    Imported { programmes: usize, warnings: usize, note: Option<String> },
+    /// Every source was unchanged, so nothing was imported.
+    NotModified,
+    Failed { message: String },
+}
+
+/// One source's line in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub source: String,
+    #[serde(flatten)]
+    pub outcome: SourceOutcome,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub channels: usize,
+    pub programmes: usize,
+    pub seconds: f64,
+    pub overlaps_dropped: usize,
+    pub pruned: usize,
+    pub sources: Vec<SourceReport>,
+    /// False when every source answered "not modified" and nothing was imported.
+    pub imported: bool,
+}
+
+/// Why an import did not happen.
+#[derive(Debug, Error)]
+pub enum ImportError {
+    /// A source could not be fetched or read (the message names it and where).
+    #[error("{0}")]
+    Source(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A source ready to read.
+struct SourceFile {
+    source: String,
+    /// None: nothing to read (fetch failed and no saved copy).
+    path: Option<PathBuf>,
+    /// Validators to remember once the import commits.
+    validators: Option<Validators>,
+    note: Option<String>,
+}
+
+/// Where a source's downloaded copy is kept between refreshes.
+fn cached_copy(cache_dir: &Path, url: &str) -> PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    url.hash(&mut h);
+    cache_dir.join(format!("guide-{:016x}.xml", h.finish()))
+}
+
+/// Fetches and imports `sources` (URLs or paths, in order of preference) into
+/// the database at `db`. `history_start`: programmes that ended before it are pruned.
+pub async fn import_guides(
+    http: &HttpClient,
+    db: &Path,
+    cache_dir: &Path,
+    sources: &[String],
+    on_bad: OnBadSource,
+    history_start: i64,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    std::fs::create_dir_all(cache_dir).map_err(|e| ImportError::Source(format!("{}: {e}", cache_dir.display())))?;
+    let mut files = Vec::new();
+    let mut any_new = false;
+    for source in sources {
+        if !is_remote(source) {
+            let path = PathBuf::from(source.strip_prefix("file://").unwrap_or(source));
+            files.push(SourceFile { source: source.clone(), path: Some(path), validators: None, note: None });
+            any_new = true;
+            continue;
+        }
+        let copy = cached_copy(cache_dir, source);
+        let known = if copy.exists() {
+            let (db, url) = (db.to_path_buf(), source.clone());
+            tokio::task::spawn_blocking(move || Store::open(&db).and_then(|s| s.validators(&url)))
+                .await
+                .map_err(|e| ImportError::Source(e.to_string()))??
+        } else {
+            Validators::default()
+        };
+        let file = match http.fetch_to_file(source, &known, &copy).await {
+            Ok(Fetched::NotModified) => SourceFile {
+                source: source.clone(),
+                path: Some(copy),
+                validators: None,
+                note: Some("not modified".into()),
+            },
+            Ok(Fetched::New((), v)) => {
+                any_new = true;
+                SourceFile { source: source.clone(), path: Some(copy), validators: Some(v), note: None }
+            }
+            Err(e) if on_bad == OnBadSource::Abort => return Err(ImportError::Source(e.to_string())),
+            Err(e) => {
+                tracing::warn!("guide source {e}");
+                let saved = copy.exists();
+                SourceFile {
+                    source: source.clone(),
+                    path: saved.then_some(copy),
+                    validators: None,
+                    note: Some(if saved { format!("{e}; used the saved copy") } else { e.to_string() }),
+                }
+            }
+        };
+        files.push(file);
+    }
+    if !any_new {
+        let sources = files
+            .into_iter()
+            .map(|f| SourceReport {
+                source: f.source,
+                outcome: match (f.path, f.note) {
+                    (Some(_), _) => SourceOutcome::NotModified,
+                    (None, note) => SourceOutcome::Failed { message: note.unwrap_or_default() },
+                },
+            })
+            .collect();
+        let seconds = started.elapsed().as_secs_f64();
+        return Ok(ImportReport { channels: 0, programmes: 0, seconds, overlaps_dropped: 0, pruned: 0, sources, imported: false });
+    }
+    let db = db.to_path_buf();
+    let (stats, sources) = tokio::task::spawn_blocking(move || import_files(&db, files, on_bad, history_start))
+        .await
+        .map_err(|e| ImportError::Source(e.to_string()))??;
+    Ok(ImportReport {
+        channels: stats.channels,
+        programmes: stats.programmes,
+        seconds: started.elapsed().as_secs_f64(),
+        overlaps_dropped: stats.overlaps_dropped,
+        pruned: stats.pruned,
+        sources,
+        imported: true,
+    })
+}
+
+/// Imports local guide files into `db` in one transaction, on this thread:
+/// the same path the refresh takes after downloading (used by the benchmark).
+pub fn import_paths(db: &Path, paths: &[PathBuf], on_bad: OnBadSource, history_start: i64) -> Result<ImportStats, ImportError> {
+    let files = paths
+        .iter()
+        .map(|p| SourceFile { source: p.display().to_string(), path: Some(p.clone()), validators: None, note: None })
+        .collect();
+    import_files(db, files, on_bad, history_start).map(|(stats, _)| stats)
+}
+
+/// Reads every file into one import (blocking; run off the async threads).
+fn import_files(
+    db: &Path,
+    files: Vec<SourceFile>,
+    on_bad: OnBadSource,
+    history_start: i64,
+) -> Result<(ImportStats, Vec<SourceReport>), ImportError> {
+    let mut store = Store::open(db)?;
+    let mut reports = Vec::new();
+    let mut remember = Vec::new();
+    let stats = {
+        let mut import = store.begin_guide_import()?;
+        for file in files {
+            let SourceFile { source, path, validators, note } = file;
+            let Some(path) = path else {
+                reports.push(SourceReport { source, outcome: SourceOutcome::Failed { message: note.unwrap_or_default() } });
+                continue;
+            };
+            import.begin_source()?;
+            let before = import.programmes_added();
+            let result = read_file(&path, &source, &mut |record| {
+                match record {
+                    Record::Channel(c) => import.channel(&c),
+                    Record::Programme(p) => import.programme(&p),
+                }
+                .map_err(|e| GuideError::Sink(e.to_string()))
+            });
+            match result {
+                Ok(summary) => {
+                    import.end_source(true)?;
+                    for w in summary.warnings.iter().take(20) {
+                        tracing::warn!("{source}: {w}");
+                    }
+                    let programmes = import.programmes_added() - before;
+                    let warnings = summary.warnings.len();
+                    remember.extend(validators.map(|v| (source.clone(), v)));
+                    reports.push(SourceReport { source, outcome: SourceOutcome::Imported { programmes, warnings, note } });
+                }
+                Err(e) if on_bad == OnBadSource::Abort => return Err(ImportError::Source(e)),
+                Err(e) => {
+                    import.end_source(false)?;
+                    tracing::warn!("guide source left out: {e}");
+                    reports.push(SourceReport { source, outcome: SourceOutcome::Failed { message: e } });
+                }
+            }
+        }
+        import.finish(history_start)?
+    };
+    let now = chrono::Utc::now().timestamp();
+    for (url, v) in remember {
+        store.set_validators(&url, &v, now)?;
+    }
+    Ok((stats, reports))
+}
+
+/// Streams one guide file (plain, .gz or .xz) through the XMLTV reader.
+fn read_file(
+    path: &Path,
+    source: &str,
+    on_record: &mut dyn FnMut(Record) -> Result<(), GuideError>,
+) -> Result<crate::guide::ReadSummary, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
+    let reader = open_decompressed(file).map_err(|e| format!("{source}: {e}"))?;
+    read_xmltv(reader, source, on_record).map_err(|e| e.to_string())
+}
