@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::GuideWarning;
+
 /// A `<channel>` of the guide.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct GuideChannel {
@@ -55,10 +57,13 @@ pub struct Programme {
     pub credits: Vec<Credit>,
     /// `<subtitles>` present (any type).
     pub subtitles: bool,
-    /// Audio description (`<audio><described>yes` or `<subtitles type="deaf-signed">`-style flags).
+    /// Audio description: `<audio-described/>` (tvheadend's flag) or `<audio><described>yes`.
     pub audio_described: bool,
+    /// `<previously-shown>` present.
     pub previously_shown: bool,
+    /// `<premiere>` present.
     pub premiere: bool,
+    /// `<live>` present (not in the DTD; some providers send it).
     pub live: bool,
 }
 
@@ -75,15 +80,15 @@ impl Programme {
 pub struct Guide {
     pub channels: Vec<GuideChannel>,
     programmes: HashMap<String, Vec<Programme>>,
-    /// Problems with line-less positions (byte offsets) in the source.
-    pub warnings: Vec<String>,
+    /// Problems the reader stepped over, with byte offsets in the source.
+    pub warnings: Vec<GuideWarning>,
 }
 
 impl Guide {
     pub(crate) fn new(
         channels: Vec<GuideChannel>,
         all: Vec<Programme>,
-        warnings: Vec<String>,
+        warnings: Vec<GuideWarning>,
     ) -> Self {
         let mut programmes: HashMap<String, Vec<Programme>> = HashMap::new();
         for p in all {

@@ -1,224 +1,74 @@
-//! Streaming XMLTV reader (quick-xml events, no DOM).
+//! Whole-document XMLTV parsing into an in-memory [`Guide`] (the app's path).
+//!
+//! Thin wrappers over the streaming [`read_xmltv`]: they collect every record.
+//! The store importer calls [`read_xmltv`] directly and never holds a whole guide.
 
-use std::io::{BufRead, BufReader};
+use std::io::BufRead;
 
-use chrono::{DateTime, NaiveDateTime};
-use quick_xml::events::attributes::Attribute;
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
+use super::decompress::decompressed;
+use super::reader::{Record, read_xmltv};
+use super::{Guide, GuideError};
 
-use super::{Guide, GuideChannel, GuideError, Programme};
-
-/// Parses XMLTV bytes, gunzipping them first when they start with the gzip magic.
+/// Parses XMLTV bytes, decompressing gzip or xz first (recognised by magic bytes).
 pub fn parse_xmltv_bytes(bytes: &[u8], source_name: &str) -> Result<Guide, GuideError> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let gz = flate2::read::GzDecoder::new(bytes);
-        parse_xmltv(BufReader::new(gz), source_name)
-    } else {
-        parse_xmltv(bytes, source_name)
-    }
+    let input = decompressed(bytes).map_err(|e| GuideError::Read {
+        source_name: source_name.to_string(),
+        position: 0,
+        message: e.to_string(),
+    })?;
+    parse_xmltv(input, source_name)
 }
 
-/// Which text child of `<programme>` or `<channel>` is being read.
-#[derive(Clone, Copy, PartialEq)]
-enum Field {
-    None,
-    Title,
-    Desc,
-    Category,
-    DisplayName,
-}
-
-/// Parses an XMLTV document from any buffered reader.
+/// Parses an XMLTV document from any buffered reader (no decompression).
 pub fn parse_xmltv<R: BufRead>(input: R, source_name: &str) -> Result<Guide, GuideError> {
-    let mut reader = Reader::from_reader(input);
-    let mut buf = Vec::new();
     let mut channels = Vec::new();
     let mut programmes = Vec::new();
-    let mut warnings = Vec::new();
-    let mut saw_tv = false;
-    let mut channel: Option<GuideChannel> = None;
-    let mut programme: Option<Programme> = None;
-    let mut field = Field::None;
-    let mut text = String::new();
-
-    loop {
-        let pos = reader.buffer_position();
-        let event = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| GuideError::Xml {
-                source_name: source_name.to_string(),
-                position: reader.error_position(),
-                message: e.to_string(),
-            })?;
-        match event {
-            Event::Start(e) | Event::Empty(e) if !saw_tv => {
-                if e.local_name().as_ref() != "tv" {
-                    return Err(GuideError::NotXmltv {
-                        source_name: source_name.to_string(),
-                    });
-                }
-                saw_tv = true;
-            }
-            Event::Start(e) => match e.local_name().as_ref() {
-                "channel" => {
-                    channel = Some(GuideChannel {
-                        id: attr(&e, "id").unwrap_or_default(),
-                        ..Default::default()
-                    })
-                }
-                "programme" => programme = start_programme(&e, pos, &mut warnings),
-                "title" if programme.is_some() => begin(&mut field, &mut text, Field::Title),
-                "desc" if programme.is_some() => begin(&mut field, &mut text, Field::Desc),
-                "category" if programme.is_some() => begin(&mut field, &mut text, Field::Category),
-                "display-name" if channel.is_some() => {
-                    begin(&mut field, &mut text, Field::DisplayName)
-                }
-                _ => {}
-            },
-            Event::Empty(e) => match e.local_name().as_ref() {
-                "programme" => {
-                    if let Some(p) = start_programme(&e, pos, &mut warnings) {
-                        programmes.push(p);
-                    }
-                }
-                "channel" => {
-                    if let Some(id) = attr(&e, "id") {
-                        channels.push(GuideChannel {
-                            id,
-                            ..Default::default()
-                        });
-                    }
-                }
-                _ => {}
-            },
-            Event::Text(t) if field != Field::None => text.push_str(&t.xml10_content()),
-            Event::CData(t) if field != Field::None => text.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) if field != Field::None => match r.resolve_char_ref() {
-                Ok(Some(c)) => text.push(c),
-                _ => match builtin_entity(&r) {
-                    Some(c) => text.push(c),
-                    None => {
-                        warnings.push(format!("byte {pos}: unknown entity &{}; kept as text", &*r));
-                        text.push_str(&format!("&{};", &*r));
-                    }
-                },
-            },
-            Event::End(e) => {
-                let name = e.local_name();
-                let value = std::mem::take(&mut text).trim().to_string();
-                let ending = std::mem::replace(&mut field, Field::None);
-                match (ending, programme.as_mut(), channel.as_mut()) {
-                    (Field::Title, Some(p), _) if p.title.is_empty() => p.title = value,
-                    (Field::Desc, Some(p), _) if p.description.is_none() => {
-                        p.description = Some(value)
-                    }
-                    (Field::Category, Some(p), _) if !value.is_empty() => p.categories.push(value),
-                    (Field::DisplayName, _, Some(c)) => c.display_names.push(value),
-                    _ => {}
-                }
-                match name.as_ref() {
-                    "programme" => programmes.extend(programme.take()),
-                    "channel" => channels.extend(channel.take()),
-                    _ => {}
-                }
-            }
-            Event::Eof => break,
-            // DOCTYPE, processing instructions and comments are ignored: no
-            // entity from a DOCTYPE is ever expanded.
-            _ => {}
+    let summary = read_xmltv(input, source_name, &mut |record| {
+        match record {
+            Record::Channel(c) => channels.push(c),
+            Record::Programme(p) => programmes.push(p),
         }
-        buf.clear();
-    }
-    if !saw_tv {
-        return Err(GuideError::NotXmltv {
-            source_name: source_name.to_string(),
-        });
-    }
-    Ok(Guide::new(channels, programmes, warnings))
-}
-
-fn begin(field: &mut Field, text: &mut String, which: Field) {
-    *field = which;
-    text.clear();
-}
-
-fn builtin_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        _ => return None,
-    })
-}
-
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a: &Attribute<'_>| a.key.local_name().as_ref() == name)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
-}
-
-fn start_programme(e: &BytesStart<'_>, pos: u64, warnings: &mut Vec<String>) -> Option<Programme> {
-    let channel = attr(e, "channel").filter(|c| !c.is_empty());
-    let start = attr(e, "start").as_deref().and_then(parse_xmltv_time);
-    let (Some(channel), Some(start)) = (channel, start) else {
-        warnings.push(format!(
-            "byte {pos}: <programme> without a channel or a valid start; kept out"
-        ));
-        return None;
-    };
-    let stop = attr(e, "stop").as_deref().and_then(parse_xmltv_time);
-    Some(Programme {
-        channel,
-        start,
-        stop,
-        ..Default::default()
-    })
-}
-
-/// Parses an XMLTV time (`YYYYMMDDhhmmss +hhmm`, trailing fields optional)
-/// into Unix seconds. Without an offset the time is UTC, as the DTD says.
-pub fn parse_xmltv_time(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (digits, offset) = match s.find([' ', '+', '-']) {
-        Some(i) => (&s[..i], s[i..].trim()),
-        None => (s, ""),
-    };
-    if digits.len() < 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let mut full = digits.to_string();
-    full.truncate(14);
-    while full.len() < 14 {
-        full.push('0');
-    }
-    let naive = NaiveDateTime::parse_from_str(&full, "%Y%m%d%H%M%S").ok()?;
-    if offset.is_empty() {
-        return Some(naive.and_utc().timestamp());
-    }
-    let with_offset = format!("{full} {offset}");
-    DateTime::parse_from_str(&with_offset, "%Y%m%d%H%M%S %z")
-        .ok()
-        .map(|d| d.timestamp())
+        Ok(())
+    })?;
+    Ok(Guide::new(channels, programmes, summary.warnings))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::guide::{Credit, GuideChannel, LangText, Programme};
+
+    /// The one programme of `<tv><programme ...>{body}</programme></tv>`.
+    fn programme(body: &str) -> Programme {
+        let xml = format!(
+            "<tv><programme start=\"20260101120000 +0100\" stop=\"20260101130000 +0100\" channel=\"c\">{body}</programme></tv>"
+        );
+        let g = parse_xmltv_bytes(xml.as_bytes(), "t.xml").expect("test guide parses");
+        assert_eq!(g.programme_count(), 1, "{xml}");
+        g.programmes("c")[0].clone()
+    }
+
+    fn channel(body: &str) -> GuideChannel {
+        let xml = format!("<tv><channel id=\"c1\">{body}</channel></tv>");
+        let g = parse_xmltv_bytes(xml.as_bytes(), "t.xml").expect("test guide parses");
+        g.channels[0].clone()
+    }
+
+    fn lt(text: &str, lang: Option<&str>) -> LangText {
+        LangText {
+            text: text.into(),
+            lang: lang.map(String::from),
+        }
+    }
 
     #[test]
     fn times_with_offsets_become_utc_seconds() {
-        assert_eq!(parse_xmltv_time("20260101120000 +0100"), Some(1767265200));
-        assert_eq!(parse_xmltv_time("20260101110000"), Some(1767265200));
-        assert_eq!(parse_xmltv_time("202601011100 +0000"), Some(1767265200));
-        assert_eq!(parse_xmltv_time("nonsense"), None);
+        assert_eq!(
+            crate::guide::parse_xmltv_time("20260101120000 +0100"),
+            Some(1767265200)
+        );
+        let p = programme("");
+        assert_eq!((p.start, p.stop), (1767265200, Some(1767268800)));
     }
 
     #[test]
@@ -248,9 +98,330 @@ mod tests {
     }
 
     #[test]
+    fn xz_is_detected_by_magic() {
+        use std::io::Write;
+        let mut enc = liblzma::write::XzEncoder::new(Vec::new(), 1);
+        enc.write_all(b"<tv><programme start=\"20260101120000\" channel=\"x\"><title>T</title></programme></tv>").unwrap();
+        let g = parse_xmltv_bytes(&enc.finish().unwrap(), "g.xml.xz").unwrap();
+        assert_eq!(g.programmes("x")[0].title, "T");
+    }
+
+    #[test]
     fn a_document_that_is_not_xmltv_is_an_error_naming_it() {
         let err = parse_xmltv_bytes(b"<html></html>", "http://h/guide.xml").unwrap_err();
         assert!(err.to_string().contains("http://h/guide.xml"), "{err}");
         assert!(parse_xmltv_bytes(b"#EXTM3U", "x").is_err());
+        assert!(parse_xmltv_bytes(b"", "x").is_err());
+    }
+
+    #[test]
+    fn programme_text_fields_keep_the_first_and_every_language() {
+        let cases: &[(
+            &str,
+            &str,
+            Vec<LangText>,
+            Option<&str>,
+            Vec<LangText>,
+            Option<&str>,
+        )] = &[
+            (
+                "<title lang=\"de\">Hallo</title><title lang=\"en\">Hello</title>",
+                "Hallo",
+                vec![lt("Hallo", Some("de")), lt("Hello", Some("en"))],
+                None,
+                vec![],
+                None,
+            ),
+            (
+                "<title>T</title><desc lang=\"en\">  Lots of\n   news. </desc><desc lang=\"fr\">Nouvelles</desc>",
+                "T",
+                vec![lt("T", None)],
+                Some("Lots of news."),
+                vec![lt("Lots of news.", Some("en")), lt("Nouvelles", Some("fr"))],
+                None,
+            ),
+            (
+                "<title>T</title><sub-title lang=\"en\">Meet the Propaniacs</sub-title><sub-title>Second</sub-title>",
+                "T",
+                vec![lt("T", None)],
+                None,
+                vec![],
+                Some("Meet the Propaniacs"),
+            ),
+            (
+                "<title><![CDATA[A <b> & C]]></title>",
+                "A <b> & C",
+                vec![lt("A <b> & C", None)],
+                None,
+                vec![],
+                None,
+            ),
+            ("<title></title><title/>", "", vec![], None, vec![], None),
+        ];
+        for (body, title, titles, desc, descs, sub) in cases {
+            let p = programme(body);
+            assert_eq!(&p.title, title, "{body}");
+            assert_eq!(&p.titles, titles, "{body}");
+            assert_eq!(p.description.as_deref(), *desc, "{body}");
+            assert_eq!(&p.descriptions, descs, "{body}");
+            assert_eq!(p.sub_title.as_deref(), *sub, "{body}");
+        }
+    }
+
+    #[test]
+    fn episode_num_prefers_onscreen_else_the_first_as_written() {
+        let cases = [
+            (
+                "<episode-num system=\"xmltv_ns\">2 . 9 . 0/1</episode-num>",
+                Some("2 . 9 . 0/1"),
+            ),
+            (
+                "<episode-num system=\"xmltv_ns\">1 . 1 . 0/1</episode-num><episode-num system=\"onscreen\">S02E02</episode-num>",
+                Some("S02E02"),
+            ),
+            (
+                "<episode-num system=\"dd_progid\">EP1</episode-num><episode-num system=\"xmltv_ns\">0.0.</episode-num>",
+                Some("EP1"),
+            ),
+            // The DTD's default system is "onscreen".
+            (
+                "<episode-num system=\"xmltv_ns\">0.0.</episode-num><episode-num>Ep. 3</episode-num>",
+                Some("Ep. 3"),
+            ),
+            ("", None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(programme(body).episode_num.as_deref(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn rating_is_prefixed_by_its_system_when_it_has_one() {
+        let cases = [
+            (
+                "<rating system=\"MPAA\"><value>PG</value></rating>",
+                Some("MPAA: PG"),
+            ),
+            ("<rating><value>12</value></rating>", Some("12")),
+            (
+                "<rating system=\"BBFC\"><value>15</value><icon src=\"15.png\"/></rating><rating system=\"X\"><value>1</value></rating>",
+                Some("BBFC: 15"),
+            ),
+            ("<star-rating><value>3/3</value></star-rating>", None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(programme(body).rating.as_deref(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn icon_is_the_programme_icon_not_a_rating_or_star_rating_icon() {
+        let cases = [
+            ("<icon src=\"a.jpg\" width=\"5\"/>", Some("a.jpg")),
+            ("<star-rating><icon src=\"s.png\"/></star-rating>", None),
+            (
+                "<rating><value>1</value><icon src=\"r.png\"/></rating><icon src=\"b.jpg\"/><icon src=\"c.jpg\"/>",
+                Some("b.jpg"),
+            ),
+            ("<icon/>", None),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(programme(body).icon.as_deref(), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn credits_take_every_child_with_its_own_text_only() {
+        let body = "<credits><director>Dee</director><actor role=\"x\">Ann\n  <image>http://i</image><url>http://u</url></actor><presenter>Pat</presenter><guest>Gil</guest><x-odd>Ox</x-odd></credits>";
+        let credits: Vec<(String, String)> = programme(body)
+            .credits
+            .into_iter()
+            .map(|Credit { role, name }| (role, name))
+            .collect();
+        let expected: Vec<(String, String)> = [
+            ("director", "Dee"),
+            ("actor", "Ann"),
+            ("presenter", "Pat"),
+            ("guest", "Gil"),
+            ("x-odd", "Ox"),
+        ]
+        .iter()
+        .map(|(r, n)| (r.to_string(), n.to_string()))
+        .collect();
+        assert_eq!(credits, expected);
+        assert!(programme("<credits/>").credits.is_empty());
+    }
+
+    #[test]
+    fn categories_are_kept_in_order_without_empty_ones() {
+        let p = programme(
+            "<category lang=\"en\">Comedy</category><category/><category>News</category>",
+        );
+        assert_eq!(p.categories, ["Comedy", "News"]);
+    }
+
+    #[test]
+    fn flags_are_set_by_their_elements() {
+        type Flags = (bool, bool, bool, bool, bool);
+        let flags = |p: &Programme| -> Flags {
+            (
+                p.subtitles,
+                p.audio_described,
+                p.previously_shown,
+                p.premiere,
+                p.live,
+            )
+        };
+        let cases: &[(&str, Flags)] = &[
+            ("", (false, false, false, false, false)),
+            (
+                "<subtitles type=\"teletext\"><language>English</language></subtitles>",
+                (true, false, false, false, false),
+            ),
+            ("<subtitles/>", (true, false, false, false, false)),
+            ("<audio-described/>", (false, true, false, false, false)),
+            (
+                "<audio><described>yes</described></audio>",
+                (false, true, false, false, false),
+            ),
+            (
+                "<audio><described>no</described><stereo>stereo</stereo></audio>",
+                (false, false, false, false, false),
+            ),
+            (
+                "<previously-shown start=\"20220331180000 +0000\"/>",
+                (false, false, true, false, false),
+            ),
+            (
+                "<premiere>First showing</premiere>",
+                (false, false, false, true, false),
+            ),
+            ("<live/>", (false, false, false, false, true)),
+            (
+                "<x-live/><new/><last-chance/>",
+                (false, false, false, false, false),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(flags(&programme(body)), *expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn channel_fields_are_read() {
+        let cases: &[(&str, Vec<&str>, Option<&str>, Option<u32>)] = &[
+            (
+                "<display-name lang=\"de\">ARD</display-name><display-name>Das Erste</display-name>",
+                vec!["ARD", "Das Erste"],
+                None,
+                None,
+            ),
+            (
+                "<display-name>One</display-name><icon src=\"http://l/1.png\"/><lcn>101</lcn><url>http://x</url>",
+                vec!["One"],
+                Some("http://l/1.png"),
+                Some(101),
+            ),
+            ("<lcn> 7 </lcn><lcn>8</lcn>", vec![], None, Some(7)),
+            ("<lcn>seven</lcn>", vec![], None, None),
+        ];
+        for (body, names, icon, lcn) in cases {
+            let c = channel(body);
+            assert_eq!(c.id, "c1");
+            assert_eq!(&c.display_names, names, "{body}");
+            assert_eq!(c.icon.as_deref(), *icon, "{body}");
+            assert_eq!(c.lcn, *lcn, "{body}");
+        }
+    }
+
+    #[test]
+    fn invalid_programmes_and_channels_are_dropped_with_a_warning() {
+        let cases = [
+            (
+                "<programme start=\"20260101120000\"><title>no channel</title></programme>",
+                "without a channel",
+            ),
+            (
+                "<programme channel=\" \" start=\"20260101120000\"/>",
+                "without a channel",
+            ),
+            (
+                "<programme channel=\"c\"><title>no start</title></programme>",
+                "without a start",
+            ),
+            (
+                "<programme channel=\"c\" start=\"yesterday\"/>",
+                "invalid start",
+            ),
+            (
+                "<channel><display-name>No id</display-name></channel>",
+                "<channel> without an id",
+            ),
+        ];
+        for (body, message) in cases {
+            let xml = format!("<tv>{body}</tv>");
+            let g = parse_xmltv_bytes(xml.as_bytes(), "t.xml").unwrap();
+            assert_eq!((g.programme_count(), g.channels.len()), (0, 0), "{body}");
+            assert_eq!(g.warnings.len(), 1, "{body}");
+            assert!(g.warnings[0].message.contains(message), "{}", g.warnings[0]);
+            assert_eq!(g.warnings[0].position, 4, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_bad_or_backward_stop_is_dropped_and_the_programme_kept() {
+        let cases = [
+            ("20260101110000", "is before its start"),
+            ("soon", "invalid stop"),
+        ];
+        for (stop, message) in cases {
+            let xml = format!(
+                "<tv><programme channel=\"c\" start=\"20260101120000\" stop=\"{stop}\"><title>T</title></programme></tv>"
+            );
+            let g = parse_xmltv_bytes(xml.as_bytes(), "t.xml").unwrap();
+            let p = &g.programmes("c")[0];
+            assert_eq!((p.title.as_str(), p.stop), ("T", None));
+            assert_eq!(g.warnings.len(), 1);
+            assert!(
+                g.warnings[0].to_string().starts_with("byte 4: "),
+                "{}",
+                g.warnings[0]
+            );
+            assert!(g.warnings[0].message.contains(message), "{}", g.warnings[0]);
+        }
+    }
+
+    #[test]
+    fn latin1_text_comes_out_as_utf8() {
+        let xml = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<tv><channel id=\"c\"><display-name>T\xe9l\xe9 Libert\xe9</display-name></channel><programme channel=\"c\" start=\"20260101120000\"><title>\xa3 \xe0 la carte</title></programme></tv>";
+        let g = parse_xmltv_bytes(xml, "latin1.xml").unwrap();
+        assert_eq!(g.channels[0].display_names, ["T\u{e9}l\u{e9} Libert\u{e9}"]);
+        assert_eq!(g.programmes("c")[0].title, "\u{a3} \u{e0} la carte");
+        assert!(g.warnings.is_empty(), "{:?}", g.warnings);
+    }
+
+    #[test]
+    fn the_callback_sees_records_in_document_order_and_can_stop_the_read() {
+        let xml = b"<tv><channel id=\"a\"/><programme channel=\"a\" start=\"20260101120000\"/><channel id=\"b\"/></tv>";
+        let mut seen = Vec::new();
+        let summary = read_xmltv(&xml[..], "t.xml", &mut |r| {
+            seen.push(match r {
+                Record::Channel(c) => format!("channel {}", c.id),
+                Record::Programme(p) => format!("programme {}", p.channel),
+            });
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["channel a", "programme a", "channel b"]);
+        assert_eq!((summary.channels, summary.programmes), (2, 1));
+
+        let mut calls = 0;
+        let err = read_xmltv(&xml[..], "t.xml", &mut |_| {
+            calls += 1;
+            Err(GuideError::Sink("disk full".into()))
+        })
+        .unwrap_err();
+        assert_eq!(calls, 1);
+        assert!(matches!(err, GuideError::Sink(m) if m == "disk full"));
     }
 }
