@@ -6,18 +6,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hustings(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hustings")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn peer_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/xmltv-peer");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (the shared test data must sit beside the project)", dir.display()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (the shared test data must sit beside the project)",
+                dir.display()
+            )
+        })
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
@@ -30,12 +43,29 @@ fn peer_files() -> Vec<PathBuf> {
 fn every_shared_xmltv_file_imports_with_all_its_programmes() {
     let dir = common::scratch("guide-peer");
     for file in peer_files() {
-        let db = dir.join(format!("{}.sqlite3", file.file_stem().unwrap().to_string_lossy()));
-        let out = hustings(&["guide", "import", "--json", "--history-hours", "1000000", "--db", db.to_str().unwrap(), file.to_str().unwrap()]);
+        let db = dir.join(format!(
+            "{}.sqlite3",
+            file.file_stem().unwrap().to_string_lossy()
+        ));
+        let out = hustings(&[
+            "guide",
+            "import",
+            "--json",
+            "--history-hours",
+            "1000000",
+            "--db",
+            db.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ]);
         let v = json(&out);
         let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).to_string();
         let expected = text.matches("<programme").count();
-        assert_eq!(v["programmes"].as_u64().unwrap() as usize, expected, "{}: {v}", file.display());
+        assert_eq!(
+            v["programmes"].as_u64().unwrap() as usize,
+            expected,
+            "{}: {v}",
+            file.display()
+        );
     }
 }
 
@@ -58,13 +88,37 @@ fn import_then_query_now_grid_and_search() {
     let now = json(&hustings(&["guide", "now", "--json", "--db", db]));
     let rows = now.as_array().unwrap();
     assert_eq!(rows.len(), 3);
-    assert!(rows.iter().all(|r| r["now"]["title"].is_string() && r["next"]["title"].is_string()), "{now}");
+    assert!(
+        rows.iter()
+            .all(|r| r["now"]["title"].is_string() && r["next"]["title"].is_string()),
+        "{now}"
+    );
 
-    let grid = json(&hustings(&["guide", "grid", "--json", "--db", db, "--channels", "civic-one,council-live", "--hours", "4"]));
+    let grid = json(&hustings(&[
+        "guide",
+        "grid",
+        "--json",
+        "--db",
+        db,
+        "--channels",
+        "civic-one,council-live",
+        "--hours",
+        "4",
+    ]));
     assert_eq!(grid.as_array().unwrap().len(), 2);
-    assert!(grid[0]["programmes"].as_array().unwrap().len() >= 3, "{grid}");
+    assert!(
+        grid[0]["programmes"].as_array().unwrap().len() >= 3,
+        "{grid}"
+    );
 
-    let hits = json(&hustings(&["guide", "search", "--json", "--db", db, "candidates mayor"]));
+    let hits = json(&hustings(&[
+        "guide",
+        "search",
+        "--json",
+        "--db",
+        db,
+        "candidates mayor",
+    ]));
     assert!(!hits.as_array().unwrap().is_empty(), "{hits}");
     assert_eq!(hits[0]["title"], "Leaders' Debate");
 }
@@ -76,7 +130,14 @@ fn an_unusable_guide_is_refused_and_the_database_stays_as_it_was() {
     let db_s = db.to_str().unwrap();
     let good = dir.join("good.xml");
     std::fs::write(&good, r#"<tv><channel id="a"><display-name>A</display-name></channel><programme start="20300101100000 +0000" stop="20300101110000 +0000" channel="a"><title>Kept</title></programme></tv>"#).unwrap();
-    json(&hustings(&["guide", "import", "--json", "--db", db_s, good.to_str().unwrap()]));
+    json(&hustings(&[
+        "guide",
+        "import",
+        "--json",
+        "--db",
+        db_s,
+        good.to_str().unwrap(),
+    ]));
 
     let garbage = dir.join("garbage.xml");
     let mut bytes = b"<tv><programme start=\"20300101110000 +0000\" channel=\"a\"><title>Lost</title></programme>".to_vec();
@@ -93,13 +154,32 @@ fn an_unusable_guide_is_refused_and_the_database_stays_as_it_was() {
     };
     std::fs::write(&truncated, gz).unwrap();
     for bad in [&garbage, &truncated, &dir.join("missing.xml")] {
-        let out = hustings(&["guide", "import", "--db", db_s, good.to_str().unwrap(), bad.to_str().unwrap()]);
+        let out = hustings(&[
+            "guide",
+            "import",
+            "--db",
+            db_s,
+            good.to_str().unwrap(),
+            bad.to_str().unwrap(),
+        ]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{} was accepted", bad.display());
-        assert!(stderr.contains(bad.to_str().unwrap()), "the error names the file: {stderr}");
-        let hits = json(&hustings(&["guide", "search", "--json", "--db", db_s, "kept"]));
-        assert_eq!(hits.as_array().unwrap().len(), 1, "the previous guide is intact after {}", bad.display());
-        let lost = json(&hustings(&["guide", "search", "--json", "--db", db_s, "lost"]));
+        assert!(
+            stderr.contains(bad.to_str().unwrap()),
+            "the error names the file: {stderr}"
+        );
+        let hits = json(&hustings(&[
+            "guide", "search", "--json", "--db", db_s, "kept",
+        ]));
+        assert_eq!(
+            hits.as_array().unwrap().len(),
+            1,
+            "the previous guide is intact after {}",
+            bad.display()
+        );
+        let lost = json(&hustings(&[
+            "guide", "search", "--json", "--db", db_s, "lost",
+        ]));
         assert!(lost.as_array().unwrap().is_empty());
     }
 }

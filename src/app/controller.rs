@@ -284,10 +284,17 @@ impl App {
             tracing::error!("{error}");
             // Back off: 15 s, 30 s, 1 min, ... up to 30 min between attempts.
             self.failures = (self.failures + 1).min(8);
-            let wait = (RELOAD_TIME * 2u32.pow(self.failures - 1)).min(Duration::from_secs(30 * 60));
+            let wait =
+                (RELOAD_TIME * 2u32.pow(self.failures - 1)).min(Duration::from_secs(30 * 60));
             self.reload_at = Some(Instant::now() + wait);
             if self.channels.is_empty() {
-                self.set_status(&format!("Cannot load channels: {error}. Retrying in {} s…", wait.as_secs()), true);
+                self.set_status(
+                    &format!(
+                        "Cannot load channels: {error}. Retrying in {} s…",
+                        wait.as_secs()
+                    ),
+                    true,
+                );
             }
             return;
         }

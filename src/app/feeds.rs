@@ -42,7 +42,10 @@ pub struct Loaded {
 }
 
 fn options(config: &Config) -> ParseOptions {
-    ParseOptions { start_number: config.feeds.start_number, udpxy: config.feeds.udpxy.clone() }
+    ParseOptions {
+        start_number: config.feeds.start_number,
+        udpxy: config.feeds.udpxy.clone(),
+    }
 }
 
 fn db_path(config: &Config) -> Result<std::path::PathBuf, String> {
@@ -55,9 +58,14 @@ fn db_path(config: &Config) -> Result<std::path::PathBuf, String> {
 pub async fn load_cached(config: &Config) -> Loaded {
     let config = config.clone();
     tokio::task::spawn_blocking(move || {
-        let mut out = Loaded { from_cache: true, ..Default::default() };
+        let mut out = Loaded {
+            from_cache: true,
+            ..Default::default()
+        };
         let Ok(db) = db_path(&config) else { return out };
-        let Ok(store) = Store::open(&db) else { return out };
+        let Ok(store) = Store::open(&db) else {
+            return out;
+        };
         let lineups = config
             .feeds
             .lineup
@@ -78,10 +86,15 @@ pub async fn load_cached(config: &Config) -> Loaded {
 pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     let mut out = Loaded::default();
     if config.feeds.lineup.is_empty() {
-        out.error = Some("No channel lineup configured: set [feeds] lineup in the config or pass --server URL".into());
+        out.error = Some(
+            "No channel lineup configured: set [feeds] lineup in the config or pass --server URL"
+                .into(),
+        );
         return out;
     }
-    let db = match db_path(config).and_then(|db| Store::open(&db).map(|_| db).map_err(|e| e.to_string())) {
+    let db = match db_path(config)
+        .and_then(|db| Store::open(&db).map(|_| db).map_err(|e| e.to_string()))
+    {
         Ok(db) => db,
         Err(e) => {
             out.error = Some(format!("Cache unavailable: {e}"));
@@ -95,7 +108,11 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
         }
     }
     if lineups.iter().all(|l| l.channels.is_empty()) {
-        out.error = Some(out.notices.pop().unwrap_or_else(|| "The lineup lists no channels".into()));
+        out.error = Some(
+            out.notices
+                .pop()
+                .unwrap_or_else(|| "The lineup lists no channels".into()),
+        );
         return out;
     }
     let mut guide_urls = config.feeds.guide.clone();
@@ -111,12 +128,25 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     if !guide_urls.is_empty() {
         let cache = config.state_dir().join("guide-cache");
         let history_start = chrono::Utc::now().timestamp() - config.feeds.history_hours * 3600;
-        match import_guides(http, &db, &cache, &guide_urls, OnBadSource::Skip, history_start).await {
+        match import_guides(
+            http,
+            &db,
+            &cache,
+            &guide_urls,
+            OnBadSource::Skip,
+            history_start,
+        )
+        .await
+        {
             Ok(report) => {
                 for s in report.sources {
                     match s.outcome {
-                        SourceOutcome::Failed { message } => out.notices.push(format!("Guide not updated: {message}")),
-                        SourceOutcome::Imported { note: Some(note), .. } if note != "not modified" => {
+                        SourceOutcome::Failed { message } => {
+                            out.notices.push(format!("Guide not updated: {message}"))
+                        }
+                        SourceOutcome::Imported {
+                            note: Some(note), ..
+                        } if note != "not modified" => {
                             out.notices.push(format!("Guide not updated: {note}"))
                         }
                         _ => {}
@@ -129,7 +159,9 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     let config = config.clone();
     let out = tokio::task::spawn_blocking(move || {
         assemble(&config, &db, lineups, &mut out);
-        out.refresh_in = Some(Duration::from_secs(config.feeds.refresh_minutes.max(1) * 60));
+        out.refresh_in = Some(Duration::from_secs(
+            config.feeds.refresh_minutes.max(1) * 60,
+        ));
         out
     })
     .await
@@ -138,35 +170,62 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
 }
 
 /// Fetches one lineup with conditional GET; falls back to the saved copy.
-async fn fetch_lineup(config: &Config, http: &HttpClient, db: &Path, url: &str, notices: &mut Vec<String>) -> Option<Lineup> {
+async fn fetch_lineup(
+    config: &Config,
+    http: &HttpClient,
+    db: &Path,
+    url: &str,
+    notices: &mut Vec<String>,
+) -> Option<Lineup> {
     let store = Store::open(db).ok()?;
     let cached = store.load_feed(url).ok().flatten();
-    let known = if cached.is_some() { store.validators(url).unwrap_or_default() } else { Validators::default() };
+    let known = if cached.is_some() {
+        store.validators(url).unwrap_or_default()
+    } else {
+        Validators::default()
+    };
     let problem = match http.fetch_conditional(url, &known).await {
-        Ok(Fetched::NotModified) => match cached.as_ref().map(|c| parse_bytes_with(&c.body, url, &options(config))) {
+        Ok(Fetched::NotModified) => match cached
+            .as_ref()
+            .map(|c| parse_bytes_with(&c.body, url, &options(config)))
+        {
             Some(Ok(l)) => return Some(l),
             _ => format!("{url}: the saved copy is unusable"),
         },
-        Ok(Fetched::New(body, validators)) => match parse_bytes_with(&body, url, &options(config)) {
-            Ok(l) => {
-                for w in l.warnings.iter().take(50) {
-                    tracing::warn!("{url}: {w}");
+        Ok(Fetched::New(body, validators)) => {
+            match parse_bytes_with(&body, url, &options(config)) {
+                Ok(l) => {
+                    for w in l.warnings.iter().take(50) {
+                        tracing::warn!("{url}: {w}");
+                    }
+                    let now = chrono::Utc::now().timestamp();
+                    if let Err(e) = store
+                        .save_feed(url, &body, now)
+                        .and_then(|_| store.set_validators(url, &validators, now))
+                    {
+                        tracing::warn!("could not cache {url}: {e}");
+                    }
+                    return Some(l);
                 }
-                let now = chrono::Utc::now().timestamp();
-                if let Err(e) = store.save_feed(url, &body, now).and_then(|_| store.set_validators(url, &validators, now)) {
-                    tracing::warn!("could not cache {url}: {e}");
-                }
-                return Some(l);
+                Err(e) => e.to_string(),
             }
-            Err(e) => e.to_string(),
-        },
+        }
         Err(e) => e.to_string(),
     };
     tracing::warn!("{problem}");
-    match cached.map(|c| (parse_bytes_with(&c.body, url, &options(config)), c.fetched_at)) {
+    match cached.map(|c| {
+        (
+            parse_bytes_with(&c.body, url, &options(config)),
+            c.fetched_at,
+        )
+    }) {
         Some((Ok(l), at)) => {
             let when = chrono::DateTime::from_timestamp(at, 0)
-                .map(|t| t.with_timezone(&chrono::Local).format("%d %b %H:%M").to_string())
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%d %b %H:%M")
+                        .to_string()
+                })
                 .unwrap_or_default();
             notices.push(format!("{problem}. Showing the copy saved {when}."));
             Some(l)
@@ -186,16 +245,26 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
     }
     let lineup = merge(lineups);
     out.channels = lineup.channels;
-    let Ok(store) = Store::open_reader(db) else { return };
-    out.last_channel = Store::open(db).ok().and_then(|s| s.setting("last_channel").ok().flatten());
+    let Ok(store) = Store::open_reader(db) else {
+        return;
+    };
+    out.last_channel = Store::open(db)
+        .ok()
+        .and_then(|s| s.setting("last_channel").ok().flatten());
     let guide_channels = store.guide_channel_list().unwrap_or_default();
     let matches = match_channels(&out.channels, &guide_channels, &config.feeds.guide_map);
     let now = chrono::Utc::now().timestamp();
     let mut programmes = Vec::new();
     for ch in &out.channels {
-        let Some(id) = matches.get(&ch.key.0) else { continue };
+        let Some(id) = matches.get(&ch.key.0) else {
+            continue;
+        };
         let shift = i64::from(ch.guide_shift_secs);
-        let rows = store.window_programmes(&[id.as_str()], now - WINDOW_BACK - shift, now + WINDOW_AHEAD - shift);
+        let rows = store.window_programmes(
+            &[id.as_str()],
+            now - WINDOW_BACK - shift,
+            now + WINDOW_AHEAD - shift,
+        );
         for mut p in rows.unwrap_or_default() {
             p.channel = ch.key.0.clone();
             p.start += shift;

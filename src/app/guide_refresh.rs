@@ -31,10 +31,16 @@ pub enum OnBadSource {
 pub enum SourceOutcome {
     /// Read into the new guide; `note` says when that was the saved copy
     /// (not modified on the server, or the server could not be reached).
-    Imported { programmes: usize, warnings: usize, note: Option<String> },
+    Imported {
+        programmes: usize,
+        warnings: usize,
+        note: Option<String>,
+    },
     /// Every source was unchanged, so nothing was imported.
     NotModified,
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// One source's line in the report.
@@ -97,13 +103,19 @@ pub async fn import_guides(
     history_start: i64,
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
-    std::fs::create_dir_all(cache_dir).map_err(|e| ImportError::Source(format!("{}: {e}", cache_dir.display())))?;
+    std::fs::create_dir_all(cache_dir)
+        .map_err(|e| ImportError::Source(format!("{}: {e}", cache_dir.display())))?;
     let mut files = Vec::new();
     let mut any_new = false;
     for source in sources {
         if !is_remote(source) {
             let path = PathBuf::from(source.strip_prefix("file://").unwrap_or(source));
-            files.push(SourceFile { source: source.clone(), path: Some(path), validators: None, note: None });
+            files.push(SourceFile {
+                source: source.clone(),
+                path: Some(path),
+                validators: None,
+                note: None,
+            });
             any_new = true;
             continue;
         }
@@ -125,9 +137,16 @@ pub async fn import_guides(
             },
             Ok(Fetched::New((), v)) => {
                 any_new = true;
-                SourceFile { source: source.clone(), path: Some(copy), validators: Some(v), note: None }
+                SourceFile {
+                    source: source.clone(),
+                    path: Some(copy),
+                    validators: Some(v),
+                    note: None,
+                }
             }
-            Err(e) if on_bad == OnBadSource::Abort => return Err(ImportError::Source(e.to_string())),
+            Err(e) if on_bad == OnBadSource::Abort => {
+                return Err(ImportError::Source(e.to_string()));
+            }
             Err(e) => {
                 tracing::warn!("guide source {e}");
                 let saved = copy.exists();
@@ -135,7 +154,11 @@ pub async fn import_guides(
                     source: source.clone(),
                     path: saved.then_some(copy),
                     validators: None,
-                    note: Some(if saved { format!("{e}; used the saved copy") } else { e.to_string() }),
+                    note: Some(if saved {
+                        format!("{e}; used the saved copy")
+                    } else {
+                        e.to_string()
+                    }),
                 }
             }
         };
@@ -148,17 +171,28 @@ pub async fn import_guides(
                 source: f.source,
                 outcome: match (f.path, f.note) {
                     (Some(_), _) => SourceOutcome::NotModified,
-                    (None, note) => SourceOutcome::Failed { message: note.unwrap_or_default() },
+                    (None, note) => SourceOutcome::Failed {
+                        message: note.unwrap_or_default(),
+                    },
                 },
             })
             .collect();
         let seconds = started.elapsed().as_secs_f64();
-        return Ok(ImportReport { channels: 0, programmes: 0, seconds, overlaps_dropped: 0, pruned: 0, sources, imported: false });
+        return Ok(ImportReport {
+            channels: 0,
+            programmes: 0,
+            seconds,
+            overlaps_dropped: 0,
+            pruned: 0,
+            sources,
+            imported: false,
+        });
     }
     let db = db.to_path_buf();
-    let (stats, sources) = tokio::task::spawn_blocking(move || import_files(&db, files, on_bad, history_start))
-        .await
-        .map_err(|e| ImportError::Source(e.to_string()))??;
+    let (stats, sources) =
+        tokio::task::spawn_blocking(move || import_files(&db, files, on_bad, history_start))
+            .await
+            .map_err(|e| ImportError::Source(e.to_string()))??;
     Ok(ImportReport {
         channels: stats.channels,
         programmes: stats.programmes,
@@ -172,10 +206,20 @@ pub async fn import_guides(
 
 /// Imports local guide files into `db` in one transaction, on this thread:
 /// the same path the refresh takes after downloading (used by the benchmark).
-pub fn import_paths(db: &Path, paths: &[PathBuf], on_bad: OnBadSource, history_start: i64) -> Result<ImportStats, ImportError> {
+pub fn import_paths(
+    db: &Path,
+    paths: &[PathBuf],
+    on_bad: OnBadSource,
+    history_start: i64,
+) -> Result<ImportStats, ImportError> {
     let files = paths
         .iter()
-        .map(|p| SourceFile { source: p.display().to_string(), path: Some(p.clone()), validators: None, note: None })
+        .map(|p| SourceFile {
+            source: p.display().to_string(),
+            path: Some(p.clone()),
+            validators: None,
+            note: None,
+        })
         .collect();
     import_files(db, files, on_bad, history_start).map(|(stats, _)| stats)
 }
@@ -193,9 +237,19 @@ fn import_files(
     let stats = {
         let mut import = store.begin_guide_import()?;
         for file in files {
-            let SourceFile { source, path, validators, note } = file;
+            let SourceFile {
+                source,
+                path,
+                validators,
+                note,
+            } = file;
             let Some(path) = path else {
-                reports.push(SourceReport { source, outcome: SourceOutcome::Failed { message: note.unwrap_or_default() } });
+                reports.push(SourceReport {
+                    source,
+                    outcome: SourceOutcome::Failed {
+                        message: note.unwrap_or_default(),
+                    },
+                });
                 continue;
             };
             import.begin_source()?;
@@ -216,13 +270,23 @@ fn import_files(
                     let programmes = import.programmes_added() - before;
                     let warnings = summary.warnings.len();
                     remember.extend(validators.map(|v| (source.clone(), v)));
-                    reports.push(SourceReport { source, outcome: SourceOutcome::Imported { programmes, warnings, note } });
+                    reports.push(SourceReport {
+                        source,
+                        outcome: SourceOutcome::Imported {
+                            programmes,
+                            warnings,
+                            note,
+                        },
+                    });
                 }
                 Err(e) if on_bad == OnBadSource::Abort => return Err(ImportError::Source(e)),
                 Err(e) => {
                     import.end_source(false)?;
                     tracing::warn!("guide source left out: {e}");
-                    reports.push(SourceReport { source, outcome: SourceOutcome::Failed { message: e } });
+                    reports.push(SourceReport {
+                        source,
+                        outcome: SourceOutcome::Failed { message: e },
+                    });
                 }
             }
         }

@@ -20,7 +20,10 @@ mod wiring;
 
 pub use controller::{App, ZapOutcome, ZapRecord};
 pub use feeds::{Loaded, load, load_cached};
-pub use guide_refresh::{ImportError, ImportReport, OnBadSource, SourceOutcome, SourceReport, import_guides, import_paths};
+pub use guide_refresh::{
+    ImportError, ImportReport, OnBadSource, SourceOutcome, SourceReport, import_guides,
+    import_paths,
+};
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_tour};
 pub use settings::spawn_settings_writer;
 pub use windowed::{WindowOptions, run_windowed};

@@ -68,7 +68,8 @@ pub(super) fn wire(
                 }
             }
             // Generous: a first import of a big guide over a slow line takes minutes.
-            let loaded = tokio::time::timeout(Duration::from_secs(20 * 60), load(&config, &http)).await;
+            let loaded =
+                tokio::time::timeout(Duration::from_secs(20 * 60), load(&config, &http)).await;
             let loaded = loaded.unwrap_or_else(|_| super::Loaded {
                 error: Some("refreshing the feeds took longer than 20 minutes".into()),
                 ..Default::default()

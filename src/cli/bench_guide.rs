@@ -15,7 +15,13 @@ use crate::store::Store;
 /// Resident memory figures from /proc (kB).
 fn proc_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// Resets the kernel's peak-RSS mark for this process (Linux 4.0+).
@@ -25,7 +31,9 @@ fn reset_peak_rss() -> bool {
 
 fn percentiles(mut v: Vec<Duration>) -> (f64, f64, f64) {
     v.sort_unstable();
-    let at = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1].as_secs_f64() * 1000.0;
+    let at = |p: f64| {
+        v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1].as_secs_f64() * 1000.0
+    };
     (at(0.5), at(0.95), at(1.0))
 }
 
@@ -33,10 +41,15 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
     let tmp = tempfile::tempdir().context("temporary directory")?;
     let dir = keep.unwrap_or(tmp.path());
     std::fs::create_dir_all(dir)?;
-    let spec = GuideSpec { seed, channels: 1000 * scale, days: 7, start: chrono::Utc::now().timestamp() - 86_400 };
+    let spec = GuideSpec {
+        seed,
+        channels: 1000 * scale,
+        days: 7,
+        start: chrono::Utc::now().timestamp() - 86_400,
+    };
     let xml = dir.join(format!("guide-{}ch-7d.xml", spec.channels));
     let t = Instant::now();
-    let gen = {
+    let generated = {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&xml)?);
         let stats = write_guide(&mut out, &spec)?;
         std::io::Write::flush(&mut out)?;
@@ -45,14 +58,20 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
     let size_mb = std::fs::metadata(&xml)?.len() as f64 / 1e6;
     println!(
         "generated {} channels, {} programmes, {size_mb:.0} MB (seed {seed}) in {:.1} s",
-        gen.channels,
-        gen.programmes,
+        generated.channels,
+        generated.programmes,
         t.elapsed().as_secs_f64()
     );
 
     let xmllint = {
         let t = Instant::now();
-        Command::new("xmllint").args(["--stream", "--noout"]).arg(&xml).status().ok().filter(|s| s.success()).map(|_| t.elapsed())
+        Command::new("xmllint")
+            .args(["--stream", "--noout"])
+            .arg(&xml)
+            .status()
+            .ok()
+            .filter(|s| s.success())
+            .map(|_| t.elapsed())
     };
 
     let db = dir.join("bench.sqlite3");
@@ -65,7 +84,12 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
     let import = t.elapsed();
     let peak_kb = proc_status("VmHWM:").unwrap_or(0);
     let rate = stats.programmes as f64 / import.as_secs_f64();
-    println!("import           {:.2} s, {:.0} programmes/s ({} stored)", import.as_secs_f64(), rate, stats.programmes);
+    println!(
+        "import           {:.2} s, {:.0} programmes/s ({} stored)",
+        import.as_secs_f64(),
+        rate,
+        stats.programmes
+    );
     match xmllint {
         Some(x) => println!(
             "xmllint --stream {:.2} s; import/xmllint = {:.2}",
@@ -75,17 +99,27 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
         None => println!("xmllint --stream not available (apt-get install libxml2-utils)"),
     }
     if peak_reset {
-        println!("peak RSS growth {:.1} MB during the import", peak_kb.saturating_sub(baseline_kb) as f64 / 1024.0);
+        println!(
+            "peak RSS growth {:.1} MB during the import",
+            peak_kb.saturating_sub(baseline_kb) as f64 / 1024.0
+        );
     } else {
         println!("peak RSS growth unknown (cannot reset the peak mark)");
     }
 
     let store = Store::open_reader(&db)?;
-    let channels: Vec<String> = store.guide_channels(usize::MAX)?.into_iter().map(|(id, _)| id).collect();
+    let channels: Vec<String> = store
+        .guide_channels(usize::MAX)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     let mut grid = Vec::new();
     for i in 0..500usize {
         let first = (i * 37) % channels.len().saturating_sub(20).max(1);
-        let ids: Vec<&str> = channels[first..(first + 20).min(channels.len())].iter().map(String::as_str).collect();
+        let ids: Vec<&str> = channels[first..(first + 20).min(channels.len())]
+            .iter()
+            .map(String::as_str)
+            .collect();
         let from = spec.start + ((i * 7919) % (6 * 24)) as i64 * 3600;
         let t = Instant::now();
         let rows = store.grid(&ids, from, from + 4 * 3600)?;
@@ -94,7 +128,18 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
     }
     let (g50, g95, gmax) = percentiles(grid);
     println!("grid 20 ch x 4 h p50 {g50:.2} ms, p95 {g95:.2} ms, max {gmax:.2} ms (500 queries)");
-    let queries = ["debate", "housing rents", "Siân", "Δημοτικό", "council budget", "kandydatów", "mayor", "transport", "ward 7", "المرشحين"];
+    let queries = [
+        "debate",
+        "housing rents",
+        "Siân",
+        "Δημοτικό",
+        "council budget",
+        "kandydatów",
+        "mayor",
+        "transport",
+        "ward 7",
+        "المرشحين",
+    ];
     let mut search = Vec::new();
     for i in 0..200 {
         let t = Instant::now();

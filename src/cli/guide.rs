@@ -34,7 +34,11 @@ fn parse_time(s: Option<&str>) -> anyhow::Result<i64> {
 }
 
 fn hm(t: i64) -> String {
-    Local.timestamp_opt(t, 0).single().map(|d| d.format("%a %H:%M").to_string()).unwrap_or_default()
+    Local
+        .timestamp_opt(t, 0)
+        .single()
+        .map(|d| d.format("%a %H:%M").to_string())
+        .unwrap_or_default()
 }
 
 fn cell_line(c: &GridCell) -> String {
@@ -42,16 +46,32 @@ fn cell_line(c: &GridCell) -> String {
     format!("{} – {}  {}", hm(c.start), stop, c.title)
 }
 
-pub fn import(args: &ClientArgs, sources: &[String], db: Option<PathBuf>, json: bool, history_hours: i64) -> anyhow::Result<ExitCode> {
+pub fn import(
+    args: &ClientArgs,
+    sources: &[String],
+    db: Option<PathBuf>,
+    json: bool,
+    history_hours: i64,
+) -> anyhow::Result<ExitCode> {
     let db = db_path(args, db)?;
     // Ensure the schema exists before the import opens it.
     Store::open(&db)?;
-    let cache = db.parent().map(|p| p.join("guide-cache")).unwrap_or_else(|| PathBuf::from("guide-cache"));
+    let cache = db
+        .parent()
+        .map(|p| p.join("guide-cache"))
+        .unwrap_or_else(|| PathBuf::from("guide-cache"));
     let rt = runtime()?;
     let http = HttpClient::new()?;
     let history_start = chrono::Utc::now().timestamp() - history_hours * 3600;
     let report = rt
-        .block_on(import_guides(&http, &db, &cache, sources, OnBadSource::Abort, history_start))
+        .block_on(import_guides(
+            &http,
+            &db,
+            &cache,
+            sources,
+            OnBadSource::Abort,
+            history_start,
+        ))
         .context("guide import failed; the database is unchanged")?;
     if json {
         println!("{}", serde_json::to_string(&report)?);
@@ -69,7 +89,12 @@ pub fn import(args: &ClientArgs, sources: &[String], db: Option<PathBuf>, json: 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn now(args: &ClientArgs, db: Option<PathBuf>, at: Option<&str>, json: bool) -> anyhow::Result<ExitCode> {
+pub fn now(
+    args: &ClientArgs,
+    db: Option<PathBuf>,
+    at: Option<&str>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let store = Store::open_reader(&db_path(args, db)?)?;
     let rows = store.now_next(parse_time(at)?)?;
     if json {
@@ -96,13 +121,25 @@ pub fn grid(
     let from = parse_time(from)?;
     let to = from + (hours * 3600.0) as i64;
     let ids: Vec<String> = match channels {
-        Some(list) => list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
-        None => store.guide_channels(20)?.into_iter().map(|(id, _)| id).collect(),
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => store
+            .guide_channels(20)?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect(),
     };
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let rows = store.grid(&refs, from, to)?;
     if json {
-        let out: Vec<_> = ids.iter().zip(&rows).map(|(id, cells)| serde_json::json!({ "channel": id, "programmes": cells })).collect();
+        let out: Vec<_> = ids
+            .iter()
+            .zip(&rows)
+            .map(|(id, cells)| serde_json::json!({ "channel": id, "programmes": cells }))
+            .collect();
         println!("{}", serde_json::to_string(&out)?);
     } else {
         for (id, cells) in ids.iter().zip(&rows) {
@@ -115,14 +152,26 @@ pub fn grid(
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn search(args: &ClientArgs, db: Option<PathBuf>, text: &str, limit: usize, json: bool) -> anyhow::Result<ExitCode> {
+pub fn search(
+    args: &ClientArgs,
+    db: Option<PathBuf>,
+    text: &str,
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
     let store = Store::open_reader(&db_path(args, db)?)?;
     let hits = store.search(text, limit)?;
     if json {
         println!("{}", serde_json::to_string(&hits)?);
     } else {
         for h in &hits {
-            println!("{:<20} {}\n{:<20} {}", h.cell.channel, cell_line(&h.cell), "", h.snippet);
+            println!(
+                "{:<20} {}\n{:<20} {}",
+                h.cell.channel,
+                cell_line(&h.cell),
+                "",
+                h.snippet
+            );
         }
         if hits.is_empty() {
             println!("no programme matches '{text}'");

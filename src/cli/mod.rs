@@ -249,5 +249,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench {
             command: BenchCommand::Zap { rounds, json },
         }) => bench::zap(rounds, json),
+        Some(Command::Bench {
+            command: BenchCommand::Guide { scale, seed, keep },
+        }) => bench_guide::run(scale, seed, keep.as_deref()),
+        Some(Command::Guide { command }) => match command {
+            GuideCommand::Import {
+                sources,
+                db,
+                json,
+                history_hours,
+            } => guide::import(&common, &sources, db, json, history_hours),
+            GuideCommand::Now { db, at, json } => guide::now(&common, db, at.as_deref(), json),
+            GuideCommand::Grid {
+                db,
+                channels,
+                from,
+                hours,
+                json,
+            } => guide::grid(&common, db, channels, from.as_deref(), hours, json),
+            GuideCommand::Search {
+                text,
+                db,
+                limit,
+                json,
+            } => guide::search(&common, db, &text, limit, json),
+        },
     }
 }

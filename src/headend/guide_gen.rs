@@ -26,7 +26,12 @@ pub struct GuideSpec {
 
 impl Default for GuideSpec {
     fn default() -> Self {
-        GuideSpec { seed: 2026, channels: 1000, days: 7, start: 1_790_000_000 }
+        GuideSpec {
+            seed: 2026,
+            channels: 1000,
+            days: 7,
+            start: 1_790_000_000,
+        }
     }
 }
 
@@ -79,7 +84,15 @@ const SENTENCES: &[&str] = &[
     "Includes a signed version & audio description; subtitles on 888.",
     "Questions were sent in by viewers <online> and by post.",
 ];
-const CATEGORIES: &[&str] = &["News", "Politics", "Talk", "Education", "Documentary", "Debate", "Current affairs"];
+const CATEGORIES: &[&str] = &[
+    "News",
+    "Politics",
+    "Talk",
+    "Education",
+    "Documentary",
+    "Debate",
+    "Current affairs",
+];
 const PEOPLE: &[&str] = &[
     "Siân Jones",
     "Amir Khan",
@@ -94,7 +107,10 @@ const ROLES: &[&str] = &["presenter", "guest", "commentator", "guest"];
 const MINUTES: &[i64] = &[15, 30, 30, 30, 45, 60, 60, 90, 120];
 
 fn time(t: i64) -> String {
-    Utc.timestamp_opt(t, 0).single().map(|d| d.format("%Y%m%d%H%M%S +0000").to_string()).unwrap_or_default()
+    Utc.timestamp_opt(t, 0)
+        .single()
+        .map(|d| d.format("%Y%m%d%H%M%S +0000").to_string())
+        .unwrap_or_default()
 }
 
 fn pick<'a>(rng: &mut Pcg64, items: &[&'a str]) -> &'a str {
@@ -108,7 +124,11 @@ pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideSt
     let end = start + i64::from(spec.days) * 86_400;
     writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
     writeln!(out, "<!DOCTYPE tv SYSTEM \"xmltv.dtd\">")?;
-    writeln!(out, "<tv generator-info-name=\"hustings-guide-gen\" source-info-name=\"seed {}\">", spec.seed)?;
+    writeln!(
+        out,
+        "<tv generator-info-name=\"hustings-guide-gen\" source-info-name=\"seed {}\">",
+        spec.seed
+    )?;
     for c in 0..spec.channels {
         writeln!(
             out,
@@ -116,23 +136,49 @@ pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideSt
             c + 1
         )?;
     }
-    let mut stats = GuideStats { channels: spec.channels, programmes: 0 };
+    let mut stats = GuideStats {
+        channels: spec.channels,
+        programmes: 0,
+    };
     for c in 0..spec.channels {
         let mut t = start;
         let mut episode = rng.random_range(1..40u32);
         while t < end {
             let stop = t + 60 * MINUTES[rng.random_range(0..MINUTES.len())];
             let lang = ["en", "cy", "fr", "pl", "el", "ar"][rng.random_range(0..6)];
-            write!(out, "  <programme start=\"{}\" stop=\"{}\" channel=\"ch{c}.civic\">", time(t), time(stop))?;
-            write!(out, "<title lang=\"{lang}\">{}</title>", escape(pick(&mut rng, TITLES)))?;
+            write!(
+                out,
+                "  <programme start=\"{}\" stop=\"{}\" channel=\"ch{c}.civic\">",
+                time(t),
+                time(stop)
+            )?;
+            write!(
+                out,
+                "<title lang=\"{lang}\">{}</title>",
+                escape(pick(&mut rng, TITLES))
+            )?;
             if rng.random_bool(0.3) {
-                write!(out, "<title lang=\"en\">{}</title>", escape(pick(&mut rng, TITLES)))?;
+                write!(
+                    out,
+                    "<title lang=\"en\">{}</title>",
+                    escape(pick(&mut rng, TITLES))
+                )?;
             }
             if rng.random_bool(0.6) {
-                write!(out, "<sub-title lang=\"{lang}\">{}</sub-title>", escape(pick(&mut rng, SUBTITLES)))?;
+                write!(
+                    out,
+                    "<sub-title lang=\"{lang}\">{}</sub-title>",
+                    escape(pick(&mut rng, SUBTITLES))
+                )?;
             }
-            let sentences: Vec<&str> = (0..rng.random_range(2..5)).map(|_| pick(&mut rng, SENTENCES)).collect();
-            write!(out, "<desc lang=\"{lang}\">{}</desc>", escape(&sentences.join(" ")))?;
+            let sentences: Vec<&str> = (0..rng.random_range(2..5))
+                .map(|_| pick(&mut rng, SENTENCES))
+                .collect();
+            write!(
+                out,
+                "<desc lang=\"{lang}\">{}</desc>",
+                escape(&sentences.join(" "))
+            )?;
             if rng.random_bool(0.7) {
                 write!(out, "<credits>")?;
                 for _ in 0..rng.random_range(1..4) {
@@ -142,7 +188,11 @@ pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideSt
                 write!(out, "</credits>")?;
             }
             for _ in 0..rng.random_range(1..3) {
-                write!(out, "<category lang=\"en\">{}</category>", pick(&mut rng, CATEGORIES))?;
+                write!(
+                    out,
+                    "<category lang=\"en\">{}</category>",
+                    pick(&mut rng, CATEGORIES)
+                )?;
             }
             episode += 1;
             write!(
@@ -179,7 +229,11 @@ mod tests {
 
     #[test]
     fn the_same_seed_gives_the_same_guide_and_a_new_seed_another() {
-        let spec = GuideSpec { channels: 3, days: 1, ..Default::default() };
+        let spec = GuideSpec {
+            channels: 3,
+            days: 1,
+            ..Default::default()
+        };
         let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
         let stats = write_guide(&mut a, &spec).unwrap();
         write_guide(&mut b, &spec).unwrap();
@@ -195,7 +249,15 @@ mod tests {
     #[test]
     fn the_generated_guide_parses_and_keeps_its_entities_and_scripts() {
         let mut xml = Vec::new();
-        let stats = write_guide(&mut xml, &GuideSpec { channels: 5, days: 2, ..Default::default() }).unwrap();
+        let stats = write_guide(
+            &mut xml,
+            &GuideSpec {
+                channels: 5,
+                days: 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         let g = crate::guide::parse_xmltv_bytes(&xml, "generated.xml").unwrap();
         assert_eq!(g.programme_count(), stats.programmes);
         assert_eq!(g.channels.len(), 5);

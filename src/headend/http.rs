@@ -46,30 +46,55 @@ async fn index(State(site): State<Site>) -> impl IntoResponse {
     axum::Json(body)
 }
 
-async fn lineup(State(site): State<Site>) -> impl IntoResponse {
+/// Answers with an ETag (a hash of the body), or 304 when the client has it:
+/// boxes refresh with conditional GET, as they would against a real headend.
+fn conditional(headers: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut h);
+    let etag = format!("\"{:016x}\"", h.finish());
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
     (
-        [(header::CONTENT_TYPE, M3U)],
-        feeds::lineup(&site.base_url, site.multicast),
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::ETAG, etag),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn lineup(State(site): State<Site>, headers: HeaderMap) -> Response {
+    conditional(
+        &headers,
+        M3U,
+        feeds::lineup(&site.base_url, site.multicast).into_bytes(),
     )
 }
 
-async fn lineup_unicast(State(site): State<Site>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, M3U)],
-        feeds::lineup(&site.base_url, None),
+async fn lineup_unicast(State(site): State<Site>, headers: HeaderMap) -> Response {
+    conditional(
+        &headers,
+        M3U,
+        feeds::lineup(&site.base_url, None).into_bytes(),
     )
 }
 
-async fn guide() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
-        feeds::xmltv(chrono::Utc::now().timestamp()),
-    )
+/// The guide changes every half hour (it is generated around "now").
+async fn guide(headers: HeaderMap) -> Response {
+    let body = feeds::xmltv(chrono::Utc::now().timestamp()).into_bytes();
+    conditional(&headers, "application/xml; charset=utf-8", body)
 }
 
-async fn guide_gz() -> impl IntoResponse {
+async fn guide_gz(headers: HeaderMap) -> Response {
     let body = feeds::gzip(feeds::xmltv(chrono::Utc::now().timestamp()).as_bytes());
-    ([(header::CONTENT_TYPE, "application/gzip")], body)
+    conditional(&headers, "application/gzip", body)
 }
 
 async fn logo(Path(file): Path<String>) -> Response {

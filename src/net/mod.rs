@@ -117,25 +117,42 @@ impl HttpClient {
         dest: &std::path::Path,
     ) -> Result<Fetched<()>, NetError> {
         use tokio::io::AsyncWriteExt;
-        let request_error = |e: reqwest::Error| NetError::Request { url: url.to_string(), message: error_chain(&e) };
+        let request_error = |e: reqwest::Error| NetError::Request {
+            url: url.to_string(),
+            message: error_chain(&e),
+        };
         // A big guide may take a while: no whole-request timeout here, only
         // the connect timeout and a stall timeout per chunk.
-        let mut resp = self.conditional_get(url, v).timeout(Duration::from_secs(3600)).send().await.map_err(request_error)?;
+        let mut resp = self
+            .conditional_get(url, v)
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .map_err(request_error)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
-            return Err(NetError::Status { url: url.to_string(), status: status.as_u16() });
+            return Err(NetError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
         }
         let validators = validators_of(resp.headers());
         let part = dest.with_extension("part");
-        let file_error = |source| NetError::File { path: part.display().to_string(), source };
+        let file_error = |source| NetError::File {
+            path: part.display().to_string(),
+            source,
+        };
         let mut file = tokio::fs::File::create(&part).await.map_err(file_error)?;
         loop {
             let chunk = tokio::time::timeout(Duration::from_secs(30), resp.chunk())
                 .await
-                .map_err(|_| NetError::Request { url: url.to_string(), message: "no data for 30 s".into() })?
+                .map_err(|_| NetError::Request {
+                    url: url.to_string(),
+                    message: "no data for 30 s".into(),
+                })?
                 .map_err(request_error)?;
             match chunk {
                 Some(bytes) => file.write_all(&bytes).await.map_err(file_error)?,
@@ -149,27 +166,55 @@ impl HttpClient {
     }
 
     /// Conditional GET of a small feed into memory.
-    pub async fn fetch_conditional(&self, url: &str, v: &Validators) -> Result<Fetched<Vec<u8>>, NetError> {
+    pub async fn fetch_conditional(
+        &self,
+        url: &str,
+        v: &Validators,
+    ) -> Result<Fetched<Vec<u8>>, NetError> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return self.fetch(url).await.map(|b| Fetched::New(b, Validators::default()));
+            return self
+                .fetch(url)
+                .await
+                .map(|b| Fetched::New(b, Validators::default()));
         }
-        let request_error = |e: reqwest::Error| NetError::Request { url: url.to_string(), message: error_chain(&e) };
-        let resp = self.conditional_get(url, v).send().await.map_err(request_error)?;
+        let request_error = |e: reqwest::Error| NetError::Request {
+            url: url.to_string(),
+            message: error_chain(&e),
+        };
+        let resp = self
+            .conditional_get(url, v)
+            .send()
+            .await
+            .map_err(request_error)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
-            return Err(NetError::Status { url: url.to_string(), status: status.as_u16() });
+            return Err(NetError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
         }
         let validators = validators_of(resp.headers());
-        Ok(Fetched::New(resp.bytes().await.map_err(request_error)?.to_vec(), validators))
+        Ok(Fetched::New(
+            resp.bytes().await.map_err(request_error)?.to_vec(),
+            validators,
+        ))
     }
 }
 
 fn validators_of(headers: &reqwest::header::HeaderMap) -> Validators {
-    let get = |h| headers.get(h).and_then(|v| v.to_str().ok()).map(String::from);
-    Validators { etag: get(reqwest::header::ETAG), last_modified: get(reqwest::header::LAST_MODIFIED) }
+    let get = |h| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from)
+    };
+    Validators {
+        etag: get(reqwest::header::ETAG),
+        last_modified: get(reqwest::header::LAST_MODIFIED),
+    }
 }
 
 /// Whether a location is fetched over HTTP(S) (else it is a local path).

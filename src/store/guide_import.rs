@@ -57,20 +57,40 @@ impl Store {
     /// Starts a guide import (takes the write lock until finish or drop).
     pub fn begin_guide_import(&mut self) -> Result<GuideImport<'_>, StoreError> {
         let path = self.path.clone();
-        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(wrap)?;
-        let generation: i64 =
-            tx.query_row("SELECT coalesce(max(generation), 0) + 1 FROM programme", [], |r| r.get(0)).map_err(wrap)?;
+        let wrap = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let generation: i64 = tx
+            .query_row(
+                "SELECT coalesce(max(generation), 0) + 1 FROM programme",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(wrap)?;
         // Inserting without the index and indexing once at the end is several
         // times faster than keeping it up to date row by row.
-        tx.execute_batch("DROP INDEX IF EXISTS programme_channel_start").map_err(wrap)?;
-        Ok(GuideImport { tx, path, generation, stats: ImportStats::default() })
+        tx.execute_batch("DROP INDEX IF EXISTS programme_channel_start")
+            .map_err(wrap)?;
+        Ok(GuideImport {
+            tx,
+            path,
+            generation,
+            stats: ImportStats::default(),
+        })
     }
 }
 
 impl GuideImport<'_> {
     fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.path.clone(), source }
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Adds or replaces a guide channel.
@@ -104,11 +124,16 @@ impl GuideImport<'_> {
         let credits = if p.credits.is_empty() {
             String::new()
         } else {
-            p.credits.iter().map(|c| format!("{}{SEP}{}", c.role, c.name)).collect::<Vec<_>>().join("\n")
+            p.credits
+                .iter()
+                .map(|c| format!("{}{SEP}{}", c.role, c.name))
+                .collect::<Vec<_>>()
+                .join("\n")
         };
         // Other languages' titles and descriptions, only when there are any.
-        let langs = (p.titles.len() > 1 || p.descriptions.len() > 1)
-            .then(|| serde_json::json!({ "titles": p.titles, "descriptions": p.descriptions }).to_string());
+        let langs = (p.titles.len() > 1 || p.descriptions.len() > 1).then(|| {
+            serde_json::json!({ "titles": p.titles, "descriptions": p.descriptions }).to_string()
+        });
         self.tx
             .prepare_cached(
                 "INSERT INTO programme (generation, channel, start, stop, title, sub_title, description,
@@ -152,8 +177,12 @@ impl GuideImport<'_> {
             let mut channel = String::new();
             let mut kept_end = i64::MIN;
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-                let (id, ch, start, end): (i64, String, i64, i64) =
-                    (r.get(0).map_err(|e| self.err(e))?, r.get(1).map_err(|e| self.err(e))?, r.get(2).map_err(|e| self.err(e))?, r.get(3).map_err(|e| self.err(e))?);
+                let (id, ch, start, end): (i64, String, i64, i64) = (
+                    r.get(0).map_err(|e| self.err(e))?,
+                    r.get(1).map_err(|e| self.err(e))?,
+                    r.get(2).map_err(|e| self.err(e))?,
+                    r.get(3).map_err(|e| self.err(e))?,
+                );
                 if ch != channel {
                     channel = ch;
                     kept_end = i64::MIN;
@@ -165,9 +194,15 @@ impl GuideImport<'_> {
                 }
             }
         }
-        let mut delete = self.tx.prepare_cached("DELETE FROM programme WHERE id = ?1").map_err(|e| self.err(e))?;
+        let mut delete = self
+            .tx
+            .prepare_cached("DELETE FROM programme WHERE id = ?1")
+            .map_err(|e| self.err(e))?;
         for id in &doomed {
-            delete.execute([id]).map_err(|e| StoreError::Sqlite { path: self.path.clone(), source: e })?;
+            delete.execute([id]).map_err(|e| StoreError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
         }
         Ok(doomed.len())
     }
@@ -175,12 +210,18 @@ impl GuideImport<'_> {
     /// Marks the start of one source, so a source that fails halfway can be
     /// taken back without losing the others ([`GuideImport::end_source`]).
     pub fn begin_source(&mut self) -> Result<(), StoreError> {
-        self.tx.execute_batch("SAVEPOINT guide_source").map_err(|e| self.err(e))
+        self.tx
+            .execute_batch("SAVEPOINT guide_source")
+            .map_err(|e| self.err(e))
     }
 
     /// Keeps (`ok`) or takes back everything since [`GuideImport::begin_source`].
     pub fn end_source(&mut self, ok: bool) -> Result<(), StoreError> {
-        let sql = if ok { "RELEASE guide_source" } else { "ROLLBACK TO guide_source; RELEASE guide_source" };
+        let sql = if ok {
+            "RELEASE guide_source"
+        } else {
+            "ROLLBACK TO guide_source; RELEASE guide_source"
+        };
         self.tx.execute_batch(sql).map_err(|e| self.err(e))
     }
 
@@ -208,13 +249,18 @@ impl GuideImport<'_> {
         self.stats.overlaps_dropped = self.drop_overlaps()?;
         self.stats.pruned = self
             .tx
-            .execute("DELETE FROM programme WHERE coalesce(stop, start) < ?1", [history_start])
+            .execute(
+                "DELETE FROM programme WHERE coalesce(stop, start) < ?1",
+                [history_start],
+            )
             .map_err(|e| self.err(e))?;
         self.tx
             .execute_batch("INSERT INTO programme_fts(programme_fts) VALUES ('rebuild')")
             .map_err(|e| self.err(e))?;
         let path = self.path.clone();
-        self.tx.commit().map_err(|source| StoreError::Sqlite { path, source })?;
+        self.tx
+            .commit()
+            .map_err(|source| StoreError::Sqlite { path, source })?;
         Ok(self.stats)
     }
 }

@@ -68,7 +68,11 @@ fn cell(r: &Row<'_>) -> rusqlite::Result<GridCell> {
         start: r.get(2)?,
         stop: r.get(3)?,
         title: r.get(4)?,
-        category: categories.split(SEP).next().filter(|c| !c.is_empty()).map(String::from),
+        category: categories
+            .split(SEP)
+            .next()
+            .filter(|c| !c.is_empty())
+            .map(String::from),
         subtitles: flags & flag::SUBTITLES != 0,
         audio_described: flags & flag::AUDIO_DESCRIBED != 0,
         live: flags & flag::LIVE != 0,
@@ -108,7 +112,11 @@ impl Store {
                     now: None,
                     next: None,
                 });
-                let slot = if is_now { &mut entry.now } else { &mut entry.next };
+                let slot = if is_now {
+                    &mut entry.now
+                } else {
+                    &mut entry.next
+                };
                 slot.get_or_insert(c);
             }
         }
@@ -116,7 +124,12 @@ impl Store {
     }
 
     /// Programmes of `channels` overlapping `[from, to)`, per channel in start order.
-    pub fn grid(&self, channels: &[&str], from: i64, to: i64) -> Result<Vec<Vec<GridCell>>, StoreError> {
+    pub fn grid(
+        &self,
+        channels: &[&str],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Vec<GridCell>>, StoreError> {
         // A programme longer than a day is not a guide entry; bounding the
         // start keeps the index range small.
         let sql = format!(
@@ -148,14 +161,21 @@ impl Store {
                     cell: cell(r)?,
                     sub_title: r.get(7)?,
                     description: r.get(8)?,
-                    categories: categories.split(SEP).filter(|c| !c.is_empty()).map(String::from).collect(),
+                    categories: categories
+                        .split(SEP)
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect(),
                     episode: r.get(9)?,
                     rating: r.get(10)?,
                     icon: r.get(11)?,
                     credits: credits
                         .lines()
                         .filter_map(|l| l.split_once(SEP))
-                        .map(|(role, name)| Credit { role: role.into(), name: name.into() })
+                        .map(|(role, name)| Credit {
+                            role: role.into(),
+                            name: name.into(),
+                        })
                         .collect(),
                     previously_shown: flags & flag::PREVIOUSLY_SHOWN != 0,
                     premiere: flags & flag::PREMIERE != 0,
@@ -167,16 +187,23 @@ impl Store {
 
     /// Full-text search over title, sub-title, description and credits.
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
-        let Some(query) = fts_query(text) else { return Ok(vec![]) };
+        let Some(query) = fts_query(text) else {
+            return Ok(vec![]);
+        };
         let sql = format!(
             "SELECT {CELL}, snippet(programme_fts, -1, '«', '»', '…', 12) FROM programme_fts f
              JOIN programme p ON p.id = f.rowid WHERE programme_fts MATCH ?1
              ORDER BY bm25(programme_fts, 10.0, 5.0, 1.0, 2.0), p.start LIMIT ?2"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        stmt.query_map(params![query, limit as i64], |r| Ok(SearchHit { cell: cell(r)?, snippet: r.get(7)? }))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+        stmt.query_map(params![query, limit as i64], |r| {
+            Ok(SearchHit {
+                cell: cell(r)?,
+                snippet: r.get(7)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
     }
 
     /// Guide channels in logical-channel-number order: (id, first display name).
@@ -187,7 +214,10 @@ impl Store {
             .map_err(|e| self.err(e))?;
         stmt.query_map([limit as i64], |r| {
             let names: String = r.get(1)?;
-            Ok((r.get(0)?, names.split(SEP).next().unwrap_or_default().to_string()))
+            Ok((
+                r.get(0)?,
+                names.split(SEP).next().unwrap_or_default().to_string(),
+            ))
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
@@ -197,13 +227,19 @@ impl Store {
     pub fn guide_channel_list(&self) -> Result<Vec<crate::guide::GuideChannel>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT guide_id, display_names, icon, lcn FROM guide_channel ORDER BY guide_id")
+            .prepare_cached(
+                "SELECT guide_id, display_names, icon, lcn FROM guide_channel ORDER BY guide_id",
+            )
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |r| {
             let names: String = r.get(1)?;
             Ok(crate::guide::GuideChannel {
                 id: r.get(0)?,
-                display_names: names.split(SEP).filter(|n| !n.is_empty()).map(String::from).collect(),
+                display_names: names
+                    .split(SEP)
+                    .filter(|n| !n.is_empty())
+                    .map(String::from)
+                    .collect(),
                 icon: r.get(2)?,
                 lcn: r.get(3)?,
             })
@@ -213,7 +249,12 @@ impl Store {
     }
 
     /// Full programmes (for the UI's in-memory window) of `channels` overlapping `[from, to)`.
-    pub fn window_programmes(&self, channels: &[&str], from: i64, to: i64) -> Result<Vec<crate::guide::Programme>, StoreError> {
+    pub fn window_programmes(
+        &self,
+        channels: &[&str],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<crate::guide::Programme>, StoreError> {
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -235,7 +276,11 @@ impl Store {
                         title: r.get(3)?,
                         sub_title: r.get(4)?,
                         description: r.get(5)?,
-                        categories: categories.split(SEP).filter(|c| !c.is_empty()).map(String::from).collect(),
+                        categories: categories
+                            .split(SEP)
+                            .filter(|c| !c.is_empty())
+                            .map(String::from)
+                            .collect(),
                         episode_num: r.get(7)?,
                         rating: r.get(8)?,
                         icon: r.get(9)?,
@@ -270,13 +315,27 @@ mod tests {
     use crate::guide::{GuideChannel, Programme};
 
     fn prog(channel: &str, start: i64, stop: i64, title: &str) -> Programme {
-        Programme { channel: channel.into(), start, stop: Some(stop), title: title.into(), ..Default::default() }
+        Programme {
+            channel: channel.into(),
+            start,
+            stop: Some(stop),
+            title: title.into(),
+            ..Default::default()
+        }
     }
 
-    fn import(store: &mut Store, programmes: &[Programme], history_start: i64) -> super::super::ImportStats {
+    fn import(
+        store: &mut Store,
+        programmes: &[Programme],
+        history_start: i64,
+    ) -> super::super::ImportStats {
         let mut imp = store.begin_guide_import().unwrap();
-        imp.channel(&GuideChannel { id: "a".into(), display_names: vec!["Alpha".into()], ..Default::default() })
-            .unwrap();
+        imp.channel(&GuideChannel {
+            id: "a".into(),
+            display_names: vec!["Alpha".into()],
+            ..Default::default()
+        })
+        .unwrap();
         for p in programmes {
             imp.programme(p).unwrap();
         }
@@ -285,8 +344,14 @@ mod tests {
 
     #[test]
     fn fts_queries_quote_every_word_as_a_prefix() {
-        assert_eq!(fts_query("leaders' debate").as_deref(), Some("\"leaders\"* \"debate\"*"));
-        assert_eq!(fts_query("AND OR \" * :").as_deref(), Some("\"AND\"* \"OR\"*"));
+        assert_eq!(
+            fts_query("leaders' debate").as_deref(),
+            Some("\"leaders\"* \"debate\"*")
+        );
+        assert_eq!(
+            fts_query("AND OR \" * :").as_deref(),
+            Some("\"AND\"* \"OR\"*")
+        );
         assert_eq!(fts_query("  "), None);
     }
 
@@ -296,10 +361,21 @@ mod tests {
         let mut s = Store::open_in(dir.path()).unwrap();
         let mut town_hall = prog("a", 100, 200, "Town Hall");
         town_hall.description = Some("Residents question the housing committee".into());
-        town_hall.credits = vec![Credit { role: "presenter".into(), name: "Siân Jones".into() }];
+        town_hall.credits = vec![Credit {
+            role: "presenter".into(),
+            name: "Siân Jones".into(),
+        }];
         town_hall.categories = vec!["News".into(), "Politics".into()];
         town_hall.subtitles = true;
-        import(&mut s, &[town_hall, prog("a", 200, 300, "Debate"), prog("b", 50, 150, "Rally")], 0);
+        import(
+            &mut s,
+            &[
+                town_hall,
+                prog("a", 200, 300, "Debate"),
+                prog("b", 50, 150, "Rally"),
+            ],
+            0,
+        );
 
         let nn = s.now_next(120).unwrap();
         assert_eq!(nn.len(), 2);
@@ -308,7 +384,10 @@ mod tests {
         assert!(nn[1].next.is_none());
 
         let grid = s.grid(&["a", "b"], 150, 250).unwrap();
-        let titles: Vec<Vec<&str>> = grid.iter().map(|r| r.iter().map(|c| c.title.as_str()).collect()).collect();
+        let titles: Vec<Vec<&str>> = grid
+            .iter()
+            .map(|r| r.iter().map(|c| c.title.as_str()).collect())
+            .collect();
         assert_eq!(titles, [vec!["Town Hall", "Debate"], vec![]]);
 
         let hits = s.search("housing", 10).unwrap();
@@ -317,7 +396,11 @@ mod tests {
         assert_eq!(d.categories, ["News", "Politics"]);
         assert_eq!(d.credits[0].name, "Siân Jones");
         assert!(d.cell.subtitles);
-        assert_eq!(s.search("sian", 10).unwrap().len(), 1, "diacritics are folded");
+        assert_eq!(
+            s.search("sian", 10).unwrap().len(),
+            1,
+            "diacritics are folded"
+        );
         assert!(s.search("nothing-like-this", 10).unwrap().is_empty());
     }
 
@@ -325,9 +408,26 @@ mod tests {
     fn a_new_import_replaces_from_its_first_start_and_keeps_older_history() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open_in(dir.path()).unwrap();
-        import(&mut s, &[prog("a", 0, 100, "Old morning"), prog("a", 100, 200, "Old noon")], 0);
-        import(&mut s, &[prog("a", 100, 200, "New noon"), prog("a", 200, 300, "New evening")], 0);
-        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0].iter().map(|c| c.title.clone()).collect();
+        import(
+            &mut s,
+            &[
+                prog("a", 0, 100, "Old morning"),
+                prog("a", 100, 200, "Old noon"),
+            ],
+            0,
+        );
+        import(
+            &mut s,
+            &[
+                prog("a", 100, 200, "New noon"),
+                prog("a", 200, 300, "New evening"),
+            ],
+            0,
+        );
+        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0]
+            .iter()
+            .map(|c| c.title.clone())
+            .collect();
         assert_eq!(titles, ["Old morning", "New noon", "New evening"]);
     }
 
@@ -347,7 +447,10 @@ mod tests {
             60,
         );
         assert_eq!((stats.overlaps_dropped, stats.pruned), (2, 1));
-        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0].iter().map(|c| c.title.clone()).collect();
+        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0]
+            .iter()
+            .map(|c| c.title.clone())
+            .collect();
         assert_eq!(titles, ["First source", "Next"]);
     }
 
@@ -358,7 +461,8 @@ mod tests {
         import(&mut s, &[prog("a", 100, 200, "Kept")], 0);
         {
             let mut imp = s.begin_guide_import().unwrap();
-            imp.programme(&prog("a", 100, 200, "Never committed")).unwrap();
+            imp.programme(&prog("a", 100, 200, "Never committed"))
+                .unwrap();
             // dropped here: a parse error or a crash
         }
         let reader = Store::open_reader(s.path()).unwrap();

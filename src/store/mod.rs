@@ -35,7 +35,8 @@ pub enum StoreError {
 }
 
 /// Ordered migrations; entry N brings the schema from version N to N+1.
-const MIGRATIONS: &[&str] = &["CREATE TABLE feed_cache (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE feed_cache (
         url TEXT PRIMARY KEY,
         body BLOB NOT NULL,
         fetched_at INTEGER NOT NULL
@@ -161,13 +162,17 @@ impl Store {
     /// Opens a read-only connection for queries; it never blocks the writer (WAL).
     pub fn open_reader(path: &Path) -> Result<Self, StoreError> {
         let path = path.to_path_buf();
-        let wrap = |source| StoreError::Sqlite { path: path.clone(), source };
+        let wrap = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let conn = Connection::open_with_flags(
             &path,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(wrap)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(wrap)?;
         Ok(Store { conn, path })
     }
 
@@ -208,16 +213,28 @@ impl Store {
     /// The validators (ETag, Last-Modified) of the last good fetch of `url`.
     pub fn validators(&self, url: &str) -> Result<crate::net::Validators, StoreError> {
         self.conn
-            .query_row("SELECT etag, last_modified FROM feed_validator WHERE url = ?1", [url], |r| {
-                Ok(crate::net::Validators { etag: r.get(0)?, last_modified: r.get(1)? })
-            })
+            .query_row(
+                "SELECT etag, last_modified FROM feed_validator WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(crate::net::Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
             .optional()
             .map(Option::unwrap_or_default)
             .map_err(|e| self.err(e))
     }
 
     /// Remembers the validators of a good fetch of `url`.
-    pub fn set_validators(&self, url: &str, v: &crate::net::Validators, checked_at: i64) -> Result<(), StoreError> {
+    pub fn set_validators(
+        &self,
+        url: &str,
+        v: &crate::net::Validators,
+        checked_at: i64,
+    ) -> Result<(), StoreError> {
         self.conn
             .execute(
                 "INSERT INTO feed_validator (url, etag, last_modified, checked_at) VALUES (?1, ?2, ?3, ?4)

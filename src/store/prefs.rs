@@ -22,9 +22,13 @@ impl Store {
 
     /// The favourite channels' keys.
     pub fn favourites(&self) -> Result<HashSet<String>, StoreError> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT channel_key FROM channel_pref WHERE favourite").map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| self.err(e))
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT channel_key FROM channel_pref WHERE favourite")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Hides or shows a channel group.
@@ -34,13 +38,21 @@ impl Store {
         } else {
             "DELETE FROM hidden_group WHERE name = ?1"
         };
-        self.conn.execute(sql, [group]).map(|_| ()).map_err(|e| self.err(e))
+        self.conn
+            .execute(sql, [group])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// The hidden groups.
     pub fn hidden_groups(&self) -> Result<HashSet<String>, StoreError> {
-        let mut stmt = self.conn.prepare_cached("SELECT name FROM hidden_group").map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| r.get(0)).and_then(|rows| rows.collect()).map_err(|e| self.err(e))
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name FROM hidden_group")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 }
 
@@ -61,7 +73,13 @@ mod tests {
             s.set_group_hidden("News", false).unwrap();
         }
         let s = Store::open_in(dir.path()).unwrap();
-        assert_eq!(s.favourites().unwrap(), HashSet::from(["civic-one".to_string()]));
-        assert_eq!(s.hidden_groups().unwrap(), HashSet::from(["Shopping".to_string()]));
+        assert_eq!(
+            s.favourites().unwrap(),
+            HashSet::from(["civic-one".to_string()])
+        );
+        assert_eq!(
+            s.hidden_groups().unwrap(),
+            HashSet::from(["Shopping".to_string()])
+        );
     }
 }
