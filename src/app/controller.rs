@@ -66,10 +66,12 @@ pub struct App {
     ui: AppWindow,
     nav: Nav,
     channels: Vec<Channel>,
+    /// Keys of the favourite channels.
+    favourites: std::collections::HashSet<String>,
     guide: Guide,
     player: PlayerHandle,
     frames: FrameSlot,
-    settings: Option<tokio::sync::mpsc::UnboundedSender<(String, String)>>,
+    settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
     reload: Box<dyn Fn()>,
     zap: Option<ZapProgress>,
     shown_zap: ZapId,
@@ -96,13 +98,14 @@ impl App {
         ui: AppWindow,
         player: PlayerHandle,
         frames: FrameSlot,
-        settings: Option<tokio::sync::mpsc::UnboundedSender<(String, String)>>,
+        settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
         reload: Box<dyn Fn()>,
     ) -> App {
         let app = App {
             ui,
             nav: Nav::new(vec![]),
             channels: vec![],
+            favourites: Default::default(),
             guide: Guide::default(),
             player,
             frames,
@@ -219,6 +222,7 @@ impl App {
                     self.ui.global::<LiveAdapter>().set_has_picture(false);
                 }
                 Effect::Quit => self.quit = true,
+                Effect::ToggleFavourite(i) => self.toggle_favourite(i),
                 Effect::Redraw => {}
             }
         }
@@ -248,8 +252,36 @@ impl App {
             self.set_status("", false);
         }
         if let Some(tx) = &self.settings {
-            let _ = tx.send(("last_channel".into(), ch.key.0.clone()));
+            let _ = tx.send(super::settings::SettingsWrite::Set(
+                "last_channel".into(),
+                ch.key.0.clone(),
+            ));
         }
+    }
+
+    fn toggle_favourite(&mut self, index: usize) {
+        let Some(ch) = self.channels.get(index) else {
+            return;
+        };
+        let key = ch.key.0.clone();
+        let on = !self.favourites.remove(&key);
+        if on {
+            self.favourites.insert(key.clone());
+        }
+        let name = ch.name.clone();
+        if let Some(tx) = &self.settings {
+            let _ = tx.send(super::settings::SettingsWrite::Favourite(key, on));
+        }
+        self.notice(&if on {
+            format!("{name} added to favourites")
+        } else {
+            format!("{name} removed from favourites")
+        });
+    }
+
+    /// Whether a channel (by key) is a favourite.
+    pub fn is_favourite(&self, key: &str) -> bool {
+        self.favourites.contains(key)
     }
 
     fn set_status(&self, text: &str, error: bool) {
@@ -310,6 +342,7 @@ impl App {
             .map(|c| c.key.clone());
         self.channels = loaded.channels;
         self.guide = loaded.guide;
+        self.favourites = loaded.favourites;
         let mut nav = Nav::new(self.channels.iter().map(|c| c.number).collect());
         nav.screen = self.nav.screen;
         nav.current = current_key.and_then(|k| self.channels.iter().position(|c| c.key == k));
@@ -516,7 +549,14 @@ impl App {
                 Screen::Live => 0,
                 Screen::Guide => 1,
             });
-        live::update(&self.ui, &self.nav, &self.channels, &self.guide, now);
+        live::update(
+            &self.ui,
+            &self.nav,
+            &self.channels,
+            &self.favourites,
+            &self.guide,
+            now,
+        );
         if self.nav.screen == Screen::Guide {
             self.nav
                 .set_guide_cells(guide::cell_counts(&self.channels, &self.guide, now));

@@ -39,6 +39,8 @@ pub struct Loaded {
     pub from_cache: bool,
     /// When to refresh next (None: after a failure; the app backs off).
     pub refresh_in: Option<Duration>,
+    /// Keys of the favourite channels (kept across refreshes by key).
+    pub favourites: std::collections::HashSet<String>,
 }
 
 fn options(config: &Config) -> ParseOptions {

@@ -65,7 +65,14 @@ pub(super) fn update_clock(ui: &AppWindow) {
 }
 
 /// Pushes the banner and list state.
-pub(super) fn update(ui: &AppWindow, nav: &Nav, channels: &[Channel], guide: &Guide, now: i64) {
+pub(super) fn update(
+    ui: &AppWindow,
+    nav: &Nav,
+    channels: &[Channel],
+    favourites: &std::collections::HashSet<String>,
+    guide: &Guide,
+    now: i64,
+) {
     let a = ui.global::<LiveAdapter>();
     if let Some(ch) = nav.current.and_then(|i| channels.get(i)) {
         let (on_now, next) = guide.now_next(guide_id(ch), now);
@@ -98,6 +105,7 @@ pub(super) fn update(ui: &AppWindow, nav: &Nav, channels: &[Channel], guide: &Gu
                     now_time: on_now.map(span).unwrap_or_default().into(),
                     progress: on_now.map(|p| progress(p, now)).unwrap_or(0.0),
                     playing: nav.current == Some(i),
+                    favourite: favourites.contains(&ch.key.0),
                 }
             })
             .collect();

@@ -25,7 +25,7 @@ pub use guide_refresh::{
     import_paths,
 };
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_tour};
-pub use settings::spawn_settings_writer;
+pub use settings::{SettingsWrite, spawn_settings_writer};
 pub use windowed::{WindowOptions, run_windowed};
 pub use wiring::player_options;
 

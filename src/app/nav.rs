@@ -24,6 +24,8 @@ pub enum Effect {
     NumberEntry(String),
     /// A short notice for the viewer.
     Notice(String),
+    /// Add the channel at this index to the favourites, or take it off.
+    ToggleFavourite(usize),
     Volume(i8),
     ToggleMute,
     TogglePause,
@@ -149,6 +151,9 @@ impl Nav {
                 let mut fx = self.tune(self.list_focus);
                 fx.push(Effect::Redraw);
                 fx
+            }
+            Action::Green if self.list_open && n > 0 => {
+                vec![Effect::ToggleFavourite(self.list_focus), Effect::Redraw]
             }
             Action::Ok if !self.digits.is_empty() => self.commit_number(),
             Action::Ok | Action::Menu => {
@@ -292,6 +297,14 @@ mod tests {
         run(&mut n, &[Ok]);
         assert_eq!(run(&mut n, &[Back]), [Effect::Redraw]);
         assert!(!n.list_open);
+    }
+
+    #[test]
+    fn green_in_the_channel_list_toggles_the_focused_favourite() {
+        let mut n = nav3();
+        assert!(run(&mut n, &[Green]).is_empty(), "no list, no favourite");
+        run(&mut n, &[Ok, Down]);
+        assert_eq!(run(&mut n, &[Green])[0], Effect::ToggleFavourite(1));
     }
 
     #[test]

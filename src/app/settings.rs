@@ -1,4 +1,4 @@
-//! Writes small settings (the last channel watched) off the UI thread.
+//! Writes viewer state (last channel, favourites) off the UI thread.
 
 use std::path::PathBuf;
 
@@ -6,12 +6,21 @@ use tokio::sync::mpsc;
 
 use crate::store::Store;
 
-/// Starts a task that owns a store connection and writes `(key, value)` pairs.
+/// One write for the settings task.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsWrite {
+    /// A small key/value setting.
+    Set(String, String),
+    /// Mark or unmark a channel (by its stable key) as a favourite.
+    Favourite(String, bool),
+}
+
+/// Starts a task that owns a store connection and carries out writes in order.
 pub fn spawn_settings_writer(
     runtime: &tokio::runtime::Handle,
     state_dir: PathBuf,
-) -> mpsc::UnboundedSender<(String, String)> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<(String, String)>();
+) -> mpsc::UnboundedSender<SettingsWrite> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<SettingsWrite>();
     runtime.spawn_blocking(move || {
         let store = match std::fs::create_dir_all(&state_dir)
             .map_err(|e| e.to_string())
@@ -23,9 +32,13 @@ pub fn spawn_settings_writer(
                 return;
             }
         };
-        while let Some((key, value)) = rx.blocking_recv() {
-            if let Err(e) = store.set_setting(&key, &value) {
-                tracing::warn!("saving setting {key}: {e}");
+        while let Some(write) = rx.blocking_recv() {
+            let result = match &write {
+                SettingsWrite::Set(key, value) => store.set_setting(key, value),
+                SettingsWrite::Favourite(key, on) => store.set_favourite(key, *on),
+            };
+            if let Err(e) = result {
+                tracing::warn!("saving {write:?}: {e}");
             }
         }
     });

@@ -233,6 +233,15 @@ impl GuideImport<'_> {
     /// Replaces the old guide with the new one, prunes programmes that ended
     /// before `history_start` (Unix seconds), and commits.
     pub fn finish(mut self, history_start: i64) -> Result<ImportStats, StoreError> {
+        let mut phase = std::time::Instant::now();
+        let mut lap = |name: &str| {
+            tracing::debug!(
+                phase = name,
+                ms = phase.elapsed().as_millis() as u64,
+                "guide import"
+            );
+            phase = std::time::Instant::now();
+        };
         let g = self.generation;
         let steps = [
             // Per channel, the new data replaces the old from its first start on.
@@ -246,7 +255,9 @@ impl GuideImport<'_> {
         for sql in &steps {
             self.tx.execute_batch(sql).map_err(|e| self.err(e))?;
         }
+        lap("replace and index");
         self.stats.overlaps_dropped = self.drop_overlaps()?;
+        lap("overlaps");
         self.stats.pruned = self
             .tx
             .execute(
@@ -257,6 +268,7 @@ impl GuideImport<'_> {
         self.tx
             .execute_batch("INSERT INTO programme_fts(programme_fts) VALUES ('rebuild')")
             .map_err(|e| self.err(e))?;
+        lap("full-text index");
         let path = self.path.clone();
         self.tx
             .commit()
