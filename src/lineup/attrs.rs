@@ -101,15 +101,21 @@ pub(super) fn split_attributes(s: &str) -> Attributes {
 }
 
 fn insert(out: &mut Attributes, key: String, value: &str) {
+    use std::collections::btree_map::Entry;
     if key.is_empty() {
         out.notes.push(format!(
             "attribute without a name (value '{value}') ignored"
         ));
-    } else if out.map.contains_key(&key) {
-        out.notes
-            .push(format!("attribute '{key}' repeated; first value kept"));
-    } else {
-        out.map.insert(key, value.to_string());
+        return;
+    }
+    match out.map.entry(key) {
+        Entry::Occupied(e) => out.notes.push(format!(
+            "attribute '{}' repeated; first value kept",
+            e.key()
+        )),
+        Entry::Vacant(e) => {
+            e.insert(value.to_string());
+        }
     }
 }
 
@@ -119,7 +125,8 @@ mod tests {
 
     #[test]
     fn values_quoted_single_double_or_not_and_names_after_the_first_free_comma() {
-        let cases: &[(&str, &[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
             (
                 "-1 a=\"x\" b='y' c=z,Name",
                 &[("a", "x"), ("b", "y"), ("c", "z")],

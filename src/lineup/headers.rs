@@ -121,7 +121,8 @@ mod tests {
 
     #[test]
     fn url_suffix_headers_are_split_off_and_decoded() {
-        let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             ("http://h/a.m3u8", "http://h/a.m3u8", &[]),
             (
                 "http://h/a.m3u8|User-Agent=VLC%2F3.0&Referer=http%3A%2F%2Fr%2F",
