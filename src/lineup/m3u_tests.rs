@@ -109,6 +109,14 @@ fn the_shared_legislative_playlist_reads_every_entry() {
         .count();
     let l = parse_bytes(&bytes, path).unwrap();
     assert_eq!(l.channels.len(), urls);
+    assert_eq!(l.channels.len(), 10, "the file holds ten entries");
+    let parliament: Vec<_> = l
+        .channels
+        .iter()
+        .filter(|c| c.guide_id.as_deref() == Some("tv.18"))
+        .map(|c| c.key.0.as_str())
+        .collect();
+    assert_eq!(parliament, ["tv.18", "tv.18#2", "tv.18#3"]);
     assert!(l.channels.iter().all(|c| c.guide_id.as_deref() != Some("")));
 }
 
@@ -766,4 +774,78 @@ fn lineup_serializes_channels_warnings_and_sorted_header() {
             ..Provider::default()
         })
     );
+}
+
+#[test]
+fn clip_shortens_long_text_on_a_char_boundary() {
+    let long = "é".repeat(500);
+    let c = clip(&long);
+    assert!(c.ends_with("...") && c.chars().count() == 123);
+    assert_eq!(clip("short"), "short");
+}
+
+#[test]
+fn a_mostly_utf8_file_keeps_its_utf8_lines_and_reads_the_odd_one_as_latin1() {
+    let bytes =
+        b"#EXTM3U\n#EXTINF:-1,Caf\xC3\xA9 1\nhttp://h/1\n#EXTINF:-1,Caf\xE9 2\nhttp://h/2\n";
+    let l = parse_bytes(bytes, "t.m3u").expect("parses");
+    let names: Vec<_> = l.channels.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Café 1", "Café 2"]);
+    assert_eq!(l.warnings.len(), 1);
+    assert_eq!(l.warnings[0].line, 4);
+}
+
+#[test]
+fn cr_only_line_ends_are_split_too() {
+    let l = ok("#EXTM3U\r#EXTINF:-1,A\rhttp://h/a\r#EXTINF:-1,B\rhttp://h/b\r");
+    assert_eq!(l.channels.len(), 2);
+    assert_eq!(l.channels[1].line, 4);
+}
+
+#[test]
+fn extinf_without_its_colon_is_still_read() {
+    let l = ok("#EXTM3U\n#EXTINF -1 tvg-id=x,Slip\nhttp://h/a\n");
+    assert_eq!(l.channels[0].name, "Slip");
+    assert_eq!(l.channels[0].guide_id.as_deref(), Some("x"));
+}
+
+#[test]
+fn a_renumbered_sub_channel_loses_its_minor_number() {
+    let l = ok(
+        "#EXTM3U\n#EXTINF:-1 tvg-chno=5.1,A\nhttp://h/a\n#EXTINF:-1 tvg-chno=5.2,B\nhttp://h/b\n",
+    );
+    let got: Vec<_> = l
+        .channels
+        .iter()
+        .map(|c| (c.number, c.sub_number))
+        .collect();
+    assert_eq!(got, [(5, Some(1)), (1, None)]);
+}
+
+#[test]
+fn a_blank_udpxy_base_means_no_rewrite() {
+    let opts = ParseOptions {
+        udpxy: Some("  ".into()),
+        ..ParseOptions::default()
+    };
+    let l = parse_with("#EXTM3U\nudp://@239.1.1.1:1234\n", "t.m3u", &opts).expect("parses");
+    assert_eq!(l.channels[0].url, "udp://@239.1.1.1:1234");
+}
+
+#[test]
+fn a_flood_of_warnings_is_capped_with_a_summary() {
+    let text = format!("#EXTM3U\n{}", "#EXTINF:-1\n".repeat(5000));
+    let l = ok(&text);
+    assert_eq!(l.warnings.len(), MAX_WARNINGS);
+    let last = l.warnings.last().expect("summary");
+    assert!(last.message.contains("more warnings"), "{last:?}");
+}
+
+#[test]
+fn a_repeated_header_overrides_earlier_values_and_warns() {
+    let l = ok("#EXTM3U tvg-shift=1 x-tvg-url=a\n#EXTM3U tvg-shift=2\n#EXTINF:-1,A\nhttp://h/a\n");
+    assert_eq!(l.channels[0].guide_shift_secs, 7200);
+    assert_eq!(l.guide_url(), Some("a"));
+    assert_eq!(l.warnings.len(), 1);
+    assert_eq!(l.warnings[0].line, 2);
 }
