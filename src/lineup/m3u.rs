@@ -220,7 +220,9 @@ pub fn parse_with(
                 pending.add_groups(split_groups(rest));
             } else {
                 // Before an entry, Kodi treats #EXTGRP as a begin directive
-                // for the entries that follow; an empty one ends it.
+                // for the entries that follow; an empty one ends it. Unlike
+                // Kodi, an entry with its own groups does not also take these
+                // (Kodi's list leaks between entries there).
                 sticky_groups = split_groups(rest);
             }
         } else if let Some(rest) = directive(line, "#KODIPROP:") {
@@ -252,7 +254,7 @@ pub fn parse_with(
     }
     if !saw_header && lineup.channels.is_empty() {
         return Err(LineupError::NotM3u {
-            source_name: clip(source_name),
+            source_name: source_name.to_string(),
         });
     }
     if !saw_header {
