@@ -7,6 +7,15 @@
 
 use std::collections::BTreeMap;
 
+use super::m3u::clip;
+
+/// More attributes than any player defines (Kodi reads about thirty): the
+/// rest of such a line is hostile or broken and is not kept.
+const MAX_ATTRIBUTES: usize = 256;
+
+/// Notes kept per line, so one hostile line cannot produce millions.
+const MAX_NOTES: usize = 8;
+
 /// The attributes and name of one directive line.
 #[derive(Debug, Default, PartialEq)]
 pub(super) struct Attributes {
@@ -74,8 +83,10 @@ pub(super) fn split_attributes(s: &str) -> Attributes {
                 None => {
                     // Unterminated quote: like Kodi, fall back to the last
                     // comma on the line as the start of the name.
-                    out.notes
-                        .push(format!("attribute '{key}' has an unterminated quote"));
+                    note(
+                        &mut out,
+                        format!("attribute '{}' has an unterminated quote", clip(&key)),
+                    );
                     let (value, name) = match s[vstart..].rfind(',') {
                         Some(off) => (
                             &s[vstart..vstart + off],
@@ -101,15 +112,35 @@ pub(super) fn split_attributes(s: &str) -> Attributes {
 }
 
 fn insert(out: &mut Attributes, key: String, value: &str) {
+    use std::collections::btree_map::Entry;
     if key.is_empty() {
-        out.notes.push(format!(
-            "attribute without a name (value '{value}') ignored"
-        ));
-    } else if out.map.contains_key(&key) {
+        let text = format!("attribute without a name (value '{}') ignored", clip(value));
+        note(out, text);
+        return;
+    }
+    if out.map.len() >= MAX_ATTRIBUTES && !out.map.contains_key(&key) {
+        let text = format!("more than {MAX_ATTRIBUTES} attributes; the rest are ignored");
+        note(out, text);
+        return;
+    }
+    match out.map.entry(key) {
+        Entry::Occupied(e) => {
+            let text = format!("attribute '{}' repeated; first value kept", clip(e.key()));
+            note(out, text);
+        }
+        Entry::Vacant(e) => {
+            e.insert(value.to_string());
+        }
+    }
+}
+
+/// Records a problem, up to [`MAX_NOTES`] per line, then one summary.
+fn note(out: &mut Attributes, text: String) {
+    if out.notes.len() < MAX_NOTES {
+        out.notes.push(text);
+    } else if out.notes.len() == MAX_NOTES {
         out.notes
-            .push(format!("attribute '{key}' repeated; first value kept"));
-    } else {
-        out.map.insert(key, value.to_string());
+            .push("more attribute problems on this line not listed".into());
     }
 }
 
@@ -119,7 +150,8 @@ mod tests {
 
     #[test]
     fn values_quoted_single_double_or_not_and_names_after_the_first_free_comma() {
-        let cases: &[(&str, &[(&str, &str)], Option<&str>)] = &[
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: &[Case] = &[
             (
                 "-1 a=\"x\" b='y' c=z,Name",
                 &[("a", "x"), ("b", "y"), ("c", "z")],
@@ -171,6 +203,15 @@ mod tests {
         let a = split_attributes("-1 tvg-id=a tvg-id=b,N");
         assert_eq!(a.get("tvg-id"), Some("a"));
         assert_eq!(a.notes.len(), 1);
+    }
+
+    #[test]
+    fn a_hostile_line_keeps_bounded_attributes_and_notes() {
+        let line =
+            "a=1 ".repeat(100_000) + &(0..1000).map(|i| format!("k{i}=v ")).collect::<String>();
+        let a = split_attributes(&line);
+        assert_eq!(a.map.len(), MAX_ATTRIBUTES);
+        assert_eq!(a.notes.len(), MAX_NOTES + 1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::attrs::{Attributes, split_attributes};
 use super::catchup::{Catchup, CatchupMode, hours_to_secs, parse_days};
 use super::channel::{Channel, ChannelKey, Provider};
 use super::headers::{VlcOption, split_url_headers, vlc_option};
-use super::m3u::{ParseOptions, ParseWarning};
+use super::m3u::{ParseOptions, ParseWarning, clip};
 use super::multicast::Multicast;
 
 /// Lineup-wide defaults from the `#EXTM3U` header that entries inherit unless
@@ -104,7 +104,7 @@ impl Pending {
         let Some((key, value)) = rest.split_once('=') else {
             warnings.push(ParseWarning::new(
                 line,
-                format!("#KODIPROP '{rest}' is not key=value; ignored"),
+                format!("#KODIPROP '{}' is not key=value; ignored", clip(rest)),
             ));
             return;
         };
@@ -121,7 +121,7 @@ impl Pending {
         let Some((key, value)) = rest.split_once('=') else {
             warnings.push(ParseWarning::new(
                 line,
-                format!("#EXTVLCOPT '{rest}' is not key=value; ignored"),
+                format!("#EXTVLCOPT '{}' is not key=value; ignored", clip(rest)),
             ));
             return;
         };
@@ -182,7 +182,9 @@ impl Pending {
         // The URL's own suffix wins over #EXTVLCOPT, as in Kodi.
         http_headers.extend(url_headers);
 
-        let (url, multicast_url) = match (&ctx.options.udpxy, Multicast::parse(&url)) {
+        let udpxy = ctx.options.udpxy.as_deref().map(str::trim);
+        let udpxy = udpxy.filter(|base| !base.is_empty());
+        let (url, multicast_url) = match (udpxy, Multicast::parse(&url)) {
             (Some(base), Some(m)) => match m.udpxy_url(base) {
                 Some(relay) => (relay, Some(url)),
                 None => {
@@ -395,15 +397,6 @@ fn is_stream_location(s: &str) -> bool {
         || windows_drive
 }
 
-/// Shortens hostile text before it goes into a warning.
-pub(super) fn clip(s: &str) -> String {
-    const MAX: usize = 120;
-    match s.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,13 +424,5 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(is_stream_location(s), want, "{s:?}");
         }
-    }
-
-    #[test]
-    fn clip_shortens_long_text_on_a_char_boundary() {
-        let long = "é".repeat(500);
-        let c = clip(&long);
-        assert!(c.ends_with("...") && c.chars().count() == 123);
-        assert_eq!(clip("short"), "short");
     }
 }

@@ -5,6 +5,11 @@
 //! `http-user-agent`) to HTTP header names, and percent-decoding of suffix
 //! values. It does not send requests.
 
+use super::m3u::clip;
+
+/// Far more headers than any stream needs; beyond this a suffix is hostile.
+const MAX_SUFFIX_PAIRS: usize = 64;
+
 /// Splits `URL|User-Agent=x&Referer=y` into the bare URL and its decoded
 /// headers (canonical names, in suffix order). Notes problems for warnings.
 pub(super) fn split_url_headers(raw: &str) -> (String, Vec<(String, String)>, Vec<String>) {
@@ -13,17 +18,33 @@ pub(super) fn split_url_headers(raw: &str) -> (String, Vec<(String, String)>, Ve
     };
     let mut headers = Vec::new();
     let mut notes = Vec::new();
-    for pair in suffix.split('&').filter(|p| !p.trim().is_empty()) {
+    for (i, pair) in suffix
+        .split('&')
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
+        if i == MAX_SUFFIX_PAIRS {
+            notes.push(format!(
+                "more than {MAX_SUFFIX_PAIRS} Header=value pairs after '|'; the rest are ignored"
+            ));
+            break;
+        }
         match pair.split_once('=') {
             Some((k, v)) => {
                 let name = canonical_header(&percent_decode(k));
                 if name.is_empty() {
-                    notes.push(format!("header without a name in '|{pair}' ignored"));
+                    notes.push(format!(
+                        "header without a name in '|{}' ignored",
+                        clip(pair)
+                    ));
                 } else {
                     headers.push((name, percent_decode(v)));
                 }
             }
-            None => notes.push(format!("'{pair}' after '|' is not Header=value; ignored")),
+            None => notes.push(format!(
+                "'{}' after '|' is not Header=value; ignored",
+                clip(pair)
+            )),
         }
     }
     (url.trim().to_string(), headers, notes)
@@ -121,7 +142,8 @@ mod tests {
 
     #[test]
     fn url_suffix_headers_are_split_off_and_decoded() {
-        let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             ("http://h/a.m3u8", "http://h/a.m3u8", &[]),
             (
                 "http://h/a.m3u8|User-Agent=VLC%2F3.0&Referer=http%3A%2F%2Fr%2F",

@@ -13,9 +13,13 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use super::attrs::split_attributes;
-use super::entry::{Context, Defaults, Pending, clip, split_groups};
+use super::entry::{Context, Defaults, Pending, split_groups};
 use super::numbering::{number_channels, unique_keys};
 use super::{Channel, LineupError};
+
+/// Warnings kept per playlist; past this a summary says how many were left
+/// out, so a hostile file cannot make a huge report.
+const MAX_WARNINGS: usize = 1000;
 
 /// Header attributes that name XMLTV guide URLs.
 pub(super) const GUIDE_URL_KEYS: [&str; 2] = ["x-tvg-url", "url-tvg"];
@@ -108,25 +112,44 @@ pub fn parse_bytes(bytes: &[u8], source_name: &str) -> Result<Lineup, LineupErro
     parse_bytes_with(bytes, source_name, &ParseOptions::default())
 }
 
-/// Parses playlist bytes: UTF-8 (with or without BOM), else Latin-1.
+/// Parses playlist bytes: UTF-8 (with or without BOM); a line that is not
+/// UTF-8 is read as Latin-1 (one warning names how many and the first).
 pub fn parse_bytes_with(
     bytes: &[u8],
     source_name: &str,
     options: &ParseOptions,
 ) -> Result<Lineup, LineupError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse_with(text, source_name, options),
-        Err(_) => {
-            // Latin-1 maps each byte to the code point of the same value.
-            let text: String = bytes.iter().map(|&b| b as char).collect();
-            let mut lineup = parse_with(&text, source_name, options)?;
-            lineup
-                .warnings
-                .insert(0, ParseWarning::new(1, "not UTF-8; read as ISO-8859-1"));
-            Ok(lineup)
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return parse_with(text, source_name, options);
+    }
+    let mut text = String::with_capacity(bytes.len());
+    let mut latin1_lines = Vec::new();
+    for (idx, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if idx > 0 {
+            text.push('\n');
+        }
+        match std::str::from_utf8(line) {
+            Ok(s) => text.push_str(s),
+            Err(_) => {
+                // Latin-1 maps each byte to the code point of the same value.
+                text.extend(line.iter().map(|&b| b as char));
+                latin1_lines.push(idx + 1);
+            }
         }
     }
+    let mut lineup = parse_with(&text, source_name, options)?;
+    if let Some(&first) = latin1_lines.first() {
+        let message = match latin1_lines.len() {
+            1 => "not UTF-8; read as ISO-8859-1".to_string(),
+            n => format!("{n} lines are not UTF-8 (this is the first); read as ISO-8859-1"),
+        };
+        let at = lineup.warnings.partition_point(|w| w.line < first);
+        lineup
+            .warnings
+            .insert(at, ParseWarning::new(first, message));
+    }
+    Ok(lineup)
 }
 
 /// Parses playlist text with default options. `source_name` (a path or URL)
@@ -143,6 +166,14 @@ pub fn parse_with(
     options: &ParseOptions,
 ) -> Result<Lineup, LineupError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Classic Mac OS line ends (CR alone) would make the file one line.
+    let cr_only;
+    let text = if text.contains('\r') && !text.contains('\n') {
+        cr_only = text.replace('\r', "\n");
+        cr_only.as_str()
+    } else {
+        text
+    };
     let mut lineup = Lineup {
         source: source_name.to_string(),
         ..Lineup::default()
@@ -172,10 +203,10 @@ pub fn parse_with(
                 warnings.push(ParseWarning::new(line_no, note.clone()));
             }
             defaults.update(&attrs, line_no, &mut warnings);
-            for (k, v) in attrs.map {
-                lineup.header.entry(k).or_insert(v);
-            }
-        } else if let Some(rest) = directive(line, "#EXTINF:") {
+            lineup.header.extend(attrs.map);
+        } else if let Some(rest) = directive(line, "#EXTINF") {
+            // `#EXTINF -1,Name` (no colon) is a common slip; read it anyway.
+            let rest = rest.strip_prefix(':').unwrap_or(rest);
             if let Some(prev) = pending.extinf_line() {
                 warnings.push(ParseWarning::new(
                     prev,
@@ -189,7 +220,9 @@ pub fn parse_with(
                 pending.add_groups(split_groups(rest));
             } else {
                 // Before an entry, Kodi treats #EXTGRP as a begin directive
-                // for the entries that follow; an empty one ends it.
+                // for the entries that follow; an empty one ends it. Unlike
+                // Kodi, an entry with its own groups does not also take these
+                // (Kodi's list leaks between entries there).
                 sticky_groups = split_groups(rest);
             }
         } else if let Some(rest) = directive(line, "#KODIPROP:") {
@@ -221,7 +254,7 @@ pub fn parse_with(
     }
     if !saw_header && lineup.channels.is_empty() {
         return Err(LineupError::NotM3u {
-            source_name: clip(source_name),
+            source_name: source_name.to_string(),
         });
     }
     if !saw_header {
@@ -232,8 +265,24 @@ pub fn parse_with(
         format!("the channel on line {}", c.line)
     });
     warnings.sort_by_key(|w| w.line);
+    if warnings.len() > MAX_WARNINGS {
+        let left_out = warnings.split_off(MAX_WARNINGS - 1);
+        warnings.push(ParseWarning::new(
+            left_out[0].line,
+            format!("{} more warnings from here on not listed", left_out.len()),
+        ));
+    }
     lineup.warnings = warnings;
     Ok(lineup)
+}
+
+/// Shortens hostile text before it goes into a warning or error.
+pub(super) fn clip(s: &str) -> String {
+    const MAX: usize = 120;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
 }
 
 /// The text after `prefix` when `line` starts with it, ignoring ASCII case.

@@ -63,6 +63,7 @@ pub fn merge(lineups: Vec<Lineup>) -> Lineup {
             ),
         ));
         ch.number = highest;
+        ch.sub_number = None;
         used.insert(highest);
     }
 

@@ -109,7 +109,8 @@ mod tests {
 
     #[test]
     fn multicast_urls_parse_with_and_without_source() {
-        let cases: &[(&str, Option<(MulticastScheme, Option<&str>, &str, u16)>)] = &[
+        type Want<'a> = Option<(MulticastScheme, Option<&'a str>, &'a str, u16)>;
+        let cases: &[(&str, Want)] = &[
             (
                 "udp://@239.0.0.1:5000",
                 Some((MulticastScheme::Udp, None, "239.0.0.1", 5000)),

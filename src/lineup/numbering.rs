@@ -25,6 +25,7 @@ pub(super) fn number_channels(
                 format!("channel number {} used twice; renumbered", ch.number),
             ));
             ch.number = 0;
+            ch.sub_number = None;
         }
     }
     let mut next = start;
