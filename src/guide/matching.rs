@@ -16,6 +16,9 @@ use std::collections::HashMap;
 use super::GuideChannel;
 use crate::lineup::Channel;
 
+/// One matching pass: the guide id it finds for a channel.
+type Pass<'a> = dyn Fn(&Channel) -> Option<String> + 'a;
+
 /// Maps `ChannelKey.0` of each matched lineup channel to a guide channel id.
 pub fn match_channels(
     channels: &[Channel],
@@ -32,7 +35,7 @@ pub fn match_channels(
             by_name.entry(fold(name)).or_insert(g.id.as_str());
         }
     }
-    let passes: [&dyn Fn(&Channel) -> Option<String>; 3] = [
+    let passes: [&Pass; 3] = [
         &|c| {
             overrides
                 .get(&c.key.0)

@@ -34,6 +34,8 @@ pub(crate) const MAX_WARNINGS: usize = 1000;
 const MAX_NAME: usize = 64;
 
 /// One record of a guide, in document order.
+// Programmes are nearly every record; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
     Channel(GuideChannel),
@@ -79,6 +81,7 @@ impl Warnings {
 }
 
 /// The record whose element is open.
+#[allow(clippy::large_enum_variant)] // One lives at a time.
 enum Open {
     Channel(ChannelBuilder),
     Programme(ProgrammeBuilder),
