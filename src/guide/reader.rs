@@ -38,15 +38,20 @@ const MAX_NAME: usize = 64;
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
+    /// A `<channel>` with an id.
     Channel(GuideChannel),
+    /// A `<programme>` with a channel and a valid start.
     Programme(Programme),
 }
 
 /// What a read delivered, and the problems it stepped over.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadSummary {
+    /// Channels handed to the callback.
     pub channels: usize,
+    /// Programmes handed to the callback.
     pub programmes: usize,
+    /// Records dropped or changed, and other problems stepped over, in document order.
     pub warnings: Vec<GuideWarning>,
 }
 
