@@ -34,17 +34,24 @@ pub(crate) const MAX_WARNINGS: usize = 1000;
 const MAX_NAME: usize = 64;
 
 /// One record of a guide, in document order.
+// Programmes are nearly every record; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Record {
+    /// A `<channel>` with an id.
     Channel(GuideChannel),
+    /// A `<programme>` with a channel and a valid start.
     Programme(Programme),
 }
 
 /// What a read delivered, and the problems it stepped over.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadSummary {
+    /// Channels handed to the callback.
     pub channels: usize,
+    /// Programmes handed to the callback.
     pub programmes: usize,
+    /// Records dropped or changed, and other problems stepped over, in document order.
     pub warnings: Vec<GuideWarning>,
 }
 
@@ -79,6 +86,7 @@ impl Warnings {
 }
 
 /// The record whose element is open.
+#[allow(clippy::large_enum_variant)] // One lives at a time.
 enum Open {
     Channel(ChannelBuilder),
     Programme(ProgrammeBuilder),

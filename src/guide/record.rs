@@ -172,11 +172,12 @@ impl ProgrammeBuilder {
                 push_limited(&mut p.descriptions, LangText { text: value, lang }, cut);
             }
             Capture::Category if !value.is_empty() => push_limited(&mut p.categories, value, cut),
-            Capture::EpisodeNum { onscreen } if !value.is_empty() => {
-                if p.episode_num.is_none() || (onscreen && !self.episode_is_onscreen) {
-                    p.episode_num = Some(value);
-                    self.episode_is_onscreen = onscreen;
-                }
+            Capture::EpisodeNum { onscreen }
+                if !value.is_empty()
+                    && (p.episode_num.is_none() || (onscreen && !self.episode_is_onscreen)) =>
+            {
+                p.episode_num = Some(value);
+                self.episode_is_onscreen = onscreen;
             }
             Capture::RatingValue if p.rating.is_none() && !value.is_empty() => {
                 p.rating = Some(match &self.rating_system {

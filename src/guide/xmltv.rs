@@ -116,14 +116,16 @@ mod tests {
 
     #[test]
     fn programme_text_fields_keep_the_first_and_every_language() {
-        let cases: &[(
-            &str,
-            &str,
+        /// body, title, titles, description, descriptions, sub-title
+        type Case = (
+            &'static str,
+            &'static str,
             Vec<LangText>,
-            Option<&str>,
+            Option<&'static str>,
             Vec<LangText>,
-            Option<&str>,
-        )] = &[
+            Option<&'static str>,
+        );
+        let cases: &[Case] = &[
             (
                 "<title lang=\"de\">Hallo</title><title lang=\"en\">Hello</title>",
                 "Hallo",
@@ -309,7 +311,14 @@ mod tests {
 
     #[test]
     fn channel_fields_are_read() {
-        let cases: &[(&str, Vec<&str>, Option<&str>, Option<u32>)] = &[
+        /// body, display names, icon, lcn
+        type Case = (
+            &'static str,
+            Vec<&'static str>,
+            Option<&'static str>,
+            Option<u32>,
+        );
+        let cases: &[Case] = &[
             (
                 "<display-name lang=\"de\">ARD</display-name><display-name>Das Erste</display-name>",
                 vec!["ARD", "Das Erste"],
