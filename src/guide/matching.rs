@@ -5,8 +5,7 @@
 //!    guide channel id that exists in the guide;
 //! 2. the guide channel whose `id` equals the channel's `tvg-id`;
 //! 3. a `display-name` equal (ignoring case and outer spaces) to the
-//!    channel's `tvg-name`; the lineup does not store `tvg-name` yet, so this
-//!    pass uses the channel name, which is what pass 4 also does;
+//!    channel's `tvg-name` (`Channel::guide_name`);
 //! 4. a `display-name` equal, ignoring case, to the channel name.
 //!
 //! When several guide channels share a display name, the first in the guide wins.
@@ -35,7 +34,7 @@ pub fn match_channels(
             by_name.entry(fold(name)).or_insert(g.id.as_str());
         }
     }
-    let passes: [&Pass; 3] = [
+    let passes: [&Pass; 4] = [
         &|c| {
             overrides
                 .get(&c.key.0)
@@ -49,7 +48,7 @@ pub fn match_channels(
                 .and_then(|id| ids.get(id))
                 .map(|id| id.to_string())
         },
-        // Passes 3 and 4 (tvg-name, then name) coincide until tvg-name is stored.
+        &|c| c.guide_name.as_deref().and_then(|n| by_name.get(&fold(n))).map(|id| id.to_string()),
         &|c| by_name.get(&fold(&c.name)).map(|id| id.to_string()),
     ];
     let mut matched = HashMap::new();
