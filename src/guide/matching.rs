@@ -48,7 +48,12 @@ pub fn match_channels(
                 .and_then(|id| ids.get(id))
                 .map(|id| id.to_string())
         },
-        &|c| c.guide_name.as_deref().and_then(|n| by_name.get(&fold(n))).map(|id| id.to_string()),
+        &|c| {
+            c.guide_name
+                .as_deref()
+                .and_then(|n| by_name.get(&fold(n)))
+                .map(|id| id.to_string())
+        },
         &|c| by_name.get(&fold(&c.name)).map(|id| id.to_string()),
     ];
     let mut matched = HashMap::new();
@@ -80,12 +85,21 @@ mod tests {
             number: 1,
             name: name.into(),
             guide_id: tvg_id.map(String::from),
-            logo: None,
-            groups: vec![],
             url: "http://x/".into(),
-            fallback_urls: vec![],
             line: 1,
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn tvg_name_matches_a_display_name_before_the_channel_name() {
+        let mut c = channel("k", "BBC One HD", None);
+        c.guide_name = Some("bbc one".into());
+        let g = [
+            guide("hd.bbc1", &["BBC One HD"]),
+            guide("bbc1", &["BBC One"]),
+        ];
+        assert_eq!(match_channels(&[c], &g, &HashMap::new())["k"], "bbc1");
     }
 
     fn guide(id: &str, names: &[&str]) -> GuideChannel {

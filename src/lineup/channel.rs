@@ -13,7 +13,7 @@ use super::multicast::Multicast;
 /// A stable identity for a channel across playlist refreshes: the guide id when
 /// the playlist gives one, else the name. Never the row position. A clash gets
 /// a deterministic `#2`, `#3`, ... suffix.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct ChannelKey(pub String);
 
 /// Who offers a channel (`provider*` attributes of `#EXTINF`).
@@ -33,7 +33,7 @@ pub struct Provider {
 }
 
 /// One playable channel from a lineup.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Channel {
     /// Stable key (see [`ChannelKey`]).
     pub key: ChannelKey,
