@@ -159,7 +159,8 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
         }
     }
     let config = config.clone();
-    let out = tokio::task::spawn_blocking(move || {
+
+    tokio::task::spawn_blocking(move || {
         assemble(&config, &db, lineups, &mut out);
         out.refresh_in = Some(Duration::from_secs(
             config.feeds.refresh_minutes.max(1) * 60,
@@ -167,8 +168,7 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
         out
     })
     .await
-    .unwrap_or_default();
-    out
+    .unwrap_or_default()
 }
 
 /// Fetches one lineup with conditional GET; falls back to the saved copy.

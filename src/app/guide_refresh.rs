@@ -254,13 +254,7 @@ fn import_files(
             };
             import.begin_source()?;
             let before = import.programmes_added();
-            let result = read_file(&path, &source, &mut |record| {
-                match record {
-                    Record::Channel(c) => import.channel(&c),
-                    Record::Programme(p) => import.programme(&p),
-                }
-                .map_err(|e| GuideError::Sink(e.to_string()))
-            });
+            let result = read_into(&path, &source, &mut import);
             match result {
                 Ok(summary) => {
                     import.end_source(true)?;
@@ -297,6 +291,60 @@ fn import_files(
         store.set_validators(&url, &v, now)?;
     }
     Ok((stats, reports))
+}
+
+/// Records handed from the parsing thread to the writer at a time.
+const BATCH: usize = 512;
+
+/// Parses `path` on its own thread while this thread writes the records:
+/// on two cores, parsing and SQLite overlap instead of taking turns. The
+/// channel holds a few batches only, so memory stays bounded.
+fn read_into(
+    path: &Path,
+    source: &str,
+    import: &mut crate::store::GuideImport<'_>,
+) -> Result<crate::guide::ReadSummary, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(8);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let stopped = || GuideError::Sink("the import stopped".into());
+            let summary = read_file(path, source, &mut |record| {
+                batch.push(record);
+                if batch.len() == BATCH {
+                    tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .map_err(|_| stopped())?;
+                }
+                Ok(())
+            })?;
+            if !batch.is_empty() {
+                tx.send(batch)
+                    .map_err(|_| "the import stopped".to_string())?;
+            }
+            Ok::<_, String>(summary)
+        });
+        let mut written = Ok(());
+        for batch in rx {
+            for record in batch {
+                let r = match record {
+                    Record::Channel(c) => import.channel(&c),
+                    Record::Programme(p) => import.programme(&p),
+                };
+                if let Err(e) = r {
+                    written = Err(e.to_string());
+                    break;
+                }
+            }
+            if written.is_err() {
+                break; // dropping the receiver stops the parser
+            }
+        }
+        let parsed = parser
+            .join()
+            .map_err(|_| format!("{source}: the guide reader crashed"))?;
+        written?;
+        parsed
+    })
 }
 
 /// Streams one guide file (plain, .gz or .xz) through the XMLTV reader.

@@ -178,7 +178,7 @@ pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideSt
             write!(
                 out,
                 "<desc lang=\"{lang}\">{}</desc>",
-                escape(&sentences.join(" "))
+                escape(sentences.join(" "))
             )?;
             if rng.random_bool(0.7) {
                 write!(out, "<credits>")?;
