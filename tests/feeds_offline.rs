@@ -46,6 +46,12 @@ fn a_feed_that_dies_or_breaks_is_served_from_the_cache() {
     let fresh = rt.block_on(hustings::app::load(&config, &http));
     assert_eq!(fresh.channels.len(), 1);
     assert!(fresh.notices.is_empty(), "{:?}", fresh.notices);
+    assert!(!fresh.from_cache && fresh.refresh_in.is_some());
+
+    // Offline-first start: the next boot shows the lineup before asking the network.
+    let cached = rt.block_on(hustings::app::load_cached(&config));
+    assert!(cached.from_cache);
+    assert_eq!(cached.channels.len(), 1);
 
     *body.lock().unwrap() = "<html>maintenance</html>".into();
     let broken = rt.block_on(hustings::app::load(&config, &http));
@@ -80,4 +86,24 @@ fn an_unreachable_feed_with_nothing_cached_is_an_error_naming_it() {
     assert!(loaded.channels.is_empty());
     let error = loaded.error.expect("an error");
     assert!(error.contains("http://127.0.0.1:9/lineup.m3u"), "{error}");
+}
+
+#[test]
+fn the_guide_is_imported_matched_and_shown_from_the_cache_on_the_next_start() {
+    let rt = common::runtime();
+    let mut config = Config::default();
+    config.use_server(common::headend().url());
+    config.state_dir = Some(common::scratch("offline-guide"));
+    let http = HttpClient::new().unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let fresh = rt.block_on(hustings::app::load(&config, &http));
+    assert!(fresh.notices.is_empty(), "{:?}", fresh.notices);
+    let cached = rt.block_on(hustings::app::load_cached(&config));
+    for loaded in [&fresh, &cached] {
+        assert_eq!(loaded.channels.len(), 3);
+        for ch in &loaded.channels {
+            let (on_air, next) = loaded.guide.now_next(&ch.key.0, now);
+            assert!(on_air.is_some() && next.is_some(), "{} (from cache: {})", ch.name, loaded.from_cache);
+        }
+    }
 }
