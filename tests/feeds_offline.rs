@@ -103,7 +103,12 @@ fn the_guide_is_imported_matched_and_shown_from_the_cache_on_the_next_start() {
         assert_eq!(loaded.channels.len(), 3);
         for ch in &loaded.channels {
             let (on_air, next) = loaded.guide.now_next(&ch.key.0, now);
-            assert!(on_air.is_some() && next.is_some(), "{} (from cache: {})", ch.name, loaded.from_cache);
+            assert!(
+                on_air.is_some() && next.is_some(),
+                "{} (from cache: {})",
+                ch.name,
+                loaded.from_cache
+            );
         }
     }
 }

@@ -50,7 +50,9 @@ pub enum ZapOutcome {
 /// A zap that has not shown a picture yet.
 struct ZapProgress {
     zap: ZapId,
-    channel: usize,
+    /// Name and number at tune time (the lineup may be refreshed meanwhile).
+    channel: String,
+    number: u32,
     command_at: Instant,
     /// From the player's FirstFrame event: the URL that played and its decoder.
     decoded: Option<(String, Option<DecoderInfo>)>,
@@ -239,7 +241,8 @@ impl App {
             .tune(label, ch.urls().map(String::from).collect());
         self.zap = Some(ZapProgress {
             zap,
-            channel: index,
+            channel: ch.name.clone(),
+            number: ch.number,
             command_at: Instant::now(),
             decoded: None,
             shown_at: None,
@@ -332,7 +335,9 @@ impl App {
         }
         if !loaded.from_cache {
             self.failures = 0;
-            self.reload_at = loaded.refresh_in.map(|d| Instant::now() + d);
+            self.reload_at = loaded
+                .refresh_in
+                .and_then(|d| Instant::now().checked_add(d));
         }
         let first_load = self.channels.is_empty();
         let current_key = self
@@ -340,12 +345,31 @@ impl App {
             .current
             .and_then(|i| self.channels.get(i))
             .map(|c| c.key.clone());
-        self.channels = loaded.channels;
+        let old_channels = std::mem::replace(&mut self.channels, loaded.channels);
         self.guide = loaded.guide;
         self.favourites = loaded.favourites;
+        let previous_key = self
+            .nav
+            .previous
+            .and_then(|i| old_channels.get(i))
+            .map(|c| c.key.clone());
+        let focus_key = old_channels.get(self.nav.list_focus).map(|c| c.key.clone());
+        let position = |key: Option<crate::lineup::ChannelKey>, channels: &[Channel]| {
+            key.and_then(|k| channels.iter().position(|c| c.key == k))
+        };
         let mut nav = Nav::new(self.channels.iter().map(|c| c.number).collect());
         nav.screen = self.nav.screen;
-        nav.current = current_key.and_then(|k| self.channels.iter().position(|c| c.key == k));
+        nav.current = position(current_key, &self.channels);
+        nav.previous = position(previous_key, &self.channels);
+        nav.list_open = self.nav.list_open;
+        nav.list_focus = position(focus_key, &self.channels)
+            .or(nav.current)
+            .unwrap_or(0);
+        nav.guide_row = self
+            .nav
+            .guide_row
+            .min(self.channels.len().saturating_sub(1));
+        nav.banner = self.nav.banner;
         self.nav = nav;
         if !loaded.notices.is_empty() {
             self.notice(&loaded.notices.join("\n"));
@@ -457,11 +481,10 @@ impl App {
         let (Some(shown_at), Some((url, decoder))) = (z.shown_at, z.decoded) else {
             return;
         };
-        let ch = &self.channels[z.channel];
         let record = ZapRecord {
             zap: z.zap,
-            channel: ch.name.clone(),
-            number: ch.number,
+            channel: z.channel,
+            number: z.number,
             url,
             first_frame_ms: shown_at.duration_since(z.command_at).as_millis() as u64,
             decoder: decoder.as_ref().map(|d| d.name.clone()).unwrap_or_default(),

@@ -129,7 +129,9 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     }
     if !guide_urls.is_empty() {
         let cache = config.state_dir().join("guide-cache");
-        let history_start = chrono::Utc::now().timestamp() - config.feeds.history_hours * 3600;
+        let history_start = chrono::Utc::now()
+            .timestamp()
+            .saturating_sub(config.feeds.history_hours.saturating_mul(3600));
         match import_guides(
             http,
             &db,
@@ -179,13 +181,22 @@ async fn fetch_lineup(
     url: &str,
     notices: &mut Vec<String>,
 ) -> Option<Lineup> {
-    let store = Store::open(db).ok()?;
-    let cached = store.load_feed(url).ok().flatten();
-    let known = if cached.is_some() {
-        store.validators(url).unwrap_or_default()
-    } else {
-        Validators::default()
-    };
+    // SQLite runs on the blocking pool, never on the runtime's two workers
+    // that also carry the player and the headend.
+    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
+    let (cached, known) = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db_path).ok()?;
+        let cached = store.load_feed(&url_owned).ok().flatten();
+        let known = match cached {
+            Some(_) => store.validators(&url_owned).unwrap_or_default(),
+            None => Validators::default(),
+        };
+        Some((cached, known))
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or((None, Validators::default()));
     let problem = match http.fetch_conditional(url, &known).await {
         Ok(Fetched::NotModified) => match cached
             .as_ref()
@@ -201,10 +212,14 @@ async fn fetch_lineup(
                         tracing::warn!("{url}: {w}");
                     }
                     let now = chrono::Utc::now().timestamp();
-                    if let Err(e) = store
-                        .save_feed(url, &body, now)
-                        .and_then(|_| store.set_validators(url, &validators, now))
-                    {
+                    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
+                    let saved = tokio::task::spawn_blocking(move || {
+                        let store = Store::open(&db_path)?;
+                        store.save_feed(&url_owned, &body, now)?;
+                        store.set_validators(&url_owned, &validators, now)
+                    })
+                    .await;
+                    if let Ok(Err(e)) = saved {
                         tracing::warn!("could not cache {url}: {e}");
                     }
                     return Some(l);
@@ -247,12 +262,21 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
     }
     let lineup = merge(lineups);
     out.channels = lineup.channels;
-    let Ok(store) = Store::open_reader(db) else {
-        return;
+    let store = match Store::open_reader(db) {
+        Ok(s) => s,
+        Err(e) => {
+            out.notices.push(format!("Cache unavailable: {e}"));
+            return;
+        }
     };
-    out.last_channel = Store::open(db)
-        .ok()
-        .and_then(|s| s.setting("last_channel").ok().flatten());
+    out.last_channel = store.setting("last_channel").ok().flatten();
+    out.favourites = store.favourites().unwrap_or_default();
+    // Channels in a group the viewer hid stay out of the list and of zapping.
+    let hidden = store.hidden_groups().unwrap_or_default();
+    if !hidden.is_empty() {
+        out.channels
+            .retain(|c| !c.groups.iter().any(|g| hidden.contains(g)));
+    }
     let guide_channels = store.guide_channel_list().unwrap_or_default();
     let matches = match_channels(&out.channels, &guide_channels, &config.feeds.guide_map);
     let now = chrono::Utc::now().timestamp();

@@ -84,12 +84,26 @@ struct SourceFile {
     note: Option<String>,
 }
 
-/// Where a source's downloaded copy is kept between refreshes.
+/// Where a source's downloaded copy is kept between refreshes: a readable,
+/// stable name (the URL's letters and digits) plus a CRC-32 of the whole URL.
 fn cached_copy(cache_dir: &Path, url: &str) -> PathBuf {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    url.hash(&mut h);
-    cache_dir.join(format!("guide-{:016x}.xml", h.finish()))
+    let readable: String = url
+        .chars()
+        .skip_while(|c| *c != ':')
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    cache_dir.join(format!(
+        "guide{}-{:08x}.xml",
+        readable.trim_matches('_'),
+        crc32fast::hash(url.as_bytes())
+    ))
 }
 
 /// Fetches and imports `sources` (URLs or paths, in order of preference) into
@@ -170,6 +184,9 @@ pub async fn import_guides(
             .map(|f| SourceReport {
                 source: f.source,
                 outcome: match (f.path, f.note) {
+                    (Some(_), Some(note)) if note != "not modified" => {
+                        SourceOutcome::Failed { message: note }
+                    }
                     (Some(_), _) => SourceOutcome::NotModified,
                     (None, note) => SourceOutcome::Failed {
                         message: note.unwrap_or_default(),

@@ -57,9 +57,16 @@ pub(super) fn wire(
     let loader_config = config.clone();
     // The first load shows the cache at once, then asks the network.
     let first = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    // One load at a time: a slow guide import must not be joined by a second.
+    let loading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reload = Box::new(move || {
         let (tx, config, http) = (ui_tx.clone(), loader_config.clone(), http.clone());
         let first = first.swap(false, std::sync::atomic::Ordering::AcqRel);
+        if loading.swap(true, std::sync::atomic::Ordering::AcqRel) {
+            tracing::info!("a refresh is already running");
+            return;
+        }
+        let loading = loading.clone();
         loader_rt.spawn(async move {
             if first {
                 let cached = super::load_cached(&config).await;
@@ -74,6 +81,7 @@ pub(super) fn wire(
                 error: Some("refreshing the feeds took longer than 20 minutes".into()),
                 ..Default::default()
             });
+            loading.store(false, std::sync::atomic::Ordering::Release);
             let _ = tx.send(UiMsg::Loaded(loaded));
         });
     });

@@ -62,7 +62,9 @@ pub fn import(
         .unwrap_or_else(|| PathBuf::from("guide-cache"));
     let rt = runtime()?;
     let http = HttpClient::new()?;
-    let history_start = chrono::Utc::now().timestamp() - history_hours * 3600;
+    let history_start = chrono::Utc::now()
+        .timestamp()
+        .saturating_sub(history_hours.saturating_mul(3600));
     let report = rt
         .block_on(import_guides(
             &http,

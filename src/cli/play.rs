@@ -52,7 +52,12 @@ pub fn run(
     let (player, mut events) = player::spawn(rt.handle(), options, sink)?;
     let started = Instant::now();
     let zap = player.play(uri);
-    let limit = seconds.map(Duration::from_secs_f64);
+    let limit = seconds
+        .map(|s| {
+            Duration::try_from_secs_f64(s)
+                .map_err(|_| anyhow::anyhow!("--seconds {s}: not a number of seconds"))
+        })
+        .transpose()?;
     let code = rt.block_on(async {
         let mut shown = false;
         loop {

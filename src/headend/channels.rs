@@ -96,6 +96,7 @@ pub(crate) struct Sender {
     pub id: &'static str,
     pipeline: gst::Element,
     failure: Arc<Mutex<Option<String>>>,
+    watcher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Sender {
@@ -115,11 +116,22 @@ impl Sender {
             path: dir.clone(),
             source,
         })?;
-        let description = pipeline_description(ch, &dir, multicast);
+        let description = pipeline_description(ch, multicast);
         let pipeline = gst::parse::launch(&description)
             .map_err(|e| fail(format!("{e} in `{description}`")))?;
+        // Paths are set as properties, not written into the launch text, so a
+        // state directory with spaces or quotes cannot break the parse.
+        let hls = pipeline
+            .downcast_ref::<gst::Bin>()
+            .and_then(|b| b.by_name("hls"))
+            .ok_or_else(|| fail("the pipeline has no hlssink2".into()))?;
+        hls.set_property("location", dir.join("seg%05d.ts").display().to_string());
+        hls.set_property(
+            "playlist-location",
+            dir.join("index.m3u8").display().to_string(),
+        );
         let failure = Arc::new(Mutex::new(None));
-        if let Some(bus) = pipeline.bus() {
+        let watcher = pipeline.bus().map(|bus| {
             let failure = failure.clone();
             let name = ch.name;
             tokio::spawn(async move {
@@ -137,16 +149,20 @@ impl Sender {
                         }
                     }
                 }
-            });
-        }
-        pipeline
-            .set_state(gst::State::Playing)
-            .map_err(|e| fail(format!("cannot start: {e}")))?;
-        Ok(Sender {
+            })
+        });
+        // Built first, so a failed start is cleaned up by Drop.
+        let sender = Sender {
             id: ch.id,
             pipeline,
             failure,
-        })
+            watcher,
+        };
+        sender
+            .pipeline
+            .set_state(gst::State::Playing)
+            .map_err(|e| fail(format!("cannot start: {e}")))?;
+        Ok(sender)
     }
 
     /// The error that stopped this sender, if any.
@@ -154,13 +170,22 @@ impl Sender {
         self.failure.lock().ok().and_then(|f| f.clone())
     }
 
+    /// Stops the pipeline (also done on drop).
     pub fn stop(&self) {
         let _ = self.pipeline.set_state(gst::State::Null);
     }
 }
 
-fn pipeline_description(ch: &DemoChannel, dir: &Path, multicast: Option<u16>) -> String {
-    let dir = dir.display();
+impl Drop for Sender {
+    fn drop(&mut self) {
+        self.stop();
+        if let Some(w) = self.watcher.take() {
+            w.abort();
+        }
+    }
+}
+
+fn pipeline_description(ch: &DemoChannel, multicast: Option<u16>) -> String {
     // key-int-max=25 at 25 fps: a key frame every second, so a zap waits at
     // most 1 s (0.5 s on average) for a picture to start from.
     let video = format!(
@@ -181,11 +206,9 @@ fn pipeline_description(ch: &DemoChannel, dir: &Path, multicast: Option<u16>) ->
          ! audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=96000 ! aacparse ! tee name=a",
         hz = ch.tone_hz
     );
-    let hls = format!(
-        "hlssink2 name=hls location={dir}/seg%05d.ts playlist-location={dir}/index.m3u8 \
-         target-duration=1 playlist-length=6 max-files=12 \
+    let hls = "hlssink2 name=hls target-duration=1 playlist-length=6 max-files=12 \
          v. ! queue ! hls.video a. ! queue ! hls.audio"
-    );
+        .to_string();
     let udp = if let Some(instance) = multicast {
         let (group, port) = ch.multicast_addr(instance);
         format!(

@@ -40,6 +40,10 @@ pub enum Fetched<T> {
     New(T, Validators),
 }
 
+/// Largest feed read into memory (lineups, small feeds); guides go to disk.
+/// A lineup URL pointing at a live stream by mistake must not eat the box's memory.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
 /// An HTTP client with set-top-box timeouts.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -82,7 +86,7 @@ impl HttpClient {
                     status: status.as_u16(),
                 });
             }
-            Ok(resp.bytes().await.map_err(request_error)?.to_vec())
+            read_capped(resp, location).await
         } else {
             let path = location.strip_prefix("file://").unwrap_or(location);
             tokio::fs::read(path)
@@ -140,12 +144,21 @@ impl HttpClient {
             });
         }
         let validators = validators_of(resp.headers());
-        let part = dest.with_extension("part");
+        // A private temporary file beside the destination: two fetchers of the
+        // same URL never write into one file, and a failed download leaves
+        // nothing behind (the temporary file is removed on drop).
+        let dir = dest.parent().unwrap_or(std::path::Path::new("."));
+        let dir_error = |source| NetError::File {
+            path: dir.display().to_string(),
+            source,
+        };
+        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(dir_error)?;
+        let part = tmp.path().to_path_buf();
         let file_error = |source| NetError::File {
             path: part.display().to_string(),
             source,
         };
-        let mut file = tokio::fs::File::create(&part).await.map_err(file_error)?;
+        let mut file = tokio::fs::File::from_std(tmp.reopen().map_err(file_error)?);
         loop {
             let chunk = tokio::time::timeout(Duration::from_secs(30), resp.chunk())
                 .await
@@ -160,8 +173,12 @@ impl HttpClient {
             }
         }
         file.flush().await.map_err(file_error)?;
+        file.sync_all().await.map_err(file_error)?;
         drop(file);
-        tokio::fs::rename(&part, dest).await.map_err(file_error)?;
+        tmp.persist(dest).map_err(|e| NetError::File {
+            path: dest.display().to_string(),
+            source: e.error,
+        })?;
         Ok(Fetched::New((), validators))
     }
 
@@ -197,11 +214,29 @@ impl HttpClient {
             });
         }
         let validators = validators_of(resp.headers());
-        Ok(Fetched::New(
-            resp.bytes().await.map_err(request_error)?.to_vec(),
-            validators,
-        ))
+        Ok(Fetched::New(read_capped(resp, url).await?, validators))
     }
+}
+
+/// Reads a response body into memory, refusing one larger than [`MAX_BODY`].
+async fn read_capped(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>, NetError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| NetError::Request {
+        url: url.to_string(),
+        message: error_chain(&e),
+    })? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(NetError::Request {
+                url: url.to_string(),
+                message: format!(
+                    "larger than {} MB: not a playlist (a live stream?)",
+                    MAX_BODY >> 20
+                ),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn validators_of(headers: &reqwest::header::HeaderMap) -> Validators {

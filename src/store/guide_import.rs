@@ -51,6 +51,8 @@ pub struct GuideImport<'a> {
     path: std::path::PathBuf,
     generation: i64,
     stats: ImportStats,
+    /// The counts when the current source began (restored if it is taken back).
+    at_source_start: ImportStats,
 }
 
 impl Store {
@@ -81,6 +83,7 @@ impl Store {
             path,
             generation,
             stats: ImportStats::default(),
+            at_source_start: ImportStats::default(),
         })
     }
 }
@@ -210,6 +213,7 @@ impl GuideImport<'_> {
     /// Marks the start of one source, so a source that fails halfway can be
     /// taken back without losing the others ([`GuideImport::end_source`]).
     pub fn begin_source(&mut self) -> Result<(), StoreError> {
+        self.at_source_start = self.stats.clone();
         self.tx
             .execute_batch("SAVEPOINT guide_source")
             .map_err(|e| self.err(e))
@@ -217,6 +221,10 @@ impl GuideImport<'_> {
 
     /// Keeps (`ok`) or takes back everything since [`GuideImport::begin_source`].
     pub fn end_source(&mut self, ok: bool) -> Result<(), StoreError> {
+        if !ok {
+            // The counts go back with the rows.
+            self.stats = self.at_source_start.clone();
+        }
         let sql = if ok {
             "RELEASE guide_source"
         } else {
@@ -244,13 +252,14 @@ impl GuideImport<'_> {
         };
         let g = self.generation;
         let steps = [
-            // Per channel, the new data replaces the old from its first start on.
+            "CREATE INDEX programme_channel_start ON programme(channel, start)".to_string(),
+            // Per channel, the new data replaces the old from its first start
+            // on, including an old programme still running at that moment.
             format!(
-                "DELETE FROM programme WHERE generation < {g} AND start >= coalesce(
+                "DELETE FROM programme WHERE generation < {g} AND coalesce(stop, start + 1) > coalesce(
                    (SELECT min(n.start) FROM programme n WHERE n.generation = {g} AND n.channel = programme.channel),
                    9223372036854775807)"
             ),
-            "CREATE INDEX programme_channel_start ON programme(channel, start)".to_string(),
         ];
         for sql in &steps {
             self.tx.execute_batch(sql).map_err(|e| self.err(e))?;

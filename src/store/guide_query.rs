@@ -96,7 +96,9 @@ impl Store {
     pub fn now_next(&self, now: i64) -> Result<Vec<NowNext>, StoreError> {
         let mut out: std::collections::BTreeMap<String, NowNext> = Default::default();
         let on_air = format!(
-            "SELECT {CELL} FROM programme p WHERE p.start <= ?1 AND coalesce(p.stop, p.start) > ?1"
+            "SELECT {CELL} FROM programme p WHERE p.start <= ?1 AND p.start > ?1 - 86400 AND coalesce(p.stop,
+               (SELECT min(n.start) FROM programme n WHERE n.channel = p.channel AND n.start > p.start),
+               9223372036854775807) > ?1"
         );
         let next = format!(
             "SELECT {CELL} FROM programme p JOIN (SELECT channel, min(start) AS s FROM programme WHERE start > ?1
@@ -211,17 +213,21 @@ impl Store {
              JOIN programme p ON p.id = f.rowid WHERE programme_fts MATCH ?1 AND f.rowid = ?2"
         );
         let mut one = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        ids.iter()
-            .map(|id| {
-                one.query_row(params![query, id], |r| {
+        let mut hits = Vec::with_capacity(ids.len());
+        for id in &ids {
+            // An import may have committed between the two steps: skip what vanished.
+            let hit = one
+                .query_row(params![query, id], |r| {
                     Ok(SearchHit {
                         cell: cell(r)?,
                         snippet: r.get(7)?,
                     })
                 })
-                .map_err(|e| self.err(e))
-            })
-            .collect()
+                .optional()
+                .map_err(|e| self.err(e))?;
+            hits.extend(hit);
+        }
+        Ok(hits)
     }
 
     /// Guide channels in logical-channel-number order: (id, first display name).
@@ -447,6 +453,67 @@ mod tests {
             .map(|c| c.title.clone())
             .collect();
         assert_eq!(titles, ["Old morning", "New noon", "New evening"]);
+    }
+
+    #[test]
+    fn a_rescheduled_slot_replaces_the_old_programme_still_running_at_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        import(
+            &mut s,
+            &[
+                prog("a", 0, 100, "Old overrun"),
+                prog("a", 100, 200, "Old next"),
+            ],
+            0,
+        );
+        import(
+            &mut s,
+            &[
+                prog("a", 50, 150, "New at 50"),
+                prog("a", 150, 250, "New at 150"),
+            ],
+            0,
+        );
+        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0]
+            .iter()
+            .map(|c| c.title.clone())
+            .collect();
+        assert_eq!(titles, ["New at 50", "New at 150"]);
+    }
+
+    #[test]
+    fn a_source_taken_back_takes_its_counts_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let mut imp = s.begin_guide_import().unwrap();
+        imp.begin_source().unwrap();
+        imp.programme(&prog("a", 0, 100, "Kept")).unwrap();
+        imp.end_source(true).unwrap();
+        imp.begin_source().unwrap();
+        imp.programme(&prog("a", 100, 200, "Broken source"))
+            .unwrap();
+        imp.end_source(false).unwrap();
+        let stats = imp.finish(0).unwrap();
+        assert_eq!(stats.programmes, 1);
+        assert_eq!(s.programme_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_programme_without_stop_is_on_air_until_the_next_one_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let mut open_ended = prog("a", 0, 0, "Open ended");
+        open_ended.stop = None;
+        import(&mut s, &[open_ended, prog("a", 100, 200, "Next")], 0);
+        assert_eq!(
+            s.now_next(50).unwrap()[0].now.as_ref().unwrap().title,
+            "Open ended"
+        );
+        assert_eq!(
+            s.now_next(150).unwrap()[0].now.as_ref().unwrap().title,
+            "Next"
+        );
     }
 
     #[test]

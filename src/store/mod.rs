@@ -121,21 +121,17 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(wrap)?;
         // WAL keeps readers off the writer's back; NORMAL is durable across an
         // application crash, which is what a feed cache needs.
-        conn.busy_timeout(std::time::Duration::from_secs(5))
+        // Writers may wait for a guide import holding the lock (seconds, not minutes).
+        conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(wrap)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(wrap)?;
-        // IMMEDIATE takes the write lock before reading the version, so two
-        // connections opening a new file at once cannot both run a migration.
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(wrap)?;
-        let version: i64 = tx
+        let supported = MIGRATIONS.len() as i64;
+        let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(wrap)?;
-        let supported = MIGRATIONS.len() as i64;
         if version > supported {
             return Err(StoreError::TooNew {
                 path,
@@ -143,6 +139,18 @@ impl Store {
                 supported,
             });
         }
+        if version == supported {
+            // Up to date: no write lock, so opening never waits for an import.
+            return Ok(Store { conn, path });
+        }
+        // IMMEDIATE takes the write lock before reading the version again, so
+        // two connections opening a new file at once cannot both migrate.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(wrap)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(sql).map_err(wrap)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)
