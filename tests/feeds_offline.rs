@@ -112,3 +112,17 @@ fn the_guide_is_imported_matched_and_shown_from_the_cache_on_the_next_start() {
         }
     }
 }
+
+#[test]
+fn a_lineup_url_that_streams_endlessly_is_refused_not_buffered() {
+    // 20 MB of "stream" where a playlist was expected.
+    let (url, server) = serve(Arc::new(Mutex::new("#".repeat(20 << 20))));
+    let err = common::runtime()
+        .block_on(HttpClient::new().unwrap().fetch(&url))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&url) && err.to_string().contains("larger than 16 MB"),
+        "{err}"
+    );
+    server.abort();
+}

@@ -68,25 +68,18 @@ impl HttpClient {
 
     /// Fetches `location`: an `http(s)://` URL, a `file://` URL or a path.
     pub async fn fetch(&self, location: &str) -> Result<Vec<u8>, NetError> {
-        if location.starts_with("http://") || location.starts_with("https://") {
-            let request_error = |e: reqwest::Error| NetError::Request {
-                url: location.to_string(),
-                message: error_chain(&e),
-            };
-            let resp = self
-                .inner
-                .get(location)
-                .send()
-                .await
-                .map_err(request_error)?;
-            let status = resp.status();
-            if !status.is_success() {
-                return Err(NetError::Status {
+        if is_remote(location) {
+            // Without validators the server has nothing to answer 304 to.
+            match self
+                .conditional_response(location, &Validators::default(), Duration::from_secs(30))
+                .await?
+            {
+                Some((resp, _)) => read_capped(resp, location).await,
+                None => Err(NetError::Status {
                     url: location.to_string(),
-                    status: status.as_u16(),
-                });
+                    status: 304,
+                }),
             }
-            read_capped(resp, location).await
         } else {
             let path = location.strip_prefix("file://").unwrap_or(location);
             tokio::fs::read(path)
@@ -100,15 +93,36 @@ impl HttpClient {
 }
 
 impl HttpClient {
-    fn conditional_get(&self, url: &str, v: &Validators) -> reqwest::RequestBuilder {
-        let mut req = self.inner.get(url);
+    /// Sends a conditional GET; None when the server answers 304 Not Modified.
+    async fn conditional_response(
+        &self,
+        url: &str,
+        v: &Validators,
+        timeout: Duration,
+    ) -> Result<Option<(reqwest::Response, Validators)>, NetError> {
+        let mut req = self.inner.get(url).timeout(timeout);
         if let Some(etag) = &v.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
         }
         if let Some(lm) = &v.last_modified {
             req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
         }
-        req
+        let resp = req.send().await.map_err(|e| NetError::Request {
+            url: url.to_string(),
+            message: error_chain(&e),
+        })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(NetError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+            });
+        }
+        let validators = validators_of(resp.headers());
+        Ok(Some((resp, validators)))
     }
 
     /// Conditional GET of `url` into `dest`, streamed chunk by chunk (a 150 MB
@@ -125,25 +139,14 @@ impl HttpClient {
             url: url.to_string(),
             message: error_chain(&e),
         };
-        // A big guide may take a while: no whole-request timeout here, only
-        // the connect timeout and a stall timeout per chunk.
-        let mut resp = self
-            .conditional_get(url, v)
-            .timeout(Duration::from_secs(3600))
-            .send()
-            .await
-            .map_err(request_error)?;
-        let status = resp.status();
-        if status == reqwest::StatusCode::NOT_MODIFIED {
+        // A big guide may take a while: an hour for the whole download, and
+        // a stall timeout per chunk below.
+        let Some((mut resp, validators)) = self
+            .conditional_response(url, v, Duration::from_secs(3600))
+            .await?
+        else {
             return Ok(Fetched::NotModified);
-        }
-        if !status.is_success() {
-            return Err(NetError::Status {
-                url: url.to_string(),
-                status: status.as_u16(),
-            });
-        }
-        let validators = validators_of(resp.headers());
+        };
         // A private temporary file beside the destination: two fetchers of the
         // same URL never write into one file, and a failed download leaves
         // nothing behind (the temporary file is removed on drop).
@@ -188,33 +191,19 @@ impl HttpClient {
         url: &str,
         v: &Validators,
     ) -> Result<Fetched<Vec<u8>>, NetError> {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
+        if !is_remote(url) {
             return self
                 .fetch(url)
                 .await
                 .map(|b| Fetched::New(b, Validators::default()));
         }
-        let request_error = |e: reqwest::Error| NetError::Request {
-            url: url.to_string(),
-            message: error_chain(&e),
-        };
-        let resp = self
-            .conditional_get(url, v)
-            .send()
-            .await
-            .map_err(request_error)?;
-        let status = resp.status();
-        if status == reqwest::StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+        match self
+            .conditional_response(url, v, Duration::from_secs(30))
+            .await?
+        {
+            None => Ok(Fetched::NotModified),
+            Some((resp, validators)) => Ok(Fetched::New(read_capped(resp, url).await?, validators)),
         }
-        if !status.is_success() {
-            return Err(NetError::Status {
-                url: url.to_string(),
-                status: status.as_u16(),
-            });
-        }
-        let validators = validators_of(resp.headers());
-        Ok(Fetched::New(read_capped(resp, url).await?, validators))
     }
 }
 
@@ -254,7 +243,8 @@ fn validators_of(headers: &reqwest::header::HeaderMap) -> Validators {
 
 /// Whether a location is fetched over HTTP(S) (else it is a local path).
 pub fn is_remote(location: &str) -> bool {
-    location.starts_with("http://") || location.starts_with("https://")
+    let lower = location.get(..8).unwrap_or(location).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
 }
 
 /// Joins an error with its causes ("error sending request: connection refused").
@@ -270,4 +260,23 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_remote;
+
+    #[test]
+    fn remote_locations_are_http_or_https_in_any_case() {
+        for (loc, remote) in [
+            ("http://h/l.m3u", true),
+            ("HTTPS://h/l.m3u", true),
+            ("/var/lib/l.m3u", false),
+            ("file:///l.m3u", false),
+            ("htt", false),
+            ("", false),
+        ] {
+            assert_eq!(is_remote(loc), remote, "{loc}");
+        }
+    }
 }
