@@ -76,6 +76,13 @@ impl Store {
             .map_err(wrap)?;
         // Inserting without the index and indexing once at the end is several
         // times faster than keeping it up to date row by row.
+        // FTS5 flushes its in-memory term hash to a new segment every 1 MB by
+        // default and keeps merging those segments; 16 MB means 16 times fewer
+        // segments to merge during the rebuild (within the import's memory bound).
+        tx.execute_batch(
+            "INSERT INTO programme_fts(programme_fts, rank) VALUES ('hashsize', 16777216)",
+        )
+        .map_err(wrap)?;
         tx.execute_batch("DROP INDEX IF EXISTS programme_channel_start")
             .map_err(wrap)?;
         Ok(GuideImport {
