@@ -1,8 +1,6 @@
 //! Connects an [`App`] to the runtime: the player, the feed loader and the
 //! settings writer. Shared by the windowed and headless runners.
 
-use std::time::Duration;
-
 use tokio::sync::mpsc;
 
 use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
@@ -74,13 +72,10 @@ pub(super) fn wire(
                     let _ = tx.send(UiMsg::Loaded(cached));
                 }
             }
-            // Generous: a first import of a big guide over a slow line takes minutes.
-            let loaded =
-                tokio::time::timeout(Duration::from_secs(20 * 60), load(&config, &http)).await;
-            let loaded = loaded.unwrap_or_else(|_| super::Loaded {
-                error: Some("refreshing the feeds took longer than 20 minutes".into()),
-                ..Default::default()
-            });
+            // No overall time limit: every request has its own (connect 5 s,
+            // 30 s without data, an hour per guide download), and cutting the
+            // future short would not stop an import already on a blocking thread.
+            let loaded = load(&config, &http).await;
             loading.store(false, std::sync::atomic::Ordering::Release);
             let _ = tx.send(UiMsg::Loaded(loaded));
         });

@@ -23,9 +23,44 @@ pub fn run(source: &str, json: bool) -> anyhow::Result<ExitCode> {
             println!("guide: {g}");
         }
         for ch in &lineup.channels {
+            let mut tags = Vec::new();
+            if ch.radio {
+                tags.push("radio".to_string());
+            }
+            if let Some(id) = &ch.guide_id {
+                tags.push(format!("guide {id}"));
+            }
+            if ch.guide_shift_secs != 0 {
+                tags.push(format!("shift {:+} min", ch.guide_shift_secs / 60));
+            }
+            if let Some(mode) = ch.catchup.mode.filter(|_| ch.catchup.is_enabled()) {
+                tags.push(format!(
+                    "catch-up {mode:?} {} days",
+                    ch.catchup.days.unwrap_or(0)
+                ));
+            }
+            if !ch.http_headers.is_empty() {
+                tags.push(format!(
+                    "headers {}",
+                    ch.http_headers
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(",")
+                ));
+            }
+            if !ch.groups.is_empty() {
+                tags.push(format!("groups {}", ch.groups.join(";")));
+            }
             println!("{:>5}  {:<32} {}", ch.number, ch.name, ch.url);
+            if let Some(m) = ch.multicast_url.as_deref().filter(|m| *m != ch.url) {
+                println!("{:>5}  {:<32} {m} (multicast, via udpxy)", "", "");
+            }
             for f in &ch.fallback_urls {
                 println!("{:>5}  {:<32} {f} (fallback)", "", "");
+            }
+            if !tags.is_empty() {
+                println!("{:>5}  {:<32} [{}]", "", "", tags.join("; "));
             }
         }
         for w in &lineup.warnings {
