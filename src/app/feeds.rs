@@ -53,7 +53,7 @@ fn options(config: &Config) -> ParseOptions {
 fn db_path(config: &Config) -> Result<std::path::PathBuf, String> {
     let dir = config.state_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    Ok(dir.join("hustings.sqlite3"))
+    Ok(Store::path_in(&dir))
 }
 
 /// The screen's data from the database alone (no network).
@@ -293,8 +293,7 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
         );
         for mut p in rows.unwrap_or_default() {
             p.channel = ch.key.0.clone();
-            p.start += shift;
-            p.stop = p.stop.map(|s| s + shift);
+            crate::guide::shift(&mut p, f64::from(ch.guide_shift_secs) / 3600.0);
             programmes.push(p);
         }
     }

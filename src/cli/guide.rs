@@ -18,7 +18,7 @@ fn db_path(args: &ClientArgs, db: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
     let dir = config_from(args)?.state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(dir.join("hustings.sqlite3"))
+    Ok(Store::path_in(&dir))
 }
 
 /// Parses a time: Unix seconds, an XMLTV time, or "now".

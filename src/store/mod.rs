@@ -106,9 +106,14 @@ pub struct Store {
 }
 
 impl Store {
+    /// The database file inside a state directory.
+    pub fn path_in(state_dir: &Path) -> PathBuf {
+        state_dir.join("hustings.sqlite3")
+    }
+
     /// Opens (creating if needed) `state_dir/hustings.sqlite3` and migrates it.
     pub fn open_in(state_dir: &Path) -> Result<Self, StoreError> {
-        Self::open(&state_dir.join("hustings.sqlite3"))
+        Self::open(&Self::path_in(state_dir))
     }
 
     /// Opens the database at `path` and brings its schema up to date.
