@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: the guide import allocates records on the
+/// parser thread and frees them on the writer thread, and glibc serialises such
+/// cross-thread frees on the owning arena's lock (see `hustings bench guide`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = hustings::cli::Cli::parse();
     tracing_subscriber::fmt()

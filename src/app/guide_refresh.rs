@@ -313,21 +313,34 @@ fn import_files(
 /// Records handed from the parsing thread to the writer at a time.
 const BATCH: usize = 512;
 
-/// Parses `path` on its own thread while this thread writes the records:
-/// on two cores, parsing and SQLite overlap instead of taking turns. The
-/// channel holds a few batches only, so memory stays bounded.
+/// A record ready for the writer.
+// Programmes are nearly every record; boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
+enum Ready {
+    Channel(crate::guide::GuideChannel),
+    Programme(crate::store::ProgrammeRow),
+}
+
+/// Parses `path` on its own thread, which also encodes each programme as a
+/// row, while this thread writes them: on two cores, parsing and SQLite
+/// overlap instead of taking turns. The channel holds a few batches only,
+/// so memory stays bounded.
 fn read_into(
     path: &Path,
     source: &str,
     import: &mut crate::store::GuideImport<'_>,
 ) -> Result<crate::guide::ReadSummary, String> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(8);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Ready>>(8);
+    let rows = import.row_maker();
     std::thread::scope(|scope| {
         let parser = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             let stopped = || GuideError::Sink("the import stopped".into());
             let summary = read_file(path, source, &mut |record| {
-                batch.push(record);
+                batch.push(match record {
+                    Record::Channel(c) => Ready::Channel(c),
+                    Record::Programme(p) => Ready::Programme(rows.row(p)),
+                });
                 if batch.len() == BATCH {
                     tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                         .map_err(|_| stopped())?;
@@ -344,8 +357,8 @@ fn read_into(
         for batch in rx {
             for record in batch {
                 let r = match record {
-                    Record::Channel(c) => import.channel(&c),
-                    Record::Programme(p) => import.programme(&p),
+                    Ready::Channel(c) => import.channel(&c),
+                    Ready::Programme(row) => import.programme_row(&row),
                 };
                 if let Err(e) = r {
                     written = Err(e.to_string());

@@ -29,6 +29,9 @@ fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// Turns each of import, parse and xmllint takes.
+const ROUNDS: usize = 3;
+
 fn percentiles(mut v: Vec<Duration>) -> (f64, f64, f64) {
     v.sort_unstable();
     let at = |p: f64| {
@@ -53,6 +56,8 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&xml)?);
         let stats = write_guide(&mut out, &spec)?;
         std::io::Write::flush(&mut out)?;
+        // On disk before anything is timed, so no write-back competes with it.
+        out.get_ref().sync_all()?;
         stats
     };
     let size_mb = std::fs::metadata(&xml)?.len() as f64 / 1e6;
@@ -63,59 +68,76 @@ pub fn run(scale: usize, seed: u64, keep: Option<&Path>) -> anyhow::Result<ExitC
         t.elapsed().as_secs_f64()
     );
 
-    let xmllint = {
+    // Import and xmllint take turns, ROUNDS times, and the medians are
+    // compared: one slow moment of this shared machine then moves neither.
+    let mut xmllint = Vec::new();
+    let mut parse = Vec::new();
+    let mut import = Vec::new();
+    let mut growth_kb = 0u64;
+    let mut peak_known = true;
+    let mut stored = 0;
+    let db = dir.join("bench.sqlite3");
+    for _ in 0..ROUNDS {
         let t = Instant::now();
-        Command::new("xmllint")
+        let ok = Command::new("xmllint")
             .args(["--stream", "--noout"])
             .arg(&xml)
             .status()
-            .ok()
-            .filter(|s| s.success())
-            .map(|_| t.elapsed())
-    };
+            .is_ok_and(|s| s.success());
+        if ok {
+            xmllint.push(t.elapsed());
+        }
 
-    // The reader alone, to split the import's time between parsing and storing.
-    let t = Instant::now();
-    let mut read = 0usize;
-    let file = std::fs::File::open(&xml)?;
-    crate::guide::read_xmltv(crate::guide::open_decompressed(file)?, "bench", &mut |_| {
-        read += 1;
-        Ok(())
-    })?;
-    let parse_only = t.elapsed();
-    println!(
-        "parse only       {:.2} s ({read} records)",
-        parse_only.as_secs_f64()
-    );
+        // The reader alone, to split the import's time between parsing and storing.
+        let t = Instant::now();
+        let file = std::fs::File::open(&xml)?;
+        crate::guide::read_xmltv(crate::guide::open_decompressed(file)?, "bench", &mut |_| {
+            Ok(())
+        })?;
+        parse.push(t.elapsed());
 
-    let db = dir.join("bench.sqlite3");
-    let _ = std::fs::remove_file(&db);
-    Store::open(&db)?;
-    let baseline_kb = proc_status("VmRSS:").unwrap_or(0);
-    let peak_reset = reset_peak_rss();
-    let t = Instant::now();
-    let stats = import_paths(&db, std::slice::from_ref(&xml), OnBadSource::Abort, 0)?;
-    let import = t.elapsed();
-    let peak_kb = proc_status("VmHWM:").unwrap_or(0);
-    let rate = stats.programmes as f64 / import.as_secs_f64();
-    println!(
-        "import           {:.2} s, {:.0} programmes/s ({} stored)",
-        import.as_secs_f64(),
-        rate,
-        stats.programmes
-    );
-    match xmllint {
-        Some(x) => println!(
-            "xmllint --stream {:.2} s; import/xmllint = {:.2}",
-            x.as_secs_f64(),
-            import.as_secs_f64() / x.as_secs_f64()
-        ),
-        None => println!("xmllint --stream not available (apt-get install libxml2-utils)"),
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        Store::open(&db)?;
+        let baseline_kb = proc_status("VmRSS:").unwrap_or(0);
+        peak_known &= reset_peak_rss();
+        let t = Instant::now();
+        let stats = import_paths(&db, std::slice::from_ref(&xml), OnBadSource::Abort, 0)?;
+        import.push(t.elapsed());
+        growth_kb = growth_kb.max(
+            proc_status("VmHWM:")
+                .unwrap_or(0)
+                .saturating_sub(baseline_kb),
+        );
+        stored = stats.programmes;
     }
-    if peak_reset {
+    let median = |mut v: Vec<Duration>| {
+        v.sort_unstable();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let import = median(import);
+    println!(
+        "parse only       {:.2} s (median of {ROUNDS})",
+        median(parse)
+    );
+    println!(
+        "import           {import:.2} s, {:.0} programmes/s ({stored} stored; median of {ROUNDS})",
+        stored as f64 / import
+    );
+    if xmllint.len() == ROUNDS {
+        let x = median(xmllint);
         println!(
-            "peak RSS growth {:.1} MB during the import",
-            peak_kb.saturating_sub(baseline_kb) as f64 / 1024.0
+            "xmllint --stream {x:.2} s; import/xmllint = {:.2} (medians of {ROUNDS}, taking turns)",
+            import / x
+        );
+    } else {
+        println!("xmllint --stream not available (apt-get install libxml2-utils)");
+    }
+    if peak_known {
+        println!(
+            "peak RSS growth {:.1} MB during an import (the largest of {ROUNDS})",
+            growth_kb as f64 / 1024.0
         );
     } else {
         println!("peak RSS growth unknown (cannot reset the peak mark)");

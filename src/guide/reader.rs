@@ -120,7 +120,7 @@ pub fn read_xmltv<R: BufRead>(
         warnings.push(0, format!("unknown encoding \"{label}\"; read as UTF-8"));
     }
     let mut summary = ReadSummary::default();
-    let mut stack: Vec<String> = Vec::new();
+    let mut stack = OpenElements::default();
     let mut saw_tv = false;
     let mut open: Option<Open> = None;
     let mut capturing: Option<Capturing> = None;
@@ -152,7 +152,7 @@ pub fn read_xmltv<R: BufRead>(
                         _ => None,
                     };
                 } else if stack.len() >= 2 && capturing.is_none() {
-                    let parents = &stack[2..];
+                    let parents = stack.below_record();
                     let capture = match open.as_mut() {
                         Some(Open::Channel(c)) => c.open(parents, &e),
                         Some(Open::Programme(p)) => p.open(parents, &e),
@@ -171,7 +171,7 @@ pub fn read_xmltv<R: BufRead>(
                         message: format!("elements nested deeper than {MAX_DEPTH}"),
                     });
                 }
-                stack.push(short_name(name));
+                stack.push(name);
             }
             Event::End(_) => {
                 let depth = stack.len();
@@ -179,8 +179,8 @@ pub fn read_xmltv<R: BufRead>(
                     && let Some(c) = capturing.take()
                 {
                     match open.as_mut() {
-                        Some(Open::Channel(b)) => b.close(c.capture, &c.text),
-                        Some(Open::Programme(b)) => b.close(c.capture, &c.text),
+                        Some(Open::Channel(b)) => b.close(c.capture, c.text),
+                        Some(Open::Programme(b)) => b.close(c.capture, c.text),
                         None => {}
                     }
                 }
@@ -337,12 +337,46 @@ fn resolve_ref(r: &BytesRef<'_>, pos: u64, warnings: &mut Warnings) -> String {
     builtin.to_string()
 }
 
-fn short_name(name: &str) -> String {
-    let mut cut = name.len().min(MAX_NAME);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
+/// The names of the open elements, root first. Their strings are reused, so
+/// opening an element costs no allocation once the stack has been that deep.
+#[derive(Default)]
+struct OpenElements {
+    names: Vec<String>,
+    len: usize,
+}
+
+impl OpenElements {
+    fn len(&self) -> usize {
+        self.len
     }
-    name[..cut].to_string()
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Opens `name`, kept up to [`MAX_NAME`] bytes.
+    fn push(&mut self, name: &str) {
+        let mut cut = name.len().min(MAX_NAME);
+        while !name.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if self.len == self.names.len() {
+            self.names.push(String::new());
+        }
+        let slot = &mut self.names[self.len];
+        slot.clear();
+        slot.push_str(&name[..cut]);
+        self.len += 1;
+    }
+
+    fn pop(&mut self) {
+        self.len = self.len.saturating_sub(1);
+    }
+
+    /// The elements open inside the current record (below `<tv><programme>`).
+    fn below_record(&self) -> &[String] {
+        &self.names[2.min(self.len)..self.len]
+    }
 }
 
 fn start_channel(e: &BytesStart<'_>, pos: u64, warnings: &mut Warnings) -> Option<ChannelBuilder> {

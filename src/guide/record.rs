@@ -35,7 +35,9 @@ pub(crate) enum Capture {
 
 /// The value of attribute `name` (matched by local name, so `xml:lang` is `lang`).
 pub(crate) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    // A repeated attribute is not worth an error here: the first one wins.
     e.attributes()
+        .with_checks(false)
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
         .and_then(|a| {
@@ -60,9 +62,26 @@ pub(crate) fn push_capped(text: &mut String, more: &str) -> bool {
     false
 }
 
-/// Trims and collapses whitespace runs to one space.
-pub(crate) fn clean(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Trims and collapses whitespace runs to one space. Most guide text is
+/// already clean and comes back as it is, without a copy.
+pub(crate) fn clean(text: String) -> String {
+    let mut after_space = true; // a leading space is not clean either
+    let tidy = text.chars().all(|c| {
+        let ok = !c.is_whitespace() || (c == ' ' && !after_space);
+        after_space = c.is_whitespace();
+        ok
+    }) && !after_space;
+    if tidy || text.is_empty() {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 fn push_limited<T>(list: &mut Vec<T>, item: T, cut: &mut bool) {
@@ -151,7 +170,7 @@ impl ProgrammeBuilder {
     }
 
     /// The captured element closed with `text` (already capped, not yet cleaned).
-    pub(crate) fn close(&mut self, capture: Capture, text: &str) {
+    pub(crate) fn close(&mut self, capture: Capture, text: String) {
         let value = clean(text);
         let p = &mut self.programme;
         let cut = &mut self.truncated;
@@ -233,7 +252,7 @@ impl ChannelBuilder {
         }
     }
 
-    pub(crate) fn close(&mut self, capture: Capture, text: &str) {
+    pub(crate) fn close(&mut self, capture: Capture, text: String) {
         let value = clean(text);
         match capture {
             Capture::DisplayName if !value.is_empty() => {
@@ -259,9 +278,15 @@ mod tests {
             ("\n  Blah.\n\n    ", "Blah."),
             ("a\n      b\tc", "a b c"),
             ("", ""),
+            ("already clean", "already clean"),
+            ("two  spaces", "two spaces"),
+            (" lead", "lead"),
+            ("trail ", "trail"),
+            ("non\u{a0}breaking", "non breaking"),
+            ("\u{e9}t\u{e9} \u{e0} Paris", "\u{e9}t\u{e9} \u{e0} Paris"),
         ];
         for (raw, expected) in cases {
-            assert_eq!(clean(raw), expected, "{raw:?}");
+            assert_eq!(clean(raw.to_string()), expected, "{raw:?}");
         }
     }
 

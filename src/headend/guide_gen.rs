@@ -6,6 +6,12 @@
 //! several languages and scripts, XML entities, categories, episode numbers,
 //! credits, ratings and accessibility flags. With the defaults (1,000 channels
 //! × 7 days) it writes about 210,000 programmes and 150 MB.
+//!
+//! Repetition is modelled, because real guides repeat and the store shares
+//! repeated descriptions: [`RERUN_SHARE`] of a channel's programmes are
+//! reruns carrying the description of one of its recent programmes; every
+//! other description is new (it names the day and time it was recorded), so
+//! about half the descriptions in a file are distinct.
 
 use std::io::{self, Write};
 
@@ -118,6 +124,11 @@ fn pick<'a>(rng: &mut Pcg64, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
+/// Share of programmes that rerun a recent programme's description.
+pub const RERUN_SHARE: f64 = 0.5;
+/// How many of a channel's recent descriptions a rerun picks from.
+const RECENT: usize = 48;
+
 /// Writes the guide to `out`.
 pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideStats> {
     let mut rng = Pcg64::seed_from_u64(spec.seed);
@@ -144,6 +155,7 @@ pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideSt
     for c in 0..spec.channels {
         let mut t = start;
         let mut episode = rng.random_range(1..40u32);
+        let mut recent: Vec<String> = Vec::with_capacity(RECENT);
         while t < end {
             let stop = t + 60 * MINUTES[rng.random_range(0..MINUTES.len())];
             let lang = ["en", "cy", "fr", "pl", "el", "ar"][rng.random_range(0..6)];
@@ -172,14 +184,26 @@ pub fn write_guide(out: &mut impl Write, spec: &GuideSpec) -> io::Result<GuideSt
                     escape(pick(&mut rng, SUBTITLES))
                 )?;
             }
-            let sentences: Vec<&str> = (0..rng.random_range(2..5))
-                .map(|_| pick(&mut rng, SENTENCES))
-                .collect();
-            write!(
-                out,
-                "<desc lang=\"{lang}\">{}</desc>",
-                escape(sentences.join(" "))
-            )?;
+            let desc = if !recent.is_empty() && rng.random_bool(RERUN_SHARE) {
+                recent[rng.random_range(0..recent.len())].clone()
+            } else {
+                let mut sentences: Vec<&str> = (0..rng.random_range(2..5))
+                    .map(|_| pick(&mut rng, SENTENCES))
+                    .collect();
+                let recorded = Utc
+                    .timestamp_opt(t, 0)
+                    .single()
+                    .map(|d| d.format("Recorded on %A %-d %B at %H:%M.").to_string())
+                    .unwrap_or_default();
+                sentences.push(&recorded);
+                let desc = sentences.join(" ");
+                if recent.len() == RECENT {
+                    recent.remove(0);
+                }
+                recent.push(desc.clone());
+                desc
+            };
+            write!(out, "<desc lang=\"{lang}\">{}</desc>", escape(desc))?;
             if rng.random_bool(0.7) {
                 write!(out, "<credits>")?;
                 for _ in 0..rng.random_range(1..4) {

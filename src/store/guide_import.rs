@@ -6,7 +6,8 @@
 //! new generation. `finish` then replaces, per channel, the previous
 //! generation's programmes from the new data's first start onwards (older ones
 //! stay as history until pruned), drops overlaps, prunes the history window,
-//! rebuilds the full-text index and commits. Readers on other connections see
+//! and commits (the full-text indexes are filled as rows go in and triggers
+//! follow every delete). Readers on other connections see
 //! the old guide until that commit (WAL); a failed or interrupted import rolls
 //! back and leaves the previous guide intact.
 //!
@@ -19,8 +20,12 @@
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
+use super::programme_row::{DescriptionKey, ProgrammeRow, RowMaker};
 use super::{Store, StoreError};
 use crate::guide::{GuideChannel, Programme};
+
+/// Most descriptions remembered for sharing: about 2 MB, whatever the guide's size.
+const DESCRIPTIONS_REMEMBERED: usize = 65_536;
 
 /// Flag bits in `programme.flags`.
 pub(super) mod flag {
@@ -53,6 +58,9 @@ pub struct GuideImport<'a> {
     stats: ImportStats,
     /// The counts when the current source began (restored if it is taken back).
     at_source_start: ImportStats,
+    /// Descriptions stored in this import, by their key.
+    descriptions: std::collections::HashMap<DescriptionKey, i64>,
+    rows: RowMaker,
 }
 
 impl Store {
@@ -74,23 +82,22 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(wrap)?;
-        // Inserting without the index and indexing once at the end is several
-        // times faster than keeping it up to date row by row.
-        // FTS5 flushes its in-memory term hash to a new segment every 1 MB by
-        // default and keeps merging those segments; 16 MB means 16 times fewer
-        // segments to merge during the rebuild (within the import's memory bound).
+        // Inserting without the indexes and indexing once at the end is several
+        // times faster than keeping them up to date row by row. (The full-text
+        // indexes are filled row by row; their term hashes, 16 and 8 MB, batch
+        // the work: see the v3 migration.)
         tx.execute_batch(
-            "INSERT INTO programme_fts(programme_fts, rank) VALUES ('hashsize', 16777216)",
+            "DROP INDEX IF EXISTS programme_channel_start; DROP INDEX IF EXISTS programme_description",
         )
         .map_err(wrap)?;
-        tx.execute_batch("DROP INDEX IF EXISTS programme_channel_start")
-            .map_err(wrap)?;
         Ok(GuideImport {
             tx,
             path,
             generation,
             stats: ImportStats::default(),
             at_source_start: ImportStats::default(),
+            descriptions: std::collections::HashMap::with_capacity(DESCRIPTIONS_REMEMBERED),
+            rows: RowMaker::new(),
         })
     }
 }
@@ -120,57 +127,78 @@ impl GuideImport<'_> {
 
     /// Adds one programme.
     pub fn programme(&mut self, p: &Programme) -> Result<(), StoreError> {
-        let flags = [
-            (p.subtitles, flag::SUBTITLES),
-            (p.audio_described, flag::AUDIO_DESCRIBED),
-            (p.previously_shown, flag::PREVIOUSLY_SHOWN),
-            (p.premiere, flag::PREMIERE),
-            (p.live, flag::LIVE),
-        ]
-        .iter()
-        .filter(|(on, _)| *on)
-        .fold(0, |acc, (_, bit)| acc | bit);
-        let categories = p.categories.join(&SEP.to_string());
-        let credits = if p.credits.is_empty() {
-            String::new()
-        } else {
-            p.credits
-                .iter()
-                .map(|c| format!("{}{SEP}{}", c.role, c.name))
-                .collect::<Vec<_>>()
-                .join("\n")
+        let row = self.rows.row(p.clone());
+        self.programme_row(&row)
+    }
+
+    /// What turns programmes into rows for this import, for another thread
+    /// to use (see [`RowMaker`]).
+    pub fn row_maker(&self) -> RowMaker {
+        self.rows.clone()
+    }
+
+    /// Adds one programme made into a row by [`GuideImport::row_maker`].
+    pub fn programme_row(&mut self, row: &ProgrammeRow) -> Result<(), StoreError> {
+        let description_id = match &row.description {
+            Some((text, key)) => Some(self.description(text, *key)?),
+            None => None,
         };
-        // Other languages' titles and descriptions, only when there are any.
-        let langs = (p.titles.len() > 1 || p.descriptions.len() > 1).then(|| {
-            serde_json::json!({ "titles": p.titles, "descriptions": p.descriptions }).to_string()
-        });
         self.tx
             .prepare_cached(
-                "INSERT INTO programme (generation, channel, start, stop, title, sub_title, description,
+                "INSERT INTO programme (generation, channel, start, stop, title, sub_title, description_id,
                    categories, episode, rating, icon, credits, langs, flags)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )
             .and_then(|mut s| {
                 s.execute(params![
                     self.generation,
-                    p.channel,
-                    p.start,
-                    p.stop,
-                    p.title,
-                    p.sub_title,
-                    p.description,
-                    categories,
-                    p.episode_num,
-                    p.rating,
-                    p.icon,
-                    credits,
-                    langs,
-                    flags
+                    row.channel,
+                    row.start,
+                    row.stop,
+                    row.title,
+                    row.sub_title,
+                    description_id,
+                    row.categories,
+                    row.episode,
+                    row.rating,
+                    row.icon,
+                    row.credits,
+                    row.langs,
+                    row.flags
                 ])
             })
             .map_err(|e| self.err(e))?;
+        let id = self.tx.last_insert_rowid();
+        self.tx
+            .prepare_cached(
+                "INSERT INTO programme_fts (rowid, title, sub_title, credits) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut s| s.execute(params![id, row.title, row.sub_title, row.credits]))
+            .map_err(|e| self.err(e))?;
         self.stats.programmes += 1;
         Ok(())
+    }
+
+    /// The `description` row holding `text`, stored and indexed if new.
+    fn description(&mut self, text: &str, key: DescriptionKey) -> Result<i64, StoreError> {
+        if let Some(id) = self.descriptions.get(&key) {
+            return Ok(*id);
+        }
+        self.tx
+            .prepare_cached("INSERT INTO description (body) VALUES (?1)")
+            .and_then(|mut s| s.execute([text]))
+            .map_err(|e| self.err(e))?;
+        let id = self.tx.last_insert_rowid();
+        self.tx
+            .prepare_cached("INSERT INTO description_fts (rowid, body) VALUES (?1, ?2)")
+            .and_then(|mut s| s.execute(params![id, text]))
+            .map_err(|e| self.err(e))?;
+        // Bounded: starting over costs a repeated text a second row, never correctness.
+        if self.descriptions.len() >= DESCRIPTIONS_REMEMBERED {
+            self.descriptions.clear();
+        }
+        self.descriptions.insert(key, id);
+        Ok(id)
     }
 
     /// Drops every programme that starts before the last kept programme of its
@@ -229,8 +257,10 @@ impl GuideImport<'_> {
     /// Keeps (`ok`) or takes back everything since [`GuideImport::begin_source`].
     pub fn end_source(&mut self, ok: bool) -> Result<(), StoreError> {
         if !ok {
-            // The counts go back with the rows.
+            // The counts go back with the rows, and so do descriptions
+            // written since: forget them all rather than point at a lost row.
             self.stats = self.at_source_start.clone();
+            self.descriptions.clear();
         }
         let sql = if ok {
             "RELEASE guide_source"
@@ -260,6 +290,7 @@ impl GuideImport<'_> {
         let g = self.generation;
         let steps = [
             "CREATE INDEX programme_channel_start ON programme(channel, start)".to_string(),
+            "CREATE INDEX programme_description ON programme(description_id)".to_string(),
             // Per channel, the new data replaces the old from its first start
             // on, including an old programme still running at that moment.
             format!(
@@ -281,14 +312,19 @@ impl GuideImport<'_> {
                 [history_start],
             )
             .map_err(|e| self.err(e))?;
+        // Descriptions no programme points at any more (replaced, dropped, pruned).
         self.tx
-            .execute_batch("INSERT INTO programme_fts(programme_fts) VALUES ('rebuild')")
+            .execute_batch(
+                "DELETE FROM description WHERE id NOT IN
+                   (SELECT description_id FROM programme WHERE description_id IS NOT NULL)",
+            )
             .map_err(|e| self.err(e))?;
-        lap("full-text index");
+        lap("prune");
         let path = self.path.clone();
         self.tx
             .commit()
             .map_err(|source| StoreError::Sqlite { path, source })?;
+        lap("commit");
         Ok(self.stats)
     }
 }

@@ -186,7 +186,7 @@ impl Store {
     /// One programme in full.
     pub fn programme(&self, id: i64) -> Result<Option<ProgrammeDetails>, StoreError> {
         let sql = format!(
-            "SELECT {CELL}, p.sub_title, p.description, p.episode, p.rating, p.icon, p.credits FROM programme p WHERE p.id = ?1"
+            "SELECT {CELL}, p.sub_title, (SELECT body FROM description d WHERE d.id = p.description_id), p.episode, p.rating, p.icon, p.credits FROM programme p WHERE p.id = ?1"
         );
         self.conn
             .query_row(&sql, [id], |r| {
@@ -225,45 +225,57 @@ impl Store {
     ///
     /// In two tiers, as a viewer expects: matches in the title, sub-title or
     /// credits first, ranked by bm25 (title weighted highest); then, if there
-    /// are fewer than `limit` of those, matches in the description only, in
-    /// guide order. Ranking every description match is what made a common
-    /// word cost 100+ ms in a 7-day guide; the first tier is far smaller.
+    /// are fewer than `limit` of those, programmes whose description holds
+    /// every word, unranked. Ranking every description match is what made a
+    /// common word cost 100+ ms in a 7-day guide; the first tier is far
+    /// smaller. (Words split between the two, a name in the credits and a
+    /// topic in the description, do not match.)
     /// Only the chosen rows are then read and given a snippet.
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
         let Some(query) = fts_query(text) else {
             return Ok(vec![]);
         };
-        let primary = format!("{{title sub_title credits}} : ({query})");
         let mut ranked = self
             .conn
             .prepare_cached(
                 "SELECT rowid FROM programme_fts WHERE programme_fts MATCH ?1
-                 ORDER BY bm25(programme_fts, 10.0, 5.0, 1.0, 2.0) LIMIT ?2",
+                 ORDER BY bm25(programme_fts, 10.0, 5.0, 2.0) LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let mut ids: Vec<i64> = ranked
-            .query_map(params![primary, limit as i64], |r| r.get(0))
+            .query_map(params![query, limit as i64], |r| r.get(0))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))?;
         if ids.len() < limit {
-            let rest = format!("({query}) NOT ({primary})");
+            // Programmes whose description matches (each description is
+            // indexed once, however many airings share it), minus those
+            // already found; at most `limit` more are read.
             let mut plain = self
                 .conn
                 .prepare_cached(
-                    "SELECT rowid FROM programme_fts WHERE programme_fts MATCH ?1 LIMIT ?2",
+                    "SELECT p.id FROM programme p WHERE p.description_id IN
+                       (SELECT rowid FROM description_fts WHERE description_fts MATCH ?1)
+                     LIMIT ?2",
                 )
                 .map_err(|e| self.err(e))?;
             let more: Vec<i64> = plain
-                .query_map(params![rest, (limit - ids.len()) as i64], |r| r.get(0))
+                .query_map(params![query, limit as i64], |r| r.get(0))
                 .and_then(|rows| rows.collect())
                 .map_err(|e| self.err(e))?;
-            ids.extend(more);
+            for id in more {
+                if ids.len() == limit {
+                    break;
+                }
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
         }
         // Snippets are cut here from the row: asking FTS5 for snippet() re-runs
         // the MATCH per row, which cost ~7 ms a row for common words.
         let terms = search_terms(text);
         let sql = format!(
-            "SELECT {CELL}, p.sub_title, p.description, p.credits FROM programme p WHERE p.id = ?1"
+            "SELECT {CELL}, p.sub_title, (SELECT body FROM description d WHERE d.id = p.description_id), p.credits FROM programme p WHERE p.id = ?1"
         );
         let mut one = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let mut hits = Vec::with_capacity(ids.len());
@@ -339,9 +351,10 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT channel, start, stop, title, sub_title, description, categories, episode, rating, icon, flags
-                 FROM programme WHERE channel = ?1 AND start < ?3 AND start >= ?2 - 86400
-                 AND coalesce(stop, start + 1) > ?2 ORDER BY start",
+                "SELECT p.channel, p.start, p.stop, p.title, p.sub_title, (SELECT body FROM description d WHERE d.id = p.description_id),
+                   p.categories, p.episode, p.rating, p.icon, p.flags
+                 FROM programme p WHERE p.channel = ?1 AND p.start < ?3 AND p.start >= ?2 - 86400
+                 AND coalesce(p.stop, p.start + 1) > ?2 ORDER BY p.start",
             )
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
@@ -626,5 +639,91 @@ mod tests {
         let reader = Store::open_reader(s.path()).unwrap();
         assert_eq!(reader.grid(&["a"], 0, 400).unwrap()[0][0].title, "Kept");
         assert_eq!(reader.search("committed", 5).unwrap().len(), 0);
+    }
+
+    fn with_desc(mut p: Programme, desc: &str) -> Programme {
+        p.description = Some(desc.into());
+        p
+    }
+
+    fn description_rows(s: &Store) -> i64 {
+        s.conn
+            .query_row("SELECT count(*) FROM description", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_repeated_description_is_stored_once_and_found_for_every_airing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let rerun = "Candidates answer questions on the county budget";
+        import(
+            &mut s,
+            &[
+                with_desc(prog("a", 0, 100, "Hustings"), rerun),
+                with_desc(prog("a", 100, 200, "News"), "Headlines"),
+                with_desc(prog("a", 200, 300, "Hustings"), rerun),
+            ],
+            0,
+        );
+        assert_eq!(description_rows(&s), 2);
+        let hits = s.search("budget", 10).unwrap();
+        assert_eq!(hits.len(), 2, "both airings of the shared description");
+        assert!(hits.iter().all(|h| h.snippet.contains("«budget»")));
+        let d = s.programme(hits[1].cell.id).unwrap().unwrap();
+        assert_eq!(d.description.as_deref(), Some(rerun));
+
+        // A refresh that replaces everything leaves no description behind
+        // that no programme uses, in the table or in the index.
+        import(
+            &mut s,
+            &[with_desc(prog("a", 0, 300, "Marathon"), "All day")],
+            0,
+        );
+        assert_eq!(description_rows(&s), 1);
+        assert!(s.search("budget", 10).unwrap().is_empty());
+        assert_eq!(s.search("all day", 10).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_description_first_seen_in_a_source_taken_back_is_stored_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let mut imp = s.begin_guide_import().unwrap();
+        imp.begin_source().unwrap();
+        imp.programme(&with_desc(prog("a", 0, 100, "Broken"), "Shared words"))
+            .unwrap();
+        imp.end_source(false).unwrap();
+        imp.begin_source().unwrap();
+        imp.programme(&with_desc(prog("a", 100, 200, "Good"), "Shared words"))
+            .unwrap();
+        imp.end_source(true).unwrap();
+        imp.finish(0).unwrap();
+        let hits = s.search("shared", 5).unwrap();
+        assert_eq!(hits.len(), 1);
+        let d = s.programme(hits[0].cell.id).unwrap().unwrap();
+        assert_eq!(d.cell.title, "Good");
+        assert_eq!(d.description.as_deref(), Some("Shared words"));
+    }
+
+    #[test]
+    fn title_matches_rank_before_description_matches() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        import(
+            &mut s,
+            &[
+                with_desc(prog("a", 0, 100, "Evening news"), "Then the budget debate"),
+                prog("a", 100, 200, "Budget debate"),
+            ],
+            0,
+        );
+        let titles: Vec<_> = s
+            .search("budget", 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.cell.title)
+            .collect();
+        assert_eq!(titles, ["Budget debate", "Evening news"]);
     }
 }

@@ -9,9 +9,11 @@
 mod guide_import;
 mod guide_query;
 mod prefs;
+mod programme_row;
 
 pub use guide_import::{GuideImport, ImportStats};
 pub use guide_query::{GridCell, NowNext, ProgrammeDetails, SearchHit};
+pub use programme_row::{ProgrammeRow, RowMaker};
 
 use std::path::{Path, PathBuf};
 
@@ -89,6 +91,46 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE hidden_group (
         name TEXT PRIMARY KEY
     );",
+    // v3: the full-text index is filled as programmes go in (overlapping the
+    // parser) instead of rebuilt after them, and a description is stored and
+    // indexed once however many programmes share it (guides repeat them
+    // across a week's airings). Both indexes are contentless (display text
+    // comes from the tables; bm25 needs only the sizes FTS5 keeps), and
+    // triggers follow every delete.
+    "DROP TABLE programme_fts;
+    CREATE TABLE description (
+        id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL
+    );
+    INSERT INTO description (body)
+        SELECT DISTINCT description FROM programme WHERE description IS NOT NULL;
+    CREATE INDEX description_body ON description(body);
+    ALTER TABLE programme ADD COLUMN description_id INTEGER;
+    UPDATE programme SET description_id = (SELECT id FROM description WHERE body = programme.description);
+    DROP INDEX description_body;
+    ALTER TABLE programme DROP COLUMN description;
+    CREATE INDEX programme_description ON programme(description_id);
+    CREATE VIRTUAL TABLE programme_fts USING fts5(
+        title, sub_title, credits,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE description_fts USING fts5(
+        body,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO programme_fts(programme_fts, rank) VALUES ('hashsize', 16777216);
+    INSERT INTO description_fts(description_fts, rank) VALUES ('hashsize', 8388608);
+    INSERT INTO programme_fts(rowid, title, sub_title, credits)
+        SELECT id, title, sub_title, credits FROM programme;
+    INSERT INTO description_fts(rowid, body) SELECT id, body FROM description;
+    CREATE TRIGGER programme_fts_delete AFTER DELETE ON programme BEGIN
+        DELETE FROM programme_fts WHERE rowid = old.id;
+    END;
+    CREATE TRIGGER description_fts_delete AFTER DELETE ON description BEGIN
+        DELETE FROM description_fts WHERE rowid = old.id;
+    END;",
 ];
 
 /// A feed body as last fetched successfully.
@@ -335,5 +377,35 @@ mod tests {
             .unwrap();
         let err = Store::open(&path).err().expect("refused");
         assert!(err.to_string().contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn a_version_2_guide_keeps_its_descriptions_and_search_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            for (id, start, desc) in [
+                (1, 0, Some("Rally in the square")),
+                (2, 100, Some("Rally in the square")),
+                (3, 200, None),
+            ] {
+                conn.execute(
+                    "INSERT INTO programme (id, generation, channel, start, stop, title, description, categories, credits, flags)
+                     VALUES (?1, 1, 'a', ?2, ?2 + 100, 'Live', ?3, '', '', 0)",
+                    rusqlite::params![id, start, desc],
+                )
+                .unwrap();
+            }
+        }
+        let s = Store::open(&path).unwrap();
+        let d = s.programme(2).unwrap().unwrap();
+        assert_eq!(d.description.as_deref(), Some("Rally in the square"));
+        assert_eq!(s.programme(3).unwrap().unwrap().description, None);
+        assert_eq!(s.search("square", 10).unwrap().len(), 2);
+        assert_eq!(s.search("live", 10).unwrap().len(), 3);
     }
 }
