@@ -79,10 +79,11 @@ pub fn import(
         println!("{}", serde_json::to_string(&report)?);
     } else {
         println!(
-            "{} channels, {} programmes in {:.2} s ({} overlapping dropped, {} past the history window pruned) into {}",
+            "{} channels, {} programmes in {:.2} s ({} overlapping trimmed, {} dropped, {} past the history window pruned) into {}",
             report.channels,
             report.programmes,
             report.seconds,
+            report.overlaps_trimmed,
             report.overlaps_dropped,
             report.pruned,
             db.display()

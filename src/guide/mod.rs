@@ -29,7 +29,7 @@ mod peer_tests;
 pub use decompress::open_decompressed;
 pub use matching::match_channels;
 pub use model::{Credit, Guide, GuideChannel, LangText, Programme};
-pub use overlap::resolve_overlaps;
+pub use overlap::{Overlap, overlap, resolve_overlaps};
 pub use reader::{ReadSummary, Record, read_xmltv};
 pub use time::{parse_xmltv_time, shift};
 pub use xmltv::{parse_xmltv, parse_xmltv_bytes};

@@ -17,6 +17,31 @@
 
 use super::Programme;
 
+/// What happens to a programme that follows `kept` (the last programme kept
+/// on the same channel, in start order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// No overlap: keep it as it is.
+    Clear,
+    /// It starts inside `kept`: it now starts when `kept` stops.
+    StartAt(i64),
+    /// Nothing of it remains, or it starts with an open-ended `kept`.
+    Drop,
+}
+
+/// The rule above, for one programme (`start`, `stop`) after the kept one
+/// (`kept_start`, `kept_stop`). The store's import applies the same function.
+pub fn overlap(kept_start: i64, kept_stop: Option<i64>, start: i64, stop: Option<i64>) -> Overlap {
+    match kept_stop {
+        Some(end) if start < end => match stop {
+            Some(stop) if stop <= end => Overlap::Drop,
+            _ => Overlap::StartAt(end),
+        },
+        None if start == kept_start => Overlap::Drop,
+        _ => Overlap::Clear,
+    }
+}
+
 /// Resolves overlaps as documented above; returns one warning per trimmed or dropped programme.
 pub fn resolve_overlaps(programmes: &mut Vec<Programme>) -> Vec<String> {
     let mut all = std::mem::take(programmes);
@@ -29,30 +54,20 @@ pub fn resolve_overlaps(programmes: &mut Vec<Programme>) -> Vec<String> {
             kept.push(p);
             continue;
         };
-        match last.stop {
-            Some(end) if p.start < end => match p.stop {
-                Some(stop) if stop <= end => {
-                    warnings.push(format!(
-                        "channel {}: \"{}\" at {} lies inside \"{}\" at {}; dropped",
-                        p.channel, p.title, p.start, last.title, last.start
-                    ));
-                }
-                _ => {
-                    warnings.push(format!(
-                        "channel {}: \"{}\" at {} overlaps \"{}\" at {}; now starts at {end}",
-                        p.channel, p.title, p.start, last.title, last.start
-                    ));
-                    p.start = end;
-                    kept.push(p);
-                }
-            },
-            None if p.start == last.start => {
+        match overlap(last.start, last.stop, p.start, p.stop) {
+            Overlap::Clear => kept.push(p),
+            Overlap::StartAt(end) => {
                 warnings.push(format!(
-                    "channel {}: \"{}\" starts at {} like \"{}\"; dropped",
-                    p.channel, p.title, p.start, last.title
+                    "channel {}: \"{}\" at {} overlaps \"{}\" at {}; now starts at {end}",
+                    p.channel, p.title, p.start, last.title, last.start
                 ));
+                p.start = end;
+                kept.push(p);
             }
-            _ => kept.push(p),
+            Overlap::Drop => warnings.push(format!(
+                "channel {}: \"{}\" at {} overlaps \"{}\" at {}; dropped",
+                p.channel, p.title, p.start, last.title, last.start
+            )),
         }
     }
     *programmes = kept;

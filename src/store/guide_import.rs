@@ -11,10 +11,11 @@
 //! the old guide until that commit (WAL); a failed or interrupted import rolls
 //! back and leaves the previous guide intact.
 //!
-//! Overlaps, per channel in start order: a programme that starts before the
-//! last kept programme of the same channel has ended is dropped; among
-//! programmes with the same start the one imported first (earlier source,
-//! earlier in its file) wins. Several sources are merged by importing them in
+//! Overlaps follow the guide's one rule ([`crate::guide::overlap`]): per
+//! channel in start order, a programme that starts inside the last kept one
+//! is trimmed to start when that one stops, or dropped if nothing is left;
+//! among programmes with the same start the one imported first (earlier
+//! source, earlier in its file) wins. Several sources are merged by importing them in
 //! one `GuideImport`, in order of preference.
 
 use rusqlite::{Transaction, params};
@@ -22,7 +23,7 @@ use serde::Serialize;
 
 use super::programme_row::{DescriptionKey, ProgrammeRow, RowMaker};
 use super::{Store, StoreError};
-use crate::guide::{GuideChannel, Programme};
+use crate::guide::{GuideChannel, Overlap, Programme, overlap};
 
 /// Most descriptions remembered for sharing: about 2 MB, whatever the guide's size.
 const DESCRIPTIONS_REMEMBERED: usize = 65_536;
@@ -44,7 +45,9 @@ pub(super) const SEP: char = '\u{1f}';
 pub struct ImportStats {
     pub channels: usize,
     pub programmes: usize,
-    /// Dropped because they overlapped an earlier programme of the same channel.
+    /// Made to start later because they began inside an earlier programme.
+    pub overlaps_trimmed: usize,
+    /// Dropped because nothing of them was left after an earlier programme.
     pub overlaps_dropped: usize,
     /// Removed because they ended before the history window.
     pub pruned: usize,
@@ -201,21 +204,24 @@ impl GuideImport<'_> {
         Ok(id)
     }
 
-    /// Drops every programme that starts before the last kept programme of its
-    /// channel has ended. One pass over the (channel, start) index; only the
-    /// ids to drop are held in memory.
-    fn drop_overlaps(&mut self) -> Result<usize, StoreError> {
+    /// Applies the guide's overlap rule ([`crate::guide::overlap`]) to every
+    /// channel: one pass in (channel, start, import order); only the changes
+    /// are held in memory. Returns (trimmed, dropped).
+    fn resolve_overlaps(&mut self) -> Result<(usize, usize), StoreError> {
+        let mut trimmed = Vec::new();
         let mut doomed = Vec::new();
         {
             let mut stmt = self
                 .tx
-                .prepare("SELECT id, channel, start, coalesce(stop, start) FROM programme ORDER BY channel, start, id")
+                .prepare(
+                    "SELECT id, channel, start, stop FROM programme ORDER BY channel, start, id",
+                )
                 .map_err(|e| self.err(e))?;
             let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
             let mut channel = String::new();
-            let mut kept_end = i64::MIN;
+            let mut kept: Option<(i64, Option<i64>)> = None;
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-                let (id, ch, start, end): (i64, String, i64, i64) = (
+                let (id, ch, start, stop): (i64, String, i64, Option<i64>) = (
                     r.get(0).map_err(|e| self.err(e))?,
                     r.get(1).map_err(|e| self.err(e))?,
                     r.get(2).map_err(|e| self.err(e))?,
@@ -223,26 +229,40 @@ impl GuideImport<'_> {
                 );
                 if ch != channel {
                     channel = ch;
-                    kept_end = i64::MIN;
+                    kept = None;
                 }
-                if start < kept_end {
-                    doomed.push(id);
-                } else {
-                    kept_end = end;
+                let verdict = kept.map_or(Overlap::Clear, |(kept_start, kept_stop)| {
+                    overlap(kept_start, kept_stop, start, stop)
+                });
+                match verdict {
+                    Overlap::Clear => kept = Some((start, stop)),
+                    Overlap::StartAt(end) => {
+                        trimmed.push((id, end));
+                        kept = Some((end, stop));
+                    }
+                    Overlap::Drop => doomed.push(id),
                 }
             }
         }
+        let err = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
         let mut delete = self
             .tx
             .prepare_cached("DELETE FROM programme WHERE id = ?1")
-            .map_err(|e| self.err(e))?;
+            .map_err(err)?;
         for id in &doomed {
-            delete.execute([id]).map_err(|e| StoreError::Sqlite {
-                path: self.path.clone(),
-                source: e,
-            })?;
+            delete.execute([id]).map_err(err)?;
         }
-        Ok(doomed.len())
+        let mut trim = self
+            .tx
+            .prepare_cached("UPDATE programme SET start = ?2 WHERE id = ?1")
+            .map_err(err)?;
+        for (id, start) in &trimmed {
+            trim.execute([id, start]).map_err(err)?;
+        }
+        Ok((trimmed.len(), doomed.len()))
     }
 
     /// Marks the start of one source, so a source that fails halfway can be
@@ -303,7 +323,7 @@ impl GuideImport<'_> {
             self.tx.execute_batch(sql).map_err(|e| self.err(e))?;
         }
         lap("replace and index");
-        self.stats.overlaps_dropped = self.drop_overlaps()?;
+        (self.stats.overlaps_trimmed, self.stats.overlaps_dropped) = self.resolve_overlaps()?;
         lap("overlaps");
         self.stats.pruned = self
             .tx

@@ -603,26 +603,45 @@ mod tests {
     }
 
     #[test]
-    fn overlaps_are_dropped_deterministically_and_history_is_pruned() {
+    fn overlaps_follow_the_guide_rule_and_history_is_pruned() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open_in(dir.path()).unwrap();
-        let stats = import(
-            &mut s,
-            &[
-                prog("a", 0, 50, "Too old"),
-                prog("a", 100, 200, "First source"),
-                prog("a", 100, 200, "Second source"),
-                prog("a", 150, 250, "Overlapping"),
-                prog("a", 200, 300, "Next"),
-            ],
-            60,
+        let list = [
+            prog("a", 0, 50, "Too old"),
+            prog("a", 100, 200, "First source"),
+            prog("a", 100, 200, "Second source"),
+            prog("a", 150, 250, "Overlapping"),
+            prog("a", 160, 240, "Inside"),
+            prog("a", 250, 300, "Next"),
+        ];
+        let stats = import(&mut s, &list, 60);
+        assert_eq!(
+            (stats.overlaps_trimmed, stats.overlaps_dropped, stats.pruned),
+            (1, 2, 1)
         );
-        assert_eq!((stats.overlaps_dropped, stats.pruned), (2, 1));
-        let titles: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0]
+        let slots: Vec<_> = s.grid(&["a"], 0, 400).unwrap()[0]
             .iter()
-            .map(|c| c.title.clone())
+            .map(|c| (c.title.clone(), c.start))
             .collect();
-        assert_eq!(titles, ["First source", "Next"]);
+        let as_in_memory = {
+            let mut l = list[1..].to_vec();
+            crate::guide::resolve_overlaps(&mut l);
+            l.into_iter()
+                .map(|p| (p.title, p.start))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            slots, as_in_memory,
+            "the store and the in-memory rule agree"
+        );
+        assert_eq!(
+            slots,
+            [
+                ("First source".to_string(), 100),
+                ("Overlapping".to_string(), 200),
+                ("Next".to_string(), 250)
+            ]
+        );
     }
 
     #[test]
