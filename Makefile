@@ -24,7 +24,7 @@ DEBIAN_PACKAGES := \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools \
 	libfontconfig1-dev libxkbcommon-dev libudev-dev \
-	fonts-dejavu-core iproute2 util-linux xvfb xauth libxml2-utils
+	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils
 
 .PHONY: help deps build release demo test bench clean
 

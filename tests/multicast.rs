@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use hustings::headend::{Headend, HeadendOptions, MulticastMode};
-use hustings::player::{PlayerCommand, PlayerEvent};
+use hustings::player::{JoinFailure, PlayerCommand, PlayerEvent, PlayerOptions};
 
 const INNER: &str = "HUSTINGS_IN_NETNS";
 
@@ -85,4 +85,139 @@ fn multicast_channels_play_and_zap_inside_a_private_namespace() {
     }
     p.send(PlayerCommand::Shutdown);
     drop(headend);
+}
+
+#[test]
+fn a_silent_group_falls_back_to_hls_and_returns_when_it_sends() {
+    if !in_private_netns("a_silent_group_falls_back_to_hls_and_returns_when_it_sends") {
+        return;
+    }
+    let rt = common::runtime();
+    let headend = rt
+        .block_on(Headend::start(HeadendOptions {
+            state_dir: Some(common::scratch("netns-return")),
+            multicast: MulticastMode::Off,
+            ..Default::default()
+        }))
+        .expect("headend");
+    let hls = format!("{}hls/civic-one/index.m3u8", headend.url());
+    let (group, port) = ("239.255.201.7", 6010);
+    let primary = format!("udp://@{group}:{port}");
+    let (p, mut events) = common::player_with(PlayerOptions {
+        multicast_interface: Some("lo".into()),
+        join_timeout: Duration::from_millis(800),
+        return_check: Duration::from_secs(1),
+        ..Default::default()
+    });
+    let zap = p.tune("returning", vec![primary.clone(), hls.clone()]);
+    let e = common::next_event(&mut events, Duration::from_secs(10), |e| {
+        matches!(
+            e,
+            PlayerEvent::JoinFailed { .. } | PlayerEvent::Error { .. }
+        )
+    });
+    assert!(
+        matches!(&e, Some(PlayerEvent::JoinFailed { zap: z, failure: JoinFailure::Silent { .. }, .. }) if *z == zap),
+        "{e:?}"
+    );
+    let e = common::next_event(&mut events, Duration::from_secs(20), |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
+        )
+    });
+    assert!(
+        matches!(&e, Some(PlayerEvent::FirstFrame { url, .. }) if *url == hls),
+        "{e:?}"
+    );
+    // The multicast sender comes up: the player goes back to it by itself.
+    let sender = common::ts_sender(group, port);
+    let e = common::next_event(&mut events, Duration::from_secs(15), |e| {
+        matches!(
+            e,
+            PlayerEvent::BackToPrimary { .. } | PlayerEvent::Error { .. }
+        )
+    });
+    assert!(
+        matches!(&e, Some(PlayerEvent::BackToPrimary { zap: z, to, .. }) if *z == zap && *to == primary),
+        "{e:?}"
+    );
+    // And pictures keep coming from it: no stall after the switch.
+    common::assert_no_event(&mut events, Duration::from_secs(4), |e| {
+        matches!(e, PlayerEvent::Stalled { .. } | PlayerEvent::Error { .. })
+    });
+    p.send(PlayerCommand::Shutdown);
+    use gstreamer::prelude::*;
+    sender.set_state(gstreamer::State::Null).unwrap();
+    drop(headend);
+}
+
+#[test]
+fn one_percent_packet_loss_never_stalls_the_picture_for_a_second() {
+    if !in_private_netns("one_percent_packet_loss_never_stalls_the_picture_for_a_second") {
+        return;
+    }
+    // Drop 1% of the UDP datagrams delivered in this namespace (no netem here).
+    let nft = |args: &[&str]| {
+        let out = Command::new("nft")
+            .args(args)
+            .output()
+            .expect("nft (nftables) is installed");
+        assert!(
+            out.status.success(),
+            "nft {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    nft(&["add", "table", "inet", "loss"]);
+    nft(&[
+        "add",
+        "chain",
+        "inet",
+        "loss",
+        "input",
+        "{ type filter hook input priority 0; }",
+    ]);
+    nft(&[
+        "add", "rule", "inet", "loss", "input", "meta", "l4proto", "udp", "numgen", "random",
+        "mod", "100", "<", "1", "counter", "drop",
+    ]);
+    let (group, port) = ("239.255.202.9", 6020);
+    let sender = common::ts_sender(group, port);
+    let (p, mut events) = common::player_with(PlayerOptions {
+        multicast_interface: Some("lo".into()),
+        stall_timeout: Duration::from_secs(1),
+        ..Default::default()
+    });
+    let zap = p.tune("lossy", vec![format!("udp://@{group}:{port}")]);
+    let e = common::next_event(&mut events, Duration::from_secs(15), |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
+        )
+    });
+    assert!(
+        matches!(&e, Some(PlayerEvent::FirstFrame { zap: z, .. }) if *z == zap),
+        "{e:?}"
+    );
+    // Twenty seconds of lossy playback: not one stall of a second or more.
+    common::assert_no_event(&mut events, Duration::from_secs(20), |e| {
+        matches!(e, PlayerEvent::Stalled { .. } | PlayerEvent::Error { .. })
+    });
+    // The rule did drop packets (the loss was real).
+    let out = Command::new("nft")
+        .args(["list", "chain", "inet", "loss", "input"])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    let dropped: u64 = listing
+        .split("packets ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(dropped > 0, "no packet was dropped: {listing}");
+    p.send(PlayerCommand::Shutdown);
+    use gstreamer::prelude::*;
+    sender.set_state(gstreamer::State::Null).unwrap();
 }

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::{headend, hls_url, next_event, player};
-use hustings::player::{PlayerCommand, PlayerEvent};
+use hustings::player::{JoinFailure, PlayerCommand, PlayerEvent};
 
 const PICTURE: Duration = Duration::from_secs(20);
 
@@ -17,12 +17,20 @@ fn is_first_frame(zap: u64) -> impl Fn(&PlayerEvent) -> bool {
 fn an_hls_channel_plays_to_a_first_decoded_frame() {
     let (p, mut events) = player(Duration::from_secs(2));
     let zap = p.play(&hls_url("civic-one"));
-    let e = next_event(&mut events, PICTURE, |e| {
-        matches!(
-            e,
-            PlayerEvent::FirstFrame { .. } | PlayerEvent::Error { .. }
-        )
-    });
+    let mut tracks = None;
+    let e = loop {
+        match next_event(&mut events, PICTURE, |e| {
+            matches!(
+                e,
+                PlayerEvent::FirstFrame { .. }
+                    | PlayerEvent::Error { .. }
+                    | PlayerEvent::Tracks { .. }
+            )
+        }) {
+            Some(PlayerEvent::Tracks { zap: z, tracks: t }) if z == zap => tracks = Some(t),
+            other => break other,
+        }
+    };
     match e {
         Some(PlayerEvent::FirstFrame {
             zap: z,
@@ -37,6 +45,11 @@ fn an_hls_channel_plays_to_a_first_decoded_frame() {
         }
         other => panic!("no first frame: {other:?}"),
     }
+    // The stream's tracks are reported, with the audio playing.
+    let tracks = tracks.expect("the tracks are reported before the picture");
+    assert_eq!(tracks.audio.len(), 1, "{tracks:?}");
+    assert_eq!(tracks.selected_audio.as_ref(), Some(&tracks.audio[0].id));
+    assert!(tracks.subtitles.is_empty());
     p.send(PlayerCommand::Shutdown);
 }
 
@@ -71,6 +84,28 @@ fn a_multicast_group_that_sends_nothing_falls_back_to_hls() {
         "dead multicast",
         vec!["udp://@239.255.254.1:5999".into(), hls_url("campaign-news")],
     );
+    match next_event(&mut events, PICTURE, |e| {
+        matches!(
+            e,
+            PlayerEvent::JoinFailed { .. }
+                | PlayerEvent::FellBack { .. }
+                | PlayerEvent::Error { .. }
+        )
+    }) {
+        Some(PlayerEvent::JoinFailed {
+            zap: z,
+            url,
+            failure,
+        }) => {
+            assert_eq!(z, zap);
+            assert_eq!(url, "udp://@239.255.254.1:5999");
+            assert!(
+                matches!(failure, JoinFailure::Silent { waited_ms } if waited_ms >= 800),
+                "{failure:?}"
+            );
+        }
+        other => panic!("expected a join failure first: {other:?}"),
+    }
     match next_event(&mut events, PICTURE, |e| {
         matches!(e, PlayerEvent::FellBack { .. } | PlayerEvent::Error { .. })
     }) {

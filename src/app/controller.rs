@@ -442,6 +442,22 @@ impl App {
             PlayerEvent::EndOfStream { zap } if zap == current => {
                 self.set_status("The stream has ended", false)
             }
+            PlayerEvent::Stalled { zap, reason } if zap == current => {
+                tracing::warn!("picture stalled: {reason}");
+                self.notice_until = None;
+                self.set_status("Signal lost. Reconnecting…", true);
+            }
+            PlayerEvent::Recovered { zap, after } if zap == current => {
+                tracing::info!(ms = after.as_millis() as u64, "picture back");
+                self.notice("Signal back");
+            }
+            PlayerEvent::BackToPrimary { zap, to, .. } if zap == current => {
+                tracing::info!("back on {to}");
+                self.notice("Back on the live multicast feed");
+            }
+            PlayerEvent::DecoderFailed { zap, decoder, .. } if zap == current => {
+                self.notice(&format!("{decoder} failed; decoding another way"));
+            }
             _ => {}
         }
     }

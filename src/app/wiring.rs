@@ -22,6 +22,7 @@ pub fn player_options(config: &Config, audio: bool) -> PlayerOptions {
         multicast_interface: config.multicast_interface(),
         join_timeout: config.join_timeout(),
         no_picture_timeout: config.no_picture_timeout(),
+        ..Default::default()
     }
 }
 

@@ -36,6 +36,7 @@ pub fn zap(rounds: usize, json: bool) -> anyhow::Result<ExitCode> {
         multicast_interface: Some("lo".into()),
         join_timeout: Duration::from_secs(3),
         no_picture_timeout: Duration::from_secs(20),
+        ..Default::default()
     };
     let (player, mut events) = player::spawn(rt.handle(), options, sink)?;
     let base = headend.url().to_string();

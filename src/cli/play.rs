@@ -103,6 +103,17 @@ pub fn run(
         if shown { ExitCode::SUCCESS } else { ExitCode::FAILURE }
     });
     player.send(PlayerCommand::Shutdown);
+    // Let the actor take the pipeline down to NULL before the runtime goes.
+    rt.block_on(async {
+        let stopped = async {
+            while let Some(e) = events.recv().await {
+                if matches!(e, PlayerEvent::Stopped) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), stopped).await;
+    });
     tracing::info!(
         frames = frames.load(std::sync::atomic::Ordering::Relaxed),
         "played"

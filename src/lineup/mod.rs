@@ -10,6 +10,7 @@
 
 mod attrs;
 mod catchup;
+mod catchup_url;
 mod channel;
 mod entry;
 mod headers;
@@ -19,6 +20,9 @@ mod multicast;
 mod numbering;
 
 pub use catchup::{Catchup, CatchupMode};
+pub use catchup_url::{
+    CatchupError, CatchupProgramme, catchup_template, catchup_url, channel_catchup_url,
+};
 pub use channel::{Channel, ChannelKey, Provider};
 pub use m3u::{
     Lineup, ParseOptions, ParseWarning, parse, parse_bytes, parse_bytes_with, parse_with,

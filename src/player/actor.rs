@@ -12,10 +12,11 @@ use tokio::sync::mpsc;
 use tokio::time::Instant as TokioInstant;
 
 use super::output::{audio_sink, video_sink};
+use super::phases::{Marks, Note, watch_demuxer, watch_source_pad, watch_video_decoder};
 use super::source::{configure, gst_uri, is_multicast};
 use super::{
-    DecoderInfo, FrameSink, PlayerCommand, PlayerError, PlayerEvent, PlayerInitError, TuneRequest,
-    ZapId,
+    DecoderInfo, FrameSink, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, PlayerInitError,
+    TuneRequest, ZapId, ZapPhase,
 };
 
 /// How the player is set up.
@@ -29,6 +30,24 @@ pub struct PlayerOptions {
     pub join_timeout: Duration,
     /// No picture for this long after a tune is an error (or the next URL).
     pub no_picture_timeout: Duration,
+    /// No new picture for this long while playing is a stall.
+    pub stall_timeout: Duration,
+    /// First wait before retrying a stalled stream; doubles up to `retry_max`.
+    pub retry_first: Duration,
+    pub retry_max: Duration,
+    /// While on a fallback, check this often whether the multicast primary
+    /// sends again, and go back to it when it does.
+    pub return_check: Duration,
+    /// Video decoders, best first (the board profile's); empty = GStreamer's ranks.
+    pub decoders: Vec<String>,
+    /// Audio languages, most wanted first (ISO 639 codes).
+    pub audio_languages: Vec<String>,
+    /// Subtitle languages, most wanted first.
+    pub subtitle_languages: Vec<String>,
+    /// Show subtitles or captions when a track matches.
+    pub subtitles: bool,
+    /// Prefer an audio-description track when there is one.
+    pub audio_description: bool,
 }
 
 impl Default for PlayerOptions {
@@ -38,6 +57,15 @@ impl Default for PlayerOptions {
             multicast_interface: None,
             join_timeout: Duration::from_millis(2500),
             no_picture_timeout: Duration::from_secs(15),
+            stall_timeout: Duration::from_millis(1500),
+            retry_first: Duration::from_secs(1),
+            retry_max: Duration::from_secs(30),
+            return_check: Duration::from_secs(60),
+            decoders: Vec::new(),
+            audio_languages: Vec::new(),
+            subtitle_languages: Vec::new(),
+            subtitles: false,
+            audio_description: false,
         }
     }
 }
@@ -72,12 +100,6 @@ impl PlayerHandle {
     }
 }
 
-/// Notes from GStreamer's threads to the actor.
-enum Note {
-    FirstPacket(ZapId),
-    FirstFrame(ZapId),
-}
-
 /// Starts a player actor on `runtime`. Frames go to `frames`; events come
 /// out of the returned receiver.
 pub fn spawn(
@@ -89,38 +111,34 @@ pub fn spawn(
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let (note_tx, note_rx) = mpsc::unbounded_channel();
-    let zap = Arc::new(AtomicU64::new(0));
+    let marks = Marks::new(Arc::new(AtomicU64::new(0)), note_tx);
 
+    let preferred = super::decoders::apply_preference(&options.decoders);
+    for d in preferred.iter().filter(|d| !d.present) {
+        tracing::warn!(decoder = %d.name, "a preferred decoder is not installed");
+    }
     let playbin = gst::ElementFactory::make("playbin3")
         .name("player")
         .build()
         .map_err(|_| PlayerInitError::MissingElement("playbin3".into()))?;
-    let first_frame_tx = note_tx.clone();
-    let on_first = Arc::new(move |z| {
-        let _ = first_frame_tx.send(Note::FirstFrame(z));
-    });
-    playbin.set_property("video-sink", video_sink(zap.clone(), frames, on_first)?);
+    playbin.set_property("video-sink", video_sink(marks.clone(), frames)?);
     playbin.set_property("audio-sink", audio_sink(options.audio)?);
 
     let decoder = Arc::new(Mutex::new(None));
-    watch_decoders(&playbin, decoder.clone());
-    watch_sources(
-        &playbin,
-        options.multicast_interface.clone(),
-        zap.clone(),
-        note_tx,
-    );
+    watch_elements(&playbin, decoder.clone(), marks.clone());
+    watch_sources(&playbin, options.multicast_interface.clone(), marks.clone());
 
     let bus = playbin
         .bus()
         .ok_or_else(|| PlayerInitError::Build("playbin3 has no bus".into()))?;
     let actor = Actor {
         playbin,
-        zap,
+        marks,
         events: event_tx,
         options,
         tune: None,
         decoder,
+        tracks: super::tracks::TrackState::default(),
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
@@ -132,8 +150,13 @@ pub fn spawn(
     ))
 }
 
-/// Records the video decoder playbin3 picks, and keeps tsdemux's latency low.
-fn watch_decoders(playbin: &gst::Element, decoder: Arc<Mutex<Option<DecoderInfo>>>) {
+/// Watches the elements playbin3 creates: keeps tsdemux's latency low,
+/// records the video decoder, and puts the zap-phase probes in place.
+fn watch_elements(
+    playbin: &gst::Element,
+    decoder: Arc<Mutex<Option<DecoderInfo>>>,
+    marks: Arc<Marks>,
+) {
     let Some(bin) = playbin.downcast_ref::<gst::Bin>() else {
         return;
     };
@@ -149,10 +172,14 @@ fn watch_decoders(playbin: &gst::Element, decoder: Arc<Mutex<Option<DecoderInfo>
             // on a managed IPTV network 200 ms is plenty and every zap saves 0.5 s.
             element.set_property("latency", 200i32);
         }
+        if klass.contains("Demux") {
+            watch_demuxer(element, marks.clone());
+        }
         if klass.contains("Decoder") && klass.contains("Video") {
+            watch_video_decoder(element, marks.clone());
             let info = DecoderInfo {
                 name: factory.name().to_string(),
-                hardware: klass.contains("Hardware"),
+                hardware: super::decoders::is_hardware(&factory),
             };
             if let Ok(mut d) = decoder.lock() {
                 *d = Some(info);
@@ -161,26 +188,18 @@ fn watch_decoders(playbin: &gst::Element, decoder: Arc<Mutex<Option<DecoderInfo>
     });
 }
 
-/// Configures each source element and notes its first buffer.
-fn watch_sources(
-    playbin: &gst::Element,
-    iface: Option<String>,
-    zap: Arc<AtomicU64>,
-    notes: mpsc::UnboundedSender<Note>,
-) {
+/// Configures each source element, marks the join and counts its packets.
+fn watch_sources(playbin: &gst::Element, iface: Option<String>, marks: Arc<Marks>) {
     playbin.connect("source-setup", false, move |args| {
         let source = args.get(1)?.get::<gst::Element>().ok()?;
         configure(&source, iface.as_deref());
+        marks.mark(ZapPhase::Join);
         if let Some(pad) = source.static_pad("src") {
-            let this_zap = zap.load(Ordering::Acquire);
-            let notes = notes.clone();
-            pad.add_probe(
-                gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
-                move |_, _| {
-                    let _ = notes.send(Note::FirstPacket(this_zap));
-                    gst::PadProbeReturn::Remove
-                },
-            );
+            watch_source_pad(&pad, marks.clone());
+        } else if let Some(bin) = source.downcast_ref::<gst::Bin>() {
+            // rtpsrc and friends expose their pad later.
+            let marks = marks.clone();
+            bin.connect_pad_added(move |_, pad| watch_source_pad(pad, marks.clone()));
         }
         None
     });
@@ -189,30 +208,57 @@ fn watch_sources(
 /// One tune in progress.
 struct Tune {
     zap: ZapId,
+    label: String,
     urls: Vec<String>,
     index: usize,
+    /// When the command arrived (zap phases count from here).
     started: Instant,
     url_started: TokioInstant,
     got_packet: bool,
     got_frame: bool,
     live: bool,
     failed: bool,
+    paused: bool,
+    buffering: bool,
+    phases: Vec<(ZapPhase, Duration)>,
+    /// Frame count at the last watchdog look, and when it last moved.
+    frames_seen: u64,
+    /// Packet count when the frame count last moved.
+    packets_at_progress: u64,
+    last_progress: TokioInstant,
+    stalled_since: Option<TokioInstant>,
+    retry_at: Option<TokioInstant>,
+    backoff: Duration,
+    /// When to check next whether the multicast primary sends again.
+    return_check_at: Option<TokioInstant>,
+    decoder_retried: bool,
 }
 
 impl Tune {
     fn url(&self) -> &str {
         &self.urls[self.index]
     }
+
+    fn phase(&mut self, phase: ZapPhase, at: Instant) {
+        if !self.phases.iter().any(|(p, _)| *p == phase) {
+            self.phases
+                .push((phase, at.saturating_duration_since(self.started)));
+        }
+    }
 }
 
 struct Actor {
     playbin: gst::Element,
-    zap: Arc<AtomicU64>,
+    marks: Arc<Marks>,
     events: mpsc::UnboundedSender<PlayerEvent>,
     options: PlayerOptions,
     tune: Option<Tune>,
     decoder: Arc<Mutex<Option<DecoderInfo>>>,
+    tracks: super::tracks::TrackState,
 }
+
+/// How often the watchdog looks for a stalled picture.
+const WATCHDOG: Duration = Duration::from_millis(200);
 
 impl Actor {
     async fn run(
@@ -221,6 +267,8 @@ impl Actor {
         mut notes: mpsc::UnboundedReceiver<Note>,
         mut bus: gst::bus::BusStream,
     ) {
+        let mut watchdog = tokio::time::interval(WATCHDOG);
+        watchdog.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let deadline = self.deadline();
             let timer = async move {
@@ -234,9 +282,10 @@ impl Actor {
                     None | Some(PlayerCommand::Shutdown) => break,
                     Some(c) => self.command(c, &mut bus),
                 },
-                Some(note) = notes.recv() => self.note(note),
+                Some(note) = notes.recv() => self.note(note, &mut bus),
                 Some(msg) = bus.next() => self.bus_message(&msg, &mut bus),
                 _ = timer => self.deadline_passed(&mut bus),
+                _ = watchdog.tick() => self.watch(&mut bus),
             }
         }
         self.set_state(gst::State::Null).ok();
@@ -274,7 +323,7 @@ impl Actor {
                     return;
                 }
                 tracing::info!(channel = %label, zap, "tune");
-                self.start_tune(zap, urls, bus);
+                self.start_tune(zap, label, urls, bus);
             }
             PlayerCommand::Stop => {
                 self.set_state(gst::State::Null).ok();
@@ -283,9 +332,36 @@ impl Actor {
             }
             PlayerCommand::Pause => {
                 self.set_state(gst::State::Paused).ok();
+                if let Some(t) = self.tune.as_mut() {
+                    t.paused = true;
+                }
             }
             PlayerCommand::Resume => {
                 self.set_state(gst::State::Playing).ok();
+                if let Some(t) = self.tune.as_mut() {
+                    t.paused = false;
+                    t.last_progress = TokioInstant::now();
+                }
+            }
+            PlayerCommand::Seek(to) => {
+                let position = gst::ClockTime::from_nseconds(to.as_nanos() as u64);
+                if let Err(e) = self
+                    .playbin
+                    .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, position)
+                {
+                    tracing::warn!("seek to {to:?} refused: {e}");
+                }
+                if let Some(t) = self.tune.as_mut() {
+                    t.last_progress = TokioInstant::now();
+                }
+            }
+            PlayerCommand::SetAudioTrack(id) => {
+                self.tracks.choose_audio(&self.playbin, &id);
+                self.emit_tracks();
+            }
+            PlayerCommand::SetSubtitles(id) => {
+                self.tracks.choose_subtitles(&self.playbin, id.as_deref());
+                self.emit_tracks();
             }
             PlayerCommand::SetVolume(v) => self.playbin.set_property("volume", v.clamp(0.0, 1.0)),
             PlayerCommand::SetMute(m) => self.playbin.set_property("mute", m),
@@ -293,18 +369,40 @@ impl Actor {
         }
     }
 
-    fn start_tune(&mut self, zap: ZapId, urls: Vec<String>, bus: &mut gst::bus::BusStream) {
-        self.tune = Some(Tune {
+    fn start_tune(
+        &mut self,
+        zap: ZapId,
+        label: String,
+        urls: Vec<String>,
+        bus: &mut gst::bus::BusStream,
+    ) {
+        let now = TokioInstant::now();
+        let mut tune = Tune {
             zap,
+            label,
             urls,
             index: 0,
             started: Instant::now(),
-            url_started: TokioInstant::now(),
+            url_started: now,
             got_packet: false,
             got_frame: false,
             live: false,
             failed: false,
-        });
+            paused: false,
+            buffering: false,
+            phases: Vec::new(),
+            frames_seen: 0,
+            packets_at_progress: 0,
+            last_progress: now,
+            stalled_since: None,
+            retry_at: None,
+            backoff: self.options.retry_first,
+            return_check_at: None,
+            decoder_retried: false,
+        };
+        tune.phases.push((ZapPhase::Command, Duration::ZERO));
+        self.tune = Some(tune);
+        self.tracks = super::tracks::TrackState::default();
         self.start_url(bus);
     }
 
@@ -318,9 +416,12 @@ impl Actor {
             return;
         };
         // Only now, with the old streaming threads stopped, may frames carry the new zap.
-        self.zap.store(tune.zap, Ordering::Release);
-        tune.url_started = TokioInstant::now();
+        self.marks.zap.store(tune.zap, Ordering::Release);
+        let now = TokioInstant::now();
+        tune.url_started = now;
+        tune.last_progress = now;
         tune.got_packet = false;
+        tune.frames_seen = self.marks.frames.load(Ordering::Relaxed);
         let url = tune.url().to_string();
         let zap = tune.zap;
         self.playbin.set_property("uri", gst_uri(&url));
@@ -349,6 +450,9 @@ impl Actor {
             let to = tune.url().to_string();
             tracing::warn!(%from, %to, %reason, "falling back");
             let zap = tune.zap;
+            if is_multicast(&tune.urls[0]) {
+                tune.return_check_at = Some(TokioInstant::now() + self.options.return_check);
+            }
             self.emit(PlayerEvent::FellBack {
                 zap,
                 from,
@@ -356,6 +460,14 @@ impl Actor {
                 reason,
             });
             self.start_url(bus);
+        } else if tune.got_frame {
+            // It played before: keep retrying (the watchdog backs off).
+            let zap = tune.zap;
+            if tune.stalled_since.is_none() {
+                tune.stalled_since = Some(TokioInstant::now());
+                tune.retry_at = Some(TokioInstant::now() + tune.backoff);
+                self.emit(PlayerEvent::Stalled { zap, reason });
+            }
         } else {
             tune.failed = true;
             let zap = tune.zap;
@@ -385,48 +497,169 @@ impl Actor {
     fn deadline_passed(&mut self, bus: &mut gst::bus::BusStream) {
         let Some(t) = self.tune.as_ref() else { return };
         let waited = t.url_started.elapsed();
-        let reason = if is_multicast(t.url()) && !t.got_packet {
-            format!(
-                "no packets from {} within {} ms (multicast join failed?)",
-                t.url(),
-                waited.as_millis()
-            )
+        let (zap, url) = (t.zap, t.url().to_string());
+        let reason = if is_multicast(&url) && !t.got_packet {
+            let failure = JoinFailure::Silent {
+                waited_ms: waited.as_millis() as u64,
+            };
+            let reason = format!("{url}: {failure}");
+            self.emit(PlayerEvent::JoinFailed { zap, url, failure });
+            reason
         } else {
             format!("no picture within {:.1} s", waited.as_secs_f64())
         };
         self.try_next(reason, None, bus);
     }
 
-    fn note(&mut self, note: Note) {
-        let decoder = self.decoder.lock().ok().and_then(|d| d.clone());
+    /// The watchdog: stalls, recoveries, retries and the way back to multicast.
+    fn watch(&mut self, bus: &mut gst::bus::BusStream) {
+        let frames = self.marks.frames.load(Ordering::Relaxed);
+        let packets = self.marks.packets.load(Ordering::Relaxed);
+        let now = TokioInstant::now();
+        let stall_timeout = self.options.stall_timeout;
         let Some(t) = self.tune.as_mut() else { return };
-        match note {
-            Note::FirstPacket(z) if z == t.zap && !t.got_packet => {
-                t.got_packet = true;
-                let event = PlayerEvent::FirstPacket {
-                    zap: z,
-                    elapsed: t.started.elapsed(),
-                };
-                self.emit(event);
+        if t.failed || !t.got_frame || t.paused || (t.buffering && !t.live) {
+            t.frames_seen = frames;
+            t.last_progress = now;
+            return;
+        }
+        if frames != t.frames_seen {
+            t.frames_seen = frames;
+            t.packets_at_progress = packets;
+            t.last_progress = now;
+            if let Some(since) = t.stalled_since.take() {
+                t.retry_at = None;
+                t.backoff = self.options.retry_first;
+                let zap = t.zap;
+                tracing::info!(
+                    zap,
+                    after_ms = since.elapsed().as_millis() as u64,
+                    "picture back"
+                );
+                self.emit(PlayerEvent::Recovered {
+                    zap,
+                    after: since.elapsed(),
+                });
             }
-            Note::FirstFrame(z) if z == t.zap && !t.got_frame => {
-                t.got_frame = true;
-                let event = PlayerEvent::FirstFrame {
-                    zap: z,
-                    elapsed: t.started.elapsed(),
-                    url: t.url().to_string(),
-                    decoder,
+        } else if t.stalled_since.is_none() && now - t.last_progress >= stall_timeout {
+            let zap = t.zap;
+            let idle = (now - t.last_progress).as_millis();
+            let reason = if packets == t.packets_at_progress {
+                format!("no data from {} for {idle} ms", t.url())
+            } else {
+                format!("data arrives from {} but no picture for {idle} ms", t.url())
+            };
+            t.stalled_since = Some(now);
+            t.retry_at = Some(now + t.backoff);
+            tracing::warn!(zap, %reason, "stalled");
+            self.emit(PlayerEvent::Stalled { zap, reason });
+        } else if let Some(at) = t.retry_at
+            && now >= at
+        {
+            t.backoff = (t.backoff * 2).min(self.options.retry_max);
+            t.retry_at = Some(now + t.backoff);
+            if t.index + 1 < t.urls.len() {
+                let reason = format!("stalled on {}", t.url());
+                self.try_next(reason, None, bus);
+            } else {
+                tracing::info!(zap = t.zap, url = %t.url(), "retrying the stalled stream");
+                self.start_url(bus);
+            }
+        }
+        self.check_return(now);
+    }
+
+    /// While on a fallback, probes the multicast primary now and then.
+    fn check_return(&mut self, now: TokioInstant) {
+        let Some(t) = self.tune.as_mut() else { return };
+        let Some(at) = t.return_check_at else { return };
+        if now < at || t.index == 0 {
+            return;
+        }
+        t.return_check_at = Some(now + self.options.return_check);
+        let (zap, primary) = (t.zap, t.urls[0].clone());
+        let iface = self.options.multicast_interface.clone();
+        let marks = self.marks.clone();
+        tokio::spawn(async move {
+            let sending = tokio::task::spawn_blocking(move || {
+                super::source::multicast_sending(&primary, iface.as_deref(), Duration::from_secs(1))
+            })
+            .await
+            .unwrap_or(false);
+            if sending {
+                marks.note(Note::MulticastBack { zap });
+            }
+        });
+    }
+
+    fn note(&mut self, note: Note, bus: &mut gst::bus::BusStream) {
+        match note {
+            Note::Phase { phase, zap, at } => self.phase(phase, zap, at),
+            Note::MulticastBack { zap } => {
+                let Some(t) = self.tune.as_mut().filter(|t| t.zap == zap && t.index > 0) else {
+                    return;
                 };
-                self.emit(event);
+                let from = t.url().to_string();
+                t.index = 0;
+                t.return_check_at = None;
+                let to = t.url().to_string();
+                tracing::info!(%from, %to, "multicast is sending again; going back to it");
+                self.emit(PlayerEvent::BackToPrimary { zap, from, to });
+                self.start_url(bus);
+            }
+        }
+    }
+
+    fn phase(&mut self, phase: ZapPhase, zap: ZapId, at: Instant) {
+        let decoder = self.decoder.lock().ok().and_then(|d| d.clone());
+        let Some(t) = self.tune.as_mut().filter(|t| t.zap == zap) else {
+            return;
+        };
+        t.phase(phase, at);
+        match phase {
+            ZapPhase::FirstPacket if !t.got_packet => {
+                t.got_packet = true;
+                let elapsed = at.saturating_duration_since(t.started);
+                self.emit(PlayerEvent::FirstPacket { zap, elapsed });
+            }
+            ZapPhase::FirstDisplayedFrame if !t.got_frame => {
+                t.got_frame = true;
+                t.last_progress = TokioInstant::now();
+                let elapsed = at.saturating_duration_since(t.started);
+                let mut phases = t.phases.clone();
+                phases.sort();
+                let url = t.url().to_string();
+                let summary: Vec<String> = phases
+                    .iter()
+                    .map(|(p, d)| format!("{p:?} {} ms", d.as_millis()))
+                    .collect();
+                tracing::info!(zap, channel = %t.label, %url, phases = %summary.join(", "), "zap");
+                self.emit(PlayerEvent::FirstFrame {
+                    zap,
+                    elapsed,
+                    url,
+                    decoder,
+                });
+                self.emit(PlayerEvent::ZapPhases { zap, phases });
             }
             _ => {}
+        }
+    }
+
+    fn emit_tracks(&self) {
+        if let Some(t) = &self.tune {
+            self.emit(PlayerEvent::Tracks {
+                zap: t.zap,
+                tracks: self.tracks.tracks(),
+            });
         }
     }
 
     fn bus_message(&mut self, msg: &gst::Message, bus: &mut gst::bus::BusStream) {
         use gst::MessageView;
         let Some(t) = self.tune.as_ref() else { return };
-        let (zap, live, got_frame, failed) = (t.zap, t.live, t.got_frame, t.failed);
+        let (zap, live, got_frame, got_packet, failed) =
+            (t.zap, t.live, t.got_frame, t.got_packet, t.failed);
         if failed {
             return;
         }
@@ -434,34 +667,55 @@ impl Actor {
             MessageView::Error(err) => {
                 let element = err
                     .src()
+                    .and_then(|s| s.downcast_ref::<gst::Element>().cloned());
+                let path = err
+                    .src()
                     .map(|s| s.path_string().to_string())
                     .unwrap_or_default();
                 let debug = Some(format!(
-                    "{element}: {}",
+                    "{path}: {}",
                     err.debug().map(|d| d.to_string()).unwrap_or_default()
                 ));
                 let reason = err.error().to_string();
-                if got_frame {
-                    self.set_state(gst::State::Null).ok();
+                let url = t.url().to_string();
+                let factory = element
+                    .as_ref()
+                    .and_then(|e| e.factory())
+                    .map(|f| f.name().to_string());
+                // A failing hardware decoder is set aside once and the stream restarted.
+                let hardware_decoder = element
+                    .as_ref()
+                    .and_then(|e| e.factory())
+                    .filter(super::decoders::is_hardware)
+                    .map(|f| f.name().to_string());
+                if let Some(name) = hardware_decoder
+                    && !t.decoder_retried
+                {
+                    super::decoders::demote(&name);
                     if let Some(t) = self.tune.as_mut() {
-                        t.failed = true;
+                        t.decoder_retried = true;
                     }
-                    let source = self
-                        .tune
-                        .as_ref()
-                        .map(|t| t.url().to_string())
-                        .unwrap_or_default();
-                    self.emit(PlayerEvent::Error {
+                    tracing::warn!(decoder = %name, %reason, "hardware decoder failed; retrying without it");
+                    self.emit(PlayerEvent::DecoderFailed {
                         zap,
-                        error: PlayerError {
-                            source,
-                            message: reason,
-                            debug,
-                        },
+                        decoder: name,
+                        reason,
                     });
-                } else {
-                    self.try_next(reason, debug, bus);
+                    self.start_url(bus);
+                    return;
                 }
+                if is_multicast(&url) && !got_packet && factory.as_deref() == Some("udpsrc") {
+                    let failure = JoinFailure::Refused(reason.clone());
+                    self.emit(PlayerEvent::JoinFailed {
+                        zap,
+                        url: url.clone(),
+                        failure,
+                    });
+                }
+                if got_frame {
+                    tracing::warn!(%url, %reason, "playback error after the picture started");
+                }
+                self.try_next(reason, debug, bus);
             }
             // Warnings (e.g. MPEG-TS continuity errors on a lossy network) can come
             // many times a second; they are diagnostics, not news for the log.
@@ -469,6 +723,9 @@ impl Actor {
             MessageView::Eos(_) => self.emit(PlayerEvent::EndOfStream { zap }),
             MessageView::Buffering(b) => {
                 let percent = b.percent().clamp(0, 100) as u8;
+                if let Some(t) = self.tune.as_mut() {
+                    t.buffering = percent < 100;
+                }
                 self.emit(PlayerEvent::Buffering { zap, percent });
                 // Live streams must never pause for buffering; files and VOD HLS do.
                 if !live {
@@ -484,6 +741,15 @@ impl Actor {
                 if let Some(bin) = self.playbin.downcast_ref::<gst::Bin>() {
                     let _ = bin.recalculate_latency();
                 }
+            }
+            MessageView::StreamCollection(c) => {
+                self.tracks.collection(&c.stream_collection());
+                self.emit_tracks();
+            }
+            MessageView::StreamsSelected(s) => {
+                self.tracks.selected(s.streams());
+                self.tracks.apply_preferences(&self.playbin, &self.options);
+                self.emit_tracks();
             }
             _ => {}
         }

@@ -25,6 +25,12 @@ pub enum PlayerCommand {
     Stop,
     Pause,
     Resume,
+    /// Seek to this position from the start (VOD, catch-up, files).
+    Seek(Duration),
+    /// Play the audio track with this id (from [`PlayerEvent::Tracks`]).
+    SetAudioTrack(String),
+    /// Show the subtitle or caption track with this id, or none.
+    SetSubtitles(Option<String>),
     /// Linear volume, 0.0 ..= 1.0.
     SetVolume(f64),
     SetMute(bool),
@@ -39,6 +45,69 @@ pub struct DecoderInfo {
     pub name: String,
     /// Whether the element says it is a hardware decoder.
     pub hardware: bool,
+}
+
+/// An audio or subtitle track the stream offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Track {
+    /// Stable within one tune; what [`PlayerCommand::SetAudioTrack`] takes.
+    pub id: String,
+    /// ISO 639 language code, when the stream says.
+    pub language: Option<String>,
+    /// Codec or format, e.g. "MPEG-4 AAC", "DVB subtitles", "CEA-608".
+    pub codec: Option<String>,
+    /// Audio description (a narration track for blind and partially sighted viewers).
+    pub audio_description: bool,
+}
+
+/// The tracks of the current stream and which are playing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Tracks {
+    pub audio: Vec<Track>,
+    pub subtitles: Vec<Track>,
+    pub selected_audio: Option<String>,
+    pub selected_subtitles: Option<String>,
+}
+
+/// The steps of a zap, in the order they happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ZapPhase {
+    /// The tune command reached the player.
+    Command,
+    /// The source started (multicast group joined, HTTP request sent).
+    Join,
+    /// The first packet arrived.
+    FirstPacket,
+    /// The demuxer found the programme (PAT/PMT) and exposed its streams.
+    ProgramTables,
+    /// The first key frame reached the video decoder.
+    FirstKeyFrame,
+    /// The decoder produced its first picture.
+    FirstDecodedFrame,
+    /// The first picture reached the video output.
+    FirstDisplayedFrame,
+}
+
+/// Why a multicast join produced nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum JoinFailure {
+    /// The socket could not join (no route to the group, no such interface...).
+    Refused(String),
+    /// Joined, but no packet came within this many milliseconds (no sender,
+    /// or no IGMP answer upstream).
+    Silent { waited_ms: u64 },
+}
+
+impl std::fmt::Display for JoinFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JoinFailure::Refused(why) => write!(f, "the group could not be joined: {why}"),
+            JoinFailure::Silent { waited_ms } => write!(
+                f,
+                "no packets within {waited_ms} ms of joining (no sender, or no IGMP answer upstream)"
+            ),
+        }
+    }
 }
 
 /// A playback failure in our own words.
@@ -77,6 +146,44 @@ pub enum PlayerEvent {
         elapsed: Duration,
         url: String,
         decoder: Option<DecoderInfo>,
+    },
+    /// How long each step of the zap took from the command (logged too).
+    ZapPhases {
+        zap: ZapId,
+        phases: Vec<(ZapPhase, Duration)>,
+    },
+    /// A multicast URL could not be received; the next URL (if any) follows.
+    JoinFailed {
+        zap: ZapId,
+        url: String,
+        failure: JoinFailure,
+    },
+    /// The audio and subtitle tracks changed (new stream, or a selection).
+    Tracks {
+        zap: ZapId,
+        tracks: Tracks,
+    },
+    /// The picture stopped; the player is retrying on its own.
+    Stalled {
+        zap: ZapId,
+        reason: String,
+    },
+    /// Pictures flow again after [`PlayerEvent::Stalled`].
+    Recovered {
+        zap: ZapId,
+        after: Duration,
+    },
+    /// The multicast primary sends again; playing it instead of the fallback.
+    BackToPrimary {
+        zap: ZapId,
+        from: String,
+        to: String,
+    },
+    /// A hardware decoder failed; playing again with it set aside.
+    DecoderFailed {
+        zap: ZapId,
+        decoder: String,
+        reason: String,
     },
     /// Buffering progress of a non-live stream.
     Buffering {

@@ -24,12 +24,18 @@
 //! (the unicast fallback) and says so with [`PlayerEvent::FellBack`].
 
 mod actor;
+pub mod decoders;
 mod events;
 mod output;
+mod phases;
 mod source;
+mod tracks;
 
 pub use actor::{PlayerHandle, PlayerOptions, spawn};
-pub use events::{DecoderInfo, PlayerCommand, PlayerError, PlayerEvent, TuneRequest, ZapId};
+pub use events::{
+    DecoderInfo, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track, Tracks, TuneRequest,
+    ZapId, ZapPhase,
+};
 pub use output::{FrameSink, VideoFrame};
 
 use thiserror::Error;

@@ -1,15 +1,15 @@
 //! Video output: the appsink bin that hands RGBA frames to the UI.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
-use super::PlayerInitError;
-use super::ZapId;
+use super::phases::Marks;
+use super::{PlayerInitError, ZapId, ZapPhase};
 
 /// One decoded picture, tightly packed RGBA.
 #[derive(Clone)]
@@ -34,11 +34,11 @@ impl std::fmt::Debug for VideoFrame {
 pub type FrameSink = Arc<dyn Fn(VideoFrame) + Send + Sync>;
 
 /// Builds `videoconvert ! videoscale ! video/x-raw,format=RGBA ! appsink` as
-/// one bin. `current_zap` tags frames; `on_first` fires once per zap.
+/// one bin. Frames are tagged with the current zap, counted, and the first of
+/// each zap is marked as displayed.
 pub(crate) fn video_sink(
-    current_zap: Arc<AtomicU64>,
+    marks: Arc<Marks>,
     frames: FrameSink,
-    on_first: Arc<dyn Fn(ZapId) + Send + Sync>,
 ) -> Result<gst::Element, PlayerInitError> {
     let make = |name: &str| {
         gst::ElementFactory::make(name)
@@ -58,14 +58,12 @@ pub(crate) fn video_sink(
         .drop(true)
         .sync(true)
         .build();
-    let last_first = Arc::new(AtomicU64::new(0));
     let deliver = move |sample: gst::Sample| {
-        let zap = current_zap.load(Ordering::Acquire);
+        let zap = marks.zap.load(Ordering::Acquire);
         if let Some(frame) = to_frame(&sample, zap) {
             frames(frame);
-            if last_first.swap(zap, Ordering::AcqRel) != zap {
-                on_first(zap);
-            }
+            marks.frames.fetch_add(1, Ordering::Relaxed);
+            marks.mark(ZapPhase::FirstDisplayedFrame);
         }
     };
     let deliver = Arc::new(deliver);

@@ -1,7 +1,11 @@
 //! Source set-up: what playbin3's source element is told before it starts.
 
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
+
 use gstreamer as gst;
 use gstreamer::prelude::*;
+use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
 
 /// Whether a URL is received by joining a multicast/UDP stream.
 pub(crate) fn is_multicast(url: &str) -> bool {
@@ -36,6 +40,44 @@ pub(crate) fn configure(source: &gst::Element, multicast_iface: Option<&str>) {
         if let Some(iface) = multicast_iface {
             source.set_property("multicast-iface", iface);
         }
+    }
+}
+
+/// Whether a multicast URL's group is sending: joins it on a socket of our
+/// own (on `iface` when given) and waits up to `wait` for one datagram. Used
+/// to go back to multicast after a fallback; the socket leaves on return.
+pub(crate) fn multicast_sending(url: &str, iface: Option<&str>, wait: Duration) -> bool {
+    let Some(m) = crate::lineup::Multicast::parse(url) else {
+        return false;
+    };
+    let attempt = || -> std::io::Result<bool> {
+        let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+        // The player's own receiver may be bound to the same port.
+        socket.set_reuse_address(true)?;
+        socket.bind(&SocketAddrV4::new(m.group, m.port).into())?;
+        let index = iface.map(interface_index).transpose()?.unwrap_or(0);
+        match m.source {
+            Some(source) => socket.join_ssm_v4(&source, &m.group, &Ipv4Addr::UNSPECIFIED)?,
+            None => socket.join_multicast_v4_n(&m.group, &InterfaceIndexOrAddress::Index(index))?,
+        }
+        socket.set_read_timeout(Some(wait))?;
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2048];
+        Ok(socket.recv(&mut buf).is_ok_and(|n| n > 0))
+    };
+    attempt().unwrap_or_else(|e| {
+        tracing::debug!(%url, "multicast probe: {e}");
+        false
+    })
+}
+
+/// The kernel's index of a network interface.
+fn interface_index(name: &str) -> std::io::Result<u32> {
+    let c = std::ffi::CString::new(name)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "interface name"))?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
+        0 => Err(std::io::Error::last_os_error()),
+        i => Ok(i),
     }
 }
 

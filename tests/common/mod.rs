@@ -59,8 +59,51 @@ pub fn player(join_timeout: Duration) -> (PlayerHandle, UnboundedReceiver<Player
         multicast_interface: Some("lo".into()),
         join_timeout,
         no_picture_timeout: Duration::from_secs(20),
+        ..Default::default()
     };
     player::spawn(runtime().handle(), options, sink).expect("the player starts")
+}
+
+/// A headless player with these options (sound off, frames dropped).
+pub fn player_with(options: PlayerOptions) -> (PlayerHandle, UnboundedReceiver<PlayerEvent>) {
+    let sink: FrameSink = std::sync::Arc::new(|_| {});
+    player::spawn(
+        runtime().handle(),
+        PlayerOptions {
+            audio: false,
+            ..options
+        },
+        sink,
+    )
+    .expect("the player starts")
+}
+
+/// A live MPEG-TS sender (H.264 with a 1 s GOP) to `host:port` over UDP,
+/// built like the headend's channels. Multicast hosts go out of `lo` with TTL 0.
+/// Paused (Null) and resumed (Playing) by the caller to cut and restore the signal.
+pub fn ts_sender(host: &str, port: u16) -> gstreamer::Element {
+    use gstreamer::prelude::*;
+    player::init().unwrap();
+    let line = format!(
+        "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=180,framerate=25/1 \
+         ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=300 key-int-max=25 \
+         ! h264parse config-interval=-1 ! mpegtsmux alignment=7 \
+         ! udpsink host={host} port={port} sync=false multicast-iface=lo ttl-mc=0 auto-multicast=true"
+    );
+    let pipeline = gstreamer::parse::launch(&line).expect("sender pipeline");
+    pipeline
+        .set_state(gstreamer::State::Playing)
+        .expect("sender plays");
+    pipeline
+}
+
+/// A free UDP port on loopback.
+pub fn free_udp_port() -> u16 {
+    std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Waits for the next event matching `f`, up to `timeout`.
@@ -82,6 +125,31 @@ pub fn next_event(
         .ok()
         .flatten()
     })
+}
+
+/// Asserts that no event matching `f` comes within `duration`, and that the
+/// player is still alive at the end (a dead actor would also send nothing).
+pub fn assert_no_event(
+    events: &mut UnboundedReceiver<PlayerEvent>,
+    duration: Duration,
+    f: impl Fn(&PlayerEvent) -> bool,
+) {
+    let seen = runtime().block_on(async {
+        tokio::time::timeout(duration, async {
+            while let Some(e) = events.recv().await {
+                if f(&e) {
+                    return Ok(e);
+                }
+            }
+            Err("the player ended")
+        })
+        .await
+    });
+    match seen {
+        Err(_elapsed) => {}
+        Ok(Ok(e)) => panic!("unexpected event: {e:?}"),
+        Ok(Err(why)) => panic!("{why}"),
+    }
 }
 
 /// Fetches a URL's body as bytes.

@@ -1,0 +1,120 @@
+//! Zap phases and progress counters, marked from GStreamer's streaming threads.
+//!
+//! Probes stay on their pads for the life of the pipeline (playbin3 reuses
+//! demuxers and decoders across zaps), so each phase remembers the zap it was
+//! last marked for and reports only the first mark of each zap. Counters of
+//! packets and frames let the actor tell a stalled stream from a slow one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{ZapId, ZapPhase};
+
+/// Notes from GStreamer's threads to the actor.
+#[derive(Debug)]
+pub(crate) enum Note {
+    /// `phase` happened for the first time in `zap`.
+    Phase {
+        phase: ZapPhase,
+        zap: ZapId,
+        at: Instant,
+    },
+    /// A probe found the primary multicast group sending again.
+    MulticastBack { zap: ZapId },
+}
+
+/// Phases marked from streaming threads, counted per zap.
+const MARKED: [ZapPhase; 6] = [
+    ZapPhase::Join,
+    ZapPhase::FirstPacket,
+    ZapPhase::ProgramTables,
+    ZapPhase::FirstKeyFrame,
+    ZapPhase::FirstDecodedFrame,
+    ZapPhase::FirstDisplayedFrame,
+];
+
+/// Shared by the probes and the actor.
+pub(crate) struct Marks {
+    /// The zap that buffers now belong to (set by the actor after READY).
+    pub(crate) zap: Arc<AtomicU64>,
+    last: [AtomicU64; MARKED.len()],
+    notes: UnboundedSender<Note>,
+    /// Packets (buffers) out of the source, ever.
+    pub(crate) packets: AtomicU64,
+    /// Frames delivered to the video output, ever.
+    pub(crate) frames: AtomicU64,
+}
+
+impl Marks {
+    pub(crate) fn new(zap: Arc<AtomicU64>, notes: UnboundedSender<Note>) -> Arc<Self> {
+        Arc::new(Marks {
+            zap,
+            last: Default::default(),
+            notes,
+            packets: AtomicU64::new(0),
+            frames: AtomicU64::new(0),
+        })
+    }
+
+    /// Marks `phase` for the current zap; only its first mark is reported.
+    pub(crate) fn mark(&self, phase: ZapPhase) {
+        let zap = self.zap.load(Ordering::Acquire);
+        let Some(i) = MARKED.iter().position(|p| *p == phase) else {
+            return;
+        };
+        if self.last[i].swap(zap, Ordering::AcqRel) != zap {
+            let _ = self.notes.send(Note::Phase {
+                phase,
+                zap,
+                at: Instant::now(),
+            });
+        }
+    }
+
+    pub(crate) fn note(&self, note: Note) {
+        let _ = self.notes.send(note);
+    }
+}
+
+/// Counts the source's packets and marks the first of each zap.
+pub(crate) fn watch_source_pad(pad: &gst::Pad, marks: Arc<Marks>) {
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
+        move |_, _| {
+            marks.packets.fetch_add(1, Ordering::Relaxed);
+            marks.mark(ZapPhase::FirstPacket);
+            gst::PadProbeReturn::Ok
+        },
+    );
+}
+
+/// Marks the first key frame into a video decoder and its first picture out.
+pub(crate) fn watch_video_decoder(decoder: &gst::Element, marks: Arc<Marks>) {
+    if let Some(sink) = decoder.static_pad("sink") {
+        let marks = marks.clone();
+        sink.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+            if let Some(buffer) = info.buffer()
+                && !buffer.flags().contains(gst::BufferFlags::DELTA_UNIT)
+            {
+                marks.mark(ZapPhase::FirstKeyFrame);
+            }
+            gst::PadProbeReturn::Ok
+        });
+    }
+    if let Some(src) = decoder.static_pad("src") {
+        src.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+            marks.mark(ZapPhase::FirstDecodedFrame);
+            gst::PadProbeReturn::Ok
+        });
+    }
+}
+
+/// Marks the programme tables: a demuxer exposing its first stream.
+pub(crate) fn watch_demuxer(demuxer: &gst::Element, marks: Arc<Marks>) {
+    demuxer.connect_pad_added(move |_, _| marks.mark(ZapPhase::ProgramTables));
+}
