@@ -69,6 +69,18 @@ pub struct PlayerSettings {
     pub join_timeout_ms: u64,
     /// Report "no picture" when no frame arrives this long after a tune.
     pub no_picture_timeout_ms: u64,
+    /// No new picture for this long while playing is a stall (retried by itself).
+    pub stall_timeout_ms: u64,
+    /// Video decoders, best first; empty = the board profile's.
+    pub decoders: Vec<String>,
+    /// Audio languages, most wanted first (ISO 639 codes such as "cy", "en").
+    pub audio_languages: Vec<String>,
+    /// Subtitle and caption languages, most wanted first.
+    pub subtitle_languages: Vec<String>,
+    /// Show subtitles or captions when the stream has them.
+    pub subtitles: bool,
+    /// Prefer an audio-description track.
+    pub audio_description: bool,
 }
 
 impl Default for PlayerSettings {
@@ -76,6 +88,12 @@ impl Default for PlayerSettings {
         PlayerSettings {
             join_timeout_ms: 2500,
             no_picture_timeout_ms: 15000,
+            stall_timeout_ms: 1500,
+            decoders: Vec::new(),
+            audio_languages: Vec::new(),
+            subtitle_languages: Vec::new(),
+            subtitles: false,
+            audio_description: false,
         }
     }
 }
@@ -88,6 +106,22 @@ pub struct BoardProfile {
     pub description: String,
     #[serde(default)]
     pub network: BoardNetwork,
+    #[serde(default)]
+    pub video: BoardVideo,
+}
+
+/// Video part of a board profile.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct BoardVideo {
+    /// H.264 decoder elements, best first.
+    #[serde(default)]
+    pub h264: Vec<String>,
+    /// HEVC decoder elements, best first.
+    #[serde(default)]
+    pub hevc: Vec<String>,
+    /// Where video goes: "app" (composited by the UI) or "kms" (a plane).
+    #[serde(default)]
+    pub sink: String,
 }
 
 /// Network part of a board profile.
@@ -191,6 +225,16 @@ impl Config {
         Duration::from_millis(self.player.join_timeout_ms)
     }
 
+    /// The video decoder preference in force: the configuration's, else the
+    /// board profile's (every codec's list; ranks are per decoder).
+    pub fn decoders(&self) -> Vec<String> {
+        if !self.player.decoders.is_empty() {
+            return self.player.decoders.clone();
+        }
+        let video = self.board().video;
+        video.h264.into_iter().chain(video.hevc).collect()
+    }
+
     /// No-picture timeout as a `Duration`.
     pub fn no_picture_timeout(&self) -> Duration {
         Duration::from_millis(self.player.no_picture_timeout_ms)
@@ -219,6 +263,26 @@ mod tests {
         c.use_server("http://127.0.0.1:8080/");
         assert_eq!(c.feeds.lineup, ["http://127.0.0.1:8080/lineup.m3u"]);
         assert_eq!(c.feeds.guide, ["http://127.0.0.1:8080/guide.xml.gz"]);
+    }
+
+    #[test]
+    fn decoders_come_from_the_configuration_else_the_board() {
+        let mut c = Config {
+            board: Some(
+                toml::from_str(
+                    "name = \"rpi4\"\n[video]\nh264 = [\"v4l2h264dec\", \"avdec_h264\"]\nhevc = [\"v4l2slh265dec\"]\n",
+                )
+                .unwrap(),
+            ),
+            ..Default::default()
+        };
+        assert_eq!(c.decoders(), ["v4l2h264dec", "avdec_h264", "v4l2slh265dec"]);
+        c.player.decoders = vec!["openh264dec".into()];
+        assert_eq!(c.decoders(), ["openh264dec"]);
+        assert!(
+            Config::default().decoders().is_empty(),
+            "generic: GStreamer's ranks"
+        );
     }
 
     #[test]

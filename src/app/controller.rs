@@ -225,6 +225,8 @@ impl App {
                 }
                 Effect::Quit => self.quit = true,
                 Effect::ToggleFavourite(i) => self.toggle_favourite(i),
+                Effect::OpenProgramme { row, cell } => self.open_programme(row, cell),
+                Effect::Restart => self.restart_programme(),
                 Effect::Redraw => {}
             }
         }
@@ -235,10 +237,76 @@ impl App {
         let Some(ch) = self.channels.get(index) else {
             return;
         };
-        let label = format!("{} {}", ch.number, ch.name);
-        let zap = self
-            .player
-            .tune(label, ch.urls().map(String::from).collect());
+        let urls = ch.urls().map(String::from).collect();
+        self.tune_urls(index, urls, "");
+    }
+
+    /// OK on a guide programme: live now, catch-up if past, else when it starts.
+    fn open_programme(&mut self, row: usize, cell: usize) {
+        let now = chrono::Utc::now().timestamp();
+        let programme = guide::programme_at(&self.channels, &self.guide, row, cell, now).cloned();
+        match programme {
+            Some(p) if p.start > now => {
+                let at = chrono::DateTime::from_timestamp(p.start, 0)
+                    .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+                    .unwrap_or_default();
+                self.notice(&format!("{} starts at {at}", p.title));
+            }
+            Some(p) if p.stop.is_some_and(|stop| stop <= now) => self.play_catchup(row, &p, now),
+            _ => {
+                self.nav.screen = Screen::Live;
+                let fx = self.nav.tune(row);
+                self.apply(fx);
+                self.refresh();
+            }
+        }
+    }
+
+    /// Plays the current channel's programme on air from its start.
+    fn restart_programme(&mut self) {
+        let Some(index) = self.nav.current else {
+            return;
+        };
+        let now = chrono::Utc::now().timestamp();
+        let on_air = self
+            .channels
+            .get(index)
+            .and_then(|ch| self.guide.now_next(live::guide_id(ch), now).0.cloned());
+        match on_air {
+            Some(p) => self.play_catchup(index, &p, now),
+            None => self.notice("No programme information to restart from"),
+        }
+    }
+
+    /// Plays a programme of channel `index` through its catch-up service.
+    fn play_catchup(&mut self, index: usize, p: &crate::guide::Programme, now: i64) {
+        let Some(ch) = self.channels.get(index) else {
+            return;
+        };
+        let programme = crate::lineup::CatchupProgramme {
+            start: p.start,
+            stop: p.stop.unwrap_or(p.start + 3600),
+            catchup_id: None,
+        };
+        match crate::lineup::channel_catchup_url(ch, &programme, now) {
+            Ok(url) => {
+                tracing::info!(channel = %ch.name, programme = %p.title, %url, "catch-up");
+                self.nav.screen = Screen::Live;
+                let _ = self.nav.tune(index);
+                self.tune_urls(index, vec![url], " (catch-up)");
+                self.notice(&format!("{} from the start", p.title));
+                self.refresh();
+            }
+            Err(e) => self.notice(&format!("{}: {e}", ch.name)),
+        }
+    }
+
+    fn tune_urls(&mut self, index: usize, urls: Vec<String>, note: &str) {
+        let Some(ch) = self.channels.get(index) else {
+            return;
+        };
+        let label = format!("{} {}{note}", ch.number, ch.name);
+        let zap = self.player.tune(label, urls);
         self.zap = Some(ZapProgress {
             zap,
             channel: ch.name.clone(),

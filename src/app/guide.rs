@@ -29,6 +29,22 @@ pub(super) fn cell_counts(channels: &[Channel], guide: &Guide, now: i64) -> Vec<
         .collect()
 }
 
+/// The programme at a focused guide cell, if the cell has one.
+pub(super) fn programme_at<'a>(
+    channels: &[Channel],
+    guide: &'a Guide,
+    row: usize,
+    cell: usize,
+    now: i64,
+) -> Option<&'a crate::guide::Programme> {
+    let from = window_start(now);
+    let ch = channels.get(row)?;
+    guide
+        .window(guide_id(ch), from, from + WINDOW)
+        .get(cell)
+        .copied()
+}
+
 /// Replaces the .slint preview data.
 pub(super) fn clear_preview(ui: &AppWindow) {
     ui.global::<GuideAdapter>()

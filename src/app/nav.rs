@@ -26,6 +26,14 @@ pub enum Effect {
     Notice(String),
     /// Add the channel at this index to the favourites, or take it off.
     ToggleFavourite(usize),
+    /// OK on a guide programme: the controller knows its time and decides
+    /// (tune it live, play it from catch-up, or say when it starts).
+    OpenProgramme {
+        row: usize,
+        cell: usize,
+    },
+    /// Play the current programme from its start (catch-up).
+    Restart,
     Volume(i8),
     ToggleMute,
     TogglePause,
@@ -193,6 +201,7 @@ impl Nav {
                 self.banner = true;
                 vec![Effect::Banner(true), Effect::Redraw]
             }
+            Action::Rewind => vec![Effect::Restart],
             Action::Digit(d) => {
                 if self.digits.len() >= MAX_DIGITS {
                     self.digits.clear();
@@ -229,10 +238,10 @@ impl Nav {
             Action::Left => self.guide_cell = self.guide_cell.saturating_sub(1),
             Action::Right => self.guide_cell += 1,
             Action::Ok => {
-                self.screen = Screen::Live;
-                let mut fx = self.tune(self.guide_row);
-                fx.push(Effect::Redraw);
-                return fx;
+                return vec![Effect::OpenProgramme {
+                    row: self.guide_row,
+                    cell: self.guide_cell,
+                }];
             }
             Action::Back | Action::Guide | Action::Home => {
                 self.screen = Screen::Live;
@@ -320,7 +329,7 @@ mod tests {
     }
 
     #[test]
-    fn guide_opens_on_the_current_channel_and_ok_tunes_the_focused_row() {
+    fn guide_opens_on_the_current_channel_and_ok_opens_the_focused_programme() {
         let mut n = nav3();
         run(&mut n, &[ChannelUp, Guide]);
         assert_eq!((n.screen, n.guide_row), (Screen::Guide, 1));
@@ -330,8 +339,14 @@ mod tests {
         run(&mut n, &[Down]);
         assert_eq!((n.guide_row, n.guide_cell), (2, 0));
         let fx = run(&mut n, &[Ok]);
-        assert!(fx.contains(&Effect::Tune(2)));
-        assert_eq!(n.screen, Screen::Live);
+        assert_eq!(fx, [Effect::OpenProgramme { row: 2, cell: 0 }]);
+        assert_eq!(
+            n.screen,
+            Screen::Guide,
+            "the controller decides where OK leads"
+        );
+        assert_eq!(n.handle(Back), [Effect::Redraw]);
+        assert_eq!(run(&mut n, &[Rewind]), [Effect::Restart]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Connects an [`App`] to the runtime: the player, the feed loader and the
 //! settings writer. Shared by the windowed and headless runners.
 
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
@@ -22,6 +23,12 @@ pub fn player_options(config: &Config, audio: bool) -> PlayerOptions {
         multicast_interface: config.multicast_interface(),
         join_timeout: config.join_timeout(),
         no_picture_timeout: config.no_picture_timeout(),
+        stall_timeout: Duration::from_millis(config.player.stall_timeout_ms),
+        decoders: config.decoders(),
+        audio_languages: config.player.audio_languages.clone(),
+        subtitle_languages: config.player.subtitle_languages.clone(),
+        subtitles: config.player.subtitles,
+        audio_description: config.player.audio_description,
         ..Default::default()
     }
 }

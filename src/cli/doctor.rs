@@ -40,6 +40,8 @@ struct Report {
     sinks: Vec<Element>,
     video_decoders: Vec<Decoder>,
     hardware_decoders: usize,
+    /// The board's (or configuration's) decoder preference, best first.
+    preferred_decoders: Vec<crate::player::decoders::DecoderPreference>,
     display: Option<String>,
     drm: Vec<DrmCard>,
     input_devices: Vec<String>,
@@ -98,6 +100,7 @@ pub fn run(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
         sinks: SINKS.iter().map(present).collect(),
         hardware_decoders: video_decoders.iter().filter(|d| d.hardware).count(),
         video_decoders,
+        preferred_decoders: crate::player::decoders::check_preference(&config.decoders()),
         display: has_display().then(|| {
             std::env::var("WAYLAND_DISPLAY")
                 .or_else(|_| std::env::var("DISPLAY"))
@@ -240,6 +243,15 @@ fn print_human(r: &Report) {
             d.name,
             d.codec
         );
+    }
+    if r.preferred_decoders.is_empty() {
+        println!("decoder choice   GStreamer's ranks (the board profile names none)");
+    } else {
+        println!("decoder choice   the board profile's, best first");
+        for d in &r.preferred_decoders {
+            let state = if d.present { "present" } else { "MISSING" };
+            println!("  {state:<8} {}", d.name);
+        }
     }
     println!(
         "display          {}",

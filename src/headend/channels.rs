@@ -206,9 +206,12 @@ fn pipeline_description(ch: &DemoChannel, multicast: Option<u16>) -> String {
          ! audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=96000 ! aacparse ! tee name=a",
         hz = ch.tone_hz
     );
-    let hls = "hlssink2 name=hls target-duration=1 playlist-length=6 max-files=12 \
-         v. ! queue ! hls.video a. ! queue ! hls.audio"
-        .to_string();
+    // 1 s segments kept for the catch-up service (see catchup.rs).
+    let hls = format!(
+        "hlssink2 name=hls target-duration=1 playlist-length=6 max-files={retained} \
+         v. ! queue ! hls.video a. ! queue ! hls.audio",
+        retained = super::catchup::RETAINED_SECONDS
+    );
     let udp = if let Some(instance) = multicast {
         let (group, port) = ch.multicast_addr(instance);
         format!(

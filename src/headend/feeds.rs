@@ -22,7 +22,8 @@ pub fn lineup(base_url: &str, multicast: Option<u16>) -> String {
             (hls, String::new())
         };
         out.push_str(&format!(
-            "#EXTINF:-1 tvg-id=\"{id}\" tvg-chno=\"{n}\" tvg-name=\"{name}\" tvg-logo=\"{base_url}logos/{id}.svg\" group-title=\"{group}\"{fallback},{name}\n{primary}\n",
+            "#EXTINF:-1 tvg-id=\"{id}\" tvg-chno=\"{n}\" tvg-name=\"{name}\" tvg-logo=\"{base_url}logos/{id}.svg\" group-title=\"{group}\"{catchup}{fallback},{name}\n{primary}\n",
+            catchup = super::catchup::lineup_attributes(base_url, ch.id),
             id = ch.id,
             n = ch.number,
             name = ch.name,

@@ -29,11 +29,39 @@ pub fn router(site: Site) -> Router {
         .route("/guide.xml", get(guide))
         .route("/guide.xml.gz", get(guide_gz))
         .route("/logos/{file}", get(logo))
+        .route("/catchup/{channel}/index.m3u8", get(catchup))
         .nest_service("/hls", hls)
         .with_state(site)
 }
 
 const M3U: &str = "audio/x-mpegurl; charset=utf-8";
+
+#[derive(serde::Deserialize)]
+struct CatchupQuery {
+    utc: i64,
+    duration: Option<i64>,
+}
+
+async fn catchup(
+    State(site): State<Site>,
+    Path(channel): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CatchupQuery>,
+) -> Response {
+    if !DEMO_CHANNELS.iter().any(|c| c.id == channel) {
+        return (StatusCode::NOT_FOUND, format!("no channel {channel}\n")).into_response();
+    }
+    let now = chrono::Utc::now().timestamp();
+    let dir = site.hls_root.join(&channel);
+    let hls_path = format!("/hls/{channel}/");
+    match super::catchup::playlist(&dir, &hls_path, q.utc, q.duration.unwrap_or(3600), now) {
+        Ok(body) => (
+            [(header::CONTENT_TYPE, "application/vnd.apple.mpegurl")],
+            body,
+        )
+            .into_response(),
+        Err(why) => (StatusCode::NOT_FOUND, format!("{channel}: {why}\n")).into_response(),
+    }
+}
 
 async fn index(State(site): State<Site>) -> impl IntoResponse {
     let body = serde_json::json!({

@@ -16,6 +16,15 @@ pub struct DecoderPreference {
 /// decoder, in that order. Names this system lacks are reported, not fatal.
 /// Needs GStreamer initialised.
 pub fn apply_preference(preferred: &[String]) -> Vec<DecoderPreference> {
+    set_ranks(preferred, true)
+}
+
+/// What [`apply_preference`] would find, without changing any rank (for `hustings doctor`).
+pub fn check_preference(preferred: &[String]) -> Vec<DecoderPreference> {
+    set_ranks(preferred, false)
+}
+
+fn set_ranks(preferred: &[String], apply: bool) -> Vec<DecoderPreference> {
     let registry = gst::Registry::get();
     let top = gst::Rank::PRIMARY + 100 + 10 * preferred.len() as i32;
     preferred
@@ -27,7 +36,7 @@ pub fn apply_preference(preferred: &[String]) -> Vec<DecoderPreference> {
                 .as_ref()
                 .and_then(|f| f.downcast_ref::<gst::ElementFactory>())
                 .is_some_and(is_hardware);
-            if let Some(f) = &feature {
+            if let Some(f) = feature.as_ref().filter(|_| apply) {
                 f.set_rank(top - 10 * i as i32);
             }
             DecoderPreference {
