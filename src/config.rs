@@ -81,6 +81,9 @@ pub struct PlayerSettings {
     pub subtitles: bool,
     /// Prefer an audio-description track.
     pub audio_description: bool,
+    /// Keep the channels above and below joined for instant zaps (turn off
+    /// where the access line cannot carry three streams).
+    pub prejoin_neighbours: bool,
 }
 
 impl Default for PlayerSettings {
@@ -94,6 +97,7 @@ impl Default for PlayerSettings {
             subtitle_languages: Vec::new(),
             subtitles: false,
             audio_description: false,
+            prejoin_neighbours: true,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use hustings::headend::{Headend, HeadendOptions, MulticastMode};
-use hustings::player::{JoinFailure, PlayerCommand, PlayerEvent, PlayerOptions};
+use hustings::player::{JoinFailure, PlayerCommand, PlayerEvent, PlayerOptions, ZapPhase};
 
 const INNER: &str = "HUSTINGS_IN_NETNS";
 
@@ -220,4 +220,59 @@ fn one_percent_packet_loss_never_stalls_the_picture_for_a_second() {
     p.send(PlayerCommand::Shutdown);
     use gstreamer::prelude::*;
     sender.set_state(gstreamer::State::Null).unwrap();
+}
+
+#[test]
+fn a_zap_to_a_prejoined_neighbour_starts_from_its_buffered_key_frame() {
+    if !in_private_netns("a_zap_to_a_prejoined_neighbour_starts_from_its_buffered_key_frame") {
+        return;
+    }
+    let groups = [("239.255.203.1", 6030), ("239.255.203.2", 6032)];
+    let senders: Vec<_> = groups
+        .iter()
+        .map(|(g, p)| common::ts_sender(g, *p))
+        .collect();
+    let urls: Vec<String> = groups
+        .iter()
+        .map(|(g, p)| format!("udp://@{g}:{p}"))
+        .collect();
+    let (p, mut events) = common::player_with(PlayerOptions {
+        multicast_interface: Some("lo".into()),
+        ..Default::default()
+    });
+    let mut first_key_frames = Vec::new();
+    for i in 0..6 {
+        let (here, there) = (&urls[i % 2], &urls[(i + 1) % 2]);
+        let zap = p.tune(format!("zap {i}"), vec![here.clone()]);
+        let phases = match common::next_event(&mut events, Duration::from_secs(15), |e| {
+            matches!(e, PlayerEvent::ZapPhases { .. } | PlayerEvent::Error { .. })
+        }) {
+            Some(PlayerEvent::ZapPhases { zap: z, phases }) if z == zap => phases,
+            other => panic!("zap {i}: {other:?}"),
+        };
+        let key = phases
+            .iter()
+            .find(|(ph, _)| *ph == ZapPhase::FirstKeyFrame)
+            .map(|(_, d)| *d)
+            .expect("a key-frame phase");
+        if i > 0 {
+            first_key_frames.push(key);
+        }
+        // The other channel is the neighbour; give it more than a GOP to fill.
+        p.send(PlayerCommand::Prejoin(vec![there.clone()]));
+        std::thread::sleep(Duration::from_millis(1300));
+    }
+    // Without the branch a key frame is 0.5 s away on average (1 s GOP); five
+    // zaps in a row under 150 ms would be a 1-in-10,000 fluke.
+    assert!(
+        first_key_frames
+            .iter()
+            .all(|d| *d < Duration::from_millis(150)),
+        "{first_key_frames:?}"
+    );
+    p.send(PlayerCommand::Shutdown);
+    use gstreamer::prelude::*;
+    for s in senders {
+        s.set_state(gstreamer::State::Null).unwrap();
+    }
 }

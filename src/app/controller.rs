@@ -74,6 +74,8 @@ pub struct App {
     player: PlayerHandle,
     frames: FrameSlot,
     settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
+    /// Keep the neighbours' multicast groups joined for instant zaps.
+    pub(super) prejoin_neighbours: bool,
     reload: Box<dyn Fn()>,
     zap: Option<ZapProgress>,
     shown_zap: ZapId,
@@ -112,6 +114,7 @@ impl App {
             player,
             frames,
             settings,
+            prejoin_neighbours: false,
             reload,
             zap: None,
             shown_zap: 0,
@@ -307,6 +310,11 @@ impl App {
         };
         let label = format!("{} {}{note}", ch.number, ch.name);
         let zap = self.player.tune(label, urls);
+        if self.prejoin_neighbours {
+            self.player.send(crate::player::PlayerCommand::Prejoin(
+                self.neighbour_urls(index),
+            ));
+        }
         self.zap = Some(ZapProgress {
             zap,
             channel: ch.name.clone(),
@@ -328,6 +336,24 @@ impl App {
                 ch.key.0.clone(),
             ));
         }
+    }
+
+    /// The multicast URLs of the channels above and below `index` (wrapping),
+    /// for instant zaps to them.
+    fn neighbour_urls(&self, index: usize) -> Vec<String> {
+        let n = self.channels.len();
+        if n < 2 {
+            return vec![];
+        }
+        let mut urls: Vec<String> = [(index + 1) % n, (index + n - 1) % n]
+            .iter()
+            .filter(|&&i| i != index)
+            .map(|&i| &self.channels[i].url)
+            .filter(|u| crate::lineup::Multicast::parse(u).is_some())
+            .cloned()
+            .collect();
+        urls.dedup();
+        urls
     }
 
     fn toggle_favourite(&mut self, index: usize) {

@@ -89,7 +89,8 @@ pub(super) fn wire(
         });
     });
     let settings = Some(spawn_settings_writer(rt, config.state_dir()));
-    let app = App::new(ui, player.clone(), frames, settings, reload);
+    let mut app = App::new(ui, player.clone(), frames, settings, reload);
+    app.prejoin_neighbours = config.player.prejoin_neighbours;
     Ok(Wired {
         app,
         messages,

@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_guide;
+mod bench_peers;
 mod demo;
 mod doctor;
 mod guide;
@@ -173,7 +174,7 @@ pub enum BenchCommand {
     /// Zap time to the first decoded frame: multicast vs HLS, interleaved, on the demo headend.
     Zap {
         /// Rounds over every demo channel.
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 17)]
         rounds: usize,
         /// Print every sample as a JSON line too.
         #[arg(long)]

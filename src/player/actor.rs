@@ -13,6 +13,7 @@ use tokio::time::Instant as TokioInstant;
 
 use super::output::{audio_sink, video_sink};
 use super::phases::{Marks, Note, watch_demuxer, watch_source_pad, watch_video_decoder};
+use super::prejoin::Prejoin;
 use super::source::{configure, gst_uri, is_multicast};
 use super::{
     DecoderInfo, FrameSink, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, PlayerInitError,
@@ -125,8 +126,16 @@ pub fn spawn(
     playbin.set_property("audio-sink", audio_sink(options.audio)?);
 
     let decoder = Arc::new(Mutex::new(None));
+    let prejoin = Arc::new(Prejoin::default());
+    let attach: Attach = Arc::new(Mutex::new(None));
     watch_elements(&playbin, decoder.clone(), marks.clone());
-    watch_sources(&playbin, options.multicast_interface.clone(), marks.clone());
+    watch_sources(
+        &playbin,
+        options.multicast_interface.clone(),
+        marks.clone(),
+        prejoin.clone(),
+        attach.clone(),
+    );
 
     let bus = playbin
         .bus()
@@ -139,6 +148,8 @@ pub fn spawn(
         tune: None,
         decoder,
         tracks: super::tracks::TrackState::default(),
+        prejoin,
+        attach,
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
@@ -188,11 +199,26 @@ fn watch_elements(
     });
 }
 
+/// The URL whose pre-joined branch the next `appsrc://` source plays.
+type Attach = Arc<Mutex<Option<String>>>;
+
 /// Configures each source element, marks the join and counts its packets.
-fn watch_sources(playbin: &gst::Element, iface: Option<String>, marks: Arc<Marks>) {
+fn watch_sources(
+    playbin: &gst::Element,
+    iface: Option<String>,
+    marks: Arc<Marks>,
+    prejoin: Arc<Prejoin>,
+    attach: Attach,
+) {
     playbin.connect("source-setup", false, move |args| {
         let source = args.get(1)?.get::<gst::Element>().ok()?;
         configure(&source, iface.as_deref());
+        if let Ok(appsrc) = source.clone().downcast::<gstreamer_app::AppSrc>()
+            && let Some(url) = attach.lock().ok().and_then(|a| a.clone())
+            && !prejoin.attach(&url, appsrc)
+        {
+            tracing::warn!(%url, "the pre-joined branch went away");
+        }
         marks.mark(ZapPhase::Join);
         if let Some(pad) = source.static_pad("src") {
             watch_source_pad(&pad, marks.clone());
@@ -255,6 +281,8 @@ struct Actor {
     tune: Option<Tune>,
     decoder: Arc<Mutex<Option<DecoderInfo>>>,
     tracks: super::tracks::TrackState,
+    prejoin: Arc<Prejoin>,
+    attach: Attach,
 }
 
 /// How often the watchdog looks for a stalled picture.
@@ -363,6 +391,11 @@ impl Actor {
                 self.tracks.choose_subtitles(&self.playbin, id.as_deref());
                 self.emit_tracks();
             }
+            PlayerCommand::Prejoin(urls) => {
+                let multicast: Vec<String> = urls.into_iter().filter(|u| is_multicast(u)).collect();
+                self.prejoin
+                    .keep(&multicast, self.options.multicast_interface.as_deref());
+            }
             PlayerCommand::SetVolume(v) => self.playbin.set_property("volume", v.clamp(0.0, 1.0)),
             PlayerCommand::SetMute(m) => self.playbin.set_property("mute", m),
             PlayerCommand::Shutdown => unreachable!("handled by the run loop"),
@@ -424,7 +457,18 @@ impl Actor {
         tune.frames_seen = self.marks.frames.load(Ordering::Relaxed);
         let url = tune.url().to_string();
         let zap = tune.zap;
-        self.playbin.set_property("uri", gst_uri(&url));
+        // A pre-joined neighbour plays from its branch, key frame first.
+        self.prejoin.detach_all();
+        let branch = self.prejoin.has(&url);
+        if let Ok(mut a) = self.attach.lock() {
+            *a = branch.then(|| url.clone());
+        }
+        let uri = if branch {
+            "appsrc://".to_string()
+        } else {
+            gst_uri(&url)
+        };
+        self.playbin.set_property("uri", uri);
         self.emit(PlayerEvent::Tuning {
             zap,
             url: url.clone(),

@@ -31,6 +31,9 @@ pub enum PlayerCommand {
     SetAudioTrack(String),
     /// Show the subtitle or caption track with this id, or none.
     SetSubtitles(Option<String>),
+    /// Keep these multicast URLs joined (the neighbours of the current
+    /// channel) so a zap to one of them shows a picture at once; empty stops.
+    Prejoin(Vec<String>),
     /// Linear volume, 0.0 ..= 1.0.
     SetVolume(f64),
     SetMute(bool),

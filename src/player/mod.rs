@@ -28,6 +28,7 @@ pub mod decoders;
 mod events;
 mod output;
 mod phases;
+mod prejoin;
 mod source;
 mod tracks;
 

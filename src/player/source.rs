@@ -43,23 +43,33 @@ pub(crate) fn configure(source: &gst::Element, multicast_iface: Option<&str>) {
     }
 }
 
+/// A socket joined to a multicast URL's group (source-specific when the URL
+/// names a sender), on `iface` when given; dropping it leaves the group.
+pub(crate) fn join_socket(url: &str, iface: Option<&str>) -> std::io::Result<Socket> {
+    let m = crate::lineup::Multicast::parse(url).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{url} is not multicast"),
+        )
+    })?;
+    let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    // The player's own receiver may be bound to the same port.
+    socket.set_reuse_address(true)?;
+    socket.bind(&SocketAddrV4::new(m.group, m.port).into())?;
+    let index = iface.map(interface_index).transpose()?.unwrap_or(0);
+    match m.source {
+        Some(source) => socket.join_ssm_v4(&source, &m.group, &Ipv4Addr::UNSPECIFIED)?,
+        None => socket.join_multicast_v4_n(&m.group, &InterfaceIndexOrAddress::Index(index))?,
+    }
+    Ok(socket)
+}
+
 /// Whether a multicast URL's group is sending: joins it on a socket of our
-/// own (on `iface` when given) and waits up to `wait` for one datagram. Used
-/// to go back to multicast after a fallback; the socket leaves on return.
+/// own and waits up to `wait` for one datagram. Used to go back to multicast
+/// after a fallback; the socket leaves on return.
 pub(crate) fn multicast_sending(url: &str, iface: Option<&str>, wait: Duration) -> bool {
-    let Some(m) = crate::lineup::Multicast::parse(url) else {
-        return false;
-    };
     let attempt = || -> std::io::Result<bool> {
-        let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
-        // The player's own receiver may be bound to the same port.
-        socket.set_reuse_address(true)?;
-        socket.bind(&SocketAddrV4::new(m.group, m.port).into())?;
-        let index = iface.map(interface_index).transpose()?.unwrap_or(0);
-        match m.source {
-            Some(source) => socket.join_ssm_v4(&source, &m.group, &Ipv4Addr::UNSPECIFIED)?,
-            None => socket.join_multicast_v4_n(&m.group, &InterfaceIndexOrAddress::Index(index))?,
-        }
+        let socket = join_socket(url, iface)?;
         socket.set_read_timeout(Some(wait))?;
         let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 2048];
         Ok(socket.recv(&mut buf).is_ok_and(|n| n > 0))
