@@ -276,3 +276,54 @@ fn a_zap_to_a_prejoined_neighbour_starts_from_its_buffered_key_frame() {
         s.set_state(gstreamer::State::Null).unwrap();
     }
 }
+
+#[test]
+fn rtp_and_source_specific_multicast_play_and_other_sources_are_ignored() {
+    if !in_private_netns("rtp_and_source_specific_multicast_play_and_other_sources_are_ignored") {
+        return;
+    }
+    let (group, port) = ("239.255.204.1", 6040);
+    let rtp = common::sender(group, port, true, Some("127.0.0.1"));
+    let (p, mut events) = common::player_with(PlayerOptions {
+        multicast_interface: Some("lo".into()),
+        join_timeout: Duration::from_millis(1500),
+        ..Default::default()
+    });
+    for url in [
+        format!("rtp://@{group}:{port}"),
+        format!("rtp://127.0.0.1@{group}:{port}"),
+    ] {
+        let zap = p.tune(url.clone(), vec![url.clone()]);
+        let e = common::next_event(&mut events, Duration::from_secs(15), |e| {
+            matches!(
+                e,
+                PlayerEvent::FirstFrame { .. }
+                    | PlayerEvent::Error { .. }
+                    | PlayerEvent::JoinFailed { .. }
+            )
+        });
+        assert!(
+            matches!(&e, Some(PlayerEvent::FirstFrame { zap: z, .. }) if *z == zap),
+            "{url}: {e:?}"
+        );
+    }
+    // The group is sending, but not from the source this URL names: nothing
+    // must get through a source-specific join.
+    let other = format!("rtp://127.0.0.9@{group}:{port}");
+    let zap = p.tune(other.clone(), vec![other.clone()]);
+    let e = common::next_event(&mut events, Duration::from_secs(15), |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. }
+                | PlayerEvent::Error { .. }
+                | PlayerEvent::JoinFailed { .. }
+        )
+    });
+    assert!(
+        matches!(&e, Some(PlayerEvent::JoinFailed { zap: z, failure: JoinFailure::Silent { .. }, .. }) if *z == zap),
+        "{other}: {e:?}"
+    );
+    p.send(PlayerCommand::Shutdown);
+    use gstreamer::prelude::*;
+    rtp.set_state(gstreamer::State::Null).unwrap();
+}

@@ -230,6 +230,10 @@ impl App {
                 Effect::ToggleFavourite(i) => self.toggle_favourite(i),
                 Effect::OpenProgramme { row, cell } => self.open_programme(row, cell),
                 Effect::Restart => self.restart_programme(),
+                Effect::ToggleDiagnostics => {
+                    let a = self.ui.global::<LiveAdapter>();
+                    a.set_diagnostics_visible(!a.get_diagnostics_visible());
+                }
                 Effect::Redraw => {}
             }
         }
@@ -544,6 +548,20 @@ impl App {
             PlayerEvent::Recovered { zap, after } if zap == current => {
                 tracing::info!(ms = after.as_millis() as u64, "picture back");
                 self.notice("Signal back");
+            }
+            PlayerEvent::Diagnostics {
+                zap,
+                diagnostics: d,
+            } if zap == current => {
+                let decoder = d
+                    .decoder
+                    .map(|d| format!("{}{}", d.name, if d.hardware { " (hardware)" } else { "" }))
+                    .unwrap_or_else(|| "?".into());
+                let text = format!(
+                    "{}\n{} · {} kbit/s · {} lost packets · {} stalls · {decoder}",
+                    d.url, d.via, d.bitrate_kbps, d.cc_errors, d.stalls
+                );
+                self.ui.global::<LiveAdapter>().set_diagnostics(text.into());
             }
             PlayerEvent::BackToPrimary { zap, to, .. } if zap == current => {
                 tracing::info!("back on {to}");

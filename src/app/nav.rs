@@ -34,6 +34,8 @@ pub enum Effect {
     },
     /// Play the current programme from its start (catch-up).
     Restart,
+    /// Show or hide the stream diagnostics overlay.
+    ToggleDiagnostics,
     Volume(i8),
     ToggleMute,
     TogglePause,
@@ -202,6 +204,7 @@ impl Nav {
                 vec![Effect::Banner(true), Effect::Redraw]
             }
             Action::Rewind => vec![Effect::Restart],
+            Action::Blue if !self.list_open => vec![Effect::ToggleDiagnostics],
             Action::Digit(d) => {
                 if self.digits.len() >= MAX_DIGITS {
                     self.digits.clear();
@@ -347,6 +350,7 @@ mod tests {
         );
         assert_eq!(n.handle(Back), [Effect::Redraw]);
         assert_eq!(run(&mut n, &[Rewind]), [Effect::Restart]);
+        assert_eq!(run(&mut n, &[Blue]), [Effect::ToggleDiagnostics]);
     }
 
     #[test]

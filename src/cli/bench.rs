@@ -144,13 +144,28 @@ pub fn zap(rounds: usize, json: bool) -> anyhow::Result<ExitCode> {
     // a dwell that walks evenly over one GOP (golden-ratio steps: repeatable).
     let mut phase = 0.0_f64;
     let timeout = Duration::from_secs(30);
+    let url_of = |ch: &crate::headend::DemoChannel, source: &str| match source {
+        "multicast" | "neighbour" => ch.multicast_url(instance),
+        _ => format!("{base}hls/{}/index.m3u8", ch.id),
+    };
     for round in 0..rounds {
-        for ch in DEMO_CHANNELS {
+        for (i, ch) in DEMO_CHANNELS.iter().enumerate() {
             for s in series.iter_mut() {
-                let url = match s.source {
-                    "multicast" | "neighbour" => ch.multicast_url(instance),
-                    _ => format!("{base}hls/{}/index.m3u8", ch.id),
-                };
+                let url = url_of(ch, s.source);
+                if s.tool == Tool::Hustings {
+                    // A viewer zaps from a channel that is playing: the
+                    // pipeline is warm, as on a box.
+                    let before =
+                        &DEMO_CHANNELS[(i + DEMO_CHANNELS.len() - 1) % DEMO_CHANNELS.len()];
+                    hustings_first_frame(
+                        &rt,
+                        &player,
+                        &mut events,
+                        &url_of(before, s.source),
+                        timeout,
+                    )
+                    .map_err(|e| anyhow::anyhow!("warming up on {}: {e}", before.id))?;
+                }
                 if s.source == "neighbour" {
                     // As after a zap in the app: the next channel has been
                     // joined for a while (more than a GOP) before the viewer moves.

@@ -97,6 +97,26 @@ pub fn run(
                     return ExitCode::FAILURE;
                 }
                 PlayerEvent::EndOfStream { .. } => break,
+                PlayerEvent::Diagnostics { diagnostics: d, .. } => {
+                    if json {
+                        println!("{}", serde_json::json!({ "diagnostics": d }));
+                    } else {
+                        eprintln!(
+                            "{} via {}: {} kbit/s, {} lost TS packets, {} stalls, decoder {}",
+                            d.url,
+                            d.via,
+                            d.bitrate_kbps,
+                            d.cc_errors,
+                            d.stalls,
+                            d.decoder.map(|d| d.name).unwrap_or_else(|| "?".into())
+                        );
+                    }
+                }
+                PlayerEvent::JoinFailed { url, failure, .. } => eprintln!("{url}: {failure}"),
+                PlayerEvent::Stalled { reason, .. } => eprintln!("stalled: {reason}"),
+                PlayerEvent::Recovered { after, .. } => {
+                    eprintln!("picture back after {:.1} s", after.as_secs_f64())
+                }
                 _ => {}
             }
         }

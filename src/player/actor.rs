@@ -126,7 +126,7 @@ pub fn spawn(
     playbin.set_property("audio-sink", audio_sink(options.audio)?);
 
     let decoder = Arc::new(Mutex::new(None));
-    let prejoin = Arc::new(Prejoin::default());
+    let prejoin = Arc::new(Prejoin::new(marks.clone()));
     let attach: Attach = Arc::new(Mutex::new(None));
     watch_elements(&playbin, decoder.clone(), marks.clone());
     watch_sources(
@@ -258,6 +258,14 @@ struct Tune {
     /// When to check next whether the multicast primary sends again.
     return_check_at: Option<TokioInstant>,
     decoder_retried: bool,
+    /// Stalls since the tune.
+    stalls: u32,
+    /// Continuity errors and bytes when the tune (and the last report) began.
+    cc_at_start: u64,
+    bytes_at_report: u64,
+    report_at: TokioInstant,
+    /// The stream comes through a socket of ours (pre-joined, RTP, SSM).
+    own_socket: bool,
 }
 
 impl Tune {
@@ -283,6 +291,13 @@ struct Actor {
     tracks: super::tracks::TrackState,
     prejoin: Arc<Prejoin>,
     attach: Attach,
+}
+
+/// Streams GStreamer 1.22 cannot receive itself: RTP (its rtpsrc would need
+/// caps) and source-specific multicast (`rtp://S@G:P`, `udp://S@G:P`).
+fn needs_own_socket(url: &str) -> bool {
+    crate::lineup::Multicast::parse(url)
+        .is_some_and(|m| m.source.is_some() || m.scheme == crate::lineup::MulticastScheme::Rtp)
 }
 
 /// How often the watchdog looks for a stalled picture.
@@ -432,6 +447,11 @@ impl Actor {
             backoff: self.options.retry_first,
             return_check_at: None,
             decoder_retried: false,
+            stalls: 0,
+            cc_at_start: self.marks.cc_errors(),
+            bytes_at_report: self.marks.bytes.load(Ordering::Relaxed),
+            report_at: now,
+            own_socket: false,
         };
         tune.phases.push((ZapPhase::Command, Duration::ZERO));
         self.tune = Some(tune);
@@ -457,9 +477,30 @@ impl Actor {
         tune.frames_seen = self.marks.frames.load(Ordering::Relaxed);
         let url = tune.url().to_string();
         let zap = tune.zap;
-        // A pre-joined neighbour plays from its branch, key frame first.
+        // A pre-joined neighbour plays from its branch, key frame first; RTP
+        // and source-specific multicast come through a socket of ours too
+        // (GStreamer 1.22's udpsrc cannot join a source-specific group).
         self.prejoin.detach_all();
+        self.marks.new_stream();
+        if needs_own_socket(&url)
+            && let Err(e) = self
+                .prejoin
+                .ensure(&url, self.options.multicast_interface.as_deref())
+        {
+            let failure = JoinFailure::Refused(e.to_string());
+            let reason = format!("{url}: {failure}");
+            self.emit(PlayerEvent::JoinFailed {
+                zap,
+                url: url.clone(),
+                failure,
+            });
+            self.try_next(reason, None, bus);
+            return;
+        }
         let branch = self.prejoin.has(&url);
+        if let Some(t) = self.tune.as_mut() {
+            t.own_socket = branch;
+        }
         if let Ok(mut a) = self.attach.lock() {
             *a = branch.then(|| url.clone());
         }
@@ -508,6 +549,7 @@ impl Actor {
             // It played before: keep retrying (the watchdog backs off).
             let zap = tune.zap;
             if tune.stalled_since.is_none() {
+                tune.stalls += 1;
                 tune.stalled_since = Some(TokioInstant::now());
                 tune.retry_at = Some(TokioInstant::now() + tune.backoff);
                 self.emit(PlayerEvent::Stalled { zap, reason });
@@ -595,6 +637,7 @@ impl Actor {
             };
             t.stalled_since = Some(now);
             t.retry_at = Some(now + t.backoff);
+            t.stalls += 1;
             tracing::warn!(zap, %reason, "stalled");
             self.emit(PlayerEvent::Stalled { zap, reason });
         } else if let Some(at) = t.retry_at
@@ -610,7 +653,48 @@ impl Actor {
                 self.start_url(bus);
             }
         }
+        self.report(now);
         self.check_return(now);
+    }
+
+    /// Once a second while playing: the diagnostics overlay's figures.
+    fn report(&mut self, now: TokioInstant) {
+        let bytes = self.marks.bytes.load(Ordering::Relaxed);
+        let cc = self.marks.cc_errors();
+        let decoder = self.decoder.lock().ok().and_then(|d| d.clone());
+        let Some(t) = self.tune.as_mut().filter(|t| t.got_frame && !t.failed) else {
+            return;
+        };
+        let elapsed = now - t.report_at;
+        if elapsed < Duration::from_secs(1) {
+            return;
+        }
+        let bitrate_kbps = (bytes.saturating_sub(t.bytes_at_report) as f64 * 8.0
+            / elapsed.as_secs_f64()
+            / 1000.0) as u64;
+        t.bytes_at_report = bytes;
+        t.report_at = now;
+        let url = t.url().to_string();
+        let via = if t.own_socket {
+            "multicast (own socket)"
+        } else if is_multicast(&url) {
+            "multicast"
+        } else if url.starts_with("http") {
+            "http"
+        } else {
+            "other"
+        }
+        .to_string();
+        let zap = t.zap;
+        let diagnostics = super::Diagnostics {
+            url,
+            via,
+            bitrate_kbps,
+            cc_errors: cc.saturating_sub(t.cc_at_start),
+            stalls: t.stalls,
+            decoder,
+        };
+        self.emit(PlayerEvent::Diagnostics { zap, diagnostics });
     }
 
     /// While on a fallback, probes the multicast primary now and then.

@@ -91,6 +91,21 @@ pub enum ZapPhase {
     FirstDisplayedFrame,
 }
 
+/// How the current stream is doing, for the diagnostics overlay (every second).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnostics {
+    pub url: String,
+    /// How the stream arrives: "multicast", "multicast (own socket)", "http", ...
+    pub via: String,
+    /// Received over the last second.
+    pub bitrate_kbps: u64,
+    /// TS continuity errors (lost packets) since the tune.
+    pub cc_errors: u64,
+    /// Stalls since the tune.
+    pub stalls: u32,
+    pub decoder: Option<DecoderInfo>,
+}
+
 /// Why a multicast join produced nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum JoinFailure {
@@ -170,6 +185,11 @@ pub enum PlayerEvent {
     Stalled {
         zap: ZapId,
         reason: String,
+    },
+    /// The state of the stream, once a second while it plays.
+    Diagnostics {
+        zap: ZapId,
+        diagnostics: Diagnostics,
     },
     /// Pictures flow again after [`PlayerEvent::Stalled`].
     Recovered {

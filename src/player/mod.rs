@@ -31,11 +31,12 @@ mod phases;
 mod prejoin;
 mod source;
 mod tracks;
+mod ts;
 
 pub use actor::{PlayerHandle, PlayerOptions, spawn};
 pub use events::{
-    DecoderInfo, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track, Tracks, TuneRequest,
-    ZapId, ZapPhase,
+    DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track, Tracks,
+    TuneRequest, ZapId, ZapPhase,
 };
 pub use output::{FrameSink, VideoFrame};
 

@@ -48,6 +48,10 @@ pub(crate) struct Marks {
     pub(crate) packets: AtomicU64,
     /// Frames delivered to the video output, ever.
     pub(crate) frames: AtomicU64,
+    /// Bytes of stream received, ever.
+    pub(crate) bytes: AtomicU64,
+    /// Continuity of the TS received (lost packets).
+    continuity: std::sync::Mutex<super::ts::Continuity>,
 }
 
 impl Marks {
@@ -58,7 +62,29 @@ impl Marks {
             notes,
             packets: AtomicU64::new(0),
             frames: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            continuity: Default::default(),
         })
+    }
+
+    /// Counts received stream data: bytes and, for TS, lost packets.
+    pub(crate) fn count(&self, data: &[u8]) {
+        self.bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+        if let Ok(mut c) = self.continuity.lock() {
+            c.check(data);
+        }
+    }
+
+    /// Continuity errors so far.
+    pub(crate) fn cc_errors(&self) -> u64 {
+        self.continuity.lock().map(|c| c.errors).unwrap_or(0)
+    }
+
+    /// A new stream: its PIDs start afresh.
+    pub(crate) fn new_stream(&self) {
+        if let Ok(mut c) = self.continuity.lock() {
+            c.reset();
+        }
     }
 
     /// Marks `phase` for the current zap; only its first mark is reported.
@@ -85,9 +111,19 @@ impl Marks {
 pub(crate) fn watch_source_pad(pad: &gst::Pad, marks: Arc<Marks>) {
     pad.add_probe(
         gst::PadProbeType::BUFFER | gst::PadProbeType::BUFFER_LIST,
-        move |_, _| {
+        move |_, info| {
             marks.packets.fetch_add(1, Ordering::Relaxed);
             marks.mark(ZapPhase::FirstPacket);
+            let count = |b: &gst::BufferRef| {
+                if let Ok(map) = b.map_readable() {
+                    marks.count(&map);
+                }
+            };
+            match &info.data {
+                Some(gst::PadProbeData::Buffer(b)) => count(b),
+                Some(gst::PadProbeData::BufferList(l)) => l.iter().for_each(count),
+                _ => {}
+            }
             gst::PadProbeReturn::Ok
         },
     );

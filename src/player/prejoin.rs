@@ -24,49 +24,24 @@ use std::time::Duration;
 use gstreamer as gst;
 use gstreamer_app as gst_app;
 
+use super::phases::Marks;
+use super::ts::{Flags, rtp_payload, scan};
+
 /// Most bytes kept per neighbour (a GOP of a 20 Mbit/s stream with 1 s GOPs fits).
 const RECENT_BYTES: usize = 6 * 1024 * 1024;
-const TS_PACKET: usize = 188;
-
-/// What one datagram carries that matters for a clean start.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Marks {
-    pub pat: bool,
-    pub random_access: bool,
-}
-
-/// Looks through a datagram's TS packets for a PAT and a random-access point.
-pub(crate) fn scan(datagram: &[u8]) -> Marks {
-    let mut marks = Marks::default();
-    for p in datagram.chunks_exact(TS_PACKET) {
-        if p[0] != 0x47 {
-            continue;
-        }
-        let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
-        let unit_start = p[1] & 0x40 != 0;
-        if pid == 0 && unit_start {
-            marks.pat = true;
-        }
-        let has_adaptation = p[3] & 0x20 != 0;
-        if has_adaptation && p[4] > 0 && p[5] & 0x40 != 0 {
-            marks.random_access = true;
-        }
-    }
-    marks
-}
 
 /// The recent datagrams of one group.
 #[derive(Default)]
 pub(crate) struct Recent {
-    datagrams: VecDeque<(Vec<u8>, Marks)>,
+    datagrams: VecDeque<(Vec<u8>, Flags)>,
     bytes: usize,
 }
 
 impl Recent {
     pub(crate) fn push(&mut self, datagram: Vec<u8>) {
-        let marks = scan(&datagram);
+        let flags = scan(&datagram);
         self.bytes += datagram.len();
-        self.datagrams.push_back((datagram, marks));
+        self.datagrams.push_back((datagram, flags));
         while self.bytes > RECENT_BYTES {
             match self.datagrams.pop_front() {
                 Some((d, _)) => self.bytes -= d.len(),
@@ -100,13 +75,38 @@ impl Drop for Branch {
     }
 }
 
-/// The joined neighbours, by URL.
-#[derive(Default)]
+/// The joined neighbours (and the RTP or source-specific stream being
+/// watched, which also comes through a socket of ours), by URL.
 pub(crate) struct Prejoin {
     branches: Mutex<HashMap<String, Branch>>,
+    /// Counters of what the attached branch delivers.
+    marks: Arc<Marks>,
 }
 
 impl Prejoin {
+    pub(crate) fn new(marks: Arc<Marks>) -> Self {
+        Prejoin {
+            branches: Mutex::new(HashMap::new()),
+            marks,
+        }
+    }
+
+    /// Joins `url` if it is not joined yet (a stream GStreamer cannot join
+    /// itself: RTP, or source-specific multicast).
+    pub(crate) fn ensure(&self, url: &str, iface: Option<&str>) -> std::io::Result<()> {
+        let mut branches = self
+            .branches
+            .lock()
+            .map_err(|_| std::io::Error::other("prejoin lock"))?;
+        if !branches.contains_key(url) {
+            branches.insert(
+                url.to_string(),
+                start_branch(url, iface, self.marks.clone())?,
+            );
+        }
+        Ok(())
+    }
+
     /// Keeps exactly `urls` joined (multicast ones; others are ignored).
     pub(crate) fn keep(&self, urls: &[String], iface: Option<&str>) {
         let Ok(mut branches) = self.branches.lock() else {
@@ -119,7 +119,7 @@ impl Prejoin {
             if branches.contains_key(url) {
                 continue;
             }
-            match start_branch(url, iface) {
+            match start_branch(url, iface, self.marks.clone()) {
                 Ok(b) => {
                     tracing::debug!(%url, "neighbour joined");
                     branches.insert(url.clone(), b);
@@ -181,7 +181,7 @@ impl Prejoin {
     }
 }
 
-fn start_branch(url: &str, iface: Option<&str>) -> std::io::Result<Branch> {
+fn start_branch(url: &str, iface: Option<&str>, marks: Arc<Marks>) -> std::io::Result<Branch> {
     let socket = super::source::join_socket(url, iface)?;
     socket.set_read_timeout(Some(Duration::from_millis(200)))?;
     let recent = Arc::new(Mutex::new(Recent::default()));
@@ -196,10 +196,15 @@ fn start_branch(url: &str, iface: Option<&str>) -> std::io::Result<Branch> {
             let Ok(n) = socket.recv(&mut buf) else {
                 continue;
             };
-            let datagram = buf[..n].to_vec();
+            // RTP carries the TS after its header; plain UDP is TS already.
+            let Some(ts) = rtp_payload(&buf[..n]) else {
+                continue;
+            };
+            let datagram = ts.to_vec();
             // The recent buffer is kept while attached too, for the next zap back.
             let attached = a.lock().ok().and_then(|a| a.clone());
             if let Some(appsrc) = attached {
+                marks.count(&datagram);
                 let _ = appsrc.push_buffer(gst::Buffer::from_slice(datagram.clone()));
             }
             if let Ok(mut recent) = r.lock() {
@@ -218,40 +223,22 @@ fn start_branch(url: &str, iface: Option<&str>) -> std::io::Result<Branch> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn packet(pid: u16, unit_start: bool, random_access: bool) -> Vec<u8> {
-        let mut p = vec![0xffu8; TS_PACKET];
-        p[0] = 0x47;
-        p[1] = (if unit_start { 0x40 } else { 0 }) | ((pid >> 8) as u8 & 0x1f);
-        p[2] = pid as u8;
-        if random_access {
-            p[3] = 0x30; // adaptation field and payload
-            p[4] = 7;
-            p[5] = 0x40;
-        } else {
-            p[3] = 0x10;
-        }
-        p
-    }
-
-    fn datagram(packets: &[Vec<u8>]) -> Vec<u8> {
-        packets.concat()
-    }
+    use crate::player::ts::tests::packet;
 
     #[test]
     fn a_zap_starts_at_the_pat_before_the_last_key_frame() {
         let mut r = Recent::default();
-        let pat = packet(0, true, false);
-        let video = packet(0x100, false, false);
-        let key = packet(0x100, true, true);
+        let pat = packet(0, true, false, 0);
+        let video = packet(0x100, false, false, 0);
+        let key = packet(0x100, true, true, 0);
         let sequence = [
-            datagram(&[pat.clone(), video.clone()]), // 0: PAT
-            datagram(&[key.clone(), video.clone()]), // 1: old key frame
-            video.clone(),                           // 2
-            datagram(&[pat.clone(), video.clone()]), // 3: PAT
-            video.clone(),                           // 4
-            key.clone(),                             // 5: newest key frame
-            datagram(&[video.clone(), video]),       // 6
+            [pat.clone(), video.clone()].concat(), // 0: PAT
+            [key.clone(), video.clone()].concat(), // 1: old key frame
+            video.clone(),                         // 2
+            [pat.clone(), video.clone()].concat(), // 3: PAT
+            video.clone(),                         // 4
+            key.clone(),                           // 5: newest key frame
+            [video.clone(), video].concat(),       // 6
         ];
         for d in &sequence {
             r.push(d.clone());
@@ -259,20 +246,6 @@ mod tests {
         let start: Vec<&[u8]> = r.start().collect();
         assert_eq!(start.len(), 4, "datagrams 3..=6");
         assert_eq!(start[0], sequence[3].as_slice());
-        assert_eq!(
-            scan(&sequence[5]),
-            Marks {
-                pat: false,
-                random_access: true
-            }
-        );
-        assert_eq!(
-            scan(&sequence[0]),
-            Marks {
-                pat: true,
-                random_access: false
-            }
-        );
     }
 
     #[test]

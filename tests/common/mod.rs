@@ -82,13 +82,23 @@ pub fn player_with(options: PlayerOptions) -> (PlayerHandle, UnboundedReceiver<P
 /// built like the headend's channels. Multicast hosts go out of `lo` with TTL 0.
 /// Paused (Null) and resumed (Playing) by the caller to cut and restore the signal.
 pub fn ts_sender(host: &str, port: u16) -> gstreamer::Element {
+    sender(host, port, false, None)
+}
+
+/// Like [`ts_sender`], in RTP (RFC 2250, payload type 33) when `rtp`, and
+/// sending from `from` (a loopback address) when given.
+pub fn sender(host: &str, port: u16, rtp: bool, from: Option<&str>) -> gstreamer::Element {
     use gstreamer::prelude::*;
     player::init().unwrap();
+    let pay = if rtp { "! rtpmp2tpay " } else { "" };
+    let bind = from
+        .map(|a| format!(" bind-address={a}"))
+        .unwrap_or_default();
     let line = format!(
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=180,framerate=25/1 \
          ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=300 key-int-max=25 \
-         ! h264parse config-interval=-1 ! mpegtsmux alignment=7 \
-         ! udpsink host={host} port={port} sync=false multicast-iface=lo ttl-mc=0 auto-multicast=true"
+         ! h264parse config-interval=-1 ! mpegtsmux alignment=7 {pay}\
+         ! udpsink host={host} port={port} sync=false multicast-iface=lo ttl-mc=0 auto-multicast=true{bind}"
     );
     let pipeline = gstreamer::parse::launch(&line).expect("sender pipeline");
     pipeline
