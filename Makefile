@@ -31,11 +31,14 @@ DEBIAN_PACKAGES := \
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
 	@echo "make test   build and run the tests"
-	@echo "make bench  release-build zap figures (multicast vs HLS, one run)"
+	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries"
+
+# The peers `make bench` compares against.
+BENCH_PACKAGES := mpv gstreamer1.0-plugins-base-apps
 
 deps:
 	@missing=""; \
-	for p in $(DEBIAN_PACKAGES); do \
+	for p in $(DEBIAN_PACKAGES) $(EXTRA_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -64,8 +67,11 @@ demo: release
 test: deps
 	$(CARGO) test --locked
 
+bench: EXTRA_PACKAGES = $(BENCH_PACKAGES)
 bench: release
-	$(RELEASE_BIN) bench zap --rounds 5
+	$(RELEASE_BIN) bench zap
+	$(RELEASE_BIN) bench guide
+	$(RELEASE_BIN) bench guide --scale 4
 
 clean:
 	rm -rf "$(DEMO_OUT)"

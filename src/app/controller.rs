@@ -76,6 +76,8 @@ pub struct App {
     settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
     /// Keep the neighbours' multicast groups joined for instant zaps.
     pub(super) prejoin_neighbours: bool,
+    /// The current stream's audio and subtitle tracks.
+    tracks: crate::player::Tracks,
     reload: Box<dyn Fn()>,
     zap: Option<ZapProgress>,
     shown_zap: ZapId,
@@ -115,6 +117,7 @@ impl App {
             frames,
             settings,
             prejoin_neighbours: false,
+            tracks: Default::default(),
             reload,
             zap: None,
             shown_zap: 0,
@@ -230,6 +233,8 @@ impl App {
                 Effect::ToggleFavourite(i) => self.toggle_favourite(i),
                 Effect::OpenProgramme { row, cell } => self.open_programme(row, cell),
                 Effect::Restart => self.restart_programme(),
+                Effect::NextAudioTrack => self.next_audio_track(),
+                Effect::ToggleSubtitles => self.toggle_subtitles(),
                 Effect::ToggleDiagnostics => {
                     let a = self.ui.global::<LiveAdapter>();
                     a.set_diagnostics_visible(!a.get_diagnostics_visible());
@@ -339,6 +344,49 @@ impl App {
                 "last_channel".into(),
                 ch.key.0.clone(),
             ));
+        }
+    }
+
+    /// Audio key: the next audio track, named on screen.
+    fn next_audio_track(&mut self) {
+        let audio = &self.tracks.audio;
+        if audio.len() < 2 {
+            self.notice("This channel has one sound track");
+            return;
+        }
+        let at = audio
+            .iter()
+            .position(|t| Some(&t.id) == self.tracks.selected_audio.as_ref())
+            .map_or(0, |i| (i + 1) % audio.len());
+        let t = audio[at].clone();
+        self.player
+            .send(crate::player::PlayerCommand::SetAudioTrack(t.id.clone()));
+        let what = if t.audio_description {
+            "audio description"
+        } else {
+            "sound"
+        };
+        self.notice(&format!(
+            "{} {what}",
+            t.language.as_deref().unwrap_or("Other")
+        ));
+    }
+
+    /// Subtitles key: the first subtitle track on, or subtitles off.
+    fn toggle_subtitles(&mut self) {
+        if self.tracks.selected_subtitles.is_some() {
+            self.player
+                .send(crate::player::PlayerCommand::SetSubtitles(None));
+            self.notice("Subtitles off");
+        } else if let Some(t) = self.tracks.subtitles.first().cloned() {
+            self.player
+                .send(crate::player::PlayerCommand::SetSubtitles(Some(t.id)));
+            self.notice(&format!(
+                "Subtitles on ({})",
+                t.language.as_deref().unwrap_or("unknown language")
+            ));
+        } else {
+            self.notice("No subtitles on this channel");
         }
     }
 
@@ -549,6 +597,7 @@ impl App {
                 tracing::info!(ms = after.as_millis() as u64, "picture back");
                 self.notice("Signal back");
             }
+            PlayerEvent::Tracks { zap, tracks } if zap == current => self.tracks = tracks,
             PlayerEvent::Diagnostics {
                 zap,
                 diagnostics: d,

@@ -36,6 +36,10 @@ pub enum Effect {
     Restart,
     /// Show or hide the stream diagnostics overlay.
     ToggleDiagnostics,
+    /// The next audio track (language, audio description).
+    NextAudioTrack,
+    /// Subtitles or captions on (the preferred track) or off.
+    ToggleSubtitles,
     Volume(i8),
     ToggleMute,
     TogglePause,
@@ -133,6 +137,8 @@ impl Nav {
             Action::VolumeDown => return vec![Effect::Volume(-1)],
             Action::Mute => return vec![Effect::ToggleMute],
             Action::Pause | Action::Play => return vec![Effect::TogglePause],
+            Action::Audio => return vec![Effect::NextAudioTrack],
+            Action::Subtitles => return vec![Effect::ToggleSubtitles],
             Action::Stop => return vec![Effect::Stop],
             Action::Power => return vec![Effect::Quit],
             _ => {}
@@ -351,6 +357,10 @@ mod tests {
         assert_eq!(n.handle(Back), [Effect::Redraw]);
         assert_eq!(run(&mut n, &[Rewind]), [Effect::Restart]);
         assert_eq!(run(&mut n, &[Blue]), [Effect::ToggleDiagnostics]);
+        assert_eq!(
+            run(&mut n, &[Audio, Subtitles]),
+            [Effect::NextAudioTrack, Effect::ToggleSubtitles]
+        );
     }
 
     #[test]

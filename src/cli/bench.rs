@@ -76,7 +76,14 @@ struct Series {
     ms: Vec<u64>,
 }
 
-pub fn zap(rounds: usize, json: bool) -> anyhow::Result<ExitCode> {
+pub fn zap(rounds: usize, json: bool, tools: &[String]) -> anyhow::Result<ExitCode> {
+    if let Some(unknown) = tools
+        .iter()
+        .find(|t| !["hustings", "mpv", "gst-play"].contains(&t.as_str()))
+    {
+        bail!("--tools: unknown player {unknown:?} (hustings, mpv, gst-play)");
+    }
+    let wanted = |t: Tool| tools.iter().any(|n| n == t.name());
     if let Some(code) = rerun_in_private_netns()? {
         return Ok(code);
     }
@@ -99,12 +106,14 @@ pub fn zap(rounds: usize, json: bool) -> anyhow::Result<ExitCode> {
     };
     let (player, mut events) = player::spawn(rt.handle(), options, sink)?;
     let base = headend.url().to_string();
-    let mut mpv = super::bench_peers::Mpv::start(state.path());
-    if mpv.is_none() {
+    let mut mpv = wanted(Tool::Mpv)
+        .then(|| super::bench_peers::Mpv::start(state.path()))
+        .flatten();
+    if wanted(Tool::Mpv) && mpv.is_none() {
         eprintln!("mpv is not installed: no mpv figures (apt-get install mpv)");
     }
-    let gst_play = super::bench_peers::gst_play_present();
-    if !gst_play {
+    let gst_play = wanted(Tool::GstPlay) && super::bench_peers::gst_play_present();
+    if wanted(Tool::GstPlay) && !gst_play {
         eprintln!("gst-play-1.0 is not installed: no gst-play figures");
     }
     let sources: Vec<&'static str> = if headend.multicast() {
@@ -116,7 +125,7 @@ pub fn zap(rounds: usize, json: bool) -> anyhow::Result<ExitCode> {
     let mut series: Vec<Series> = Vec::new();
     for tool in [Tool::Hustings, Tool::Mpv, Tool::GstPlay] {
         let present = match tool {
-            Tool::Hustings => true,
+            Tool::Hustings => wanted(Tool::Hustings),
             Tool::Mpv => mpv.is_some(),
             Tool::GstPlay => gst_play,
         };

@@ -179,6 +179,9 @@ pub enum BenchCommand {
         /// Print every sample as a JSON line too.
         #[arg(long)]
         json: bool,
+        /// Which players to measure (comma-separated): hustings, mpv, gst-play.
+        #[arg(long, value_delimiter = ',', default_value = "hustings,mpv,gst-play")]
+        tools: Vec<String>,
     },
 }
 
@@ -248,8 +251,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => lineup_check::run(&source, json),
         Some(Command::Doctor { json }) => doctor::run(&common, json),
         Some(Command::Bench {
-            command: BenchCommand::Zap { rounds, json },
-        }) => bench::zap(rounds, json),
+            command:
+                BenchCommand::Zap {
+                    rounds,
+                    json,
+                    tools,
+                },
+        }) => bench::zap(rounds, json, &tools),
         Some(Command::Bench {
             command: BenchCommand::Guide { scale, seed, keep },
         }) => bench_guide::run(scale, seed, keep.as_deref()),

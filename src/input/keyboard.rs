@@ -50,6 +50,8 @@ pub const KEY_MAP: &[(char, Action)] = &[
     ('s', Action::Stop),
     ('t', Action::Subtitles),
     ('a', Action::Audio),
+    ('r', Action::Rewind),
+    ('f', Action::FastForward),
     (']', Action::VolumeUp),
     ('[', Action::VolumeDown),
     ('u', Action::Mute),

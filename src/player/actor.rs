@@ -370,6 +370,7 @@ impl Actor {
             }
             PlayerCommand::Stop => {
                 self.set_state(gst::State::Null).ok();
+                self.prejoin.detach_all();
                 self.tune = None;
                 self.emit(PlayerEvent::Stopped);
             }
@@ -407,7 +408,12 @@ impl Actor {
                 self.emit_tracks();
             }
             PlayerCommand::Prejoin(urls) => {
-                let multicast: Vec<String> = urls.into_iter().filter(|u| is_multicast(u)).collect();
+                let mut multicast: Vec<String> =
+                    urls.into_iter().filter(|u| is_multicast(u)).collect();
+                // The stream on screen may come through a branch of its own.
+                if let Some(t) = self.tune.as_ref().filter(|t| t.own_socket) {
+                    multicast.push(t.url().to_string());
+                }
                 self.prejoin
                     .keep(&multicast, self.options.multicast_interface.as_deref());
             }

@@ -1,16 +1,22 @@
 //! The player: one actor task that owns the GStreamer pipeline.
 //!
 //! ```text
-//!  PlayerCommand ──► actor task ──► PlayerEvent
-//!                      │  ▲
-//!             set_state│  │bus messages, first-packet / first-frame notes
+//!  PlayerCommand ──► actor task ──► PlayerEvent (Tuning, FirstFrame, ZapPhases, Tracks,
+//!                      │  ▲          Stalled, Recovered, JoinFailed, FellBack, Diagnostics…)
+//!             set_state│  │bus messages; zap-phase notes and counters from probes
 //!                      ▼  │
-//!  ┌────────────────────────── playbin3 ───────────────────────────────┐
-//!  │ uri ─► urisourcebin ─► decodebin3 ─┬─► video-sink (output.rs):     │
-//!  │  udpsrc (caps=video/mpegts)        │   videoconvert ! videoscale   │
-//!  │  souphttpsrc ─► hlsdemux2          │   ! RGBA ! appsink ─► FrameSink│
-//!  │  file / rtsp / http TS             └─► audio-sink: auto | fakesink │
-//!  └───────────────────────────────────────────────────────────────────┘
+//!  ┌──────────────────────────── playbin3 ──────────────────────────────────┐
+//!  │ uri ─► urisourcebin ─► decodebin3 ──┬─► video-sink (output.rs):         │
+//!  │  udpsrc (caps=video/mpegts)         │   videoconvert ! videoscale       │
+//!  │  appsrc ◄─ own socket (prejoin.rs)  │   ! RGBA ! appsink ─► FrameSink   │
+//!  │  souphttpsrc ─► hlsdemux2           └─► audio-sink: auto | fakesink     │
+//!  │  file / rtsp / http TS                                                  │
+//!  └─────────────────────────────────────────────────────────────────────────┘
+//!      probes (phases.rs): source pad → packets, bytes, lost TS packets;
+//!      demuxer pad-added → programme tables; decoder sink/src → key frame, picture
+//!
+//!  neighbours: group ─► socket thread ─► latest GOP ─┐ (a zap to it: appsrc://,
+//!  RTP / SSM:  group ─► socket thread ───────────────┘  key frame first)
 //! ```
 //!
 //! The app sends [`PlayerCommand`]s and receives [`PlayerEvent`]s; neither
@@ -21,7 +27,11 @@
 //!
 //! A tune tries the channel's URLs in order: a multicast URL that delivers no
 //! packet within the join timeout, or that fails, hands over to the next one
-//! (the unicast fallback) and says so with [`PlayerEvent::FellBack`].
+//! (the unicast fallback) and says so with [`PlayerEvent::FellBack`]; while on
+//! the fallback the actor checks the multicast group now and then and goes
+//! back ([`PlayerEvent::BackToPrimary`]). A watchdog reports a picture that
+//! stops ([`PlayerEvent::Stalled`]), restarts the stream with back-off and
+//! reports when pictures flow again ([`PlayerEvent::Recovered`]).
 
 mod actor;
 pub mod decoders;
