@@ -318,7 +318,12 @@ impl App {
             return;
         };
         let label = format!("{} {}{note}", ch.number, ch.name);
-        let zap = self.player.tune(label, urls);
+        let headers = ch
+            .http_headers
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let zap = self.player.tune_with_headers(label, urls, headers);
         if self.prejoin_neighbours {
             self.player.send(crate::player::PlayerCommand::Prejoin(
                 self.neighbour_urls(index),

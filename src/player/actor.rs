@@ -86,11 +86,23 @@ impl PlayerHandle {
 
     /// Tunes a channel and returns the id its events and frames will carry.
     pub fn tune(&self, label: impl Into<String>, urls: Vec<String>) -> ZapId {
+        self.tune_with_headers(label, urls, Vec::new())
+    }
+
+    /// Tunes a channel whose HTTP URLs need these request headers
+    /// (User-Agent, Referer, cookies... from the lineup).
+    pub fn tune_with_headers(
+        &self,
+        label: impl Into<String>,
+        urls: Vec<String>,
+        headers: Vec<(String, String)>,
+    ) -> ZapId {
         let zap = self.next_zap.fetch_add(1, Ordering::AcqRel) + 1;
         self.send(PlayerCommand::Tune(TuneRequest {
             zap,
             label: label.into(),
             urls,
+            headers,
         }));
         zap
     }
@@ -128,6 +140,7 @@ pub fn spawn(
     let decoder = Arc::new(Mutex::new(None));
     let prejoin = Arc::new(Prejoin::new(marks.clone()));
     let attach: Attach = Arc::new(Mutex::new(None));
+    let headers: Headers = Arc::new(Mutex::new(Vec::new()));
     watch_elements(&playbin, decoder.clone(), marks.clone());
     watch_sources(
         &playbin,
@@ -135,6 +148,7 @@ pub fn spawn(
         marks.clone(),
         prejoin.clone(),
         attach.clone(),
+        headers.clone(),
     );
 
     let bus = playbin
@@ -150,6 +164,7 @@ pub fn spawn(
         tracks: super::tracks::TrackState::default(),
         prejoin,
         attach,
+        headers,
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
@@ -201,6 +216,8 @@ fn watch_elements(
 
 /// The URL whose pre-joined branch the next `appsrc://` source plays.
 type Attach = Arc<Mutex<Option<String>>>;
+/// The HTTP request headers of the channel being tuned.
+type Headers = Arc<Mutex<Vec<(String, String)>>>;
 
 /// Configures each source element, marks the join and counts its packets.
 fn watch_sources(
@@ -209,10 +226,14 @@ fn watch_sources(
     marks: Arc<Marks>,
     prejoin: Arc<Prejoin>,
     attach: Attach,
+    headers: Headers,
 ) {
     playbin.connect("source-setup", false, move |args| {
         let source = args.get(1)?.get::<gst::Element>().ok()?;
         configure(&source, iface.as_deref());
+        if let Ok(h) = headers.lock() {
+            super::source::set_http_headers(&source, &h);
+        }
         if let Ok(appsrc) = source.clone().downcast::<gstreamer_app::AppSrc>()
             && let Some(url) = attach.lock().ok().and_then(|a| a.clone())
             && !prejoin.attach(&url, appsrc)
@@ -291,6 +312,7 @@ struct Actor {
     tracks: super::tracks::TrackState,
     prejoin: Arc<Prejoin>,
     attach: Attach,
+    headers: Headers,
 }
 
 /// Streams GStreamer 1.22 cannot receive itself: RTP (its rtpsrc would need
@@ -353,7 +375,15 @@ impl Actor {
 
     fn command(&mut self, command: PlayerCommand, bus: &mut gst::bus::BusStream) {
         match command {
-            PlayerCommand::Tune(TuneRequest { zap, label, urls }) => {
+            PlayerCommand::Tune(TuneRequest {
+                zap,
+                label,
+                urls,
+                headers,
+            }) => {
+                if let Ok(mut h) = self.headers.lock() {
+                    *h = headers;
+                }
                 if urls.is_empty() {
                     self.set_state(gst::State::Null).ok();
                     self.tune = None;

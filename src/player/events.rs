@@ -15,6 +15,8 @@ pub struct TuneRequest {
     /// Shown in logs ("3 Civic One").
     pub label: String,
     pub urls: Vec<String>,
+    /// HTTP request headers for the channel's HTTP URLs (from the lineup).
+    pub headers: Vec<(String, String)>,
 }
 
 /// What the app asks of the player.

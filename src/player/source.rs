@@ -43,6 +43,23 @@ pub(crate) fn configure(source: &gst::Element, multicast_iface: Option<&str>) {
     }
 }
 
+/// Gives an HTTP source the channel's request headers: `User-Agent` as its
+/// user agent, the others as extra headers. Sources without HTTP are left alone.
+pub(crate) fn set_http_headers(source: &gst::Element, headers: &[(String, String)]) {
+    if headers.is_empty() || !source.has_property("extra-headers") {
+        return;
+    }
+    let mut extra = gst::Structure::builder("extra-headers");
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("user-agent") && source.has_property("user-agent") {
+            source.set_property("user-agent", value);
+        } else {
+            extra = extra.field(name.as_str(), value.as_str());
+        }
+    }
+    source.set_property("extra-headers", extra.build());
+}
+
 /// A socket joined to a multicast URL's group (source-specific when the URL
 /// names a sender), on `iface` when given; dropping it leaves the group.
 pub(crate) fn join_socket(url: &str, iface: Option<&str>) -> std::io::Result<Socket> {
