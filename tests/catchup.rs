@@ -61,6 +61,23 @@ fn a_programme_restarts_and_a_finished_one_plays_to_its_end() {
         }
         other => panic!("restart did not play: {other:?}"),
     }
+    // The restart covers the programme up to the moment it was asked for
+    // (Kodi's duration rule): it plays to that end and stays ended; the app
+    // then returns to live.
+    match next_event(&mut events, Duration::from_secs(30), |e| {
+        matches!(
+            e,
+            PlayerEvent::EndOfStream { .. }
+                | PlayerEvent::Stalled { .. }
+                | PlayerEvent::Error { .. }
+        )
+    }) {
+        Some(PlayerEvent::EndOfStream { zap }) => assert_eq!(zap, restart),
+        other => panic!("the restart should play to its end: {other:?}"),
+    }
+    common::assert_no_event(&mut events, Duration::from_secs(3), |e| {
+        matches!(e, PlayerEvent::Stalled { .. } | PlayerEvent::Tuning { .. })
+    });
 
     let finished = CatchupProgramme {
         start: now - 8,
@@ -78,6 +95,10 @@ fn a_programme_restarts_and_a_finished_one_plays_to_its_end() {
         Some(PlayerEvent::EndOfStream { zap: z }) => assert_eq!(z, zap),
         other => panic!("a finished programme should play to its end: {other:?}"),
     }
+    // And stays ended: no "signal lost", no replay from the start.
+    common::assert_no_event(&mut events, Duration::from_secs(3), |e| {
+        matches!(e, PlayerEvent::Stalled { .. } | PlayerEvent::Tuning { .. })
+    });
 
     // A time the headend never recorded is a clear error, not a hang.
     let ancient = CatchupProgramme {

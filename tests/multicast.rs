@@ -142,9 +142,23 @@ fn a_silent_group_falls_back_to_hls_and_returns_when_it_sends() {
         matches!(&e, Some(PlayerEvent::BackToPrimary { zap: z, to, .. }) if *z == zap && *to == primary),
         "{e:?}"
     );
-    // And pictures keep coming from it: no stall after the switch.
+    // And it plays from the group: its diagnostics name it and count data.
+    let d = common::next_event(&mut events, Duration::from_secs(5), |e| {
+        matches!(e, PlayerEvent::Diagnostics { diagnostics, .. } if diagnostics.url == primary && diagnostics.bitrate_kbps > 0)
+            || matches!(
+                e,
+                PlayerEvent::Stalled { .. }
+                    | PlayerEvent::FellBack { .. }
+                    | PlayerEvent::Error { .. }
+            )
+    });
+    assert!(matches!(d, Some(PlayerEvent::Diagnostics { .. })), "{d:?}");
+    // And pictures keep coming from it: no stall, no new fallback.
     common::assert_no_event(&mut events, Duration::from_secs(4), |e| {
-        matches!(e, PlayerEvent::Stalled { .. } | PlayerEvent::Error { .. })
+        matches!(
+            e,
+            PlayerEvent::Stalled { .. } | PlayerEvent::FellBack { .. } | PlayerEvent::Error { .. }
+        )
     });
     p.send(PlayerCommand::Shutdown);
     use gstreamer::prelude::*;

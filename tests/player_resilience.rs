@@ -68,6 +68,17 @@ fn a_stream_that_stops_is_reported_stalled_and_recovers_when_it_resumes() {
     }
     // Long enough for the player to restart the stream at least once.
     std::thread::sleep(Duration::from_secs(2));
+    // The player restarted the stream by itself during the outage.
+    let retried = next_event(&mut events, Duration::from_secs(1), |e| {
+        matches!(
+            e,
+            PlayerEvent::Tuning { .. } | PlayerEvent::Recovered { .. }
+        )
+    });
+    assert!(
+        matches!(&retried, Some(PlayerEvent::Tuning { zap: z, .. }) if *z == zap),
+        "no retry during the outage: {retried:?}"
+    );
     sender.set_state(gstreamer::State::Playing).unwrap();
     match next_event(&mut events, Duration::from_secs(20), |e| {
         matches!(e, PlayerEvent::Recovered { .. } | PlayerEvent::Error { .. })

@@ -78,6 +78,8 @@ pub struct App {
     pub(super) prejoin_neighbours: bool,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// The zap playing a programme through catch-up, if any.
+    catchup_zap: Option<crate::player::ZapId>,
     reload: Box<dyn Fn()>,
     zap: Option<ZapProgress>,
     shown_zap: ZapId,
@@ -118,6 +120,7 @@ impl App {
             settings,
             prejoin_neighbours: false,
             tracks: Default::default(),
+            catchup_zap: None,
             reload,
             zap: None,
             shown_zap: 0,
@@ -306,6 +309,7 @@ impl App {
                 self.nav.screen = Screen::Live;
                 let _ = self.nav.tune(index);
                 self.tune_urls(index, vec![url], " (catch-up)");
+                self.catchup_zap = self.zap.as_ref().map(|z| z.zap);
                 self.notice(&format!("{} from the start", p.title));
                 self.refresh();
             }
@@ -591,7 +595,16 @@ impl App {
                 }
             }
             PlayerEvent::EndOfStream { zap } if zap == current => {
-                self.set_status("The stream has ended", false)
+                if self.catchup_zap == Some(zap)
+                    && let Some(index) = self.nav.current
+                {
+                    // The recording reached the moment it was asked for: live again.
+                    self.catchup_zap = None;
+                    self.tune(index);
+                    self.notice("Back to live");
+                } else {
+                    self.set_status("The stream has ended", false)
+                }
             }
             PlayerEvent::Stalled { zap, reason } if zap == current => {
                 tracing::warn!("picture stalled: {reason}");

@@ -21,6 +21,18 @@ pub fn lineup_attributes(base_url: &str, id: &str) -> String {
     )
 }
 
+/// Why there is no catch-up playlist.
+#[derive(Debug, thiserror::Error)]
+pub enum CatchupError {
+    #[error("no recordings in {dir}: {source}")]
+    NoRecordings {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("nothing recorded from {utc} (the demo keeps the last {RETAINED_SECONDS} s)")]
+    NotRecorded { utc: i64 },
+}
+
 /// The playlist for `dir`'s segments from `utc` for `duration` seconds, or
 /// why there is none.
 pub fn playlist(
@@ -29,9 +41,12 @@ pub fn playlist(
     utc: i64,
     duration: i64,
     now: i64,
-) -> Result<String, String> {
+) -> Result<String, CatchupError> {
     let mut segments: Vec<(String, i64)> = std::fs::read_dir(dir)
-        .map_err(|e| format!("no recordings for this channel: {e}"))?
+        .map_err(|source| CatchupError::NoRecordings {
+            dir: dir.to_path_buf(),
+            source,
+        })?
         .flatten()
         .filter_map(|entry| {
             let name = entry.file_name().to_string_lossy().to_string();
@@ -55,11 +70,11 @@ pub fn playlist(
         .filter(|(_, written)| *written >= utc && *written <= end + 1)
         .collect();
     if chosen.is_empty() {
-        return Err(format!(
-            "nothing recorded from {utc} (the demo keeps the last {RETAINED_SECONDS} s)"
-        ));
+        return Err(CatchupError::NotRecorded { utc });
     }
-    let finished = end <= now;
+    // A programme still on air (a restart asks up to "now") grows as an
+    // EVENT playlist; only one that ended before the request is VOD.
+    let finished = end + 2 < now;
     let mut out = String::from(
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n",
     );
@@ -88,16 +103,37 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs() as i64;
-        for i in 0..3 {
-            std::fs::write(dir.path().join(format!("seg0000{i}.ts")), b"x").unwrap();
+        // Segments written (ended) 6, 5 and 4 seconds ago.
+        for i in 0..3u64 {
+            let path = dir.path().join(format!("seg0000{i}.ts"));
+            std::fs::write(&path, b"x").unwrap();
+            let written = UNIX_EPOCH + std::time::Duration::from_secs(now as u64 - 6 + i);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(written)
+                .unwrap();
         }
-        let running = playlist(dir.path(), "/hls/a/", now - 5, 3600, now).unwrap();
+        let running = playlist(dir.path(), "/hls/a/", now - 6, 3600, now).unwrap();
         assert!(running.contains("#EXT-X-PLAYLIST-TYPE:EVENT"), "{running}");
         assert!(!running.contains("ENDLIST"));
         assert_eq!(running.matches("/hls/a/seg").count(), 3);
-        let ended = playlist(dir.path(), "/hls/a/", now - 5, 4, now).unwrap();
+        let ended = playlist(dir.path(), "/hls/a/", now - 6, 1, now).unwrap();
         assert!(ended.contains("#EXT-X-ENDLIST"), "{ended}");
+        assert_eq!(
+            ended.matches("/hls/a/seg").count(),
+            3,
+            "up to the segment ending a second after the end"
+        );
         let err = playlist(dir.path(), "/hls/a/", now + 100, 60, now).unwrap_err();
-        assert!(err.contains("nothing recorded"), "{err}");
+        assert!(err.to_string().contains("nothing recorded"), "{err}");
+        let restart = playlist(dir.path(), "/hls/a/", now - 6, 6, now).unwrap();
+        assert!(
+            !restart.contains("ENDLIST"),
+            "a restart up to now keeps growing"
+        );
+        let missing = playlist(&dir.path().join("none"), "/hls/a/", now, 5, now).unwrap_err();
+        assert!(missing.to_string().contains("none"), "{missing}");
     }
 }

@@ -138,7 +138,7 @@ pub fn spawn(
     playbin.set_property("audio-sink", audio_sink(options.audio)?);
 
     let decoder = Arc::new(Mutex::new(None));
-    let prejoin = Arc::new(Prejoin::new(marks.clone()));
+    let prejoin = Arc::new(Prejoin::new());
     let attach: Attach = Arc::new(Mutex::new(None));
     let headers: Headers = Arc::new(Mutex::new(Vec::new()));
     watch_elements(&playbin, decoder.clone(), marks.clone());
@@ -165,6 +165,7 @@ pub fn spawn(
         prejoin,
         attach,
         headers,
+        neighbours: Vec::new(),
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
@@ -272,6 +273,11 @@ struct Tune {
     frames_seen: u64,
     /// Packet count when the frame count last moved.
     packets_at_progress: u64,
+    /// Packet count when the current URL started (the first-packet mark is
+    /// reported once per zap; a restart within the zap counts from here).
+    packets_at_url_start: u64,
+    /// A stream that is not live reached its end: nothing to watch.
+    ended: bool,
     last_progress: TokioInstant,
     stalled_since: Option<TokioInstant>,
     retry_at: Option<TokioInstant>,
@@ -313,6 +319,8 @@ struct Actor {
     prejoin: Arc<Prejoin>,
     attach: Attach,
     headers: Headers,
+    /// The multicast URLs to keep joined for instant zaps.
+    neighbours: Vec<String>,
 }
 
 /// Streams GStreamer 1.22 cannot receive itself: RTP (its rtpsrc would need
@@ -402,6 +410,9 @@ impl Actor {
                 self.set_state(gst::State::Null).ok();
                 self.prejoin.detach_all();
                 self.tune = None;
+                // Nothing on screen: no group stays joined.
+                self.neighbours.clear();
+                self.keep_branches();
                 self.emit(PlayerEvent::Stopped);
             }
             PlayerCommand::Pause => {
@@ -438,14 +449,8 @@ impl Actor {
                 self.emit_tracks();
             }
             PlayerCommand::Prejoin(urls) => {
-                let mut multicast: Vec<String> =
-                    urls.into_iter().filter(|u| is_multicast(u)).collect();
-                // The stream on screen may come through a branch of its own.
-                if let Some(t) = self.tune.as_ref().filter(|t| t.own_socket) {
-                    multicast.push(t.url().to_string());
-                }
-                self.prejoin
-                    .keep(&multicast, self.options.multicast_interface.as_deref());
+                self.neighbours = urls.into_iter().filter(|u| is_multicast(u)).collect();
+                self.keep_branches();
             }
             PlayerCommand::SetVolume(v) => self.playbin.set_property("volume", v.clamp(0.0, 1.0)),
             PlayerCommand::SetMute(m) => self.playbin.set_property("mute", m),
@@ -477,6 +482,8 @@ impl Actor {
             phases: Vec::new(),
             frames_seen: 0,
             packets_at_progress: 0,
+            packets_at_url_start: 0,
+            ended: false,
             last_progress: now,
             stalled_since: None,
             retry_at: None,
@@ -510,6 +517,8 @@ impl Actor {
         tune.url_started = now;
         tune.last_progress = now;
         tune.got_packet = false;
+        tune.ended = false;
+        tune.packets_at_url_start = self.marks.packets.load(Ordering::Relaxed);
         tune.frames_seen = self.marks.frames.load(Ordering::Relaxed);
         let url = tune.url().to_string();
         let zap = tune.zap;
@@ -517,6 +526,7 @@ impl Actor {
         // and source-specific multicast come through a socket of ours too
         // (GStreamer 1.22's udpsrc cannot join a source-specific group).
         self.prejoin.detach_all();
+        self.keep_branches();
         self.marks.new_stream();
         if needs_own_socket(&url)
             && let Err(e) = self
@@ -617,7 +627,13 @@ impl Actor {
     }
 
     fn deadline_passed(&mut self, bus: &mut gst::bus::BusStream) {
-        let Some(t) = self.tune.as_ref() else { return };
+        let packets = self.marks.packets.load(Ordering::Relaxed);
+        let Some(t) = self.tune.as_mut() else { return };
+        if !t.got_packet && packets > t.packets_at_url_start {
+            // Packets came (a restart within the zap marks no new first packet).
+            t.got_packet = true;
+            return;
+        }
         let waited = t.url_started.elapsed();
         let (zap, url) = (t.zap, t.url().to_string());
         let reason = if is_multicast(&url) && !t.got_packet {
@@ -640,7 +656,7 @@ impl Actor {
         let now = TokioInstant::now();
         let stall_timeout = self.options.stall_timeout;
         let Some(t) = self.tune.as_mut() else { return };
-        if t.failed || !t.got_frame || t.paused || (t.buffering && !t.live) {
+        if t.failed || t.ended || !t.got_frame || t.paused || (t.buffering && !t.live) {
             t.frames_seen = frames;
             t.last_progress = now;
             return;
@@ -810,6 +826,20 @@ impl Actor {
         }
     }
 
+    /// Keeps joined the neighbours and the stream on screen when it comes
+    /// through a branch; every other branch leaves its group.
+    fn keep_branches(&self) {
+        let mut urls = self.neighbours.clone();
+        if let Some(t) = &self.tune {
+            let url = t.url();
+            if self.prejoin.has(url) || needs_own_socket(url) {
+                urls.push(url.to_string());
+            }
+        }
+        self.prejoin
+            .keep(&urls, self.options.multicast_interface.as_deref());
+    }
+
     fn emit_tracks(&self) {
         if let Some(t) = &self.tune {
             self.emit(PlayerEvent::Tracks {
@@ -884,7 +914,17 @@ impl Actor {
             // Warnings (e.g. MPEG-TS continuity errors on a lossy network) can come
             // many times a second; they are diagnostics, not news for the log.
             MessageView::Warning(w) => tracing::debug!("gstreamer: {}", w.error()),
-            MessageView::Eos(_) => self.emit(PlayerEvent::EndOfStream { zap }),
+            MessageView::Eos(_) => {
+                if live {
+                    // A live stream has no end: treat it as lost and retry.
+                    self.try_next("the live stream ended".into(), None, bus);
+                } else {
+                    if let Some(t) = self.tune.as_mut() {
+                        t.ended = true;
+                    }
+                    self.emit(PlayerEvent::EndOfStream { zap });
+                }
+            }
             MessageView::Buffering(b) => {
                 let percent = b.percent().clamp(0, 100) as u8;
                 if let Some(t) = self.tune.as_mut() {
@@ -892,7 +932,8 @@ impl Actor {
                 }
                 self.emit(PlayerEvent::Buffering { zap, percent });
                 // Live streams must never pause for buffering; files and VOD HLS do.
-                if !live {
+                let paused = self.tune.as_ref().is_some_and(|t| t.paused);
+                if !live && !paused {
                     let target = if percent < 100 {
                         gst::State::Paused
                     } else {

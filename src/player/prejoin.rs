@@ -24,7 +24,6 @@ use std::time::Duration;
 use gstreamer as gst;
 use gstreamer_app as gst_app;
 
-use super::phases::Marks;
 use super::ts::{Flags, rtp_payload, scan};
 
 /// Most bytes kept per neighbour (a GOP of a 20 Mbit/s stream with 1 s GOPs fits).
@@ -79,15 +78,12 @@ impl Drop for Branch {
 /// watched, which also comes through a socket of ours), by URL.
 pub(crate) struct Prejoin {
     branches: Mutex<HashMap<String, Branch>>,
-    /// Counters of what the attached branch delivers.
-    marks: Arc<Marks>,
 }
 
 impl Prejoin {
-    pub(crate) fn new(marks: Arc<Marks>) -> Self {
+    pub(crate) fn new() -> Self {
         Prejoin {
             branches: Mutex::new(HashMap::new()),
-            marks,
         }
     }
 
@@ -99,10 +95,7 @@ impl Prejoin {
             .lock()
             .map_err(|_| std::io::Error::other("prejoin lock"))?;
         if !branches.contains_key(url) {
-            branches.insert(
-                url.to_string(),
-                start_branch(url, iface, self.marks.clone())?,
-            );
+            branches.insert(url.to_string(), start_branch(url, iface)?);
         }
         Ok(())
     }
@@ -119,7 +112,7 @@ impl Prejoin {
             if branches.contains_key(url) {
                 continue;
             }
-            match start_branch(url, iface, self.marks.clone()) {
+            match start_branch(url, iface) {
                 Ok(b) => {
                     tracing::debug!(%url, "neighbour joined");
                     branches.insert(url.clone(), b);
@@ -150,7 +143,8 @@ impl Prejoin {
         appsrc.set_is_live(true);
         appsrc.set_format(gst::Format::Time);
         appsrc.set_do_timestamp(true);
-        // Hold the lock across the burst so no live datagram slips in between.
+        // Hold the recent buffer's lock across the burst and the attach: the
+        // socket thread pushes and looks for the appsrc under it too.
         let recent = b.recent.lock();
         if let Ok(recent) = &recent {
             for d in recent.start() {
@@ -181,7 +175,7 @@ impl Prejoin {
     }
 }
 
-fn start_branch(url: &str, iface: Option<&str>, marks: Arc<Marks>) -> std::io::Result<Branch> {
+fn start_branch(url: &str, iface: Option<&str>) -> std::io::Result<Branch> {
     let socket = super::source::join_socket(url, iface)?;
     socket.set_read_timeout(Some(Duration::from_millis(200)))?;
     let recent = Arc::new(Mutex::new(Recent::default()));
@@ -201,14 +195,19 @@ fn start_branch(url: &str, iface: Option<&str>, marks: Arc<Marks>) -> std::io::R
                 continue;
             };
             let datagram = ts.to_vec();
-            // The recent buffer is kept while attached too, for the next zap back.
-            let attached = a.lock().ok().and_then(|a| a.clone());
+            // Into the recent buffer (kept while attached too, for the next
+            // zap back) and, under the same lock, where it goes live: a zap
+            // that attaches meanwhile either finds it in its burst or gets it
+            // here, never neither. (Counted by the appsrc's pad probe.)
+            let attached = match r.lock() {
+                Ok(mut recent) => {
+                    recent.push(datagram.clone());
+                    a.lock().ok().and_then(|a| a.clone())
+                }
+                Err(_) => None,
+            };
             if let Some(appsrc) = attached {
-                marks.count(&datagram);
-                let _ = appsrc.push_buffer(gst::Buffer::from_slice(datagram.clone()));
-            }
-            if let Ok(mut recent) = r.lock() {
-                recent.push(datagram);
+                let _ = appsrc.push_buffer(gst::Buffer::from_slice(datagram));
             }
         }
         // Dropping the socket leaves the group.

@@ -20,8 +20,16 @@ pub(crate) fn scan(ts: &[u8]) -> Flags {
         if pid == 0 && p[1] & 0x40 != 0 {
             flags.pat = true;
         }
-        if p[3] & 0x20 != 0 && p[4] > 0 && p[5] & 0x40 != 0 {
-            flags.random_access = true;
+        // A random-access point counts only where a video PES begins: some
+        // multiplexers (ffmpeg's) also flag every audio frame.
+        if p[1] & 0x40 != 0 && p[3] & 0x20 != 0 && p[4] > 0 && p[5] & 0x40 != 0 {
+            let payload = 5 + usize::from(p[4]);
+            if let Some(pes) = p.get(payload..payload + 4)
+                && pes[..3] == [0, 0, 1]
+                && (0xe0..=0xef).contains(&pes[3])
+            {
+                flags.random_access = true;
+            }
         }
     }
     flags
@@ -113,6 +121,8 @@ pub(crate) mod tests {
             p[3] = 0x30 | (cc & 0x0f); // adaptation field and payload
             p[4] = 7;
             p[5] = 0x40;
+            // A video PES header starts the payload.
+            p[12..16].copy_from_slice(&[0, 0, 1, 0xe0]);
         } else {
             p[3] = 0x10 | (cc & 0x0f);
         }
@@ -138,6 +148,13 @@ pub(crate) mod tests {
             }
         );
         assert_eq!(scan(b"not ts"), Flags::default());
+        let mut audio_key = packet(0x101, true, true, 0);
+        audio_key[15] = 0xc0; // an audio stream id
+        assert_eq!(
+            scan(&audio_key),
+            Flags::default(),
+            "audio frames are not key frames"
+        );
     }
 
     #[test]
