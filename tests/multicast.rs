@@ -48,19 +48,23 @@ fn in_private_netns(test: &str) -> bool {
     false
 }
 
+/// A headend of this test's own, inside its namespace.
+fn headend_here(name: &str, multicast: MulticastMode) -> Headend {
+    common::runtime()
+        .block_on(Headend::start(HeadendOptions {
+            state_dir: Some(common::scratch(name)),
+            multicast,
+            ..Default::default()
+        }))
+        .unwrap_or_else(|e| panic!("headend ({multicast:?}): {e}"))
+}
+
 #[test]
 fn multicast_channels_play_and_zap_inside_a_private_namespace() {
     if !in_private_netns("multicast_channels_play_and_zap_inside_a_private_namespace") {
         return;
     }
-    let rt = common::runtime();
-    let headend = rt
-        .block_on(Headend::start(HeadendOptions {
-            state_dir: Some(common::scratch("netns-headend")),
-            multicast: MulticastMode::On,
-            ..Default::default()
-        }))
-        .expect("headend with multicast on");
+    let headend = headend_here("netns-headend", MulticastMode::On);
     let (_, body) = common::get(&format!("{}lineup.m3u", headend.url()));
     let lineup = hustings::lineup::parse_bytes(&body, "lineup.m3u").unwrap();
     let (p, mut events) = common::player(Duration::from_secs(3));
@@ -92,14 +96,7 @@ fn a_silent_group_falls_back_to_hls_and_returns_when_it_sends() {
     if !in_private_netns("a_silent_group_falls_back_to_hls_and_returns_when_it_sends") {
         return;
     }
-    let rt = common::runtime();
-    let headend = rt
-        .block_on(Headend::start(HeadendOptions {
-            state_dir: Some(common::scratch("netns-return")),
-            multicast: MulticastMode::Off,
-            ..Default::default()
-        }))
-        .expect("headend");
+    let headend = headend_here("netns-return", MulticastMode::Off);
     let hls = format!("{}hls/civic-one/index.m3u8", headend.url());
     let (group, port) = ("239.255.201.7", 6010);
     let primary = format!("udp://@{group}:{port}");
