@@ -412,7 +412,7 @@ impl Actor {
                 self.tune = None;
                 // Nothing on screen: no group stays joined.
                 self.neighbours.clear();
-                self.keep_branches();
+                self.keep_branches(None);
                 self.emit(PlayerEvent::Stopped);
             }
             PlayerCommand::Pause => {
@@ -450,7 +450,7 @@ impl Actor {
             }
             PlayerCommand::Prejoin(urls) => {
                 self.neighbours = urls.into_iter().filter(|u| is_multicast(u)).collect();
-                self.keep_branches();
+                self.keep_branches(None);
             }
             PlayerCommand::SetVolume(v) => self.playbin.set_property("volume", v.clamp(0.0, 1.0)),
             PlayerCommand::SetMute(m) => self.playbin.set_property("mute", m),
@@ -525,8 +525,11 @@ impl Actor {
         // A pre-joined neighbour plays from its branch, key frame first; RTP
         // and source-specific multicast come through a socket of ours too
         // (GStreamer 1.22's udpsrc cannot join a source-specific group).
+        // The channel being left keeps its branch (and its GOP) until the
+        // app names the new neighbours: zapping straight back stays instant.
+        let leaving = self.attach.lock().ok().and_then(|a| a.clone());
         self.prejoin.detach_all();
-        self.keep_branches();
+        self.keep_branches(leaving);
         self.marks.new_stream();
         if needs_own_socket(&url)
             && let Err(e) = self
@@ -828,8 +831,9 @@ impl Actor {
 
     /// Keeps joined the neighbours and the stream on screen when it comes
     /// through a branch; every other branch leaves its group.
-    fn keep_branches(&self) {
+    fn keep_branches(&self, also: Option<String>) {
         let mut urls = self.neighbours.clone();
+        urls.extend(also);
         if let Some(t) = &self.tune {
             let url = t.url();
             if self.prejoin.has(url) || needs_own_socket(url) {
