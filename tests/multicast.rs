@@ -305,14 +305,7 @@ fn rtp_and_source_specific_multicast_play_and_other_sources_are_ignored() {
         format!("rtp://127.0.0.1@{group}:{port}"),
     ] {
         let zap = p.tune(url.clone(), vec![url.clone()]);
-        let e = common::next_event(&mut events, Duration::from_secs(15), |e| {
-            matches!(
-                e,
-                PlayerEvent::FirstFrame { .. }
-                    | PlayerEvent::Error { .. }
-                    | PlayerEvent::JoinFailed { .. }
-            )
-        });
+        let e = common::outcome(&mut events, Duration::from_secs(15));
         assert!(
             matches!(&e, Some(PlayerEvent::FirstFrame { zap: z, .. }) if *z == zap),
             "{url}: {e:?}"
@@ -322,14 +315,7 @@ fn rtp_and_source_specific_multicast_play_and_other_sources_are_ignored() {
     // must get through a source-specific join.
     let other = format!("rtp://127.0.0.9@{group}:{port}");
     let zap = p.tune(other.clone(), vec![other.clone()]);
-    let e = common::next_event(&mut events, Duration::from_secs(15), |e| {
-        matches!(
-            e,
-            PlayerEvent::FirstFrame { .. }
-                | PlayerEvent::Error { .. }
-                | PlayerEvent::JoinFailed { .. }
-        )
-    });
+    let e = common::outcome(&mut events, Duration::from_secs(15));
     assert!(
         matches!(&e, Some(PlayerEvent::JoinFailed { zap: z, failure: JoinFailure::Silent { .. }, .. }) if *z == zap),
         "{other}: {e:?}"

@@ -262,7 +262,6 @@ struct Tune {
     /// When the command arrived (zap phases count from here).
     started: Instant,
     url_started: TokioInstant,
-    got_packet: bool,
     got_frame: bool,
     live: bool,
     failed: bool,
@@ -273,8 +272,9 @@ struct Tune {
     frames_seen: u64,
     /// Packet count when the frame count last moved.
     packets_at_progress: u64,
-    /// Packet count when the current URL started (the first-packet mark is
-    /// reported once per zap; a restart within the zap counts from here).
+    /// Packet count when the current URL started: a packet has come for it
+    /// once the count is past this (the first-packet mark is reported once
+    /// per zap, and a zap may start several URLs).
     packets_at_url_start: u64,
     /// A stream that is not live reached its end: nothing to watch.
     ended: bool,
@@ -300,11 +300,19 @@ impl Tune {
         &self.urls[self.index]
     }
 
-    fn phase(&mut self, phase: ZapPhase, at: Instant) {
-        if !self.phases.iter().any(|(p, _)| *p == phase) {
+    /// Whether the current URL has delivered a packet (`packets`: the count now).
+    fn got_packet(&self, packets: u64) -> bool {
+        packets > self.packets_at_url_start
+    }
+
+    /// Records `phase` the first time it happens in this zap; false after that.
+    fn phase(&mut self, phase: ZapPhase, at: Instant) -> bool {
+        let new = !self.phases.iter().any(|(p, _)| *p == phase);
+        if new {
             self.phases
                 .push((phase, at.saturating_duration_since(self.started)));
         }
+        new
     }
 }
 
@@ -473,7 +481,6 @@ impl Actor {
             index: 0,
             started: Instant::now(),
             url_started: now,
-            got_packet: false,
             got_frame: false,
             live: false,
             failed: false,
@@ -516,7 +523,6 @@ impl Actor {
         let now = TokioInstant::now();
         tune.url_started = now;
         tune.last_progress = now;
-        tune.got_packet = false;
         tune.ended = false;
         tune.packets_at_url_start = self.marks.packets.load(Ordering::Relaxed);
         tune.frames_seen = self.marks.frames.load(Ordering::Relaxed);
@@ -622,7 +628,7 @@ impl Actor {
     fn deadline(&self) -> Option<TokioInstant> {
         let t = self.tune.as_ref().filter(|t| !t.failed && !t.got_frame)?;
         let picture = t.url_started + self.options.no_picture_timeout;
-        if is_multicast(t.url()) && !t.got_packet {
+        if is_multicast(t.url()) && !t.got_packet(self.marks.packets.load(Ordering::Relaxed)) {
             Some(picture.min(t.url_started + self.options.join_timeout))
         } else {
             Some(picture)
@@ -630,16 +636,17 @@ impl Actor {
     }
 
     fn deadline_passed(&mut self, bus: &mut gst::bus::BusStream) {
-        let packets = self.marks.packets.load(Ordering::Relaxed);
-        let Some(t) = self.tune.as_mut() else { return };
-        if !t.got_packet && packets > t.packets_at_url_start {
-            // Packets came (a restart within the zap marks no new first packet).
-            t.got_packet = true;
-            return;
-        }
+        let got_packet = self
+            .tune
+            .as_ref()
+            .is_some_and(|t| t.got_packet(self.marks.packets.load(Ordering::Relaxed)));
+        let Some(t) = self.tune.as_ref() else { return };
         let waited = t.url_started.elapsed();
+        if got_packet && waited < self.options.no_picture_timeout {
+            return; // the join deadline, but packets came: wait for the picture
+        }
         let (zap, url) = (t.zap, t.url().to_string());
-        let reason = if is_multicast(&url) && !t.got_packet {
+        let reason = if is_multicast(&url) && !got_packet {
             let failure = JoinFailure::Silent {
                 waited_ms: waited.as_millis() as u64,
             };
@@ -798,10 +805,9 @@ impl Actor {
         let Some(t) = self.tune.as_mut().filter(|t| t.zap == zap) else {
             return;
         };
-        t.phase(phase, at);
+        let new = t.phase(phase, at);
         match phase {
-            ZapPhase::FirstPacket if !t.got_packet => {
-                t.got_packet = true;
+            ZapPhase::FirstPacket if new => {
                 let elapsed = at.saturating_duration_since(t.started);
                 self.emit(PlayerEvent::FirstPacket { zap, elapsed });
             }
@@ -855,9 +861,10 @@ impl Actor {
 
     fn bus_message(&mut self, msg: &gst::Message, bus: &mut gst::bus::BusStream) {
         use gst::MessageView;
+        let packets = self.marks.packets.load(Ordering::Relaxed);
         let Some(t) = self.tune.as_ref() else { return };
         let (zap, live, got_frame, got_packet, failed) =
-            (t.zap, t.live, t.got_frame, t.got_packet, t.failed);
+            (t.zap, t.live, t.got_frame, t.got_packet(packets), t.failed);
         if failed {
             return;
         }

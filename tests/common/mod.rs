@@ -137,6 +137,21 @@ pub fn next_event(
     })
 }
 
+/// How a tune ended up: its first frame, a join failure or an error.
+pub fn outcome(
+    events: &mut UnboundedReceiver<PlayerEvent>,
+    timeout: Duration,
+) -> Option<PlayerEvent> {
+    next_event(events, timeout, |e| {
+        matches!(
+            e,
+            PlayerEvent::FirstFrame { .. }
+                | PlayerEvent::Error { .. }
+                | PlayerEvent::JoinFailed { .. }
+        )
+    })
+}
+
 /// Asserts that no event matching `f` comes within `duration`, and that the
 /// player is still alive at the end (a dead actor would also send nothing).
 pub fn assert_no_event(
