@@ -1,12 +1,13 @@
 //! Live demo channels: one GStreamer sender pipeline each.
 //!
 //! ```text
-//! videotestsrc ! textoverlay(name) ! clockoverlay ! x264enc(GOP 1 s) ! h264parse ! tee ─┬─► mpegtsmux ! udpsink 239.255.0.N (lo, TTL 0)
+//! videotestsrc ! textoverlay(name) ! clockoverlay [! cccombiner ◄─ appsrc CEA-608] ! x264enc(GOP 1 s) ! h264parse ! tee ─┬─► mpegtsmux ! udpsink 239.255.0.N (lo, TTL 0)
 //! audiotestsrc ! avenc_aac ! aacparse ! tee ───────────────────────────────────────────┼─► (same mux)
 //!                                                                                       └─► hlssink2 → hls/<id>/index.m3u8
 //! ```
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
@@ -33,6 +34,8 @@ pub struct DemoChannel {
     pub tone_hz: f64,
     /// Logo colour (SVG).
     pub colour: &'static str,
+    /// Carries CEA-608 closed captions (captions.rs) in its video.
+    pub captions: bool,
 }
 
 impl DemoChannel {
@@ -64,6 +67,7 @@ pub const DEMO_CHANNELS: &[DemoChannel] = &[
         background: 0xff000000,
         tone_hz: 440.0,
         colour: "#1f6feb",
+        captions: false,
     },
     DemoChannel {
         id: "council-live",
@@ -76,6 +80,7 @@ pub const DEMO_CHANNELS: &[DemoChannel] = &[
         background: 0xff12355b,
         tone_hz: 523.25,
         colour: "#2da44e",
+        captions: true,
     },
     DemoChannel {
         id: "campaign-news",
@@ -88,6 +93,7 @@ pub const DEMO_CHANNELS: &[DemoChannel] = &[
         background: 0xff5b1220,
         tone_hz: 659.25,
         colour: "#cf222e",
+        captions: false,
     },
 ];
 
@@ -97,6 +103,8 @@ pub(crate) struct Sender {
     pipeline: gst::Element,
     failure: Arc<Mutex<Option<String>>>,
     watcher: Option<tokio::task::JoinHandle<()>>,
+    /// Stops the caption feeder thread, if the channel has captions.
+    captions_stop: Arc<AtomicBool>,
 }
 
 impl Sender {
@@ -157,11 +165,20 @@ impl Sender {
             pipeline,
             failure,
             watcher,
+            captions_stop: Arc::new(AtomicBool::new(false)),
         };
         sender
             .pipeline
             .set_state(gst::State::Playing)
             .map_err(|e| fail(format!("cannot start: {e}")))?;
+        if let Some(appsrc) = sender
+            .pipeline
+            .downcast_ref::<gst::Bin>()
+            .and_then(|b| b.by_name("captions"))
+            .and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok())
+        {
+            super::captions::spawn(appsrc, sender.captions_stop.clone());
+        }
         Ok(sender)
     }
 
@@ -178,6 +195,7 @@ impl Sender {
 
 impl Drop for Sender {
     fn drop(&mut self) {
+        self.captions_stop.store(true, Ordering::Release);
         self.stop();
         if let Some(w) = self.watcher.take() {
             w.abort();
@@ -193,14 +211,27 @@ fn pipeline_description(ch: &DemoChannel, multicast: Option<u16>) -> String {
          ! video/x-raw,width=640,height=360,framerate=25/1 \
          ! textoverlay text=\"{number}  {name}\" valignment=top halignment=left font-desc=\"Sans Bold 22\" shaded-background=true \
          ! clockoverlay valignment=top halignment=right time-format=\"%H:%M:%S\" font-desc=\"Sans Bold 20\" shaded-background=true \
-         ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=700 key-int-max=25 \
+         ! videoconvert {captions}! x264enc tune=zerolatency speed-preset=ultrafast bitrate=700 key-int-max=25 \
          ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1 ! tee name=v",
         pattern = ch.pattern,
         speed = ch.speed,
         background = ch.background,
         number = ch.number,
         name = ch.name,
+        captions = if ch.captions {
+            "! cccombiner name=cc "
+        } else {
+            ""
+        },
     );
+    let captions = if ch.captions {
+        format!(
+            " appsrc name=captions is-live=true do-timestamp=true format=time caps={caps} ! cc.caption",
+            caps = super::captions::CAPS
+        )
+    } else {
+        String::new()
+    };
     let audio = format!(
         "audiotestsrc is-live=true wave=sine freq={hz} volume=0.05 ! audioconvert ! audioresample \
          ! audio/x-raw,rate=48000,channels=2 ! avenc_aac bitrate=96000 ! aacparse ! tee name=a",
@@ -222,5 +253,5 @@ fn pipeline_description(ch: &DemoChannel, multicast: Option<u16>) -> String {
     } else {
         String::new()
     };
-    format!("{video} {audio} {hls}{udp}")
+    format!("{video}{captions} {audio} {hls}{udp}")
 }

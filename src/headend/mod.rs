@@ -8,6 +8,7 @@
 //! Multicast is sent from 127.0.0.1 out of `lo` with TTL 0, so it never
 //! leaves the host (or the private network namespace a test made).
 
+pub mod captions;
 pub mod catchup;
 mod channels;
 mod feeds;

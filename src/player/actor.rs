@@ -134,6 +134,8 @@ pub fn spawn(
         .name("player")
         .build()
         .map_err(|_| PlayerInitError::MissingElement("playbin3".into()))?;
+    let (filter, captions) = super::captions::video_filter(marks.clone())?;
+    playbin.set_property("video-filter", filter);
     playbin.set_property("video-sink", video_sink(marks.clone(), frames)?);
     playbin.set_property("audio-sink", audio_sink(options.audio)?);
 
@@ -162,6 +164,7 @@ pub fn spawn(
         tune: None,
         decoder,
         tracks: super::tracks::TrackState::default(),
+        captions,
         prejoin,
         attach,
         headers,
@@ -201,6 +204,9 @@ fn watch_elements(
         }
         if klass.contains("Demux") {
             watch_demuxer(element, marks.clone());
+        }
+        if factory.name() == "subtitleoverlay" {
+            super::captions::watch_subtitles(element, marks.clone());
         }
         if klass.contains("Decoder") && klass.contains("Video") {
             watch_video_decoder(element, marks.clone());
@@ -324,6 +330,7 @@ struct Actor {
     tune: Option<Tune>,
     decoder: Arc<Mutex<Option<DecoderInfo>>>,
     tracks: super::tracks::TrackState,
+    captions: Arc<super::captions::Captions>,
     prejoin: Arc<Prejoin>,
     attach: Attach,
     headers: Headers,
@@ -785,6 +792,12 @@ impl Actor {
     fn note(&mut self, note: Note, bus: &mut gst::bus::BusStream) {
         match note {
             Note::Phase { phase, zap, at } => self.phase(phase, zap, at),
+            Note::CaptionsFound { zap } if self.tune.as_ref().is_some_and(|t| t.zap == zap) => {
+                self.tracks.found_captions(&self.options);
+                self.emit_tracks();
+            }
+            Note::CaptionsFound { .. } => {}
+            Note::Captions { zap, lines } => self.emit(PlayerEvent::Captions { zap, lines }),
             Note::MulticastBack { zap } => {
                 let Some(t) = self.tune.as_mut().filter(|t| t.zap == zap && t.index > 0) else {
                     return;
@@ -851,6 +864,7 @@ impl Actor {
     }
 
     fn emit_tracks(&self) {
+        self.captions.set_enabled(self.tracks.captions_on());
         if let Some(t) = &self.tune {
             self.emit(PlayerEvent::Tracks {
                 zap: t.zap,

@@ -183,6 +183,11 @@ pub enum PlayerEvent {
         zap: ZapId,
         tracks: Tracks,
     },
+    /// The captions or subtitles on screen changed (empty: none shown).
+    Captions {
+        zap: ZapId,
+        lines: Vec<String>,
+    },
     /// The picture stopped; the player is retrying on its own.
     Stalled {
         zap: ZapId,

@@ -6,7 +6,8 @@
 //!             set_state│  │bus messages; zap-phase notes and counters from probes
 //!                      ▼  │
 //!  ┌──────────────────────────── playbin3 ──────────────────────────────────┐
-//!  │ uri ─► urisourcebin ─► decodebin3 ──┬─► video-sink (output.rs):         │
+//!  │ uri ─► urisourcebin ─► decodebin3 ──┬─► video-filter (captions.rs) ─►    │
+//!  │                                     │   video-sink (output.rs):         │
 //!  │  udpsrc (caps=video/mpegts)         │   videoconvert ! videoscale       │
 //!  │  appsrc ◄─ own socket (prejoin.rs)  │   ! RGBA ! appsink ─► FrameSink   │
 //!  │  souphttpsrc ─► hlsdemux2           └─► audio-sink: auto | fakesink     │
@@ -34,6 +35,7 @@
 //! reports when pictures flow again ([`PlayerEvent::Recovered`]).
 
 mod actor;
+pub mod captions;
 pub mod decoders;
 mod events;
 mod output;

@@ -26,6 +26,10 @@ pub(crate) enum Note {
     },
     /// A probe found the primary multicast group sending again.
     MulticastBack { zap: ZapId },
+    /// The stream carries CEA-608 closed captions.
+    CaptionsFound { zap: ZapId },
+    /// The closed captions on screen changed (while shown).
+    Captions { zap: ZapId, lines: Vec<String> },
 }
 
 /// Phases marked from streaming threads, counted per zap.

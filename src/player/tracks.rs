@@ -5,6 +5,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::actor::PlayerOptions;
+use super::captions::CC1;
 use super::{Track, Tracks};
 
 /// The current stream's tracks and selection.
@@ -20,6 +21,8 @@ pub(crate) struct TrackState {
     subtitles: Vec<Track>,
     selected_audio: Option<String>,
     selected_subtitles: Option<String>,
+    /// The stream carries CEA-608 captions (offered as the `cc1` track).
+    closed_captions: bool,
 }
 
 /// Which audio and subtitle tracks to play.
@@ -32,7 +35,13 @@ pub(crate) struct Choice {
 impl TrackState {
     /// Takes in a new stream collection.
     pub(crate) fn collection(&mut self, collection: &gst::StreamCollection) {
+        // Captions are found in the video, not in the collection: they stay.
+        let (cc, cc_on) = (self.closed_captions, self.captions_on());
         *self = TrackState::default();
+        self.closed_captions = cc;
+        if cc_on {
+            self.selected_subtitles = Some(CC1.to_string());
+        }
         for stream in collection.iter() {
             let Some(id) = stream.stream_id().map(|s| s.to_string()) else {
                 continue;
@@ -81,7 +90,39 @@ impl TrackState {
 
     /// The tracks the viewer's preferences pick.
     pub(crate) fn preferred(&self, options: &PlayerOptions) -> Choice {
-        choose(&self.audio, &self.subtitles, options)
+        choose(&self.audio, &self.all_subtitles(), options)
+    }
+
+    /// Subtitle streams and, when found, the closed captions.
+    fn all_subtitles(&self) -> Vec<Track> {
+        let mut all = self.subtitles.clone();
+        if self.closed_captions {
+            all.push(Track {
+                id: CC1.to_string(),
+                language: None,
+                codec: Some("CEA-608".to_string()),
+                audio_description: false,
+            });
+        }
+        all
+    }
+
+    /// Closed captions are selected.
+    pub(crate) fn captions_on(&self) -> bool {
+        self.selected_subtitles.as_deref() == Some(CC1)
+    }
+
+    /// The stream turned out to carry captions. Returns whether the viewer's
+    /// preferences turn them on (subtitles wanted and no subtitle stream
+    /// chosen instead).
+    pub(crate) fn found_captions(&mut self, options: &PlayerOptions) -> bool {
+        self.closed_captions = true;
+        if self.selected_subtitles.is_none()
+            && self.preferred(options).subtitles.as_deref() == Some(CC1)
+        {
+            self.selected_subtitles = Some(CC1.to_string());
+        }
+        self.captions_on()
     }
 
     /// Asks playbin3 for `choice` (with every video stream).
@@ -98,7 +139,7 @@ impl TrackState {
             .iter()
             .map(String::as_str)
             .chain(choice.audio.as_deref())
-            .chain(choice.subtitles.as_deref())
+            .chain(choice.subtitles.as_deref().filter(|s| *s != CC1))
             .collect();
         if !playbin.send_event(gst::event::SelectStreams::new(ids)) {
             tracing::warn!("playbin3 refused the track selection");
@@ -124,7 +165,9 @@ impl TrackState {
             }
         }
         self.selected_audio = audio;
-        self.selected_subtitles = subtitles;
+        if subtitles.is_some() || !self.captions_on() {
+            self.selected_subtitles = subtitles;
+        }
         self.selected_others = others;
     }
 
@@ -135,13 +178,14 @@ impl TrackState {
         if self.requested {
             return;
         }
+        // Once per stream: later selections are the viewer's.
+        self.requested = true;
         let choice = self.preferred(options);
         let current = Choice {
             audio: self.selected_audio.clone(),
             subtitles: self.selected_subtitles.clone(),
         };
-        if choice.audio.is_some() && choice != current {
-            self.requested = true;
+        if choice != current {
             self.select(playbin, choice);
         }
     }
@@ -158,7 +202,7 @@ impl TrackState {
 
     pub(crate) fn choose_subtitles(&mut self, playbin: &gst::Element, id: Option<&str>) {
         let subtitles = id
-            .filter(|id| self.subtitles.iter().any(|t| t.id == *id))
+            .filter(|id| self.all_subtitles().iter().any(|t| t.id == *id))
             .map(String::from);
         let choice = Choice {
             audio: self.selected_audio.clone(),
@@ -170,7 +214,7 @@ impl TrackState {
     pub(crate) fn tracks(&self) -> Tracks {
         Tracks {
             audio: self.audio.clone(),
-            subtitles: self.subtitles.clone(),
+            subtitles: self.all_subtitles(),
             selected_audio: self.selected_audio.clone(),
             selected_subtitles: self.selected_subtitles.clone(),
         }
