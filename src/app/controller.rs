@@ -76,6 +76,10 @@ pub struct App {
     settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
     /// Keep the neighbours' multicast groups joined for instant zaps.
     pub(super) prejoin_neighbours: bool,
+    /// What the viewer chose in Settings.
+    preferences: super::preferences::Preferences,
+    /// The configuration's track languages, under the viewer's choice.
+    pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
     /// The zap playing a programme through catch-up, if any.
@@ -119,6 +123,8 @@ impl App {
             frames,
             settings,
             prejoin_neighbours: false,
+            preferences: Default::default(),
+            track_base: Default::default(),
             tracks: Default::default(),
             catchup_zap: None,
             reload,
@@ -242,10 +248,55 @@ impl App {
                     let a = self.ui.global::<LiveAdapter>();
                     a.set_diagnostics_visible(!a.get_diagnostics_visible());
                 }
+                Effect::ChangeSetting(row, step) => self.change_setting(row, step),
                 Effect::Redraw => {}
             }
         }
         self.refresh();
+    }
+
+    /// Takes the viewer's preferences (stored, or just loaded) and applies them.
+    pub fn set_preferences(&mut self, prefs: super::preferences::Preferences) {
+        self.preferences = prefs;
+        super::settings_screen::apply_look(&self.ui, &self.preferences);
+    }
+
+    fn change_setting(&mut self, row: super::preferences::SettingRow, step: i8) {
+        use super::preferences::SettingRow;
+        if !self.preferences.change(row, step) {
+            return;
+        }
+        super::settings_screen::apply_look(&self.ui, &self.preferences);
+        if matches!(
+            row,
+            SettingRow::Subtitles | SettingRow::AudioDescription | SettingRow::SoundLanguage
+        ) {
+            let tracks =
+                super::settings_screen::track_preferences(&self.preferences, &self.track_base);
+            self.player.send(PlayerCommand::SetPreferences(tracks));
+        }
+        if let Some(tx) = &self.settings {
+            for (key, value) in self.preferences.to_settings() {
+                let _ = tx.send(super::settings::SettingsWrite::Set(key.into(), value));
+            }
+        }
+    }
+
+    /// One line on the network for Settings: interface and the last zap.
+    fn network_summary(&self) -> String {
+        let last = self.outcomes.iter().rev().find_map(|o| match o {
+            ZapOutcome::Shown(r) => Some(r),
+            _ => None,
+        });
+        match last {
+            Some(r) => format!(
+                "{} · {} ms{}",
+                r.url,
+                r.first_frame_ms,
+                if r.fell_back { " · fallback" } else { "" }
+            ),
+            None => "—".into(),
+        }
     }
 
     fn tune(&mut self, index: usize) {
@@ -766,7 +817,14 @@ impl App {
             .set_screen(match self.nav.screen {
                 Screen::Live => 0,
                 Screen::Guide => 1,
+                Screen::Menu => 2,
+                Screen::Settings => 3,
+                Screen::Archive => 4,
             });
+        if matches!(self.nav.screen, Screen::Menu | Screen::Settings) {
+            let network = self.network_summary();
+            super::settings_screen::update(&self.ui, &self.nav, &self.preferences, &network);
+        }
         live::update(
             &self.ui,
             &self.nav,

@@ -4,6 +4,7 @@
 //! returns the [`Effect`]s the controller must carry out, so every screen can
 //! be driven by a list of actions in a test without a window.
 
+use super::preferences::SettingRow;
 use crate::input::Action;
 
 /// The screens.
@@ -11,7 +12,19 @@ use crate::input::Action;
 pub enum Screen {
     Live,
     Guide,
+    /// The main menu (Menu key): Live TV, guide, archive, settings.
+    Menu,
+    Settings,
+    Archive,
 }
+
+/// The main menu's entries, in order.
+pub const MENU: [Screen; 4] = [
+    Screen::Live,
+    Screen::Guide,
+    Screen::Archive,
+    Screen::Settings,
+];
 
 /// What the controller must do after an action.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +58,8 @@ pub enum Effect {
     TogglePause,
     Stop,
     Quit,
+    /// Step the value of a Settings row (forward when positive).
+    ChangeSetting(SettingRow, i8),
     /// Screen or focus changed: refresh the UI.
     Redraw,
 }
@@ -68,6 +83,8 @@ pub struct Nav {
     guide_cells: Vec<usize>,
     pub banner: bool,
     pub digits: String,
+    pub menu_focus: usize,
+    pub settings_focus: usize,
 }
 
 impl Nav {
@@ -85,6 +102,8 @@ impl Nav {
             guide_cells: Vec::new(),
             banner: false,
             digits: String::new(),
+            menu_focus: 0,
+            settings_focus: 0,
         }
     }
 
@@ -143,10 +162,75 @@ impl Nav {
             Action::Power => return vec![Effect::Quit],
             _ => {}
         }
+        if action == Action::Home && self.screen != Screen::Live {
+            self.screen = Screen::Live;
+            return vec![Effect::Redraw];
+        }
         match self.screen {
             Screen::Live => self.live(action),
             Screen::Guide => self.guide(action),
+            Screen::Menu => self.menu(action),
+            Screen::Settings => self.settings(action),
+            Screen::Archive => match action {
+                Action::Back | Action::Menu => self.open_menu(),
+                _ => vec![],
+            },
         }
+    }
+
+    /// Opens the main menu on the entry for the screen left.
+    fn open_menu(&mut self) -> Vec<Effect> {
+        self.menu_focus = MENU.iter().position(|s| *s == self.screen).unwrap_or(0);
+        self.screen = Screen::Menu;
+        self.list_open = false;
+        vec![Effect::Redraw]
+    }
+
+    fn open_guide(&mut self) -> Vec<Effect> {
+        self.screen = Screen::Guide;
+        self.list_open = false;
+        self.guide_row = self.current.unwrap_or(0);
+        self.guide_cell = 0;
+        vec![Effect::Redraw]
+    }
+
+    fn menu(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Up => self.menu_focus = self.menu_focus.saturating_sub(1),
+            Action::Down => self.menu_focus = (self.menu_focus + 1).min(MENU.len() - 1),
+            Action::Ok => {
+                return match MENU[self.menu_focus] {
+                    Screen::Guide => self.open_guide(),
+                    screen => {
+                        self.screen = screen;
+                        if screen == Screen::Settings {
+                            self.settings_focus = 0;
+                        }
+                        vec![Effect::Redraw]
+                    }
+                };
+            }
+            Action::Back | Action::Menu => self.screen = Screen::Live,
+            Action::Guide => return self.open_guide(),
+            _ => return vec![],
+        }
+        vec![Effect::Redraw]
+    }
+
+    fn settings(&mut self, action: Action) -> Vec<Effect> {
+        let last = SettingRow::ALL.len() - 1;
+        let row = SettingRow::ALL[self.settings_focus.min(last)];
+        match action {
+            Action::Up => self.settings_focus = self.settings_focus.saturating_sub(1),
+            Action::Down => self.settings_focus = (self.settings_focus + 1).min(last),
+            Action::Left => return vec![Effect::ChangeSetting(row, -1), Effect::Redraw],
+            Action::Right | Action::Ok => {
+                return vec![Effect::ChangeSetting(row, 1), Effect::Redraw];
+            }
+            Action::Back | Action::Menu => return self.open_menu(),
+            _ => return vec![],
+        }
+        vec![Effect::Redraw]
     }
 
     fn live(&mut self, action: Action) -> Vec<Effect> {
@@ -172,7 +256,8 @@ impl Nav {
                 vec![Effect::ToggleFavourite(self.list_focus), Effect::Redraw]
             }
             Action::Ok if !self.digits.is_empty() => self.commit_number(),
-            Action::Ok | Action::Menu => {
+            Action::Menu => self.open_menu(),
+            Action::Ok => {
                 self.list_open = true;
                 self.list_focus = self.current.unwrap_or(0);
                 vec![Effect::Redraw]
@@ -181,13 +266,7 @@ impl Nav {
                 self.banner = !self.banner;
                 vec![Effect::Banner(self.banner)]
             }
-            Action::Guide => {
-                self.screen = Screen::Guide;
-                self.list_open = false;
-                self.guide_row = self.current.unwrap_or(0);
-                self.guide_cell = 0;
-                vec![Effect::Redraw]
-            }
+            Action::Guide => self.open_guide(),
             Action::Back => {
                 if self.list_open {
                     self.list_open = false;
@@ -252,10 +331,11 @@ impl Nav {
                     cell: self.guide_cell,
                 }];
             }
-            Action::Back | Action::Guide | Action::Home => {
+            Action::Back | Action::Guide => {
                 self.screen = Screen::Live;
                 return vec![Effect::Redraw];
             }
+            Action::Menu => return self.open_menu(),
             _ => return vec![],
         }
         self.clamp_guide_cell();
@@ -376,6 +456,45 @@ mod tests {
     }
 
     #[test]
+    fn menu_reaches_every_screen_and_back_leads_home() {
+        let mut n = nav3();
+        run(&mut n, &[Menu]);
+        assert_eq!((n.screen, n.menu_focus), (Screen::Menu, 0));
+        run(&mut n, &[Down, Down, Down, Down, Ok]);
+        assert_eq!(n.screen, Screen::Settings, "the last entry, clamped");
+        run(&mut n, &[Down, Down]);
+        assert_eq!(
+            run(&mut n, &[Left]),
+            [
+                Effect::ChangeSetting(SettingRow::Contrast, -1),
+                Effect::Redraw
+            ]
+        );
+        run(&mut n, &[Back]);
+        assert_eq!(
+            (n.screen, n.menu_focus),
+            (Screen::Menu, 3),
+            "back to its entry"
+        );
+        run(&mut n, &[Up, Ok]);
+        assert_eq!(n.screen, Screen::Archive);
+        run(&mut n, &[Back, Up, Ok]);
+        assert_eq!((n.screen, n.guide_row), (Screen::Guide, 0));
+        run(&mut n, &[Menu, Up, Up, Ok]);
+        assert_eq!(n.screen, Screen::Live);
+        for screen in [
+            Screen::Guide,
+            Screen::Menu,
+            Screen::Settings,
+            Screen::Archive,
+        ] {
+            n.screen = screen;
+            run(&mut n, &[Home]);
+            assert_eq!(n.screen, Screen::Live, "Home from {screen:?}");
+        }
+    }
+
+    #[test]
     fn an_empty_lineup_never_panics() {
         let mut n = Nav::new(vec![]);
         for a in [
@@ -393,6 +512,14 @@ mod tests {
             Ok,
             Digit(1),
             Ok,
+            Menu,
+            Down,
+            Down,
+            Down,
+            Ok,
+            Right,
+            Back,
+            Back,
         ] {
             n.handle(a);
         }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use super::preferences::{Language, Preferences};
 use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
 use crate::config::Config;
 use crate::net::HttpClient;
@@ -33,6 +34,27 @@ pub fn player_options(config: &Config, audio: bool) -> PlayerOptions {
     }
 }
 
+/// The viewer's stored preferences over the configuration's and the
+/// system locale's defaults.
+fn stored_preferences(config: &Config) -> Preferences {
+    let defaults = Preferences {
+        language: std::env::var("LANG")
+            .ok()
+            .and_then(|l| Language::from_code(&l))
+            .unwrap_or_default(),
+        subtitles: config.player.subtitles,
+        audio_description: config.player.audio_description,
+        ..Default::default()
+    };
+    match crate::store::Store::open_in(&config.state_dir()) {
+        Ok(store) => Preferences::load(defaults, |k| store.setting(k).ok().flatten()),
+        Err(e) => {
+            tracing::warn!("stored settings cannot be read: {e}");
+            defaults
+        }
+    }
+}
+
 /// Builds the app around `ui`.
 pub(super) fn wire(
     rt: &tokio::runtime::Handle,
@@ -49,7 +71,21 @@ pub(super) fn wire(
             let _ = frame_tx.send(UiMsg::FrameReady);
         }
     });
-    let (player, mut events) = player::spawn(rt, player_options(config, audio), sink)?;
+    let preferences = stored_preferences(config);
+    let base = crate::player::TrackPreferences {
+        audio_languages: config.player.audio_languages.clone(),
+        subtitle_languages: config.player.subtitle_languages.clone(),
+        subtitles: config.player.subtitles,
+        audio_description: config.player.audio_description,
+    };
+    let tracks = super::settings_screen::track_preferences(&preferences, &base);
+    let options = PlayerOptions {
+        audio_languages: tracks.audio_languages,
+        subtitles: tracks.subtitles,
+        audio_description: tracks.audio_description,
+        ..player_options(config, audio)
+    };
+    let (player, mut events) = player::spawn(rt, options, sink)?;
     let event_tx = ui_tx.clone();
     rt.spawn(async move {
         while let Some(event) = events.recv().await {
@@ -91,6 +127,8 @@ pub(super) fn wire(
     let settings = Some(spawn_settings_writer(rt, config.state_dir()));
     let mut app = App::new(ui, player.clone(), frames, settings, reload);
     app.prejoin_neighbours = config.player.prejoin_neighbours;
+    app.track_base = base;
+    app.set_preferences(preferences);
     Ok(Wired {
         app,
         messages,

@@ -134,6 +134,9 @@ pub fn spawn(
         .name("player")
         .build()
         .map_err(|_| PlayerInitError::MissingElement("playbin3".into()))?;
+    // Without "soft-colorbalance": playsink would add videobalance and its
+    // converters, whose caps negotiation a zap waits for (HLS first frame 42 -> 20 ms).
+    playbin.set_property_from_str("flags", "video+audio+text+soft-volume");
     let (filter, captions) = super::captions::video_filter(marks.clone())?;
     playbin.set_property("video-filter", filter);
     playbin.set_property("video-sink", video_sink(marks.clone(), frames)?);
@@ -209,6 +212,11 @@ fn watch_elements(
             super::captions::watch_subtitles(element, marks.clone());
         }
         if klass.contains("Decoder") && klass.contains("Video") {
+            if factory.name().starts_with("avdec_") {
+                // libav's frame threading holds back one picture per thread
+                // before the first comes out; slice threads do not delay it.
+                element.set_property_from_str("thread-type", "slice");
+            }
             watch_video_decoder(element, marks.clone());
             let info = DecoderInfo {
                 name: factory.name().to_string(),
@@ -461,6 +469,14 @@ impl Actor {
             }
             PlayerCommand::SetSubtitles(id) => {
                 self.tracks.choose_subtitles(&self.playbin, id.as_deref());
+                self.emit_tracks();
+            }
+            PlayerCommand::SetPreferences(p) => {
+                self.options.audio_languages = p.audio_languages;
+                self.options.subtitle_languages = p.subtitle_languages;
+                self.options.subtitles = p.subtitles;
+                self.options.audio_description = p.audio_description;
+                self.tracks.reapply(&self.playbin, &self.options);
                 self.emit_tracks();
             }
             PlayerCommand::Prejoin(urls) => {

@@ -33,6 +33,9 @@ pub enum PlayerCommand {
     SetAudioTrack(String),
     /// Show the subtitle or caption track with this id, or none.
     SetSubtitles(Option<String>),
+    /// The viewer changed their track preferences (Settings); the current
+    /// stream's tracks are chosen again from them.
+    SetPreferences(TrackPreferences),
     /// Keep these multicast URLs joined (the neighbours of the current
     /// channel) so a zap to one of them shows a picture at once; empty stops.
     Prejoin(Vec<String>),
@@ -50,6 +53,15 @@ pub struct DecoderInfo {
     pub name: String,
     /// Whether the element says it is a hardware decoder.
     pub hardware: bool,
+}
+
+/// Which tracks the viewer wants (see [`PlayerOptions`](super::PlayerOptions)).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrackPreferences {
+    pub audio_languages: Vec<String>,
+    pub subtitle_languages: Vec<String>,
+    pub subtitles: bool,
+    pub audio_description: bool,
 }
 
 /// An audio or subtitle track the stream offers.

@@ -8,7 +8,7 @@
 //!  ┌──────────────────────────── playbin3 ──────────────────────────────────┐
 //!  │ uri ─► urisourcebin ─► decodebin3 ──┬─► video-filter (captions.rs) ─►    │
 //!  │                                     │   video-sink (output.rs):         │
-//!  │  udpsrc (caps=video/mpegts)         │   videoconvert ! videoscale       │
+//!  │  udpsrc (caps=video/mpegts)         │   videoconvertscale               │
 //!  │  appsrc ◄─ own socket (prejoin.rs)  │   ! RGBA ! appsink ─► FrameSink   │
 //!  │  souphttpsrc ─► hlsdemux2           └─► audio-sink: auto | fakesink     │
 //!  │  file / rtsp / http TS                                                  │
@@ -47,8 +47,8 @@ mod ts;
 
 pub use actor::{PlayerHandle, PlayerOptions, spawn};
 pub use events::{
-    DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track, Tracks,
-    TuneRequest, ZapId, ZapPhase,
+    DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track,
+    TrackPreferences, Tracks, TuneRequest, ZapId, ZapPhase,
 };
 pub use output::{FrameSink, VideoFrame};
 

@@ -33,7 +33,7 @@ impl std::fmt::Debug for VideoFrame {
 /// Receives frames on a GStreamer streaming thread; must return quickly.
 pub type FrameSink = Arc<dyn Fn(VideoFrame) + Send + Sync>;
 
-/// Builds `videoconvert ! videoscale ! video/x-raw,format=RGBA ! appsink` as
+/// Builds `videoconvertscale ! video/x-raw,format=RGBA ! appsink` as
 /// one bin. Frames are tagged with the current zap, counted, and the first of
 /// each zap is marked as displayed.
 pub(crate) fn video_sink(
@@ -45,8 +45,9 @@ pub(crate) fn video_sink(
             .build()
             .map_err(|_| PlayerInitError::MissingElement(name.to_string()))
     };
-    let convert = make("videoconvert")?;
-    let scale = make("videoscale")?;
+    // One element for both (GStreamer 1.22): half the caps queries of
+    // videoconvert ! videoscale, which a zap waits for when it negotiates.
+    let convert = make("videoconvertscale")?;
     let caps = gst::Caps::builder("video/x-raw")
         .field("format", "RGBA")
         .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
@@ -84,16 +85,14 @@ pub(crate) fn video_sink(
     );
     let bin = gst::Bin::builder().name("video-output").build();
     let sink: gst::Element = appsink.upcast();
-    bin.add_many([&convert, &scale, &sink])
+    bin.add_many([&convert, &sink])
         .map_err(|e| PlayerInitError::Build(e.to_string()))?;
-    gst::Element::link_many([&convert, &scale])
-        .map_err(|e| PlayerInitError::Build(e.to_string()))?;
-    scale
+    convert
         .link_filtered(&sink, &caps)
         .map_err(|e| PlayerInitError::Build(e.to_string()))?;
     let pad = convert
         .static_pad("sink")
-        .expect("videoconvert always has a sink pad");
+        .expect("videoconvertscale always has a sink pad");
     let ghost =
         gst::GhostPad::with_target(&pad).map_err(|e| PlayerInitError::Build(e.to_string()))?;
     bin.add_pad(&ghost)

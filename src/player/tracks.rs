@@ -190,6 +190,18 @@ impl TrackState {
         }
     }
 
+    /// The viewer's preferences changed: choose again from them.
+    pub(crate) fn reapply(&mut self, playbin: &gst::Element, options: &PlayerOptions) {
+        let choice = self.preferred(options);
+        let current = Choice {
+            audio: self.selected_audio.clone(),
+            subtitles: self.selected_subtitles.clone(),
+        };
+        if choice != current {
+            self.select(playbin, choice);
+        }
+    }
+
     pub(crate) fn choose_audio(&mut self, playbin: &gst::Element, id: &str) {
         if self.audio.iter().any(|t| t.id == id) {
             let choice = Choice {
