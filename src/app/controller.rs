@@ -299,6 +299,91 @@ impl App {
         }
     }
 
+    /// The accessible label of the focused item, as the screen reader would
+    /// announce it (the scripted sessions print it after each step).
+    pub fn focus_label(&self) -> String {
+        use super::preferences::SettingRow;
+        let now = chrono::Utc::now().timestamp();
+        let channel = |i: usize| {
+            self.channels.get(i).map(|ch| {
+                let on_now = self
+                    .guide
+                    .now_next(live::guide_id(ch), now)
+                    .0
+                    .map(|p| format!(", now: {}", p.title))
+                    .unwrap_or_default();
+                let fav = if self.favourites.contains(&ch.key.0) {
+                    ", favourite"
+                } else {
+                    ""
+                };
+                format!("{} {}{fav}{on_now}", ch.number, ch.name)
+            })
+        };
+        match self.nav.screen {
+            Screen::Live if self.nav.list_open => channel(self.nav.list_focus).unwrap_or_default(),
+            Screen::Live if !self.nav.digits.is_empty() => {
+                format!("Channel number {}", self.nav.digits)
+            }
+            Screen::Live => self.nav.current.and_then(channel).unwrap_or_default(),
+            Screen::Guide => {
+                let p = guide::programme_at(
+                    &self.channels,
+                    &self.guide,
+                    self.nav.guide_row,
+                    self.nav.guide_cell,
+                    now,
+                );
+                match (p, self.channels.get(self.nav.guide_row)) {
+                    (Some(p), _) => format!("{}, {}", p.title, live::span(p)),
+                    (None, Some(ch)) => {
+                        format!("{} {}, no programme information", ch.number, ch.name)
+                    }
+                    (None, None) => String::new(),
+                }
+            }
+            Screen::Menu => ["Live TV", "Programme guide", "Speech archive", "Settings"]
+                .get(self.nav.menu_focus)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            Screen::Settings => {
+                let p = &self.preferences;
+                let on = |b: bool| if b { "On" } else { "Off" };
+                match SettingRow::ALL.get(self.nav.settings_focus) {
+                    Some(SettingRow::Language) => format!("Language: {}", p.language.code()),
+                    Some(SettingRow::TextSize) => {
+                        format!(
+                            "Text size: {}",
+                            if p.large_text { "Large" } else { "Normal" }
+                        )
+                    }
+                    Some(SettingRow::Contrast) => format!("High contrast: {}", on(p.high_contrast)),
+                    Some(SettingRow::Subtitles) => {
+                        format!("Subtitles and captions: {}", on(p.subtitles))
+                    }
+                    Some(SettingRow::AudioDescription) => {
+                        format!("Audio description: {}", on(p.audio_description))
+                    }
+                    Some(SettingRow::SoundLanguage) => format!(
+                        "Preferred sound language: {}",
+                        p.sound_language.as_deref().unwrap_or("As broadcast")
+                    ),
+                    Some(SettingRow::Network) => format!("Network: {}", self.network_summary()),
+                    Some(SettingRow::About) => {
+                        format!("About: Hustings {}", env!("CARGO_PKG_VERSION"))
+                    }
+                    None => String::new(),
+                }
+            }
+            Screen::Archive => "Speech archive".into(),
+        }
+    }
+
+    /// The viewer's preferences now.
+    pub fn preferences(&self) -> &super::preferences::Preferences {
+        &self.preferences
+    }
+
     fn tune(&mut self, index: usize) {
         let Some(ch) = self.channels.get(index) else {
             return;

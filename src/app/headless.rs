@@ -279,6 +279,51 @@ impl Drop for HeadlessSession {
     }
 }
 
+/// Runs a script of remote actions (see [`super::script`]) once the lineup
+/// has loaded and the first channel shows: prints one JSON line per action,
+/// saves the shots. Returns the reports and screenshots.
+pub fn run_script(
+    rt: &tokio::runtime::Handle,
+    config: &Config,
+    options: TourOptions,
+    steps: &[super::script::Step],
+) -> Result<(Vec<super::script::StepReport>, Vec<PathBuf>), AppError> {
+    use super::script::{Step, StepReport, action_name};
+    let mut s =
+        HeadlessSession::start(rt, config, options.width, options.height, &options.out_dir)?;
+    let t = options.step_timeout;
+    s.wait_until("load the lineup", t, |app| app.current_zap().is_some())?;
+    s.await_zap("start", t)?;
+    let mut reports = Vec::new();
+    for step in steps {
+        match step {
+            Step::Press(action) => {
+                s.press(*action);
+                s.settle();
+                let report = StepReport {
+                    action: action_name(*action),
+                    screen: format!("{:?}", s.app().screen()),
+                    focus: s.app().focus_label(),
+                };
+                println!("{}", serde_json::to_string(&report).unwrap_or_default());
+                reports.push(report);
+            }
+            Step::Wait(d) => {
+                let until = Instant::now() + *d;
+                let _ = s.wait_until("wait", *d + Duration::from_secs(1), move |_| {
+                    Instant::now() >= until
+                });
+                s.settle();
+            }
+            Step::Shot(name) => {
+                s.settle();
+                s.screenshot(name)?;
+            }
+        }
+    }
+    Ok((reports, s.screenshots().to_vec()))
+}
+
 /// Runs the scripted tour: start, zap through every channel and back to the
 /// first, open the channel list, open the guide. Fails if any zap shows no picture.
 pub fn run_tour(

@@ -14,6 +14,7 @@ mod headless;
 mod live;
 pub mod nav;
 pub mod preferences;
+pub mod script;
 mod settings;
 mod settings_screen;
 mod ui;
@@ -26,7 +27,7 @@ pub use guide_refresh::{
     ImportError, ImportReport, OnBadSource, SourceOutcome, SourceReport, import_guides,
     import_paths,
 };
-pub use headless::{HeadlessSession, TourOptions, TourReport, run_tour};
+pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, spawn_settings_writer};
 pub use windowed::{WindowOptions, run_windowed};
 pub use wiring::player_options;

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::{ClientArgs, config_from, has_display, runtime};
-use crate::app::{TourOptions, WindowOptions, run_tour, run_windowed};
+use crate::app::{TourOptions, WindowOptions, run_script, run_tour, run_windowed};
 use crate::headend::{Headend, HeadendOptions, MulticastMode};
 
 /// `hustings`: the TV app on the configured feeds.
@@ -33,10 +33,20 @@ pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> 
 pub fn run_demo(
     args: &ClientArgs,
     headless: Option<PathBuf>,
+    script: Option<PathBuf>,
     multicast: MulticastMode,
     fullscreen: bool,
 ) -> anyhow::Result<ExitCode> {
     let mut config = config_from(args)?;
+    // A bad script fails before anything starts.
+    let steps = match &script {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the script {}", path.display()))?;
+            Some(crate::app::script::parse(&text, path)?)
+        }
+        None => None,
+    };
     if headless.is_none() && !has_display() {
         bail!(
             "no display (DISPLAY / WAYLAND_DISPLAY unset); run `hustings demo --headless DIR` for the scripted tour"
@@ -60,6 +70,18 @@ pub fn run_demo(
     // The demo headend sends on loopback, so that is where to join.
     config.multicast_interface = Some("lo".into());
     let result = match headless {
+        Some(dir) if steps.is_some() => {
+            let steps = steps.unwrap_or_default();
+            let (reports, shots) =
+                run_script(rt.handle(), &config, TourOptions::new(dir.clone()), &steps)?;
+            eprintln!(
+                "script complete: {} actions, {} screenshots in {}",
+                reports.len(),
+                shots.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
         Some(dir) => {
             let report = run_tour(rt.handle(), &config, TourOptions::new(dir.clone()))?;
             let worst = report

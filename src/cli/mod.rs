@@ -54,6 +54,10 @@ pub enum Command {
         /// No window: run the scripted remote-control tour, writing PNGs into DIR.
         #[arg(long, value_name = "DIR")]
         headless: Option<PathBuf>,
+        /// With --headless: run this script of remote actions instead of the tour
+        /// (one per line: an action such as `Guide` or `Digit 3`, `wait MS`, `shot NAME`).
+        #[arg(long, value_name = "FILE", requires = "headless")]
+        script: Option<PathBuf>,
         /// Headend multicast: auto (if loopback multicast works), on, off.
         #[arg(long, value_enum, default_value = "auto")]
         multicast: MulticastMode,
@@ -237,8 +241,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None => demo::run_app(&common, fullscreen),
         Some(Command::Demo {
             headless,
+            script,
             multicast,
-        }) => demo::run_demo(&common, headless, multicast, fullscreen),
+        }) => demo::run_demo(&common, headless, script, multicast, fullscreen),
         Some(Command::Headend { bind, multicast }) => demo::run_headend(&common, bind, multicast),
         Some(Command::Play {
             uri,

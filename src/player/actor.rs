@@ -212,11 +212,6 @@ fn watch_elements(
             super::captions::watch_subtitles(element, marks.clone());
         }
         if klass.contains("Decoder") && klass.contains("Video") {
-            if factory.name().starts_with("avdec_") {
-                // libav's frame threading holds back one picture per thread
-                // before the first comes out; slice threads do not delay it.
-                element.set_property_from_str("thread-type", "slice");
-            }
             watch_video_decoder(element, marks.clone());
             let info = DecoderInfo {
                 name: factory.name().to_string(),

@@ -1,0 +1,152 @@
+//! `hustings demo --headless DIR --script FILE`: every screen reached from
+//! Live by remote keys alone, Back and Home lead out of each, number entry
+//! tunes, settings and favourites survive a restart, screenshots are taken
+//! in normal, large-text, high-contrast and Spanish looks.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Runs a script on the demo with `state`; returns its JSON lines.
+fn run(state: &Path, out: &Path, script: &str) -> Vec<Value> {
+    let file = out.join("script.txt");
+    std::fs::write(&file, script).unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args([
+            "--state",
+            state.to_str().unwrap(),
+            "demo",
+            "--multicast",
+            "off",
+        ])
+        .args(["--headless", out.to_str().unwrap(), "--script"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "script failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .collect()
+}
+
+fn screens(lines: &[Value]) -> Vec<&str> {
+    lines
+        .iter()
+        .map(|l| l["screen"].as_str().unwrap())
+        .collect()
+}
+
+fn mean_luma(path: &Path) -> f64 {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!((info.width, info.height), (1920, 1080));
+    let px = &buf[..info.buffer_size()];
+    px.chunks_exact(3)
+        .map(|p| 0.2126 * p[0] as f64 + 0.7152 * p[1] as f64 + 0.0722 * p[2] as f64)
+        .sum::<f64>()
+        / (px.len() / 3) as f64
+}
+
+#[test]
+fn every_screen_is_reached_by_keys_and_left_by_back_and_home() {
+    let state = common::scratch("script-state");
+    let out = common::scratch("script-out");
+    let lines = run(
+        &state,
+        &out,
+        "Menu\nDown\nOk\nshot guide\nDown\nBack\n\
+         Menu\nDown\nDown\nOk\nshot archive\nBack\n\
+         Down\nOk\nshot settings\nBack\nBack\n\
+         Guide\nHome\n\
+         Digit 3\nwait 2500\n\
+         Ok\nDown\nGreen\nBack\n",
+    );
+    assert_eq!(
+        screens(&lines),
+        [
+            "Menu", "Menu", "Guide", "Guide", "Live", // into the guide and back
+            "Menu", "Menu", "Menu", "Archive", "Menu", // archive, back to the menu
+            "Menu", "Settings", "Menu", "Live", // settings, back, back
+            "Guide", "Live", // Home from the guide
+            "Live", // a digit
+            "Live", "Live", "Live", "Live" // the list, a favourite, closed
+        ]
+    );
+    assert_eq!(lines[1]["focus"], "Programme guide");
+    assert_eq!(lines[7]["focus"], "Speech archive");
+    assert_eq!(lines[11]["focus"], "Language: en");
+    assert_eq!(lines[16]["focus"], "Channel number 3");
+    // The typed number tuned channel 3; the list opens on it; Down wraps to 1.
+    let listed = lines[18]["focus"].as_str().unwrap();
+    assert!(listed.starts_with("1 Civic One"), "{listed}");
+    let favourite = lines[19]["focus"].as_str().unwrap();
+    assert!(favourite.contains("favourite"), "{favourite}");
+    for shot in ["guide", "archive", "settings"] {
+        assert!(out.join(format!("{shot}.png")).exists(), "{shot}");
+    }
+
+    // A restart keeps the favourite and comes back on channel 3.
+    let lines = run(&state, &out, "Ok\nDown\n");
+    assert!(
+        lines[0]["focus"]
+            .as_str()
+            .unwrap()
+            .starts_with("3 Campaign News"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1]["focus"].as_str().unwrap().contains("favourite"),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn settings_change_the_look_at_once_and_are_kept() {
+    let state = common::scratch("settings-state");
+    let out = common::scratch("settings-out");
+    let lines = run(
+        &state,
+        &out,
+        "Menu\nDown\nDown\nDown\nOk\nshot settings-normal\n\
+         Down\nRight\nshot settings-large\n\
+         Down\nRight\nshot settings-contrast\n\
+         Up\nUp\nRight\nshot settings-spanish\n",
+    );
+    let last = |n: usize| {
+        lines[lines.len() - n]["focus"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(last(1), "Language: es");
+    assert!(lines.iter().any(|l| l["focus"] == "Text size: Large"));
+    assert!(lines.iter().any(|l| l["focus"] == "High contrast: On"));
+    // High contrast darkens the screen's panels to black.
+    let normal = mean_luma(&out.join("settings-large.png"));
+    let contrast = mean_luma(&out.join("settings-contrast.png"));
+    assert!(contrast < normal, "contrast {contrast} vs normal {normal}");
+    // Each look draws differently.
+    let bytes = |n: &str| std::fs::read(out.join(format!("{n}.png"))).unwrap();
+    assert_ne!(bytes("settings-normal"), bytes("settings-large"));
+    assert_ne!(bytes("settings-contrast"), bytes("settings-spanish"));
+
+    // Kept across a restart.
+    let lines = run(&state, &out, "Menu\nDown\nDown\nDown\nOk\nDown\nDown\n");
+    let focus: Vec<&str> = lines.iter().map(|l| l["focus"].as_str().unwrap()).collect();
+    assert_eq!(focus[4], "Language: es");
+    assert_eq!(focus[5], "Text size: Large");
+    assert_eq!(focus[6], "High contrast: On");
+}
