@@ -150,3 +150,28 @@ fn settings_change_the_look_at_once_and_are_kept() {
     assert_eq!(focus[5], "Text size: Large");
     assert_eq!(focus[6], "High contrast: On");
 }
+
+#[test]
+fn the_guide_moves_through_time_and_sets_reminders() {
+    let state = common::scratch("guide-state");
+    let out = common::scratch("guide-out");
+    let lines = run(
+        &state,
+        &out,
+        "Guide\nRight\nOk\nshot guide-reminder\nGreen\nshot guide-tomorrow\nYellow\nRight\nOk\nChannelDown\nDown\nBack\n",
+    );
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    let today = focus(0);
+    let day = |label: &str| label.rsplit(", ").next().unwrap().to_string();
+    // OK on the next programme sets a reminder on it.
+    assert_eq!(lines[2]["screen"], "Guide");
+    assert!(focus(2).ends_with(", reminder set"), "{}", focus(2));
+    // Green: the same time tomorrow.
+    let tomorrow = focus(3);
+    assert_ne!(day(&today), day(&tomorrow), "{today} / {tomorrow}");
+    // Yellow: back to now; OK again takes the reminder off.
+    assert!(!focus(6).ends_with("reminder set"), "{}", focus(6));
+    assert_eq!(day(&focus(4)), day(&today));
+    assert_eq!(lines.last().unwrap()["screen"], "Live");
+    assert!(out.join("guide-tomorrow.png").exists());
+}

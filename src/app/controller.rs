@@ -20,6 +20,10 @@ const BANNER_TIME: Duration = Duration::from_secs(5);
 const DIGIT_TIME: Duration = Duration::from_millis(1800);
 /// How long a notice stays.
 const NOTICE_TIME: Duration = Duration::from_secs(6);
+/// A reminder fires this long before its programme starts (seconds).
+const REMIND_BEFORE: i64 = 60;
+/// How long OK on Live answers a fired reminder.
+const REMINDER_OFFER: Duration = Duration::from_secs(60);
 /// First wait before retrying a failed load (doubles each time).
 const RELOAD_TIME: Duration = Duration::from_secs(15);
 
@@ -82,6 +86,14 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// Reads the guide pages the grid shows.
+    pager: super::guide_page::GuidePager,
+    /// The guide rows on screen.
+    guide_page: Vec<super::guide_page::PageRow>,
+    /// Programmes the viewer asked to be reminded of: (channel key, start, title).
+    reminders: Vec<(String, i64, String)>,
+    /// A reminder that fired: OK on Live tunes this channel until then.
+    reminder_offer: Option<(usize, Instant)>,
     /// The zap playing a programme through catch-up, if any.
     catchup_zap: Option<crate::player::ZapId>,
     reload: Box<dyn Fn()>,
@@ -127,6 +139,10 @@ impl App {
             track_base: Default::default(),
             tracks: Default::default(),
             catchup_zap: None,
+            pager: Default::default(),
+            guide_page: Vec::new(),
+            reminders: Vec::new(),
+            reminder_offer: None,
             reload,
             zap: None,
             shown_zap: 0,
@@ -197,6 +213,16 @@ impl App {
     /// One remote-control action.
     pub fn handle_action(&mut self, action: Action) {
         tracing::debug!(?action, "action");
+        if action == Action::Ok
+            && self.nav.screen == Screen::Live
+            && !self.nav.list_open
+            && self.nav.digits.is_empty()
+            && let Some((index, _)) = self.reminder_offer.take()
+        {
+            let fx = self.nav.tune(index);
+            self.apply(fx);
+            return;
+        }
         let effects = self.nav.handle(action);
         self.apply(effects);
     }
@@ -327,19 +353,31 @@ impl App {
             }
             Screen::Live => self.nav.current.and_then(channel).unwrap_or_default(),
             Screen::Guide => {
-                let p = guide::programme_at(
-                    &self.channels,
-                    &self.guide,
-                    self.nav.guide_row,
-                    self.nav.guide_cell,
-                    now,
+                let p = guide::programme_at(&self.guide_page, &self.nav);
+                let day = guide::day_label(
+                    p.map_or(guide::window_start(&self.nav, now), |p| p.start),
+                    self.preferences.language.code(),
                 );
                 match (p, self.channels.get(self.nav.guide_row)) {
-                    (Some(p), _) => format!("{}, {}", p.title, live::span(p)),
+                    (Some(p), Some(ch)) => {
+                        let past = p.stop.is_some_and(|stop| stop <= now);
+                        let mut label = format!("{}, {}, {day}", p.title, live::span(p));
+                        if past && guide::has_catchup(ch, p, now) {
+                            label.push_str(", catch-up");
+                        }
+                        if self
+                            .reminders
+                            .iter()
+                            .any(|(k, start, _)| *k == ch.key.0 && *start == p.start)
+                        {
+                            label.push_str(", reminder set");
+                        }
+                        label
+                    }
                     (None, Some(ch)) => {
                         format!("{} {}, no programme information", ch.number, ch.name)
                     }
-                    (None, None) => String::new(),
+                    (_, None) => String::new(),
                 }
             }
             Screen::Menu => ["Live TV", "Programme guide", "Speech archive", "Settings"]
@@ -392,16 +430,29 @@ impl App {
         self.tune_urls(index, urls, "");
     }
 
-    /// OK on a guide programme: live now, catch-up if past, else when it starts.
-    fn open_programme(&mut self, row: usize, cell: usize) {
+    /// OK on a guide programme: live now, catch-up if past, else a reminder
+    /// set (or taken off).
+    fn open_programme(&mut self, row: usize, _cell: usize) {
         let now = chrono::Utc::now().timestamp();
-        let programme = guide::programme_at(&self.channels, &self.guide, row, cell, now).cloned();
+        let programme = guide::programme_at(&self.guide_page, &self.nav).cloned();
         match programme {
             Some(p) if p.start > now => {
                 let at = chrono::DateTime::from_timestamp(p.start, 0)
                     .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
                     .unwrap_or_default();
-                self.notice(&format!("{} starts at {at}", p.title));
+                let Some(key) = self.channels.get(row).map(|c| c.key.0.clone()) else {
+                    return;
+                };
+                let before = self.reminders.len();
+                self.reminders
+                    .retain(|(k, start, _)| !(*k == key && *start == p.start));
+                if self.reminders.len() == before {
+                    self.reminders.push((key, p.start, p.title.clone()));
+                    self.notice(&format!("Reminder set: {} at {at}", p.title));
+                } else {
+                    self.notice(&format!("Reminder taken off: {}", p.title));
+                }
+                self.refresh();
             }
             Some(p) if p.stop.is_some_and(|stop| stop <= now) => self.play_catchup(row, &p, now),
             _ => {
@@ -660,8 +711,14 @@ impl App {
             .nav
             .guide_row
             .min(self.channels.len().saturating_sub(1));
+        nav.guide_top = self.nav.guide_top.min(nav.guide_row);
+        nav.guide_shift = self.nav.guide_shift;
+        nav.guide_cell = self.nav.guide_cell;
+        nav.menu_focus = self.nav.menu_focus;
+        nav.settings_focus = self.nav.settings_focus;
         nav.banner = self.nav.banner;
         self.nav = nav;
+        self.pager = super::guide_page::GuidePager::new(loaded.db.as_deref(), loaded.guide_ids);
         if !loaded.notices.is_empty() {
             self.notice(&loaded.notices.join("\n"));
         } else {
@@ -885,12 +942,41 @@ impl App {
             self.reload_at = None;
             (self.reload)();
         }
+        self.fire_reminders(now);
         live::update_clock(&self.ui);
         // Programmes change on the minute: keep now/next, progress and the guide current.
         let minute = chrono::Utc::now().timestamp() / 60;
         if minute != self.refreshed_minute {
             self.refreshed_minute = minute;
             self.refresh();
+        }
+    }
+
+    /// A reminded programme starting: a notice, and OK on Live tunes it.
+    fn fire_reminders(&mut self, now: Instant) {
+        if self.reminder_offer.is_some_and(|(_, until)| now >= until) {
+            self.reminder_offer = None;
+        }
+        let wall = chrono::Utc::now().timestamp();
+        let due: Vec<_> = self
+            .reminders
+            .iter()
+            .filter(|(_, start, _)| *start <= wall + REMIND_BEFORE)
+            .cloned()
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        self.reminders
+            .retain(|(_, start, _)| *start > wall + REMIND_BEFORE);
+        for (key, _, title) in due {
+            if let Some(i) = self.channels.iter().position(|c| c.key.0 == key) {
+                let name = self.channels[i].name.clone();
+                self.reminder_offer = Some((i, now + REMINDER_OFFER));
+                self.notice(&format!(
+                    "{title} is starting on {name}. Press OK to watch."
+                ));
+            }
         }
     }
 
@@ -919,9 +1005,37 @@ impl App {
             now,
         );
         if self.nav.screen == Screen::Guide {
+            let from = guide::window_start(&self.nav, now);
+            let top = self.nav.guide_top;
+            self.guide_page = self.pager.page(
+                &self.channels,
+                top..top + super::nav::GUIDE_ROWS,
+                from,
+                from + guide::WINDOW,
+                &self.guide,
+            );
             self.nav
-                .set_guide_cells(guide::cell_counts(&self.channels, &self.guide, now));
-            guide::update(&self.ui, &self.nav, &self.channels, &self.guide, now);
+                .set_guide_cells(self.guide_page.iter().map(|r| r.programmes.len()).collect());
+            let reminders = &self.reminders;
+            let state = |ch: &Channel, p: &crate::guide::Programme| {
+                let past = p.stop.is_some_and(|stop| stop <= now);
+                guide::CellState {
+                    past,
+                    catchup: past && guide::has_catchup(ch, p, now),
+                    reminder: reminders
+                        .iter()
+                        .any(|(k, start, _)| *k == ch.key.0 && *start == p.start),
+                }
+            };
+            guide::update(
+                &self.ui,
+                &self.nav,
+                &self.channels,
+                &self.guide_page,
+                now,
+                state,
+                self.preferences.language.code(),
+            );
         }
     }
 }

@@ -41,6 +41,10 @@ pub struct Loaded {
     pub refresh_in: Option<Duration>,
     /// Keys of the favourite channels (kept across refreshes by key).
     pub favourites: std::collections::HashSet<String>,
+    /// Channel key -> guide channel id, for guide pages read from the store.
+    pub guide_ids: std::collections::HashMap<String, String>,
+    /// The database the guide pages are read from.
+    pub db: Option<std::path::PathBuf>,
 }
 
 fn options(config: &Config) -> ParseOptions {
@@ -298,4 +302,9 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
         }
     }
     out.guide = Guide::new(guide_channels, programmes, vec![]);
+    out.db = Some(db.to_path_buf());
+    out.guide_ids = matches
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
 }

@@ -1,48 +1,32 @@
-//! Guide screen controller: fills `GuideAdapter` with a three-hour window.
-//!
-//! The skeleton builds every row; the virtualised grid for 1,000 channels and
-//! 7 days comes with the UI work (issue 5).
+//! Guide screen controller: fills `GuideAdapter` with the page on screen —
+//! `GUIDE_ROWS` channels × three hours from the window the navigation chose
+//! (see `guide_page` for where the programmes come from).
 
-use chrono::Local;
+use chrono::TimeZone;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::live::{guide_id, hm, span};
+use super::guide_page::PageRow;
+use super::live::{hm, span};
 use super::nav::Nav;
 use super::ui::{AppWindow, GuideAdapter, GuideCell, GuideRow};
-use crate::guide::Guide;
+use crate::guide::Programme;
 use crate::lineup::Channel;
 
 /// Width of the visible time window.
-const WINDOW: i64 = 3 * 3600;
+pub(super) const WINDOW: i64 = 3 * 3600;
 const HALF_HOUR: i64 = 1800;
 
-fn window_start(now: i64) -> i64 {
-    now / HALF_HOUR * HALF_HOUR
-}
-
-/// Programme cells each row shows (for focus clamping).
-pub(super) fn cell_counts(channels: &[Channel], guide: &Guide, now: i64) -> Vec<usize> {
-    let from = window_start(now);
-    channels
-        .iter()
-        .map(|ch| guide.window(guide_id(ch), from, from + WINDOW).len())
-        .collect()
+/// The start of the guide's time window for the navigation's shift.
+pub(super) fn window_start(nav: &Nav, now: i64) -> i64 {
+    now / HALF_HOUR * HALF_HOUR + nav.guide_shift
 }
 
 /// The programme at a focused guide cell, if the cell has one.
-pub(super) fn programme_at<'a>(
-    channels: &[Channel],
-    guide: &'a Guide,
-    row: usize,
-    cell: usize,
-    now: i64,
-) -> Option<&'a crate::guide::Programme> {
-    let from = window_start(now);
-    let ch = channels.get(row)?;
-    guide
-        .window(guide_id(ch), from, from + WINDOW)
-        .get(cell)
-        .copied()
+pub(super) fn programme_at<'a>(page: &'a [PageRow], nav: &Nav) -> Option<&'a Programme> {
+    page.iter()
+        .find(|r| r.channel == nav.guide_row)?
+        .programmes
+        .get(nav.guide_cell)
 }
 
 /// Replaces the .slint preview data.
@@ -51,20 +35,43 @@ pub(super) fn clear_preview(ui: &AppWindow) {
         .set_rows(ModelRc::new(VecModel::from(Vec::<GuideRow>::new())));
 }
 
-/// Pushes the grid, ruler, now line and focused programme's details.
-pub(super) fn update(ui: &AppWindow, nav: &Nav, channels: &[Channel], guide: &Guide, now: i64) {
+/// Whether a past programme of `ch` can still be played from catch-up.
+pub(super) fn has_catchup(ch: &Channel, p: &Programme, now: i64) -> bool {
+    let days = i64::from(ch.catchup.days.unwrap_or(1).max(1));
+    ch.catchup.is_enabled() && p.start >= now - days * 86_400
+}
+
+/// What a cell is, for its looks and its spoken label.
+pub(super) struct CellState {
+    pub past: bool,
+    pub catchup: bool,
+    pub reminder: bool,
+}
+
+/// Pushes the page, ruler, now line and focused programme's details.
+pub(super) fn update(
+    ui: &AppWindow,
+    nav: &Nav,
+    channels: &[Channel],
+    page: &[PageRow],
+    now: i64,
+    state: impl Fn(&Channel, &Programme) -> CellState,
+    language: &str,
+) {
     let a = ui.global::<GuideAdapter>();
-    let from = window_start(now);
+    let from = window_start(nav, now);
     let to = from + WINDOW;
-    let rows: Vec<GuideRow> = channels
+    let rows: Vec<GuideRow> = page
         .iter()
-        .map(|ch| {
-            let cells: Vec<GuideCell> = guide
-                .window(guide_id(ch), from, to)
-                .into_iter()
+        .filter_map(|row| {
+            let ch = channels.get(row.channel)?;
+            let cells: Vec<GuideCell> = row
+                .programmes
+                .iter()
                 .map(|p| {
                     let start = p.start.max(from);
                     let stop = p.stop.unwrap_or(to).min(to);
+                    let s = state(ch, p);
                     GuideCell {
                         title: p.title.clone().into(),
                         time: span(p).into(),
@@ -72,14 +79,17 @@ pub(super) fn update(ui: &AppWindow, nav: &Nav, channels: &[Channel], guide: &Gu
                         start: (start - from) as f32 / WINDOW as f32,
                         width: (stop - start).max(0) as f32 / WINDOW as f32,
                         on_now: p.start <= now && now < p.stop.unwrap_or(i64::MAX),
+                        past: s.past,
+                        catchup: s.catchup,
+                        reminder: s.reminder,
                     }
                 })
                 .collect();
-            GuideRow {
+            Some(GuideRow {
                 number: ch.number.to_string().into(),
                 name: ch.name.clone().into(),
                 cells: ModelRc::new(VecModel::from(cells)),
-            }
+            })
         })
         .collect();
     let ruler: Vec<slint::SharedString> = (0..WINDOW / HALF_HOUR)
@@ -88,29 +98,48 @@ pub(super) fn update(ui: &AppWindow, nav: &Nav, channels: &[Channel], guide: &Gu
     a.set_rows(ModelRc::new(VecModel::from(rows)));
     a.set_ruler(ModelRc::new(VecModel::from(ruler)));
     a.set_now_position((now - from) as f32 / WINDOW as f32);
-    a.set_focus_row(nav.guide_row as i32);
+    a.set_focus_row(nav.guide_row.saturating_sub(nav.guide_top) as i32);
     a.set_focus_cell(nav.guide_cell as i32);
-    a.set_day(Local::now().format("%A %e %B").to_string().into());
-    let focused = channels.get(nav.guide_row).and_then(|ch| {
-        guide
-            .window(guide_id(ch), from, to)
-            .get(nav.guide_cell)
-            .map(|p| ((*p).clone(), ch.name.clone()))
-    });
-    match focused {
-        Some((p, channel)) => {
-            a.set_detail_time(format!("{} · {}", span(&p), channel).into());
-            a.set_detail_title(p.title.into());
-            a.set_detail_description(p.description.unwrap_or_default().into());
+    a.set_day(day_label(from, language).into());
+    a.set_position(format!("{} / {}", nav.guide_row + 1, channels.len()).into());
+    match (programme_at(page, nav), channels.get(nav.guide_row)) {
+        (Some(p), Some(ch)) => {
+            a.set_detail_time(format!("{} · {}", span(p), ch.name).into());
+            a.set_detail_title(p.title.clone().into());
+            a.set_detail_description(p.description.clone().unwrap_or_default().into());
         }
-        None => {
-            let name = channels
-                .get(nav.guide_row)
-                .map(|c| c.name.clone())
-                .unwrap_or_default();
-            a.set_detail_title(name.into());
+        (_, ch) => {
+            a.set_detail_title(ch.map(|c| c.name.clone()).unwrap_or_default().into());
             a.set_detail_time("".into());
-            a.set_detail_description("No programme information".into());
+            a.set_detail_description("".into());
         }
+    }
+}
+
+/// "Wednesday 25 November" in the interface language.
+pub(super) fn day_label(ts: i64, language: &str) -> String {
+    let locale = match language {
+        "es" => chrono::Locale::es_ES,
+        "fr" => chrono::Locale::fr_FR,
+        _ => chrono::Locale::en_GB,
+    };
+    chrono::Local
+        .timestamp_opt(ts, 0)
+        .single()
+        .map(|t| t.format_localized("%A %-d %B", locale).to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_day_is_named_in_the_interface_language() {
+        // Noon UTC, so every time zone gives the same day.
+        let ts = 1_764_072_000; // Tuesday 25 November 2025
+        assert_eq!(day_label(ts, "en"), "Tuesday 25 November");
+        assert_eq!(day_label(ts, "es"), "martes 25 noviembre");
+        assert_eq!(day_label(ts, "fr"), "mardi 25 novembre");
     }
 }

@@ -9,6 +9,7 @@
 mod controller;
 mod feeds;
 mod guide;
+mod guide_page;
 mod guide_refresh;
 mod headless;
 mod live;

@@ -64,8 +64,14 @@ pub enum Effect {
     Redraw,
 }
 
-/// Rows the guide moves on Channel Up/Down.
-const GUIDE_PAGE: usize = 6;
+/// Channel rows the guide shows at once (and moves on Channel Up/Down).
+pub const GUIDE_ROWS: usize = 6;
+/// How far Left/Right past the visible programmes moves the guide's time.
+pub const GUIDE_STEP: i64 = 90 * 60;
+/// How far the colour keys jump the guide's time.
+pub const GUIDE_DAY: i64 = 24 * 3600;
+/// The guide browses this far back and ahead of now.
+pub const GUIDE_REACH: i64 = 7 * GUIDE_DAY;
 /// Digits a channel number may have.
 const MAX_DIGITS: usize = 4;
 
@@ -78,8 +84,14 @@ pub struct Nav {
     pub previous: Option<usize>,
     pub list_open: bool,
     pub list_focus: usize,
+    /// The focused channel row (an index into the lineup).
     pub guide_row: usize,
+    /// The first row on screen.
+    pub guide_top: usize,
+    /// Seconds from the half-hour before now to the start of the guide's time window.
+    pub guide_shift: i64,
     pub guide_cell: usize,
+    /// Programme cells of each row on screen.
     guide_cells: Vec<usize>,
     pub banner: bool,
     pub digits: String,
@@ -98,6 +110,8 @@ impl Nav {
             list_open: false,
             list_focus: 0,
             guide_row: 0,
+            guide_top: 0,
+            guide_shift: 0,
             guide_cell: 0,
             guide_cells: Vec::new(),
             banner: false,
@@ -111,15 +125,42 @@ impl Nav {
         self.numbers.len()
     }
 
-    /// Tells the guide how many programme cells each row shows.
+    /// Tells the guide how many programme cells each row on screen shows
+    /// (from `guide_top`).
     pub fn set_guide_cells(&mut self, cells: Vec<usize>) {
         self.guide_cells = cells;
         self.clamp_guide_cell();
     }
 
+    fn cells_in_focused_row(&self) -> usize {
+        self.guide_row
+            .checked_sub(self.guide_top)
+            .and_then(|i| self.guide_cells.get(i))
+            .copied()
+            .unwrap_or(0)
+    }
+
     fn clamp_guide_cell(&mut self) {
-        let n = self.guide_cells.get(self.guide_row).copied().unwrap_or(0);
+        let n = self.cells_in_focused_row();
         self.guide_cell = self.guide_cell.min(n.saturating_sub(1));
+    }
+
+    /// Keeps the focused row on screen, scrolling as little as possible.
+    fn scroll_guide(&mut self) {
+        if self.guide_row < self.guide_top {
+            self.guide_top = self.guide_row;
+        } else if self.guide_row >= self.guide_top + GUIDE_ROWS {
+            self.guide_top = self.guide_row + 1 - GUIDE_ROWS;
+        }
+        let max_top = self.len().saturating_sub(GUIDE_ROWS);
+        self.guide_top = self.guide_top.min(max_top);
+    }
+
+    fn shift_guide(&mut self, by: i64) -> bool {
+        let to = (self.guide_shift + by).clamp(-GUIDE_REACH, GUIDE_REACH);
+        let moved = to != self.guide_shift;
+        self.guide_shift = to;
+        moved
     }
 
     /// Switches to channel `index` (no effect if out of range).
@@ -190,7 +231,12 @@ impl Nav {
         self.screen = Screen::Guide;
         self.list_open = false;
         self.guide_row = self.current.unwrap_or(0);
+        self.guide_top = self.guide_row.saturating_sub(GUIDE_ROWS / 2);
+        self.scroll_guide();
+        self.guide_shift = 0;
         self.guide_cell = 0;
+        // The controller fills the cell counts for the new window.
+        self.guide_cells.clear();
         vec![Effect::Redraw]
     }
 
@@ -321,10 +367,46 @@ impl Nav {
         match action {
             Action::Up => self.guide_row = self.guide_row.saturating_sub(1),
             Action::Down => self.guide_row = (self.guide_row + 1).min(last),
-            Action::ChannelUp => self.guide_row = self.guide_row.saturating_sub(GUIDE_PAGE),
-            Action::ChannelDown => self.guide_row = (self.guide_row + GUIDE_PAGE).min(last),
-            Action::Left => self.guide_cell = self.guide_cell.saturating_sub(1),
+            // A page at a time: the whole screen moves, focus keeps its place on it.
+            Action::ChannelUp => {
+                let step = GUIDE_ROWS.min(self.guide_top);
+                self.guide_top -= step;
+                self.guide_row = self.guide_row.saturating_sub(GUIDE_ROWS);
+            }
+            Action::ChannelDown => {
+                self.guide_top += GUIDE_ROWS;
+                self.guide_row = (self.guide_row + GUIDE_ROWS).min(last);
+            }
+            Action::Left if self.guide_cell == 0 => {
+                if self.shift_guide(-GUIDE_STEP) {
+                    // The programme before, at the right of the earlier window.
+                    self.guide_cell = usize::MAX;
+                }
+                self.guide_cells.clear();
+            }
+            Action::Left => self.guide_cell -= 1,
+            Action::Right if self.guide_cell + 1 >= self.cells_in_focused_row() => {
+                if self.shift_guide(GUIDE_STEP) {
+                    self.guide_cell = 0;
+                }
+                self.guide_cells.clear();
+            }
             Action::Right => self.guide_cell += 1,
+            Action::Red | Action::Green => {
+                let day = if action == Action::Red {
+                    -GUIDE_DAY
+                } else {
+                    GUIDE_DAY
+                };
+                self.shift_guide(day);
+                self.guide_cell = 0;
+                self.guide_cells.clear();
+            }
+            Action::Yellow => {
+                self.guide_shift = 0;
+                self.guide_cell = 0;
+                self.guide_cells.clear();
+            }
             Action::Ok => {
                 return vec![Effect::OpenProgramme {
                     row: self.guide_row,
@@ -338,7 +420,10 @@ impl Nav {
             Action::Menu => return self.open_menu(),
             _ => return vec![],
         }
-        self.clamp_guide_cell();
+        self.scroll_guide();
+        if !self.guide_cells.is_empty() {
+            self.clamp_guide_cell();
+        }
         vec![Effect::Redraw]
     }
 }
@@ -421,9 +506,9 @@ mod tests {
     fn guide_opens_on_the_current_channel_and_ok_opens_the_focused_programme() {
         let mut n = nav3();
         run(&mut n, &[ChannelUp, Guide]);
-        assert_eq!((n.screen, n.guide_row), (Screen::Guide, 1));
+        assert_eq!((n.screen, n.guide_row, n.guide_top), (Screen::Guide, 1, 0));
         n.set_guide_cells(vec![3, 3, 1]);
-        run(&mut n, &[Right, Right, Right, Right]);
+        run(&mut n, &[Right, Right]);
         assert_eq!(n.guide_cell, 2);
         run(&mut n, &[Down]);
         assert_eq!((n.guide_row, n.guide_cell), (2, 0));
@@ -453,6 +538,66 @@ mod tests {
         n.handle(Guide);
         n.handle(Home);
         assert_eq!(n.screen, Screen::Live);
+    }
+
+    #[test]
+    fn the_guide_scrolls_by_rows_pages_and_time() {
+        let mut n = Nav::new((1..=1000).collect());
+        n.tune(500);
+        run(&mut n, &[Guide]);
+        assert_eq!(
+            (n.guide_row, n.guide_top),
+            (500, 497),
+            "opens with the channel mid-screen"
+        );
+        n.set_guide_cells(vec![2; GUIDE_ROWS]);
+        run(&mut n, &[Down, Down, Down]);
+        assert_eq!(
+            (n.guide_row, n.guide_top),
+            (503, 498),
+            "scrolls one row at a time"
+        );
+        run(&mut n, &[ChannelDown]);
+        assert_eq!(
+            (n.guide_row, n.guide_top),
+            (509, 504),
+            "a page keeps the focus's place"
+        );
+        run(&mut n, &[Up; 7]);
+        assert_eq!((n.guide_row, n.guide_top), (502, 502));
+        for _ in 0..200 {
+            n.handle(ChannelDown);
+        }
+        assert_eq!(
+            (n.guide_row, n.guide_top),
+            (999, 994),
+            "the end, no empty rows"
+        );
+        // Time: Right past the last programme moves the window on.
+        n.set_guide_cells(vec![2; GUIDE_ROWS]);
+        run(&mut n, &[Right]);
+        assert_eq!((n.guide_cell, n.guide_shift), (1, 0));
+        run(&mut n, &[Right]);
+        assert_eq!((n.guide_cell, n.guide_shift), (0, GUIDE_STEP));
+        n.set_guide_cells(vec![2; GUIDE_ROWS]);
+        run(&mut n, &[Left]);
+        assert_eq!(n.guide_shift, 0, "Left at the first programme moves back");
+        n.set_guide_cells(vec![4; GUIDE_ROWS]);
+        assert_eq!(
+            n.guide_cell, 3,
+            "onto the last programme of the earlier window"
+        );
+        run(&mut n, &[Green, Green]);
+        assert_eq!(n.guide_shift, 2 * GUIDE_DAY);
+        for _ in 0..20 {
+            n.handle(Red);
+        }
+        assert_eq!(
+            n.guide_shift, -GUIDE_REACH,
+            "no further back than the reach"
+        );
+        run(&mut n, &[Yellow]);
+        assert_eq!(n.guide_shift, 0, "Yellow: back to now");
     }
 
     #[test]
