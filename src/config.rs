@@ -60,6 +60,18 @@ impl Default for Feeds {
     }
 }
 
+/// Remote-control sources besides the window's keyboard.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputSettings {
+    /// evdev devices to read, e.g. "/dev/input/by-path/platform-ir-event".
+    pub evdev: Vec<PathBuf>,
+    /// lircd's socket; unset = /run/lirc/lircd when it exists.
+    pub lirc: Option<PathBuf>,
+    /// A key map file replacing the built-in one (platform/keymaps/default.toml).
+    pub keymap: Option<PathBuf>,
+}
+
 /// Player tuning.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -142,6 +154,7 @@ pub struct BoardNetwork {
 pub struct Config {
     pub feeds: Feeds,
     pub player: PlayerSettings,
+    pub input: InputSettings,
     /// State directory (database, cache). None = XDG state dir.
     pub state_dir: Option<PathBuf>,
     /// Multicast interface; overrides the board profile's.

@@ -645,6 +645,7 @@ impl App {
         match msg {
             UiMsg::Loaded(loaded) => self.loaded(loaded),
             UiMsg::Player(event) => self.player_event(event),
+            UiMsg::Input(action) => self.handle_action(action),
             UiMsg::FrameReady => {
                 if let Some(frame) = self.frames.take() {
                     self.frame(frame);

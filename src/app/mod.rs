@@ -61,6 +61,8 @@ pub enum UiMsg {
     Player(PlayerEvent),
     /// A new frame waits in the [`FrameSlot`].
     FrameReady,
+    /// A key from a remote (evdev, LIRC, CEC).
+    Input(crate::input::Action),
 }
 
 /// The newest decoded frame, waiting for the UI thread.

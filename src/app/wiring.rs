@@ -55,6 +55,32 @@ fn stored_preferences(config: &Config) -> Preferences {
     }
 }
 
+/// Starts the remote-control readers the configuration names; their keys
+/// arrive as [`UiMsg::Input`]. A bad key map file stops the start-up.
+fn start_remote_input(config: &Config, tx: mpsc::UnboundedSender<UiMsg>) -> Result<(), AppError> {
+    use crate::input::{Keymap, sources};
+    let keymap = match &config.input.keymap {
+        Some(path) => Keymap::load(path).map_err(|e| AppError::Ui(e.to_string()))?,
+        None => Keymap::builtin(),
+    };
+    let lirc = config.input.lirc.clone().or_else(|| {
+        let default = std::path::PathBuf::from("/run/lirc/lircd");
+        default.exists().then_some(default)
+    });
+    let wanted = sources::InputSources {
+        evdev: config.input.evdev.clone(),
+        lirc,
+    };
+    sources::spawn(
+        &wanted,
+        std::sync::Arc::new(keymap),
+        std::sync::Arc::new(move |action| {
+            let _ = tx.send(UiMsg::Input(action));
+        }),
+    );
+    Ok(())
+}
+
 /// Builds the app around `ui`.
 pub(super) fn wire(
     rt: &tokio::runtime::Handle,
@@ -94,6 +120,7 @@ pub(super) fn wire(
             }
         }
     });
+    start_remote_input(config, ui_tx.clone())?;
     let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
     let loader_rt = rt.clone();
     let loader_config = config.clone();
