@@ -31,7 +31,7 @@ DEBIAN_PACKAGES := \
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
 	@echo "make test   build and run the tests"
-	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries"
+	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries, UI"
 
 # The peers `make bench` compares against.
 BENCH_PACKAGES := mpv gstreamer1.0-plugins-base-apps
@@ -72,6 +72,7 @@ bench: release
 	$(RELEASE_BIN) bench zap
 	$(RELEASE_BIN) bench guide
 	$(RELEASE_BIN) bench guide --scale 4
+	$(RELEASE_BIN) bench ui
 
 clean:
 	rm -rf "$(DEMO_OUT)"

@@ -90,6 +90,8 @@ pub struct App {
     pager: super::guide_page::GuidePager,
     /// The guide rows on screen.
     guide_page: Vec<super::guide_page::PageRow>,
+    /// What the drawn rows were built from (top row, window, minute, reminders, channels).
+    drawn_page: Option<(usize, i64, i64, usize, usize)>,
     /// Programmes the viewer asked to be reminded of: (channel key, start, title).
     reminders: Vec<(String, i64, String)>,
     /// A reminder that fired: OK on Live tunes this channel until then.
@@ -141,6 +143,7 @@ impl App {
             catchup_zap: None,
             pager: Default::default(),
             guide_page: Vec::new(),
+            drawn_page: None,
             reminders: Vec::new(),
             reminder_offer: None,
             reload,
@@ -293,6 +296,7 @@ impl App {
             return;
         }
         super::settings_screen::apply_look(&self.ui, &self.preferences);
+        self.drawn_page = None;
         if matches!(
             row,
             SettingRow::Subtitles | SettingRow::AudioDescription | SettingRow::SoundLanguage
@@ -720,6 +724,7 @@ impl App {
         nav.banner = self.nav.banner;
         self.nav = nav;
         self.pager = super::guide_page::GuidePager::new(loaded.db.as_deref(), loaded.guide_ids);
+        self.drawn_page = None;
         if !loaded.notices.is_empty() {
             self.notice(&loaded.notices.join("\n"));
         } else {
@@ -1008,6 +1013,32 @@ impl App {
         if self.nav.screen == Screen::Guide {
             let from = guide::window_start(&self.nav, now);
             let top = self.nav.guide_top;
+            // The rows are rebuilt only when the page or what marks its cells
+            // changed; a focus move within the page repaints two cells and the details.
+            let key = (
+                top,
+                from,
+                now / 60,
+                self.reminders.len(),
+                self.channels.len(),
+            );
+            let rebuild = self.drawn_page != Some(key);
+            self.drawn_page = Some(key);
+            if !rebuild {
+                self.nav
+                    .set_guide_cells(self.guide_page.iter().map(|r| r.programmes.len()).collect());
+                guide::update(
+                    &self.ui,
+                    &self.nav,
+                    &self.channels,
+                    &self.guide_page,
+                    now,
+                    |_, _| unreachable!("no cells are built when the page is unchanged"),
+                    self.preferences.language.code(),
+                    false,
+                );
+                return;
+            }
             self.guide_page = self.pager.page(
                 &self.channels,
                 top..top + super::nav::GUIDE_ROWS,
@@ -1036,6 +1067,7 @@ impl App {
                 now,
                 state,
                 self.preferences.language.code(),
+                true,
             );
         }
     }

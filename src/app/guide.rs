@@ -57,10 +57,19 @@ pub(super) fn update(
     now: i64,
     state: impl Fn(&Channel, &Programme) -> CellState,
     language: &str,
+    rebuild: bool,
 ) {
     let a = ui.global::<GuideAdapter>();
     let from = window_start(nav, now);
     let to = from + WINDOW;
+    a.set_focus_row(nav.guide_row.saturating_sub(nav.guide_top) as i32);
+    a.set_focus_cell(nav.guide_cell as i32);
+    a.set_position(format!("{} / {}", nav.guide_row + 1, channels.len()).into());
+    details(&a, nav, channels, page);
+    if !rebuild {
+        // Focus moved within the same page: the rows stay as drawn.
+        return;
+    }
     let rows: Vec<GuideRow> = page
         .iter()
         .filter_map(|row| {
@@ -98,10 +107,11 @@ pub(super) fn update(
     a.set_rows(ModelRc::new(VecModel::from(rows)));
     a.set_ruler(ModelRc::new(VecModel::from(ruler)));
     a.set_now_position((now - from) as f32 / WINDOW as f32);
-    a.set_focus_row(nav.guide_row.saturating_sub(nav.guide_top) as i32);
-    a.set_focus_cell(nav.guide_cell as i32);
     a.set_day(day_label(from, language).into());
-    a.set_position(format!("{} / {}", nav.guide_row + 1, channels.len()).into());
+}
+
+/// The focused programme's details above the grid.
+fn details(a: &GuideAdapter<'_>, nav: &Nav, channels: &[Channel], page: &[PageRow]) {
     match (programme_at(page, nav), channels.get(nav.guide_row)) {
         (Some(p), Some(ch)) => {
             a.set_detail_time(format!("{} · {}", span(p), ch.name).into());

@@ -133,7 +133,9 @@ impl HeadlessSession {
             path: out_dir.to_path_buf(),
             message: e.to_string(),
         })?;
-        let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+        // The same pixel buffer is drawn into every time, so only what changed
+        // is repainted (as on a box with the software renderer).
+        let window = MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer);
         slint::platform::set_platform(Box::new(HeadlessPlatform {
             window: window.clone(),
             start: Instant::now(),
@@ -250,6 +252,17 @@ impl HeadlessSession {
                 message: "zap vanished".into(),
             }),
         }
+    }
+
+    /// Presses a key and draws the result: (key to finished frame, drawing alone).
+    pub fn press_timed(&mut self, action: Action) -> (Duration, Duration) {
+        let start = Instant::now();
+        self.app.handle_action(action);
+        slint::platform::update_timers_and_animations();
+        let drawing = Instant::now();
+        self.screen.render();
+        let end = Instant::now();
+        (end - start, end - drawing)
     }
 
     /// Lets pending messages in, then draws.

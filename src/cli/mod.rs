@@ -4,6 +4,7 @@
 mod bench;
 mod bench_guide;
 mod bench_peers;
+mod bench_ui;
 mod demo;
 mod doctor;
 mod guide;
@@ -164,6 +165,15 @@ pub enum GuideCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// The 10-foot UI with a 1,000-channel x 7-day guide: frame time, key-to-frame latency, memory.
+    Ui {
+        /// Print the figures as one JSON line too.
+        #[arg(long)]
+        json: bool,
+        /// Keep the generated lineup, guide and database in this directory.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
     /// Guide import speed and memory, and query latency, on a seeded generated guide.
     Guide {
         /// Multiply the 1,000 channels (4 = the 4x file for the memory bound).
@@ -266,6 +276,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench {
             command: BenchCommand::Guide { scale, seed, keep },
         }) => bench_guide::run(scale, seed, keep.as_deref()),
+        Some(Command::Bench {
+            command: BenchCommand::Ui { json, keep },
+        }) => bench_ui::run(json, keep.as_deref()),
         Some(Command::Guide { command }) => match command {
             GuideCommand::Import {
                 sources,
