@@ -66,7 +66,7 @@ fn every_screen_is_reached_by_keys_and_left_by_back_and_home() {
         &state,
         &out,
         "Menu\nDown\nOk\nshot guide\nDown\nBack\n\
-         Menu\nDown\nDown\nOk\nshot archive\nBack\n\
+         Menu\nDown\nDown\nDown\nOk\nshot archive\nBack\n\
          Down\nOk\nshot settings\nBack\nBack\n\
          Guide\nHome\n\
          Digit 3\nwait 2500\n\
@@ -76,7 +76,7 @@ fn every_screen_is_reached_by_keys_and_left_by_back_and_home() {
         screens(&lines),
         [
             "Menu", "Menu", "Guide", "Guide", "Live", // into the guide and back
-            "Menu", "Menu", "Menu", "Archive", "Menu", // archive, back to the menu
+            "Menu", "Menu", "Menu", "Menu", "Archive", "Menu", // archive, back to the menu
             "Menu", "Settings", "Menu", "Live", // settings, back, back
             "Guide", "Live", // Home from the guide
             "Live", // a digit
@@ -84,13 +84,13 @@ fn every_screen_is_reached_by_keys_and_left_by_back_and_home() {
         ]
     );
     assert_eq!(lines[1]["focus"], "Programme guide");
-    assert_eq!(lines[7]["focus"], "Speech archive");
-    assert_eq!(lines[11]["focus"], "Language: en");
-    assert_eq!(lines[16]["focus"], "Channel number 3");
+    assert_eq!(lines[8]["focus"], "Speech archive");
+    assert_eq!(lines[12]["focus"], "Language: en");
+    assert_eq!(lines[17]["focus"], "Channel number 3");
     // The typed number tuned channel 3; the list opens on it; Down wraps to 1.
-    let listed = lines[18]["focus"].as_str().unwrap();
+    let listed = lines[19]["focus"].as_str().unwrap();
     assert!(listed.starts_with("1 Civic One"), "{listed}");
-    let favourite = lines[19]["focus"].as_str().unwrap();
+    let favourite = lines[20]["focus"].as_str().unwrap();
     assert!(favourite.contains("favourite"), "{favourite}");
     for shot in ["guide", "archive", "settings"] {
         assert!(out.join(format!("{shot}.png")).exists(), "{shot}");
@@ -120,7 +120,7 @@ fn settings_change_the_look_at_once_and_are_kept() {
     let lines = run(
         &state,
         &out,
-        "Menu\nDown\nDown\nDown\nOk\nshot settings-normal\n\
+        "Menu\nDown\nDown\nDown\nDown\nOk\nshot settings-normal\n\
          Down\nRight\nshot settings-large\n\
          Down\nRight\nshot settings-contrast\n\
          Up\nUp\nRight\nshot settings-spanish\n",
@@ -144,11 +144,15 @@ fn settings_change_the_look_at_once_and_are_kept() {
     assert_ne!(bytes("settings-contrast"), bytes("settings-spanish"));
 
     // Kept across a restart.
-    let lines = run(&state, &out, "Menu\nDown\nDown\nDown\nOk\nDown\nDown\n");
+    let lines = run(
+        &state,
+        &out,
+        "Menu\nDown\nDown\nDown\nDown\nOk\nDown\nDown\n",
+    );
     let focus: Vec<&str> = lines.iter().map(|l| l["focus"].as_str().unwrap()).collect();
-    assert_eq!(focus[4], "Language: es");
-    assert_eq!(focus[5], "Text size: Large");
-    assert_eq!(focus[6], "High contrast: On");
+    assert_eq!(focus[5], "Language: es");
+    assert_eq!(focus[6], "Text size: Large");
+    assert_eq!(focus[7], "High contrast: On");
 }
 
 #[test]
@@ -174,4 +178,33 @@ fn the_guide_moves_through_time_and_sets_reminders() {
     assert_eq!(day(&focus(4)), day(&today));
     assert_eq!(lines.last().unwrap()["screen"], "Live");
     assert!(out.join("guide-tomorrow.png").exists());
+}
+
+#[test]
+fn channels_are_found_by_group_number_and_a_typed_name() {
+    let state = common::scratch("channels-state");
+    let out = common::scratch("channels-out");
+    let lines = run(
+        &state,
+        &out,
+        "Menu\nDown\nDown\nOk\nRight\nRight\nRight\nshot channels-campaign\nLeft\nLeft\nLeft\n\
+         Yellow\nDigit 2\nDigit 2\nDigit 2\nDigit 6\nDigit 6\nDigit 6\nshot channels-keyboard\nGreen\n\
+         Ok\n",
+    );
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    assert_eq!(lines[3]["screen"], "Channels");
+    assert!(
+        focus(6).starts_with("3 Campaign News"),
+        "the Campaign group: {}",
+        focus(6)
+    );
+    assert!(focus(16).starts_with("Search: co"), "{}", focus(16));
+    assert_eq!(
+        focus(17),
+        "2 Council Live",
+        "Green: done, the match focused"
+    );
+    assert_eq!(lines[18]["screen"], "Live", "OK tunes it");
+    assert!(focus(18).starts_with("2 Council Live"), "{}", focus(18));
+    assert!(out.join("channels-keyboard.png").exists());
 }

@@ -86,6 +86,8 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// The Channels screen's filter, search and focus.
+    browser: super::channels_screen::ChannelBrowser,
     /// Reads the guide pages the grid shows.
     pager: super::guide_page::GuidePager,
     /// The guide rows on screen.
@@ -142,6 +144,7 @@ impl App {
             tracks: Default::default(),
             catchup_zap: None,
             pager: Default::default(),
+            browser: Default::default(),
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -278,10 +281,37 @@ impl App {
                     a.set_diagnostics_visible(!a.get_diagnostics_visible());
                 }
                 Effect::ChangeSetting(row, step) => self.change_setting(row, step),
+                Effect::OpenChannels => {
+                    self.browser
+                        .open(self.nav.current, &self.channels, &self.favourites)
+                }
+                Effect::ChannelsKey(action) => self.channels_key(action),
                 Effect::Redraw => {}
             }
         }
         self.refresh();
+    }
+
+    /// A key on the Channels screen.
+    fn channels_key(&mut self, action: Action) {
+        let effects = self
+            .browser
+            .handle(action, &self.channels, &self.favourites, Instant::now());
+        let Some(effects) = effects else {
+            let fx = self.nav.back_to_menu();
+            self.apply(fx);
+            return;
+        };
+        for effect in effects {
+            match effect {
+                Effect::Tune(index) => {
+                    self.nav.screen = Screen::Live;
+                    let fx = self.nav.tune(index);
+                    self.apply(fx);
+                }
+                other => self.apply(vec![other]),
+            }
+        }
     }
 
     /// Takes the viewer's preferences (stored, or just loaded) and applies them.
@@ -384,10 +414,17 @@ impl App {
                     (_, None) => String::new(),
                 }
             }
-            Screen::Menu => ["Live TV", "Programme guide", "Speech archive", "Settings"]
-                .get(self.nav.menu_focus)
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
+            Screen::Channels => self.browser.focus_label(&self.channels, &self.favourites),
+            Screen::Menu => [
+                "Live TV",
+                "Programme guide",
+                "Channels",
+                "Speech archive",
+                "Settings",
+            ]
+            .get(self.nav.menu_focus)
+            .map(|s| s.to_string())
+            .unwrap_or_default(),
             Screen::Settings => {
                 let p = &self.preferences;
                 let on = |b: bool| if b { "On" } else { "Off" };
@@ -633,15 +670,19 @@ impl App {
         self.favourites.contains(key)
     }
 
+    /// The stream's or the feeds' state, on live TV.
     fn set_status(&self, text: &str, error: bool) {
         let adapter = self.ui.global::<LiveAdapter>();
         adapter.set_status(text.into());
         adapter.set_status_is_error(error);
+        adapter.set_status_everywhere(false);
     }
 
+    /// A notice for a while, above whatever screen is up.
     fn notice(&mut self, text: &str) {
         self.notice_until = Some(Instant::now() + NOTICE_TIME);
         self.set_status(text, false);
+        self.ui.global::<LiveAdapter>().set_status_everywhere(true);
     }
 
     /// A message from the runtime.
@@ -997,7 +1038,17 @@ impl App {
                 Screen::Menu => 2,
                 Screen::Settings => 3,
                 Screen::Archive => 4,
+                Screen::Channels => 5,
             });
+        if self.nav.screen == Screen::Channels {
+            super::channels_screen::update(
+                &self.ui,
+                &self.browser,
+                &self.channels,
+                &self.favourites,
+                self.nav.current,
+            );
+        }
         if matches!(self.nav.screen, Screen::Menu | Screen::Settings) {
             let network = self.network_summary();
             super::settings_screen::update(&self.ui, &self.nav, &self.preferences, &network);

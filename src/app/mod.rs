@@ -6,6 +6,7 @@
 //! `Send` data); frames travel through a one-slot [`FrameSlot`] so a slow
 //! UI drops old pictures instead of queueing them.
 
+mod channels_screen;
 mod controller;
 mod feeds;
 mod guide;
@@ -14,6 +15,7 @@ mod guide_refresh;
 mod headless;
 mod live;
 pub mod nav;
+pub mod osk;
 pub mod preferences;
 pub mod script;
 mod settings;

@@ -16,12 +16,15 @@ pub enum Screen {
     Menu,
     Settings,
     Archive,
+    /// The lineup by group, with search (see `channels_screen`).
+    Channels,
 }
 
 /// The main menu's entries, in order.
-pub const MENU: [Screen; 4] = [
+pub const MENU: [Screen; 5] = [
     Screen::Live,
     Screen::Guide,
+    Screen::Channels,
     Screen::Archive,
     Screen::Settings,
 ];
@@ -60,6 +63,10 @@ pub enum Effect {
     Quit,
     /// Step the value of a Settings row (forward when positive).
     ChangeSetting(SettingRow, i8),
+    /// The Channels screen opened (the controller puts its focus on the channel playing).
+    OpenChannels,
+    /// A key for the Channels screen, which keeps its own state.
+    ChannelsKey(Action),
     /// Screen or focus changed: refresh the UI.
     Redraw,
 }
@@ -216,7 +223,13 @@ impl Nav {
                 Action::Back | Action::Menu => self.open_menu(),
                 _ => vec![],
             },
+            Screen::Channels => vec![Effect::ChannelsKey(action)],
         }
+    }
+
+    /// Back to the main menu (from a screen that handles its own keys).
+    pub fn back_to_menu(&mut self) -> Vec<Effect> {
+        self.open_menu()
     }
 
     /// Opens the main menu on the entry for the screen left.
@@ -247,6 +260,10 @@ impl Nav {
             Action::Ok => {
                 return match MENU[self.menu_focus] {
                     Screen::Guide => self.open_guide(),
+                    Screen::Channels => {
+                        self.screen = Screen::Channels;
+                        vec![Effect::OpenChannels, Effect::Redraw]
+                    }
                     screen => {
                         self.screen = screen;
                         if screen == Screen::Settings {
@@ -605,7 +622,7 @@ mod tests {
         let mut n = nav3();
         run(&mut n, &[Menu]);
         assert_eq!((n.screen, n.menu_focus), (Screen::Menu, 0));
-        run(&mut n, &[Down, Down, Down, Down, Ok]);
+        run(&mut n, &[Down, Down, Down, Down, Down, Ok]);
         assert_eq!(n.screen, Screen::Settings, "the last entry, clamped");
         run(&mut n, &[Down, Down]);
         assert_eq!(
@@ -618,12 +635,16 @@ mod tests {
         run(&mut n, &[Back]);
         assert_eq!(
             (n.screen, n.menu_focus),
-            (Screen::Menu, 3),
+            (Screen::Menu, 4),
             "back to its entry"
         );
         run(&mut n, &[Up, Ok]);
         assert_eq!(n.screen, Screen::Archive);
-        run(&mut n, &[Back, Up, Ok]);
+        run(&mut n, &[Back, Up]);
+        assert_eq!(run(&mut n, &[Ok]), [Effect::OpenChannels, Effect::Redraw]);
+        assert_eq!(n.screen, Screen::Channels);
+        assert_eq!(run(&mut n, &[Down]), [Effect::ChannelsKey(Down)]);
+        run(&mut n, &[Home, Menu, Down, Ok]);
         assert_eq!((n.screen, n.guide_row), (Screen::Guide, 0));
         run(&mut n, &[Menu, Up, Up, Ok]);
         assert_eq!(n.screen, Screen::Live);
@@ -632,6 +653,7 @@ mod tests {
             Screen::Menu,
             Screen::Settings,
             Screen::Archive,
+            Screen::Channels,
         ] {
             n.screen = screen;
             run(&mut n, &[Home]);
