@@ -208,3 +208,34 @@ fn channels_are_found_by_group_number_and_a_typed_name() {
     assert!(focus(18).starts_with("2 Council Live"), "{}", focus(18));
     assert!(out.join("channels-keyboard.png").exists());
 }
+
+#[test]
+fn programme_details_offer_what_the_time_allows() {
+    let state = common::scratch("details-state");
+    let out = common::scratch("details-out");
+    let lines = run(
+        &state,
+        &out,
+        "Guide\nRight\nInfo\nshot details\nOk\nBack\nLeft\nInfo\nBack\nBack\n",
+    );
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    assert_eq!(lines[2]["screen"], "Details");
+    assert!(
+        focus(2).ends_with(": Remind me"),
+        "a future programme: {}",
+        focus(2)
+    );
+    assert!(focus(3).ends_with(": Remove the reminder"), "{}", focus(3));
+    assert_eq!(lines[4]["screen"], "Guide");
+    assert!(focus(4).ends_with(", reminder set"), "{}", focus(4));
+    // The first programme of the window is on now or over: no reminder for it.
+    let first = focus(6);
+    assert!(
+        first.ends_with(": Watch")
+            || first.ends_with(": From the start")
+            || first.ends_with(": No action"),
+        "{first}"
+    );
+    assert_eq!(lines[8]["screen"], "Live");
+    assert!(out.join("details.png").exists());
+}

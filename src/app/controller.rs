@@ -86,6 +86,8 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// The open programme details, if any.
+    details: Option<super::details::Details>,
     /// The Channels screen's filter, search and focus.
     browser: super::channels_screen::ChannelBrowser,
     /// Reads the guide pages the grid shows.
@@ -145,6 +147,7 @@ impl App {
             catchup_zap: None,
             pager: Default::default(),
             browser: Default::default(),
+            details: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -286,10 +289,101 @@ impl App {
                         .open(self.nav.current, &self.channels, &self.favourites)
                 }
                 Effect::ChannelsKey(action) => self.channels_key(action),
+                Effect::OpenDetails => self.open_details(),
+                Effect::DetailsKey(action) => self.details_key(action),
                 Effect::Redraw => {}
             }
         }
         self.refresh();
+    }
+
+    /// Info on a guide programme: its details screen.
+    fn open_details(&mut self) {
+        let now = chrono::Utc::now().timestamp();
+        let row = self
+            .guide_page
+            .iter()
+            .find(|r| r.channel == self.nav.guide_row);
+        let Some(p) = row.and_then(|r| self.pager.full(r, self.nav.guide_cell)) else {
+            return;
+        };
+        let Some(ch) = self.channels.get(self.nav.guide_row) else {
+            return;
+        };
+        let catchup = ch.catchup.is_enabled() && guide::has_catchup(ch, &p, now);
+        let reminded = self.reminded(&ch.key.0, p.start);
+        self.details = Some(super::details::Details::new(
+            self.nav.guide_row,
+            p,
+            now,
+            catchup,
+            reminded,
+        ));
+        self.nav.screen = Screen::Details;
+    }
+
+    fn reminded(&self, key: &str, start: i64) -> bool {
+        self.reminders
+            .iter()
+            .any(|(k, s, _)| k == key && *s == start)
+    }
+
+    /// A key on the details screen.
+    fn details_key(&mut self, action: Action) {
+        use super::details::{DetailAction, DetailsOutcome};
+        let Some(d) = self.details.as_mut() else {
+            self.nav.screen = Screen::Guide;
+            return;
+        };
+        match d.handle(action) {
+            DetailsOutcome::Moved | DetailsOutcome::Nothing => {}
+            DetailsOutcome::Close => self.nav.screen = Screen::Guide,
+            DetailsOutcome::Do(what) => {
+                let (index, p) = (d.channel, d.programme.clone());
+                let now = chrono::Utc::now().timestamp();
+                match what {
+                    DetailAction::Watch => {
+                        self.nav.screen = Screen::Live;
+                        let fx = self.nav.tune(index);
+                        self.apply(fx);
+                    }
+                    DetailAction::FromStart => self.play_catchup(index, &p, now),
+                    DetailAction::Remind | DetailAction::Unremind => {
+                        self.toggle_reminder(index, &p);
+                        let reminded = self
+                            .channels
+                            .get(index)
+                            .is_some_and(|c| self.reminded(&c.key.0, p.start));
+                        if let Some(d) = self.details.as_mut() {
+                            d.actions = vec![if reminded {
+                                DetailAction::Unremind
+                            } else {
+                                DetailAction::Remind
+                            }];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets a reminder on a future programme of channel `index`, or takes it off.
+    fn toggle_reminder(&mut self, index: usize, p: &crate::guide::Programme) {
+        let Some(key) = self.channels.get(index).map(|c| c.key.0.clone()) else {
+            return;
+        };
+        let at = chrono::DateTime::from_timestamp(p.start, 0)
+            .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
+            .unwrap_or_default();
+        let before = self.reminders.len();
+        self.reminders
+            .retain(|(k, start, _)| !(*k == key && *start == p.start));
+        if self.reminders.len() == before {
+            self.reminders.push((key, p.start, p.title.clone()));
+            self.notice(&format!("Reminder set: {} at {at}", p.title));
+        } else {
+            self.notice(&format!("Reminder taken off: {}", p.title));
+        }
     }
 
     /// A key on the Channels screen.
@@ -415,6 +509,11 @@ impl App {
                 }
             }
             Screen::Channels => self.browser.focus_label(&self.channels, &self.favourites),
+            Screen::Details => self
+                .details
+                .as_ref()
+                .map(|d| d.focus_label())
+                .unwrap_or_default(),
             Screen::Menu => [
                 "Live TV",
                 "Programme guide",
@@ -478,21 +577,7 @@ impl App {
         let programme = guide::programme_at(&self.guide_page, &self.nav).cloned();
         match programme {
             Some(p) if p.start > now => {
-                let at = chrono::DateTime::from_timestamp(p.start, 0)
-                    .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
-                    .unwrap_or_default();
-                let Some(key) = self.channels.get(row).map(|c| c.key.0.clone()) else {
-                    return;
-                };
-                let before = self.reminders.len();
-                self.reminders
-                    .retain(|(k, start, _)| !(*k == key && *start == p.start));
-                if self.reminders.len() == before {
-                    self.reminders.push((key, p.start, p.title.clone()));
-                    self.notice(&format!("Reminder set: {} at {at}", p.title));
-                } else {
-                    self.notice(&format!("Reminder taken off: {}", p.title));
-                }
+                self.toggle_reminder(row, &p);
                 self.refresh();
             }
             Some(p) if p.stop.is_some_and(|stop| stop <= now) => self.play_catchup(row, &p, now),
@@ -1039,7 +1124,18 @@ impl App {
                 Screen::Settings => 3,
                 Screen::Archive => 4,
                 Screen::Channels => 5,
+                Screen::Details => 6,
             });
+        if self.nav.screen == Screen::Details
+            && let Some(d) = &self.details
+        {
+            let name = self
+                .channels
+                .get(d.channel)
+                .map(|c| c.name.clone())
+                .unwrap_or_default();
+            super::details::update(&self.ui, d, &name);
+        }
         if self.nav.screen == Screen::Channels {
             super::channels_screen::update(
                 &self.ui,

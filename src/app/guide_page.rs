@@ -23,6 +23,8 @@ pub struct PageRow {
     /// Its programmes overlapping the window, in start order, shifted by the
     /// channel's `tvg-shift`.
     pub programmes: Vec<Programme>,
+    /// Their ids in the store (for details), when read from it.
+    pub ids: Vec<Option<i64>>,
 }
 
 /// Reads pages of the guide.
@@ -57,22 +59,48 @@ impl GuidePager {
         let rows = rows.start.min(channels.len())..rows.end.min(channels.len());
         rows.map(|i| {
             let ch = &channels[i];
-            let programmes = self.from_store(ch, from, to).unwrap_or_else(|| {
-                loaded
+            let (programmes, ids) = match self.from_store(ch, from, to) {
+                Some(rows) => rows.into_iter().map(|(p, id)| (p, Some(id))).unzip(),
+                None => loaded
                     .window(&ch.key.0, from, to)
                     .into_iter()
-                    .cloned()
-                    .collect()
-            });
+                    .map(|p| (p.clone(), None))
+                    .unzip(),
+            };
             PageRow {
                 channel: i,
                 programmes,
+                ids,
             }
         })
         .collect()
     }
 
-    fn from_store(&self, ch: &Channel, from: i64, to: i64) -> Option<Vec<Programme>> {
+    /// A programme of the page in full: description, credits, episode, rating.
+    pub fn full(&self, row: &PageRow, index: usize) -> Option<Programme> {
+        let mut p = row.programmes.get(index)?.clone();
+        let (Some(store), Some(Some(id))) = (&self.store, row.ids.get(index)) else {
+            return Some(p);
+        };
+        match store.programme(*id) {
+            Ok(Some(d)) => {
+                p.sub_title = d.sub_title;
+                p.description = d.description;
+                p.categories = d.categories;
+                p.episode_num = d.episode;
+                p.rating = d.rating;
+                p.icon = d.icon;
+                p.credits = d.credits;
+                p.previously_shown = d.previously_shown;
+                p.premiere = d.premiere;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!("programme details: {e}"),
+        }
+        Some(p)
+    }
+
+    fn from_store(&self, ch: &Channel, from: i64, to: i64) -> Option<Vec<(Programme, i64)>> {
         let store = self.store.as_ref()?;
         let Some(id) = self.ids.get(&ch.key.0) else {
             return Some(Vec::new()); // a channel without guide data
@@ -88,16 +116,20 @@ impl GuidePager {
         Some(
             cells
                 .into_iter()
-                .map(|c| Programme {
-                    channel: ch.key.0.clone(),
-                    start: c.start + shift,
-                    stop: c.stop.map(|s| s + shift),
-                    title: c.title,
-                    categories: c.category.into_iter().collect(),
-                    subtitles: c.subtitles,
-                    audio_described: c.audio_described,
-                    live: c.live,
-                    ..Default::default()
+                .map(|c| {
+                    let id = c.id;
+                    let p = Programme {
+                        channel: ch.key.0.clone(),
+                        start: c.start + shift,
+                        stop: c.stop.map(|s| s + shift),
+                        title: c.title,
+                        categories: c.category.into_iter().collect(),
+                        subtitles: c.subtitles,
+                        audio_described: c.audio_described,
+                        live: c.live,
+                        ..Default::default()
+                    };
+                    (p, id)
                 })
                 .collect(),
         )

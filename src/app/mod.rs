@@ -8,6 +8,7 @@
 
 mod channels_screen;
 mod controller;
+mod details;
 mod feeds;
 mod guide;
 mod guide_page;

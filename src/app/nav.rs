@@ -18,6 +18,8 @@ pub enum Screen {
     Archive,
     /// The lineup by group, with search (see `channels_screen`).
     Channels,
+    /// One programme in full (Info in the guide; see `details`).
+    Details,
 }
 
 /// The main menu's entries, in order.
@@ -67,6 +69,10 @@ pub enum Effect {
     OpenChannels,
     /// A key for the Channels screen, which keeps its own state.
     ChannelsKey(Action),
+    /// Info on a guide programme: open its details.
+    OpenDetails,
+    /// A key for the details screen.
+    DetailsKey(Action),
     /// Screen or focus changed: refresh the UI.
     Redraw,
 }
@@ -224,6 +230,7 @@ impl Nav {
                 _ => vec![],
             },
             Screen::Channels => vec![Effect::ChannelsKey(action)],
+            Screen::Details => vec![Effect::DetailsKey(action)],
         }
     }
 
@@ -435,6 +442,7 @@ impl Nav {
                 return vec![Effect::Redraw];
             }
             Action::Menu => return self.open_menu(),
+            Action::Info => return vec![Effect::OpenDetails],
             _ => return vec![],
         }
         self.scroll_guide();
