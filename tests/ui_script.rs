@@ -239,3 +239,35 @@ fn programme_details_offer_what_the_time_allows() {
     assert_eq!(lines[8]["screen"], "Live");
     assert!(out.join("details.png").exists());
 }
+
+#[test]
+fn the_mini_guide_shows_other_channels_and_ok_tunes_one() {
+    let state = common::scratch("mini-state");
+    let out = common::scratch("mini-out");
+    let lines = run(
+        &state,
+        &out,
+        "Right\nshot mini-guide\nRight\nOk\nwait 2000\nInfo\nBack\n",
+    );
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    assert!(
+        focus(0).starts_with("Mini-guide: 2 Council Live"),
+        "{}",
+        focus(0)
+    );
+    assert!(
+        focus(1).starts_with("Mini-guide: 3 Campaign News"),
+        "{}",
+        focus(1)
+    );
+    assert!(
+        focus(2).starts_with("3 Campaign News"),
+        "OK tuned it: {}",
+        focus(2)
+    );
+    assert!(
+        focus(4).starts_with("1 Civic One"),
+        "Back: the previous channel: {}",
+        focus(4)
+    );
+}

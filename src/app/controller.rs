@@ -86,6 +86,8 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// A buffering percentage is on screen (cleared by the first picture).
+    buffering_shown: bool,
     /// The open programme details, if any.
     details: Option<super::details::Details>,
     /// The Channels screen's filter, search and focus.
@@ -148,6 +150,7 @@ impl App {
             pager: Default::default(),
             browser: Default::default(),
             details: None,
+            buffering_shown: false,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -476,6 +479,12 @@ impl App {
         };
         match self.nav.screen {
             Screen::Live if self.nav.list_open => channel(self.nav.list_focus).unwrap_or_default(),
+            Screen::Live if self.nav.browse.is_some() => self
+                .nav
+                .browse
+                .and_then(channel)
+                .map(|c| format!("Mini-guide: {c}"))
+                .unwrap_or_default(),
             Screen::Live if !self.nav.digits.is_empty() => {
                 format!("Channel number {}", self.nav.digits)
             }
@@ -641,6 +650,7 @@ impl App {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let zap = self.player.tune_with_headers(label, urls, headers);
+        self.ui.global::<LiveAdapter>().set_has_captions(false);
         if self.prejoin_neighbours {
             self.player.send(crate::player::PlayerCommand::Prejoin(
                 self.neighbour_urls(index),
@@ -877,6 +887,9 @@ impl App {
                 url,
                 elapsed,
             } if zap == current => {
+                if std::mem::take(&mut self.buffering_shown) && self.notice_until.is_none() {
+                    self.set_status("", false);
+                }
                 tracing::info!(zap, ms = elapsed.as_millis() as u64, %url, "first frame decoded");
                 if let Some(z) = self.zap.as_mut() {
                     z.decoded = Some((url, decoder));
@@ -900,6 +913,7 @@ impl App {
                 } else {
                     String::new()
                 };
+                self.buffering_shown = percent < 100;
                 self.set_status(&text, false);
             }
             PlayerEvent::Error { zap, error } if zap == current => {
@@ -940,7 +954,12 @@ impl App {
                 tracing::info!(ms = after.as_millis() as u64, "picture back");
                 self.notice("Signal back");
             }
-            PlayerEvent::Tracks { zap, tracks } if zap == current => self.tracks = tracks,
+            PlayerEvent::Tracks { zap, tracks } if zap == current => {
+                self.ui
+                    .global::<LiveAdapter>()
+                    .set_has_captions(!tracks.subtitles.is_empty());
+                self.tracks = tracks;
+            }
             PlayerEvent::Diagnostics {
                 zap,
                 diagnostics: d,
@@ -1059,6 +1078,7 @@ impl App {
         if self.banner_until.is_some_and(|t| now >= t) {
             self.banner_until = None;
             self.nav.banner = false;
+            self.nav.browse = None;
             self.ui.global::<LiveAdapter>().set_banner_visible(false);
         }
         if self.digits_until.is_some_and(|t| now >= t) {

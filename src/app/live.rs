@@ -44,6 +44,8 @@ pub(super) fn clear_preview(ui: &AppWindow) {
     let a = ui.global::<LiveAdapter>();
     a.set_banner_visible(false);
     a.set_has_picture(false);
+    a.set_has_catchup(false);
+    a.set_has_captions(false);
     a.set_channels(ModelRc::new(VecModel::from(Vec::<ChannelRow>::new())));
     for set in [
         LiveAdapter::set_channel_number,
@@ -57,6 +59,9 @@ pub(super) fn clear_preview(ui: &AppWindow) {
     }
     update_clock(ui);
 }
+
+/// Rows of the live channel list panel.
+const LIST_ROWS: usize = 7;
 
 /// Updates the clock text.
 pub(super) fn update_clock(ui: &AppWindow) {
@@ -74,7 +79,9 @@ pub(super) fn update(
     now: i64,
 ) {
     let a = ui.global::<LiveAdapter>();
-    if let Some(ch) = nav.current.and_then(|i| channels.get(i)) {
+    a.set_browsing(nav.browse.is_some() && nav.browse != nav.current);
+    if let Some(ch) = nav.browse.or(nav.current).and_then(|i| channels.get(i)) {
+        a.set_has_catchup(ch.catchup.is_enabled());
         let (on_now, next) = guide.now_next(guide_id(ch), now);
         a.set_channel_number(ch.number.to_string().into());
         a.set_channel_name(ch.name.clone().into());
@@ -91,11 +98,18 @@ pub(super) fn update(
     }
     a.set_banner_visible(nav.banner);
     a.set_list_visible(nav.list_open);
-    a.set_list_focus(nav.list_focus as i32);
+    // Only the rows the panel shows (a lineup can have a thousand channels).
+    let top = nav
+        .list_focus
+        .saturating_sub(LIST_ROWS / 2)
+        .min(channels.len().saturating_sub(LIST_ROWS));
+    a.set_list_focus(nav.list_focus.saturating_sub(top) as i32);
     if nav.list_open {
         let rows: Vec<ChannelRow> = channels
             .iter()
             .enumerate()
+            .skip(top)
+            .take(LIST_ROWS)
             .map(|(i, ch)| {
                 let on_now = guide.now_next(guide_id(ch), now).0;
                 ChannelRow {

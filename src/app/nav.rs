@@ -110,6 +110,9 @@ pub struct Nav {
     pub digits: String,
     pub menu_focus: usize,
     pub settings_focus: usize,
+    /// The channel the banner's mini-guide shows while browsing with ◀ ▶
+    /// (the picture stays on the current one).
+    pub browse: Option<usize>,
 }
 
 impl Nav {
@@ -131,6 +134,7 @@ impl Nav {
             digits: String::new(),
             menu_focus: 0,
             settings_focus: 0,
+            browse: None,
         }
     }
 
@@ -184,6 +188,7 @@ impl Nav {
         if self.current != Some(index) {
             self.previous = self.current;
         }
+        self.browse = None;
         self.current = Some(index);
         self.list_focus = index;
         self.banner = true;
@@ -316,6 +321,22 @@ impl Nav {
             }
             Action::Up => self.zap(1),
             Action::Down => self.zap(-1),
+            // The mini-guide: other channels' now and next in the banner.
+            Action::Left | Action::Right if !self.list_open && n > 0 => {
+                let delta = if action == Action::Right { 1 } else { -1 };
+                let from = self.browse.or(self.current).unwrap_or(0) as isize;
+                self.browse = Some((from + delta).rem_euclid(n as isize) as usize);
+                self.banner = true;
+                vec![Effect::Banner(true), Effect::Redraw]
+            }
+            Action::Ok if self.browse.is_some() && self.digits.is_empty() => {
+                let index = self.browse.take().unwrap_or(0);
+                self.tune(index)
+            }
+            Action::Back if self.browse.is_some() => {
+                self.browse = None;
+                vec![Effect::Redraw]
+            }
             Action::Ok if self.list_open => {
                 self.list_open = false;
                 let mut fx = self.tune(self.list_focus);
@@ -667,6 +688,32 @@ mod tests {
             run(&mut n, &[Home]);
             assert_eq!(n.screen, Screen::Live, "Home from {screen:?}");
         }
+    }
+
+    #[test]
+    fn the_mini_guide_browses_without_zapping_and_ok_tunes() {
+        let mut n = nav3();
+        assert_eq!(
+            run(&mut n, &[Right]),
+            [Effect::Banner(true), Effect::Redraw]
+        );
+        run(&mut n, &[Right]);
+        assert_eq!(
+            (n.browse, n.current),
+            (Some(2), Some(0)),
+            "the picture stays"
+        );
+        run(&mut n, &[Left, Left, Left]);
+        assert_eq!(n.browse, Some(2), "wraps");
+        assert_eq!(run(&mut n, &[Ok])[0], Effect::Tune(2));
+        assert_eq!(n.browse, None);
+        run(&mut n, &[Right]);
+        run(&mut n, &[Back]);
+        assert_eq!(
+            (n.browse, n.current),
+            (None, Some(2)),
+            "Back leaves the mini-guide only"
+        );
     }
 
     #[test]

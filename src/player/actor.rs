@@ -963,10 +963,18 @@ impl Actor {
             }
             MessageView::Buffering(b) => {
                 let percent = b.percent().clamp(0, 100) as u8;
+                // Adaptive demuxers report their queues filling while the
+                // picture plays on; that is not worth a notice. Low buffer
+                // counts only before the first picture or once pictures stop.
+                let picture_moving = self.tune.as_ref().is_some_and(|t| {
+                    t.got_frame && t.last_progress.elapsed() < Duration::from_millis(500)
+                });
                 if let Some(t) = self.tune.as_mut() {
                     t.buffering = percent < 100;
                 }
-                self.emit(PlayerEvent::Buffering { zap, percent });
+                if percent == 100 || !picture_moving {
+                    self.emit(PlayerEvent::Buffering { zap, percent });
+                }
                 // Live streams must never pause for buffering; files and VOD HLS do.
                 let paused = self.tune.as_ref().is_some_and(|t| t.paused);
                 if !live && !paused {
