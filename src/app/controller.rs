@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use slint::ComponentHandle;
 
+use super::messages::Message;
 use super::nav::{Effect, Nav, Screen};
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
@@ -173,7 +174,7 @@ impl App {
         };
         live::clear_preview(&app.ui);
         guide::clear_preview(&app.ui);
-        app.set_status("Loading channels…", false);
+        app.set_status(&Message::Loading, false);
         (app.reload)();
         app
     }
@@ -253,16 +254,20 @@ impl App {
                         .global::<LiveAdapter>()
                         .set_number_entry(digits.into());
                 }
-                Effect::Notice(text) => self.notice(&text),
+                Effect::Notice(message) => self.notice(message),
                 Effect::Volume(step) => {
                     self.volume = (self.volume + f64::from(step) * 0.1).clamp(0.0, 1.0);
                     self.player.send(PlayerCommand::SetVolume(self.volume));
-                    self.notice(&format!("Volume {}%", (self.volume * 100.0).round()));
+                    self.notice(Message::Volume((self.volume * 100.0).round() as u32));
                 }
                 Effect::ToggleMute => {
                     self.muted = !self.muted;
                     self.player.send(PlayerCommand::SetMute(self.muted));
-                    self.notice(if self.muted { "Sound off" } else { "Sound on" });
+                    self.notice(if self.muted {
+                        Message::SoundOff
+                    } else {
+                        Message::SoundOn
+                    });
                 }
                 Effect::TogglePause => {
                     self.paused = !self.paused;
@@ -383,9 +388,14 @@ impl App {
             .retain(|(k, start, _)| !(*k == key && *start == p.start));
         if self.reminders.len() == before {
             self.reminders.push((key, p.start, p.title.clone()));
-            self.notice(&format!("Reminder set: {} at {at}", p.title));
+            self.notice(Message::ReminderSet {
+                title: p.title.clone(),
+                at,
+            });
         } else {
-            self.notice(&format!("Reminder taken off: {}", p.title));
+            self.notice(Message::ReminderOff {
+                title: p.title.clone(),
+            });
         }
     }
 
@@ -611,7 +621,7 @@ impl App {
             .and_then(|ch| self.guide.now_next(live::guide_id(ch), now).0.cloned());
         match on_air {
             Some(p) => self.play_catchup(index, &p, now),
-            None => self.notice("No programme information to restart from"),
+            None => self.notice(Message::NothingToRestart),
         }
     }
 
@@ -632,10 +642,18 @@ impl App {
                 let _ = self.nav.tune(index);
                 self.tune_urls(index, vec![url], " (catch-up)");
                 self.catchup_zap = self.zap.as_ref().map(|z| z.zap);
-                self.notice(&format!("{} from the start", p.title));
+                self.notice(Message::FromTheStart {
+                    title: p.title.clone(),
+                });
                 self.refresh();
             }
-            Err(e) => self.notice(&format!("{}: {e}", ch.name)),
+            Err(e) => {
+                let message = Message::CatchupFailed {
+                    channel: ch.name.clone(),
+                    error: e.to_string(),
+                };
+                self.notice(message)
+            }
         }
     }
 
@@ -669,7 +687,7 @@ impl App {
         self.paused = false;
         // A new channel clears the old one's error; a notice runs its time.
         if self.notice_until.is_none() {
-            self.set_status("", false);
+            self.set_status(&Message::Text(String::new()), false);
         }
         if let Some(tx) = &self.settings {
             let _ = tx.send(super::settings::SettingsWrite::Set(
@@ -683,7 +701,7 @@ impl App {
     fn next_audio_track(&mut self) {
         let audio = &self.tracks.audio;
         if audio.len() < 2 {
-            self.notice("This channel has one sound track");
+            self.notice(Message::OneSoundTrack);
             return;
         }
         let at = audio
@@ -693,15 +711,12 @@ impl App {
         let t = audio[at].clone();
         self.player
             .send(crate::player::PlayerCommand::SetAudioTrack(t.id.clone()));
-        let what = if t.audio_description {
-            "audio description"
+        let language = t.language.clone().unwrap_or_else(|| "Other".into());
+        self.notice(if t.audio_description {
+            Message::AudioDescription { language }
         } else {
-            "sound"
-        };
-        self.notice(&format!(
-            "{} {what}",
-            t.language.as_deref().unwrap_or("Other")
-        ));
+            Message::Sound { language }
+        });
     }
 
     /// Subtitles key: the first subtitle track on, or subtitles off.
@@ -709,16 +724,18 @@ impl App {
         if self.tracks.selected_subtitles.is_some() {
             self.player
                 .send(crate::player::PlayerCommand::SetSubtitles(None));
-            self.notice("Subtitles off");
+            self.notice(Message::SubtitlesOff);
         } else if let Some(t) = self.tracks.subtitles.first().cloned() {
             self.player
                 .send(crate::player::PlayerCommand::SetSubtitles(Some(t.id)));
-            self.notice(&format!(
-                "Subtitles on ({})",
-                t.language.as_deref().unwrap_or("unknown language")
-            ));
+            let language = t
+                .language
+                .clone()
+                .or(t.codec.clone())
+                .unwrap_or_else(|| "unknown language".into());
+            self.notice(Message::SubtitlesOn { language });
         } else {
-            self.notice("No subtitles on this channel");
+            self.notice(Message::NoSubtitles);
         }
     }
 
@@ -753,10 +770,10 @@ impl App {
         if let Some(tx) = &self.settings {
             let _ = tx.send(super::settings::SettingsWrite::Favourite(key, on));
         }
-        self.notice(&if on {
-            format!("{name} added to favourites")
+        self.notice(if on {
+            Message::FavouriteAdded { name }
         } else {
-            format!("{name} removed from favourites")
+            Message::FavouriteRemoved { name }
         });
     }
 
@@ -766,17 +783,21 @@ impl App {
     }
 
     /// The stream's or the feeds' state, on live TV.
-    fn set_status(&self, text: &str, error: bool) {
+    fn set_status(&self, message: &Message, error: bool) {
         let adapter = self.ui.global::<LiveAdapter>();
-        adapter.set_status(text.into());
+        let (kind, a, b) = message.parts();
+        adapter.set_status(message.to_string().into());
+        adapter.set_status_kind(kind);
+        adapter.set_status_a(a.into());
+        adapter.set_status_b(b.into());
         adapter.set_status_is_error(error);
         adapter.set_status_everywhere(false);
     }
 
     /// A notice for a while, above whatever screen is up.
-    fn notice(&mut self, text: &str) {
+    fn notice(&mut self, message: Message) {
         self.notice_until = Some(Instant::now() + NOTICE_TIME);
-        self.set_status(text, false);
+        self.set_status(&message, false);
         self.ui.global::<LiveAdapter>().set_status_everywhere(true);
     }
 
@@ -807,10 +828,10 @@ impl App {
             self.reload_at = Some(Instant::now() + wait);
             if self.channels.is_empty() {
                 self.set_status(
-                    &format!(
-                        "Cannot load channels: {error}. Retrying in {} s…",
-                        wait.as_secs()
-                    ),
+                    &Message::CannotLoad {
+                        error: error.clone(),
+                        seconds: wait.as_secs(),
+                    },
                     true,
                 );
             }
@@ -862,9 +883,9 @@ impl App {
         self.pager = super::guide_page::GuidePager::new(loaded.db.as_deref(), loaded.guide_ids);
         self.drawn_page = None;
         if !loaded.notices.is_empty() {
-            self.notice(&loaded.notices.join("\n"));
+            self.notice(Message::Text(loaded.notices.join("\n")));
         } else {
-            self.set_status("", false);
+            self.set_status(&Message::Text(String::new()), false);
         }
         if first_load {
             let start = loaded
@@ -888,7 +909,7 @@ impl App {
                 elapsed,
             } if zap == current => {
                 if std::mem::take(&mut self.buffering_shown) && self.notice_until.is_none() {
-                    self.set_status("", false);
+                    self.set_status(&Message::Text(String::new()), false);
                 }
                 tracing::info!(zap, ms = elapsed.as_millis() as u64, %url, "first frame decoded");
                 if let Some(z) = self.zap.as_mut() {
@@ -908,13 +929,13 @@ impl App {
                 }
             }
             PlayerEvent::Buffering { zap, percent } if zap == current => {
-                let text = if percent < 100 {
-                    format!("Buffering {percent}%")
+                let message = if percent < 100 {
+                    Message::Buffering(percent)
                 } else {
-                    String::new()
+                    Message::Text(String::new())
                 };
                 self.buffering_shown = percent < 100;
-                self.set_status(&text, false);
+                self.set_status(&message, false);
             }
             PlayerEvent::Error { zap, error } if zap == current => {
                 let name = self
@@ -923,7 +944,13 @@ impl App {
                     .unwrap_or_default();
                 tracing::error!("{name}: {error}");
                 self.ui.global::<LiveAdapter>().set_has_picture(false);
-                self.set_status(&format!("No picture from {name}: {}", error.message), true);
+                self.set_status(
+                    &Message::NoPicture {
+                        name: name.clone(),
+                        error: error.message.clone(),
+                    },
+                    true,
+                );
                 self.notice_until = None;
                 if let Some(z) = self.zap.take() {
                     self.outcomes.push(ZapOutcome::Failed {
@@ -940,19 +967,19 @@ impl App {
                     // The recording reached the moment it was asked for: live again.
                     self.catchup_zap = None;
                     self.tune(index);
-                    self.notice("Back to live");
+                    self.notice(Message::BackToLive);
                 } else {
-                    self.set_status("The stream has ended", false)
+                    self.set_status(&Message::StreamEnded, false)
                 }
             }
             PlayerEvent::Stalled { zap, reason } if zap == current => {
                 tracing::warn!("picture stalled: {reason}");
                 self.notice_until = None;
-                self.set_status("Signal lost. Reconnecting…", true);
+                self.set_status(&Message::SignalLost, true);
             }
             PlayerEvent::Recovered { zap, after } if zap == current => {
                 tracing::info!(ms = after.as_millis() as u64, "picture back");
-                self.notice("Signal back");
+                self.notice(Message::SignalBack);
             }
             PlayerEvent::Tracks { zap, tracks } if zap == current => {
                 self.ui
@@ -976,10 +1003,10 @@ impl App {
             }
             PlayerEvent::BackToPrimary { zap, to, .. } if zap == current => {
                 tracing::info!("back on {to}");
-                self.notice("Back on the live multicast feed");
+                self.notice(Message::BackOnMulticast);
             }
             PlayerEvent::DecoderFailed { zap, decoder, .. } if zap == current => {
-                self.notice(&format!("{decoder} failed; decoding another way"));
+                self.notice(Message::DecoderFailed { decoder });
             }
             _ => {}
         }
@@ -1088,7 +1115,7 @@ impl App {
         }
         if self.notice_until.is_some_and(|t| now >= t) {
             self.notice_until = None;
-            self.set_status("", false);
+            self.set_status(&Message::Text(String::new()), false);
         }
         if self.reload_at.is_some_and(|t| now >= t) {
             self.reload_at = None;
@@ -1125,9 +1152,10 @@ impl App {
             if let Some(i) = self.channels.iter().position(|c| c.key.0 == key) {
                 let name = self.channels[i].name.clone();
                 self.reminder_offer = Some((i, now + REMINDER_OFFER));
-                self.notice(&format!(
-                    "{title} is starting on {name}. Press OK to watch."
-                ));
+                self.notice(Message::ReminderStarting {
+                    title,
+                    channel: name,
+                });
             }
         }
     }

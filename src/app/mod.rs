@@ -15,6 +15,7 @@ mod guide_page;
 mod guide_refresh;
 mod headless;
 mod live;
+pub mod messages;
 pub mod nav;
 pub mod osk;
 pub mod preferences;

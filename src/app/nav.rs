@@ -41,7 +41,7 @@ pub enum Effect {
     /// The digits typed so far ("" clears the entry).
     NumberEntry(String),
     /// A short notice for the viewer.
-    Notice(String),
+    Notice(super::messages::Message),
     /// Add the channel at this index to the favourites, or take it off.
     ToggleFavourite(usize),
     /// OK on a guide programme: the controller knows its time and decides
@@ -401,7 +401,7 @@ impl Nav {
         };
         match self.numbers.iter().position(|&n| n == number) {
             Some(i) => fx.extend(self.tune(i)),
-            None => fx.push(Effect::Notice(format!("No channel {number}"))),
+            None => fx.push(Effect::Notice(super::messages::Message::NoChannel(number))),
         }
         fx
     }
@@ -544,7 +544,7 @@ mod tests {
         run(&mut n, &[Digit(9)]);
         assert!(
             n.commit_number()
-                .contains(&Effect::Notice("No channel 9".into()))
+                .contains(&Effect::Notice(super::messages::Message::NoChannel(9)))
         );
     }
 
