@@ -544,7 +544,7 @@ mod tests {
         run(&mut n, &[Digit(9)]);
         assert!(
             n.commit_number()
-                .contains(&Effect::Notice(super::messages::Message::NoChannel(9)))
+                .contains(&Effect::Notice(crate::app::messages::Message::NoChannel(9)))
         );
     }
 
