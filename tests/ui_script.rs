@@ -271,3 +271,37 @@ fn the_mini_guide_shows_other_channels_and_ok_tunes_one() {
         focus(4)
     );
 }
+
+#[test]
+fn a_pin_keeps_settings_closed_until_it_is_typed() {
+    let state = common::scratch("pin-state");
+    let out = common::scratch("pin-out");
+    let settings = "Menu\nDown\nDown\nDown\nDown\nOk\n";
+    let lines = run(
+        &state,
+        &out,
+        &format!(
+            "{settings}Down\nDown\nDown\nDown\nDown\nDown\nOk\nshot pin-pad\nDigit 1\nDigit 9\nDigit 4\nDigit 7\nBack\n"
+        ),
+    );
+    let focus = |l: &[Value], i: usize| l[i]["focus"].as_str().unwrap().to_string();
+    assert_eq!(focus(&lines, 11), "PIN for Settings: not set");
+    assert_eq!(focus(&lines, 12), "PIN pad: 0 of 4 digits");
+    assert_eq!(focus(&lines, 15), "PIN pad: 3 of 4 digits");
+    assert_eq!(focus(&lines, 16), "PIN for Settings: set");
+    assert_eq!(lines.last().unwrap()["screen"], "Menu");
+
+    // After a restart: Settings ask for it; a wrong one keeps them shut.
+    let lines = run(
+        &state,
+        &out,
+        &format!(
+            "{settings}Digit 0\nDigit 0\nDigit 0\nDigit 0\nOk\nDigit 1\nDigit 9\nDigit 4\nDigit 7\n"
+        ),
+    );
+    assert_eq!(lines[5]["screen"], "Menu", "the PIN pad is over the menu");
+    assert_eq!(focus(&lines, 5), "PIN pad: 0 of 4 digits");
+    assert_eq!(lines[9]["screen"], "Menu", "a wrong PIN");
+    assert_eq!(lines.last().unwrap()["screen"], "Settings");
+    assert!(out.join("pin-pad.png").exists());
+}

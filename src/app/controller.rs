@@ -8,6 +8,7 @@ use slint::ComponentHandle;
 
 use super::messages::Message;
 use super::nav::{Effect, Nav, Screen};
+use super::pin::{PinEntry, PinPurpose, PinResult};
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
 use crate::guide::Guide;
@@ -87,6 +88,8 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// The PIN pad, while it is up.
+    pin_entry: Option<PinEntry>,
     /// A buffering percentage is on screen (cleared by the first picture).
     buffering_shown: bool,
     /// The open programme details, if any.
@@ -152,6 +155,7 @@ impl App {
             browser: Default::default(),
             details: None,
             buffering_shown: false,
+            pin_entry: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -226,6 +230,12 @@ impl App {
     /// One remote-control action.
     pub fn handle_action(&mut self, action: Action) {
         tracing::debug!(?action, "action");
+        if self.pin_entry.is_some() && action != Action::Home {
+            self.pin_key(action);
+            self.refresh();
+            return;
+        }
+        self.pin_entry = None;
         if action == Action::Ok
             && self.nav.screen == Screen::Live
             && !self.nav.list_open
@@ -291,7 +301,14 @@ impl App {
                     let a = self.ui.global::<LiveAdapter>();
                     a.set_diagnostics_visible(!a.get_diagnostics_visible());
                 }
+                Effect::ChangeSetting(super::preferences::SettingRow::Pin, _) => {
+                    self.pin_entry = Some(PinEntry::new(PinPurpose::Set));
+                }
                 Effect::ChangeSetting(row, step) => self.change_setting(row, step),
+                Effect::OpenSettings => match self.preferences.pin {
+                    Some(_) => self.pin_entry = Some(PinEntry::new(PinPurpose::Unlock)),
+                    None => self.nav.open_settings(),
+                },
                 Effect::OpenChannels => {
                     self.browser
                         .open(self.nav.current, &self.channels, &self.favourites)
@@ -303,6 +320,50 @@ impl App {
             }
         }
         self.refresh();
+    }
+
+    /// A key while the PIN pad is up.
+    fn pin_key(&mut self, action: Action) {
+        let Some(entry) = self.pin_entry.as_mut() else {
+            return;
+        };
+        let purpose = entry.purpose;
+        match entry.handle(action) {
+            PinResult::Typing => {}
+            PinResult::Cancelled => self.pin_entry = None,
+            PinResult::Entered(pin) => {
+                self.pin_entry = None;
+                match purpose {
+                    PinPurpose::Unlock => {
+                        let stored = self.preferences.pin.as_deref().unwrap_or_default();
+                        if super::pin::verify(&pin, stored) {
+                            self.nav.open_settings();
+                        } else {
+                            tracing::warn!("a wrong PIN was entered for Settings");
+                            self.notice(Message::WrongPin);
+                        }
+                    }
+                    PinPurpose::Set => {
+                        self.preferences.pin = if pin.is_empty() {
+                            self.notice(Message::PinRemoved);
+                            None
+                        } else {
+                            self.notice(Message::PinSet);
+                            super::pin::hash(&pin)
+                        };
+                        self.save_preferences();
+                    }
+                }
+            }
+        }
+    }
+
+    fn save_preferences(&self) {
+        if let Some(tx) = &self.settings {
+            for (key, value) in self.preferences.to_settings() {
+                let _ = tx.send(super::settings::SettingsWrite::Set(key.into(), value));
+            }
+        }
     }
 
     /// Info on a guide programme: its details screen.
@@ -442,11 +503,7 @@ impl App {
                 super::settings_screen::track_preferences(&self.preferences, &self.track_base);
             self.player.send(PlayerCommand::SetPreferences(tracks));
         }
-        if let Some(tx) = &self.settings {
-            for (key, value) in self.preferences.to_settings() {
-                let _ = tx.send(super::settings::SettingsWrite::Set(key.into(), value));
-            }
-        }
+        self.save_preferences();
     }
 
     /// One line on the network for Settings: interface and the last zap.
@@ -470,6 +527,9 @@ impl App {
     /// announce it (the scripted sessions print it after each step).
     pub fn focus_label(&self) -> String {
         use super::preferences::SettingRow;
+        if let Some(e) = &self.pin_entry {
+            return format!("PIN pad: {} of 4 digits", e.digits.len());
+        }
         let now = chrono::Utc::now().timestamp();
         let channel = |i: usize| {
             self.channels.get(i).map(|ch| {
@@ -564,6 +624,10 @@ impl App {
                     Some(SettingRow::SoundLanguage) => format!(
                         "Preferred sound language: {}",
                         p.sound_language.as_deref().unwrap_or("As broadcast")
+                    ),
+                    Some(SettingRow::Pin) => format!(
+                        "PIN for Settings: {}",
+                        if p.pin.is_some() { "set" } else { "not set" }
                     ),
                     Some(SettingRow::Network) => format!("Network: {}", self.network_summary()),
                     Some(SettingRow::About) => {
@@ -1192,6 +1256,12 @@ impl App {
                 &self.favourites,
                 self.nav.current,
             );
+        }
+        let pin = self.ui.global::<super::ui::PinAdapter>();
+        pin.set_visible(self.pin_entry.is_some());
+        if let Some(e) = &self.pin_entry {
+            pin.set_purpose(if e.purpose == PinPurpose::Set { 1 } else { 0 });
+            pin.set_typed(e.digits.len() as i32);
         }
         if matches!(self.nav.screen, Screen::Menu | Screen::Settings) {
             let network = self.network_summary();

@@ -69,6 +69,9 @@ pub enum Message {
         channel: String,
         error: String,
     },
+    WrongPin,
+    PinSet,
+    PinRemoved,
 }
 
 impl Message {
@@ -106,6 +109,9 @@ impl Message {
             CannotLoad { error, seconds } => (26, error.clone(), seconds.to_string()),
             Buffering(p) => (27, p.to_string(), none()),
             CatchupFailed { channel, error } => (28, channel.clone(), error.clone()),
+            WrongPin => (29, none(), none()),
+            PinSet => (30, none(), none()),
+            PinRemoved => (31, none(), none()),
         }
     }
 
@@ -140,12 +146,15 @@ impl Message {
             26 => "Cannot load channels: {}. Retrying in {} s…",
             27 => "Buffering {}%",
             28 => "{}: {}",
+            29 => "Wrong PIN",
+            30 => "PIN set: Settings now ask for it",
+            31 => "PIN taken off",
             _ => "{}",
         }
     }
 
     /// Highest kind number.
-    pub const LAST_KIND: i32 = 28;
+    pub const LAST_KIND: i32 = 31;
 }
 
 impl fmt::Display for Message {

@@ -18,6 +18,7 @@ mod live;
 pub mod messages;
 pub mod nav;
 pub mod osk;
+mod pin;
 pub mod preferences;
 pub mod script;
 mod settings;

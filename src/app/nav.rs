@@ -65,6 +65,9 @@ pub enum Effect {
     Quit,
     /// Step the value of a Settings row (forward when positive).
     ChangeSetting(SettingRow, i8),
+    /// Settings was chosen in the menu: the controller opens it, asking for
+    /// the PIN first when one is set.
+    OpenSettings,
     /// The Channels screen opened (the controller puts its focus on the channel playing).
     OpenChannels,
     /// A key for the Channels screen, which keeps its own state.
@@ -239,6 +242,12 @@ impl Nav {
         }
     }
 
+    /// Opens Settings on its first row (after the PIN, when there is one).
+    pub fn open_settings(&mut self) {
+        self.screen = Screen::Settings;
+        self.settings_focus = 0;
+    }
+
     /// Back to the main menu (from a screen that handles its own keys).
     pub fn back_to_menu(&mut self) -> Vec<Effect> {
         self.open_menu()
@@ -276,11 +285,9 @@ impl Nav {
                         self.screen = Screen::Channels;
                         vec![Effect::OpenChannels, Effect::Redraw]
                     }
+                    Screen::Settings => vec![Effect::OpenSettings],
                     screen => {
                         self.screen = screen;
-                        if screen == Screen::Settings {
-                            self.settings_focus = 0;
-                        }
                         vec![Effect::Redraw]
                     }
                 };
@@ -651,8 +658,15 @@ mod tests {
         let mut n = nav3();
         run(&mut n, &[Menu]);
         assert_eq!((n.screen, n.menu_focus), (Screen::Menu, 0));
-        run(&mut n, &[Down, Down, Down, Down, Down, Ok]);
-        assert_eq!(n.screen, Screen::Settings, "the last entry, clamped");
+        assert_eq!(
+            run(&mut n, &[Down, Down, Down, Down, Down, Ok])
+                .last()
+                .cloned(),
+            Some(Effect::OpenSettings),
+            "the last entry, clamped; the controller opens it"
+        );
+        n.open_settings();
+        assert_eq!(n.screen, Screen::Settings);
         run(&mut n, &[Down, Down]);
         assert_eq!(
             run(&mut n, &[Left]),

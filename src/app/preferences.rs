@@ -49,18 +49,21 @@ pub enum SettingRow {
     Subtitles,
     AudioDescription,
     SoundLanguage,
+    /// The PIN that keeps Settings closed on shared screens.
+    Pin,
     Network,
     About,
 }
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 8] = [
+    pub const ALL: [SettingRow; 9] = [
         SettingRow::Language,
         SettingRow::TextSize,
         SettingRow::Contrast,
         SettingRow::Subtitles,
         SettingRow::AudioDescription,
         SettingRow::SoundLanguage,
+        SettingRow::Pin,
         SettingRow::Network,
         SettingRow::About,
     ];
@@ -76,15 +79,18 @@ pub struct Preferences {
     pub audio_description: bool,
     /// ISO 639 code; None = the stream's own choice.
     pub sound_language: Option<String>,
+    /// The Settings PIN's Argon2 hash (see `pin`); None = no PIN.
+    pub pin: Option<String>,
 }
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 7] = [
     "ui.language",
     "ui.large_text",
     "ui.high_contrast",
     "player.subtitles",
     "player.audio_description",
     "player.sound_language",
+    "ui.pin",
 ];
 
 impl Preferences {
@@ -109,6 +115,7 @@ impl Preferences {
                 Some(code) if SOUND_LANGUAGES.contains(&code.as_str()) => Some(code),
                 _ => defaults.sound_language,
             },
+            pin: get(KEYS[6]).filter(|h| h.starts_with("$argon2")),
         }
     }
 
@@ -121,6 +128,7 @@ impl Preferences {
             (KEYS[3], self.subtitles.to_string()),
             (KEYS[4], self.audio_description.to_string()),
             (KEYS[5], self.sound_language.clone().unwrap_or_default()),
+            (KEYS[6], self.pin.clone().unwrap_or_default()),
         ]
     }
 
@@ -146,7 +154,8 @@ impl Preferences {
                 let code = SOUND_LANGUAGES[cycle(at, SOUND_LANGUAGES.len())];
                 self.sound_language = (!code.is_empty()).then(|| code.to_string());
             }
-            SettingRow::Network | SettingRow::About => return false,
+            // The PIN is typed (controller), Network and About only show.
+            SettingRow::Pin | SettingRow::Network | SettingRow::About => return false,
         }
         true
     }

@@ -21,6 +21,7 @@ pub(super) fn update(ui: &AppWindow, nav: &Nav, prefs: &Preferences, network: &s
     s.set_audio_description(prefs.audio_description);
     s.set_audio_language(prefs.sound_language.clone().unwrap_or_default().into());
     s.set_version(env!("CARGO_PKG_VERSION").into());
+    s.set_pin_set(prefs.pin.is_some());
     s.set_network(network.into());
 }
 
