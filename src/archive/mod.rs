@@ -1,9 +1,12 @@
-//! The speech archive: HLS playlists today; the catalogue and the offline
-//! download cache arrive with the archive work (issue 6).
+//! The speech archive: the catalogue feed (catalogue.rs), WebVTT
+//! transcripts (transcript.rs) and HLS playlists (hls.rs); the offline
+//! download cache arrives with the rest of the archive work (issue 6).
 //!
 //! Must not import the player, the UI or GStreamer: it reads playlists with
 //! m3u8-rs and hands plain structs to its callers.
 
+pub mod catalogue;
 mod hls;
+pub mod transcript;
 
 pub use hls::{HlsError, MediaPlaylistSummary, summarize_media_playlist};

@@ -81,7 +81,7 @@ fn cell(r: &Row<'_>) -> rusqlite::Result<GridCell> {
 
 /// Turns viewer text into an FTS5 query: every word must match as a prefix.
 /// Quoting each word keeps FTS5 syntax (`AND`, `*`, `"`, `:`) out of user input.
-fn fts_query(text: &str) -> Option<String> {
+pub(super) fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())

@@ -6,6 +6,7 @@
 //! the network is down, and small settings such as the last channel watched.
 //! It must not import the player, the UI or GStreamer.
 
+mod archive;
 mod guide_import;
 mod guide_query;
 mod prefs;
@@ -131,6 +132,37 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER description_fts_delete AFTER DELETE ON description BEGIN
         DELETE FROM description_fts WHERE rowid = old.id;
     END;",
+    // v4: the speech archive (archive.rs): items as fetched (JSON), the
+    // viewer's resume point, transcript cues, and full-text indexes over
+    // titles/speakers/topics and over the cues.
+    "CREATE TABLE archive_item (
+        id TEXT PRIMARY KEY,
+        item TEXT NOT NULL,
+        date INTEGER NOT NULL,
+        position REAL NOT NULL DEFAULT 0,
+        watched_at INTEGER
+    );
+    CREATE TABLE archive_cue (
+        id INTEGER PRIMARY KEY,
+        item TEXT NOT NULL REFERENCES archive_item(id) ON DELETE CASCADE,
+        start REAL NOT NULL,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX archive_cue_item ON archive_cue(item, start);
+    CREATE VIRTUAL TABLE archive_fts USING fts5(
+        item UNINDEXED, title, speakers, topics,
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE cue_fts USING fts5(
+        text, content = 'archive_cue', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER archive_cue_insert AFTER INSERT ON archive_cue BEGIN
+        INSERT INTO cue_fts(rowid, text) VALUES (new.id, new.text);
+    END;
+    CREATE TRIGGER archive_cue_delete AFTER DELETE ON archive_cue BEGIN
+        INSERT INTO cue_fts(cue_fts, rowid, text) VALUES ('delete', old.id, old.text);
+    END;",
 ];
 
 /// A feed body as last fetched successfully.
@@ -160,6 +192,24 @@ impl Store {
 
     /// Opens the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // SQLite answers BUSY without waiting in a few cases the busy timeout
+        // does not cover (a new file switching to WAL while another
+        // connection migrates it); those pass in milliseconds, so try again.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match Self::open_once(path) {
+                Err(StoreError::Sqlite { source, .. })
+                    if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Self, StoreError> {
         let path = path.to_path_buf();
         let wrap = |source| StoreError::Sqlite {
             path: path.clone(),
