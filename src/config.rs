@@ -33,6 +33,8 @@ pub struct Feeds {
     /// Guide URLs or paths (XMLTV, plain, .gz or .xz), merged in order of
     /// preference. Empty = the lineups' `x-tvg-url`s.
     pub guide: Vec<String>,
+    /// Speech archive catalogues (JSON, docs/archive-catalogue.md).
+    pub archive: Vec<String>,
     /// First number given to channels without `tvg-chno`.
     pub start_number: u32,
     /// A udpxy proxy (`http://host:port`) to reach multicast channels over HTTP.
@@ -51,6 +53,7 @@ impl Default for Feeds {
         Feeds {
             lineup: vec![],
             guide: vec![],
+            archive: vec![],
             start_number: 1,
             udpxy: None,
             guide_map: Default::default(),
@@ -205,6 +208,7 @@ impl Config {
         let base = base.trim_end_matches('/');
         self.feeds.lineup = vec![format!("{base}/lineup.m3u")];
         self.feeds.guide = vec![format!("{base}/guide.xml.gz")];
+        self.feeds.archive = vec![format!("{base}/archive/catalogue.json")];
     }
 
     /// The board profile in force (the built-in generic one unless set).

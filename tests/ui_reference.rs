@@ -1,5 +1,5 @@
 //! Reference screenshots: the menu in each look (normal, large text, high
-//! contrast, Spanish), the Channels and Archive screens, compared with the
+//! contrast, Spanish) and the Channels screen, compared with the
 //! images in tests/reference/ with a tolerance (a pixel counts as changed
 //! when a channel moves by more than 24; at most 0.5% may change).
 //! `HUSTINGS_UPDATE_REFERENCE=1 cargo test --test ui_reference` rewrites them
@@ -10,10 +10,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const SHOTS: [&str; 6] = [
+// The Archive screen is left out: what it lists depends on when the demo
+// archive's catalogue is ready.
+const SHOTS: [&str; 5] = [
     "menu",
     "channels",
-    "archive",
     "menu-large",
     "menu-contrast",
     "menu-spanish",

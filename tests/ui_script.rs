@@ -84,7 +84,7 @@ fn every_screen_is_reached_by_keys_and_left_by_back_and_home() {
         ]
     );
     assert_eq!(lines[1]["focus"], "Programme guide");
-    assert_eq!(lines[8]["focus"], "Speech archive");
+    assert_eq!(lines[8]["screen"], "Archive");
     assert_eq!(lines[12]["focus"], "Language: en");
     assert_eq!(lines[17]["focus"], "Channel number 3");
     // The typed number tuned channel 3; the list opens on it; Down wraps to 1.
@@ -304,4 +304,46 @@ fn a_pin_keeps_settings_closed_until_it_is_typed() {
     assert_eq!(lines[9]["screen"], "Menu", "a wrong PIN");
     assert_eq!(lines.last().unwrap()["screen"], "Settings");
     assert!(out.join("pin-pad.png").exists());
+}
+
+#[test]
+fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
+    let state = common::scratch("archive-state");
+    let out = common::scratch("archive-out");
+    let lines = run(
+        &state,
+        &out,
+        "wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 4000\nshot archive-list\nDown\nUp\n\
+         Yellow\nDigit 2\nDigit 2\nDigit 8\nDigit 8\nDigit 7\nDigit 7\nDigit 7\nDigit 7\nGreen\nshot archive-search\n\
+         Down\nDown\nOk\nwait 3000\nshot archive-playing\n",
+    );
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    assert_eq!(lines[4]["screen"], "Archive");
+    // Newest first: the town hall (a day ago), then the transport speech.
+    assert!(
+        focus(5).starts_with("Buses that come on time, Tom Price (Green Way)"),
+        "{}",
+        focus(5)
+    );
+    assert!(
+        focus(6).starts_with("Town hall: our schools"),
+        "{}",
+        focus(6)
+    );
+    assert!(focus(15).starts_with("Search: bus"), "{}", focus(15));
+    assert_eq!(focus(16), "Buses that come on time", "a title hit first");
+    assert!(
+        focus(17).contains("at 0:00: I take the number nine «bus»"),
+        "{}",
+        focus(17)
+    );
+    assert!(
+        focus(18).contains("at 0:08:"),
+        "a later moment: {}",
+        focus(18)
+    );
+    assert_eq!(lines[19]["screen"], "Live", "OK plays it");
+    for shot in ["archive-list", "archive-search", "archive-playing"] {
+        assert!(out.join(format!("{shot}.png")).exists());
+    }
 }

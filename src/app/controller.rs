@@ -88,6 +88,10 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
+    /// The Archive screen's list, search and focus.
+    archive: super::archive_screen::ArchiveBrowser,
+    /// Seek there (seconds) once this zap shows its first picture.
+    pending_seek: Option<(ZapId, f64)>,
     /// The PIN pad, while it is up.
     pin_entry: Option<PinEntry>,
     /// A buffering percentage is on screen (cleared by the first picture).
@@ -156,6 +160,8 @@ impl App {
             details: None,
             buffering_shown: false,
             pin_entry: None,
+            archive: Default::default(),
+            pending_seek: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -315,6 +321,15 @@ impl App {
                 }
                 Effect::ChannelsKey(action) => self.channels_key(action),
                 Effect::OpenDetails => self.open_details(),
+                Effect::OpenArchive => {
+                    self.archive.focus = 0;
+                    self.archive.top = 0;
+                    if self.archive.items.is_empty() {
+                        // Nothing yet (a first start, or the feed was not ready): ask again.
+                        (self.reload)();
+                    }
+                }
+                Effect::ArchiveKey(action) => self.archive_key(action),
                 Effect::DetailsKey(action) => self.details_key(action),
                 Effect::Redraw => {}
             }
@@ -364,6 +379,44 @@ impl App {
                 let _ = tx.send(super::settings::SettingsWrite::Set(key.into(), value));
             }
         }
+    }
+
+    /// A key on the Archive screen.
+    fn archive_key(&mut self, action: Action) {
+        use super::archive_screen::ArchiveOutcome;
+        match self.archive.handle(action, Instant::now()) {
+            ArchiveOutcome::Redraw | ArchiveOutcome::Nothing => {}
+            ArchiveOutcome::Leave => {
+                let fx = self.nav.back_to_menu();
+                self.apply(fx);
+            }
+            ArchiveOutcome::Play(request) => self.play_archive(request),
+        }
+    }
+
+    /// Plays a speech of the archive, from `request.at` seconds.
+    fn play_archive(&mut self, request: super::archive_screen::PlayRequest) {
+        let item = request.item;
+        tracing::info!(id = %item.id, at = request.at, "archive");
+        self.nav.screen = Screen::Live;
+        self.nav.banner = false;
+        let zap = self
+            .player
+            .tune(format!("archive {}", item.title), vec![item.hls.clone()]);
+        self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
+        self.zap = Some(ZapProgress {
+            zap,
+            channel: item.title.clone(),
+            number: 0,
+            command_at: Instant::now(),
+            decoded: None,
+            shown_at: None,
+            rendered: false,
+            fell_back: false,
+        });
+        self.paused = false;
+        self.ui.global::<LiveAdapter>().set_banner_visible(false);
+        self.notice(Message::Text(item.title.clone()));
     }
 
     /// Info on a guide programme: its details screen.
@@ -636,7 +689,7 @@ impl App {
                     None => String::new(),
                 }
             }
-            Screen::Archive => "Speech archive".into(),
+            Screen::Archive => self.archive.focus_label(),
         }
     }
 
@@ -946,6 +999,8 @@ impl App {
         self.nav = nav;
         self.pager = super::guide_page::GuidePager::new(loaded.db.as_deref(), loaded.guide_ids);
         self.drawn_page = None;
+        self.archive.items = loaded.archive;
+        self.archive.db = loaded.db.clone();
         if !loaded.notices.is_empty() {
             self.notice(Message::Text(loaded.notices.join("\n")));
         } else {
@@ -972,6 +1027,10 @@ impl App {
                 url,
                 elapsed,
             } if zap == current => {
+                if let Some((_, at)) = self.pending_seek.take_if(|(z, _)| *z == zap) {
+                    self.player
+                        .send(PlayerCommand::Seek(Duration::from_secs_f64(at)));
+                }
                 if std::mem::take(&mut self.buffering_shown) && self.notice_until.is_none() {
                     self.set_status(&Message::Text(String::new()), false);
                 }
@@ -1238,6 +1297,13 @@ impl App {
                 Screen::Channels => 5,
                 Screen::Details => 6,
             });
+        if self.nav.screen == Screen::Archive {
+            super::archive_screen::update(
+                &self.ui,
+                &self.archive,
+                self.preferences.language.code(),
+            );
+        }
         if self.nav.screen == Screen::Details
             && let Some(d) = &self.details
         {

@@ -45,6 +45,8 @@ pub struct Loaded {
     pub guide_ids: std::collections::HashMap<String, String>,
     /// The database the guide pages are read from.
     pub db: Option<std::path::PathBuf>,
+    /// The speech archive, newest first.
+    pub archive: Vec<crate::archive::catalogue::ArchiveItem>,
 }
 
 fn options(config: &Config) -> ParseOptions {
@@ -164,6 +166,13 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
             Err(e) => out.notices.push(format!("Guide not updated: {e}")),
         }
     }
+    for url in &config.feeds.archive {
+        // The archive is not needed to watch TV: a problem is logged, and the
+        // stored archive stays in force.
+        if let Some(problem) = super::archive_feed::refresh(http, &db, url).await {
+            tracing::warn!("archive: {problem}");
+        }
+    }
     let config = config.clone();
 
     tokio::task::spawn_blocking(move || {
@@ -274,6 +283,7 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
         }
     };
     out.last_channel = store.setting("last_channel").ok().flatten();
+    out.archive = store.archive_items().unwrap_or_default();
     out.favourites = store.favourites().unwrap_or_default();
     // Channels in a group the viewer hid stay out of the list and of zapping.
     let hidden = store.hidden_groups().unwrap_or_default();

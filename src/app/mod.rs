@@ -6,6 +6,8 @@
 //! `Send` data); frames travel through a one-slot [`FrameSlot`] so a slow
 //! UI drops old pictures instead of queueing them.
 
+mod archive_feed;
+mod archive_screen;
 mod channels_screen;
 mod controller;
 mod details;

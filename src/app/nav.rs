@@ -74,6 +74,10 @@ pub enum Effect {
     ChannelsKey(Action),
     /// Info on a guide programme: open its details.
     OpenDetails,
+    /// The Archive screen opened.
+    OpenArchive,
+    /// A key for the Archive screen, which keeps its own state.
+    ArchiveKey(Action),
     /// A key for the details screen.
     DetailsKey(Action),
     /// Screen or focus changed: refresh the UI.
@@ -233,10 +237,7 @@ impl Nav {
             Screen::Guide => self.guide(action),
             Screen::Menu => self.menu(action),
             Screen::Settings => self.settings(action),
-            Screen::Archive => match action {
-                Action::Back | Action::Menu => self.open_menu(),
-                _ => vec![],
-            },
+            Screen::Archive => vec![Effect::ArchiveKey(action)],
             Screen::Channels => vec![Effect::ChannelsKey(action)],
             Screen::Details => vec![Effect::DetailsKey(action)],
         }
@@ -286,6 +287,10 @@ impl Nav {
                         vec![Effect::OpenChannels, Effect::Redraw]
                     }
                     Screen::Settings => vec![Effect::OpenSettings],
+                    Screen::Archive => {
+                        self.screen = Screen::Archive;
+                        vec![Effect::OpenArchive, Effect::Redraw]
+                    }
                     screen => {
                         self.screen = screen;
                         vec![Effect::Redraw]
@@ -683,7 +688,9 @@ mod tests {
         );
         run(&mut n, &[Up, Ok]);
         assert_eq!(n.screen, Screen::Archive);
-        run(&mut n, &[Back, Up]);
+        assert_eq!(run(&mut n, &[Back]), [Effect::ArchiveKey(Back)]);
+        n.back_to_menu();
+        run(&mut n, &[Up]);
         assert_eq!(run(&mut n, &[Ok]), [Effect::OpenChannels, Effect::Redraw]);
         assert_eq!(n.screen, Screen::Channels);
         assert_eq!(run(&mut n, &[Down]), [Effect::ChannelsKey(Down)]);

@@ -18,10 +18,13 @@ pub struct Site {
     /// The multicast instance number, when multicast is sent.
     pub multicast: Option<u16>,
     pub hls_root: PathBuf,
+    /// The demo archive: catalogue.json, <id>/index.m3u8, transcripts.
+    pub archive_root: PathBuf,
 }
 
 pub fn router(site: Site) -> Router {
     let hls = ServeDir::new(&site.hls_root);
+    let archive = ServeDir::new(&site.archive_root);
     Router::new()
         .route("/", get(index))
         .route("/lineup.m3u", get(lineup))
@@ -31,6 +34,7 @@ pub fn router(site: Site) -> Router {
         .route("/logos/{file}", get(logo))
         .route("/catchup/{channel}/index.m3u8", get(catchup))
         .nest_service("/hls", hls)
+        .nest_service("/archive", archive)
         .with_state(site)
 }
 

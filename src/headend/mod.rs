@@ -8,6 +8,7 @@
 //! Multicast is sent from 127.0.0.1 out of `lo` with TTL 0, so it never
 //! leaves the host (or the private network namespace a test made).
 
+pub mod archive;
 pub mod captions;
 pub mod catchup;
 mod channels;
@@ -78,6 +79,7 @@ pub struct Headend {
     multicast: bool,
     senders: Vec<channels::Sender>,
     server: tokio::task::JoinHandle<()>,
+    archive: Option<tokio::task::JoinHandle<()>>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -100,6 +102,7 @@ impl Headend {
             }
         };
         let hls_root = state_dir.join("hls");
+        let archive_root = state_dir.join("archive");
         let multicast = match options.multicast {
             MulticastMode::Off => false,
             mode => {
@@ -140,6 +143,14 @@ impl Headend {
             base_url: url.clone(),
             multicast: instance,
             hls_root: hls_root.clone(),
+            archive_root: archive_root.clone(),
+        });
+        // The archive is made in the background: it is not needed to zap.
+        let archive = tokio::task::spawn_blocking(move || {
+            let now = chrono::Utc::now().timestamp();
+            if let Err(e) = archive::generate(&archive_root, now) {
+                tracing::error!("the demo archive could not be made: {e}");
+            }
         });
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
@@ -151,6 +162,7 @@ impl Headend {
             multicast,
             senders,
             server,
+            archive: Some(archive),
             _tmp: tmp,
         };
         headend
@@ -163,6 +175,13 @@ impl Headend {
     /// The base URL, ending in `/`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Waits until the demo archive is made (its catalogue is served).
+    pub async fn wait_for_archive(&mut self) {
+        if let Some(task) = self.archive.take() {
+            let _ = task.await;
+        }
     }
 
     /// Whether channels are also sent as multicast.

@@ -7,6 +7,7 @@
 //! It must not import the player, the UI or GStreamer.
 
 mod archive;
+pub use archive::ArchiveHit;
 mod guide_import;
 mod guide_query;
 mod prefs;

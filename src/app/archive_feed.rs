@@ -1,0 +1,101 @@
+//! The archive catalogue and its transcripts: fetched with conditional GET,
+//! read, and stored (the store keeps the last good catalogue; a bad one is
+//! refused and the stored one stays in force).
+
+use std::path::Path;
+
+use url::Url;
+
+use crate::archive::catalogue;
+use crate::archive::transcript;
+use crate::net::{Fetched, HttpClient, Validators};
+use crate::store::Store;
+
+/// Refreshes the archive from `url`; returns a problem for the viewer, if any.
+pub async fn refresh(http: &HttpClient, db: &Path, url: &str) -> Option<String> {
+    let base = match Url::parse(url) {
+        Ok(u) => u,
+        Err(e) => return Some(format!("{url}: not a URL ({e})")),
+    };
+    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
+    let known = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db_path).ok()?;
+        let has_items = !store.archive_items().ok()?.is_empty();
+        Some(if has_items {
+            store.validators(&url_owned).unwrap_or_default()
+        } else {
+            Validators::default()
+        })
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    let (body, validators) = match http.fetch_conditional(url, &known).await {
+        Ok(Fetched::NotModified) => return fetch_transcripts(http, db).await,
+        Ok(Fetched::New(body, validators)) => (body, validators),
+        Err(e) => return Some(e.to_string()),
+    };
+    let text = String::from_utf8_lossy(&body);
+    let parsed = match catalogue::parse(&text, &base) {
+        Ok(c) => c,
+        Err(e) => return Some(format!("{e}; the saved archive stays")),
+    };
+    for w in parsed.warnings.iter().take(50) {
+        tracing::warn!("{url}: item {} ({:?}): {}", w.index, w.id, w.message);
+    }
+    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
+    let saved = tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&db_path)?;
+        store.replace_archive(&parsed.items)?;
+        store.set_validators(&url_owned, &validators, chrono::Utc::now().timestamp())
+    })
+    .await;
+    if let Ok(Err(e)) = saved {
+        return Some(format!("the archive could not be saved: {e}"));
+    }
+    fetch_transcripts(http, db).await
+}
+
+/// Fetches the transcripts the store does not have yet.
+async fn fetch_transcripts(http: &HttpClient, db: &Path) -> Option<String> {
+    let db_path = db.to_path_buf();
+    let missing: Vec<(String, String)> = tokio::task::spawn_blocking(move || {
+        let store = Store::open(&db_path).ok()?;
+        Some(
+            store
+                .archive_items()
+                .ok()?
+                .into_iter()
+                .filter(|i| !store.has_transcript(&i.id).unwrap_or(true))
+                .filter_map(|i| Some((i.id, i.transcript?)))
+                .collect(),
+        )
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    for (id, url) in missing {
+        let body = match http.fetch(&url).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("transcript of {id}: {e}");
+                continue;
+            }
+        };
+        let Some(cues) = transcript::parse(&String::from_utf8_lossy(&body)) else {
+            tracing::warn!("{url}: not a WebVTT transcript");
+            continue;
+        };
+        let db_path = db.to_path_buf();
+        let saved = tokio::task::spawn_blocking(move || {
+            Store::open(&db_path).and_then(|mut s| s.set_transcript(&id, &cues))
+        })
+        .await;
+        if let Ok(Err(e)) = saved {
+            tracing::warn!("transcript not saved: {e}");
+        }
+    }
+    None
+}

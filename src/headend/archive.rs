@@ -1,0 +1,259 @@
+//! The demo speech archive: a few recorded speeches as VOD HLS (made once
+//! with GStreamer and kept in the headend's state directory), their WebVTT
+//! transcripts, and the catalogue that lists them (`archive/catalogue.json`,
+//! schema in docs/archive-catalogue.md).
+//!
+//! ```text
+//! videotestsrc (speaker caption) ! x264enc (2 s GOP) ! h264parse ─┐
+//! audiotestsrc ! avenc_aac ! aacparse ──────────────────────────── hlssink2 → archive/<id>/index.m3u8 (VOD)
+//! ```
+//!
+//! Made in the background after the headend starts; the catalogue appears
+//! last, so a box that fetches it finds every file it names.
+
+use std::path::Path;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+
+/// One demo speech.
+pub struct Speech {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub speaker: &'static str,
+    pub party: &'static str,
+    pub role: &'static str,
+    pub event: &'static str,
+    pub place: &'static str,
+    pub days_ago: i64,
+    pub topics: &'static [&'static str],
+    /// One transcript cue per 4 seconds.
+    pub transcript: &'static [&'static str],
+    /// (title, start second).
+    pub chapters: &'static [(&'static str, u32)],
+    pub sponsor: Option<&'static str>,
+    pub pinned: bool,
+    pub pattern: &'static str,
+}
+
+/// Seconds each transcript line is on screen.
+pub const CUE_SECONDS: u32 = 4;
+
+pub const SPEECHES: &[Speech] = &[
+    Speech {
+        id: "ruiz-housing",
+        title: "Homes for everyone: the housing plan",
+        speaker: "Ana Ruiz",
+        party: "Civic Alliance",
+        role: "Mayoral candidate",
+        event: "Campaign launch",
+        place: "Riverside Hall",
+        days_ago: 3,
+        topics: &["housing", "rents"],
+        transcript: &[
+            "Good evening, and thank you for coming.",
+            "Rents in this city have doubled in ten years.",
+            "We will cap rent rises at the rate of inflation.",
+            "And we will build four thousand council homes.",
+            "Every empty building becomes a home again.",
+        ],
+        chapters: &[("Welcome", 0), ("Rents", 4), ("New homes", 12)],
+        sponsor: Some("Paid for by Civic Alliance, 12 High Street"),
+        pinned: true,
+        pattern: "smpte",
+    },
+    Speech {
+        id: "price-transport",
+        title: "Buses that come on time",
+        speaker: "Tom Price",
+        party: "Green Way",
+        role: "Council candidate",
+        event: "Transport hustings",
+        place: "Library theatre",
+        days_ago: 2,
+        topics: &["transport", "buses"],
+        transcript: &[
+            "I take the number nine bus every morning.",
+            "Half the time it never arrives.",
+            "We will bring the bus routes back under council control.",
+            "With a single fare across the whole city.",
+            "Thank you.",
+        ],
+        chapters: &[("The number nine", 0), ("Council control", 8)],
+        sponsor: Some("Paid for by Green Way, 4 Mill Lane"),
+        pinned: false,
+        pattern: "ball",
+    },
+    Speech {
+        id: "townhall-schools",
+        title: "Town hall: our schools",
+        speaker: "Council chair",
+        party: "",
+        role: "Chair",
+        event: "Council town hall",
+        place: "Council chamber",
+        days_ago: 1,
+        topics: &["schools", "education"],
+        transcript: &[
+            "Order, order. The town hall is open.",
+            "Tonight's question is school places.",
+            "Residents have asked about class sizes.",
+            "The education committee will answer first.",
+            "Questions from the floor follow.",
+        ],
+        chapters: &[("Opening", 0), ("Class sizes", 8), ("Questions", 16)],
+        sponsor: None,
+        pinned: false,
+        pattern: "bar",
+    },
+];
+
+impl Speech {
+    /// Length in seconds.
+    pub fn duration(&self) -> u32 {
+        self.transcript.len() as u32 * CUE_SECONDS
+    }
+
+    fn vtt(&self) -> String {
+        let mut out = String::from("WEBVTT\n\n");
+        for (i, line) in self.transcript.iter().enumerate() {
+            let start = i as u32 * CUE_SECONDS;
+            let end = start + CUE_SECONDS;
+            out.push_str(&format!(
+                "{}\n00:00:{start:02}.000 --> 00:00:{end:02}.000\n<v {}>{line}</v>\n\n",
+                i + 1,
+                self.speaker
+            ));
+        }
+        out
+    }
+}
+
+/// Makes every speech that is not there yet, then writes the catalogue.
+/// Blocking (GStreamer runs faster than real time).
+pub fn generate(root: &Path, now: i64) -> Result<(), String> {
+    for s in SPEECHES {
+        let dir = root.join(s.id);
+        let playlist = dir.join("index.m3u8");
+        let done = std::fs::read_to_string(&playlist).is_ok_and(|p| p.contains("#EXT-X-ENDLIST"));
+        if !done {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            encode(s, &dir)?;
+        }
+        std::fs::write(dir.join("transcript.vtt"), s.vtt())
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let catalogue = catalogue(now);
+    let tmp = root.join("catalogue.json.part");
+    std::fs::write(&tmp, catalogue).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, root.join("catalogue.json")).map_err(|e| e.to_string())
+}
+
+fn encode(s: &Speech, dir: &Path) -> Result<(), String> {
+    let frames = s.duration() * 25;
+    let samples_buffers = s.duration() * 48_000 / 1024 + 1;
+    let line = format!(
+        "videotestsrc num-buffers={frames} pattern={pattern} ! video/x-raw,width=640,height=360,framerate=25/1 \
+         ! textoverlay text=\"{speaker}: {title}\" valignment=bottom font-desc=\"Sans Bold 18\" shaded-background=true \
+         ! timeoverlay halignment=right valignment=top \
+         ! videoconvert ! x264enc speed-preset=ultrafast bitrate=600 key-int-max=50 ! video/x-h264,profile=constrained-baseline \
+         ! h264parse ! queue ! hls.video \
+         audiotestsrc num-buffers={samples_buffers} samplesperbuffer=1024 wave=sine freq=330 volume=0.05 \
+         ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac bitrate=64000 ! aacparse ! queue ! hls.audio \
+         hlssink2 name=hls target-duration=2 playlist-length=0 max-files=0",
+        pattern = s.pattern,
+        speaker = s.speaker,
+        title = s.title.replace('"', "'"),
+    );
+    let pipeline = gst::parse::launch(&line).map_err(|e| format!("{e} in `{line}`"))?;
+    let hls = pipeline
+        .downcast_ref::<gst::Bin>()
+        .and_then(|b| b.by_name("hls"))
+        .ok_or("no hlssink2")?;
+    hls.set_property("location", dir.join("seg%03d.ts").display().to_string());
+    hls.set_property(
+        "playlist-location",
+        dir.join("index.m3u8").display().to_string(),
+    );
+    pipeline
+        .set_state(gst::State::Playing)
+        .map_err(|e| e.to_string())?;
+    let bus = pipeline.bus().ok_or("no bus")?;
+    let result = match bus.timed_pop_filtered(
+        gst::ClockTime::from_seconds(120),
+        &[gst::MessageType::Eos, gst::MessageType::Error],
+    ) {
+        Some(msg) => match msg.view() {
+            gst::MessageView::Eos(_) => Ok(()),
+            gst::MessageView::Error(e) => Err(format!("{}: {}", s.id, e.error())),
+            _ => Ok(()),
+        },
+        None => Err(format!("{}: encoding took over two minutes", s.id)),
+    };
+    let _ = pipeline.set_state(gst::State::Null);
+    result
+}
+
+/// The catalogue (URLs relative to it).
+pub fn catalogue(now: i64) -> String {
+    let items: Vec<serde_json::Value> = SPEECHES
+        .iter()
+        .map(|s| {
+            let date = chrono::DateTime::from_timestamp(now - s.days_ago * 86_400, 0)
+                .unwrap_or_default()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let mut speaker = serde_json::json!({"name": s.speaker, "role": s.role});
+            if !s.party.is_empty() {
+                speaker["party"] = s.party.into();
+            }
+            let mut item = serde_json::json!({
+                "id": s.id,
+                "title": s.title,
+                "speakers": [speaker],
+                "event": s.event,
+                "place": s.place,
+                "date": date,
+                "duration": s.duration(),
+                "topics": s.topics,
+                "chapters": s.chapters.iter().map(|(t, at)| serde_json::json!({"title": t, "start": at})).collect::<Vec<_>>(),
+                "transcript": format!("{}/transcript.vtt", s.id),
+                "hls": format!("{}/index.m3u8", s.id),
+                "pinned": s.pinned,
+            });
+            if let Some(sponsor) = s.sponsor {
+                item["sponsor"] = sponsor.into();
+            }
+            item
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "version": 1,
+        "publisher": "Hustings demo headend",
+        "items": items,
+    }))
+    .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_reads_back_with_every_speech_and_its_transcript() {
+        let base = url::Url::parse("http://127.0.0.1:1/archive/catalogue.json").unwrap();
+        let c = crate::archive::catalogue::parse(&catalogue(1_790_000_000), &base).unwrap();
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.items.len(), SPEECHES.len());
+        assert_eq!(
+            c.items[0].hls,
+            "http://127.0.0.1:1/archive/ruiz-housing/index.m3u8"
+        );
+        for s in SPEECHES {
+            let cues = crate::archive::transcript::parse(&s.vtt()).unwrap();
+            assert_eq!(cues.len(), s.transcript.len());
+            assert_eq!(cues[1].start, f64::from(CUE_SECONDS));
+            assert_eq!(cues[0].text, s.transcript[0]);
+        }
+    }
+}
