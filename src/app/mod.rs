@@ -29,6 +29,7 @@ mod ui;
 mod windowed;
 mod wiring;
 
+pub use archive_feed::refresh as refresh_archive;
 pub use controller::{App, ZapOutcome, ZapRecord};
 pub use feeds::{Loaded, load, load_cached};
 pub use guide_refresh::{

@@ -1,6 +1,7 @@
 //! Command-line glue: argument parsing and one function per subcommand.
 //! The only place besides `main.rs` that uses `anyhow`.
 
+mod archive;
 mod bench;
 mod bench_guide;
 mod bench_peers;
@@ -86,6 +87,11 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         seconds: Option<f64>,
     },
+    /// The speech archive: list, search (titles, speakers, topics, words said), play.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// Lineup tools.
     Lineup {
         #[command(subcommand)]
@@ -106,6 +112,31 @@ pub enum Command {
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArchiveCommand {
+    /// Every item with its id, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Items and transcript moments matching every word.
+    Search {
+        text: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plays an item (same output as `play`).
+    Play {
+        id: String,
+        #[arg(long)]
+        headless: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "N")]
+        seconds: Option<f64>,
     },
 }
 
@@ -261,6 +292,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             seconds,
         }) => play::run(&common, &uri, headless, json, seconds, fullscreen),
+        Some(Command::Archive { command }) => match command {
+            ArchiveCommand::List { json } => archive::list(&common, json),
+            ArchiveCommand::Search { text, json } => archive::search(&common, &text, json),
+            ArchiveCommand::Play {
+                id,
+                headless,
+                json,
+                seconds,
+            } => archive::play(&common, &id, headless, json, seconds, fullscreen),
+        },
         Some(Command::Lineup {
             command: LineupCommand::Check { source, json },
         }) => lineup_check::run(&source, json),
