@@ -8,5 +8,6 @@
 pub mod catalogue;
 mod hls;
 pub mod transcript;
+pub mod variants;
 
 pub use hls::{HlsError, MediaPlaylistSummary, summarize_media_playlist};

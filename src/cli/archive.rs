@@ -66,5 +66,40 @@ pub fn play(
     let item = refreshed(args)?
         .archive_item(id)?
         .with_context(|| format!("no archive item {id:?} (see `hustings archive list`)"))?;
-    super::play::run(args, &item.hls, headless, json, seconds, fullscreen)
+    let url = variant_for(&item.hls)?;
+    super::play::run(args, &url, headless, json, seconds, fullscreen)
+}
+
+/// The variant to play when `hls` is a master playlist (else `hls` itself):
+/// the best the connection carries, skipping HEVC without a hardware decoder.
+fn variant_for(hls: &str) -> anyhow::Result<String> {
+    use crate::archive::variants::{Capabilities, choose, variants};
+    let rt = runtime()?;
+    let http = HttpClient::new()?;
+    let started = std::time::Instant::now();
+    let body = rt.block_on(http.fetch(hls))?;
+    let seconds = started.elapsed().as_secs_f64().max(0.001);
+    let base = url::Url::parse(hls)?;
+    let Some(all) = variants(&body, &base)? else {
+        return Ok(hls.to_string());
+    };
+    crate::player::init()?;
+    let caps = Capabilities {
+        // The playlist's own download is the first throughput measure.
+        bandwidth: Some((body.len() as f64 * 8.0 / seconds) as u64),
+        hevc_hardware: crate::player::decoders::has_hardware_decoder("video/x-h265"),
+        max_height: None,
+    };
+    let chosen = choose(&all, &caps).context("no variant to play")?;
+    eprintln!(
+        "variant {} ({} bit/s{})",
+        chosen.url,
+        chosen.bandwidth,
+        chosen
+            .codecs
+            .as_deref()
+            .map(|c| format!(", {c}"))
+            .unwrap_or_default()
+    );
+    Ok(chosen.url.clone())
 }
