@@ -346,4 +346,9 @@ fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
     for shot in ["archive-list", "archive-search", "archive-playing"] {
         assert!(out.join(format!("{shot}.png")).exists());
     }
+    // Where the viewer got to is kept, to resume there.
+    let store =
+        hustings::store::Store::open_reader(&hustings::store::Store::path_in(&state)).unwrap();
+    let at = store.archive_position("price-transport").unwrap();
+    assert!((8.0..14.0).contains(&at), "resume point {at}");
 }

@@ -90,6 +90,8 @@ pub struct App {
     tracks: crate::player::Tracks,
     /// The Archive screen's list, search and focus.
     archive: super::archive_screen::ArchiveBrowser,
+    /// The archive item playing: its zap, id and the position last saved.
+    archive_playing: Option<(ZapId, String, f64)>,
     /// Seek there (seconds) once this zap shows its first picture.
     pending_seek: Option<(ZapId, f64)>,
     /// The PIN pad, while it is up.
@@ -162,6 +164,7 @@ impl App {
             pin_entry: None,
             archive: Default::default(),
             pending_seek: None,
+            archive_playing: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -404,6 +407,7 @@ impl App {
             .player
             .tune(format!("archive {}", item.title), vec![item.hls.clone()]);
         self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
+        self.archive_playing = Some((zap, item.id.clone(), request.at));
         self.zap = Some(ZapProgress {
             zap,
             channel: item.title.clone(),
@@ -417,6 +421,24 @@ impl App {
         self.paused = false;
         self.ui.global::<LiveAdapter>().set_banner_visible(false);
         self.notice(Message::Text(item.title.clone()));
+    }
+
+    /// Keeps the resume point of the archive item playing (at most once a second).
+    fn save_archive_position(&mut self, zap: ZapId, position: Option<Duration>) {
+        let (Some((z, id, saved)), Some(p)) = (self.archive_playing.as_mut(), position) else {
+            return;
+        };
+        let at = p.as_secs_f64();
+        if *z != zap || (at - *saved).abs() < 1.0 {
+            return;
+        }
+        *saved = at;
+        if let Some(tx) = &self.settings {
+            let _ = tx.send(super::settings::SettingsWrite::ArchivePosition(
+                id.clone(),
+                at,
+            ));
+        }
     }
 
     /// Info on a guide programme: its details screen.
@@ -1114,6 +1136,7 @@ impl App {
                 zap,
                 diagnostics: d,
             } if zap == current => {
+                self.save_archive_position(zap, d.position);
                 let decoder = d
                     .decoder
                     .map(|d| format!("{}{}", d.name, if d.hardware { " (hardware)" } else { "" }))

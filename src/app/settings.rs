@@ -13,6 +13,8 @@ pub enum SettingsWrite {
     Set(String, String),
     /// Mark or unmark a channel (by its stable key) as a favourite.
     Favourite(String, bool),
+    /// Where the viewer is in an archive item (seconds), to resume there.
+    ArchivePosition(String, f64),
 }
 
 /// Starts a task that owns a store connection and carries out writes in order.
@@ -36,6 +38,9 @@ pub fn spawn_settings_writer(
             let result = match &write {
                 SettingsWrite::Set(key, value) => store.set_setting(key, value),
                 SettingsWrite::Favourite(key, on) => store.set_favourite(key, *on),
+                SettingsWrite::ArchivePosition(id, at) => {
+                    store.set_archive_position(id, *at, chrono::Utc::now().timestamp())
+                }
             };
             if let Err(e) = result {
                 tracing::warn!("saving {write:?}: {e}");

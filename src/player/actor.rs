@@ -773,6 +773,10 @@ impl Actor {
             cc_errors: cc.saturating_sub(t.cc_at_start),
             stalls: t.stalls,
             decoder,
+            position: self
+                .playbin
+                .query_position::<gst::ClockTime>()
+                .map(|p| Duration::from_nanos(p.nseconds())),
         };
         self.emit(PlayerEvent::Diagnostics { zap, diagnostics });
     }

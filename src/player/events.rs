@@ -118,6 +118,9 @@ pub struct Diagnostics {
     /// Stalls since the tune.
     pub stalls: u32,
     pub decoder: Option<DecoderInfo>,
+    /// Where playback is in the stream (files, VOD, catch-up; live streams
+    /// report their running position).
+    pub position: Option<Duration>,
 }
 
 /// Why a multicast join produced nothing.
