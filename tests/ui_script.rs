@@ -84,7 +84,7 @@ fn every_screen_is_reached_by_keys_and_left_by_back_and_home() {
         ]
     );
     assert_eq!(lines[1]["focus"], "Programme guide");
-    assert_eq!(lines[8]["screen"], "Archive");
+    assert_eq!(lines[8]["focus"], "Speech archive", "the menu entry");
     assert_eq!(lines[12]["focus"], "Language: en");
     assert_eq!(lines[17]["focus"], "Channel number 3");
     // The typed number tuned channel 3; the list opens on it; Down wraps to 1.
