@@ -127,6 +127,21 @@ pub struct BoardProfile {
     pub network: BoardNetwork,
     #[serde(default)]
     pub video: BoardVideo,
+    #[serde(default)]
+    pub cache: BoardCache,
+}
+
+/// The local cache's share of the box's storage.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct BoardCache {
+    /// Disk budget for downloaded speeches (MB).
+    pub budget_mb: u64,
+}
+
+impl Default for BoardCache {
+    fn default() -> Self {
+        BoardCache { budget_mb: 2048 }
+    }
 }
 
 /// Video part of a board profile.
@@ -239,6 +254,16 @@ impl Config {
         directories::ProjectDirs::from("org", "hustings", "hustings")
             .and_then(|d| d.state_dir().map(Path::to_path_buf))
             .unwrap_or_else(|| std::env::temp_dir().join("hustings"))
+    }
+
+    /// Where downloads and images are cached (under the state directory).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.state_dir().join("cache")
+    }
+
+    /// The cache's disk budget in bytes (the board profile's).
+    pub fn cache_budget(&self) -> u64 {
+        self.board().cache.budget_mb.saturating_mul(1024 * 1024)
     }
 
     /// Join timeout as a `Duration`.

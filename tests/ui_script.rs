@@ -162,20 +162,19 @@ fn the_guide_moves_through_time_and_sets_reminders() {
     let lines = run(
         &state,
         &out,
-        "Guide\nRight\nOk\nshot guide-reminder\nGreen\nshot guide-tomorrow\nYellow\nRight\nOk\nChannelDown\nDown\nBack\n",
+        "Guide\nRight\nRight\nOk\nshot guide-reminder\nOk\nGreen\nshot guide-tomorrow\nYellow\nChannelDown\nDown\nBack\n",
     );
     let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
-    let today = focus(0);
     let day = |label: &str| label.rsplit(", ").next().unwrap().to_string();
-    // OK on the next programme sets a reminder on it.
-    assert_eq!(lines[2]["screen"], "Guide");
-    assert!(focus(2).ends_with(", reminder set"), "{}", focus(2));
-    // Green: the same time tomorrow.
-    let tomorrow = focus(3);
-    assert_ne!(day(&today), day(&tomorrow), "{today} / {tomorrow}");
-    // Yellow: back to now; OK again takes the reminder off.
-    assert!(!focus(6).ends_with("reminder set"), "{}", focus(6));
-    assert_eq!(day(&focus(4)), day(&today));
+    let today = focus(0);
+    // OK on the programme after next (so never one about to start: that
+    // reminder would fire at once) sets a reminder; OK again takes it off.
+    assert_eq!(lines[3]["screen"], "Guide");
+    assert!(focus(3).ends_with(", reminder set"), "{}", focus(3));
+    assert!(!focus(4).ends_with("reminder set"), "{}", focus(4));
+    // Green: the same time tomorrow; Yellow: back to now.
+    assert_ne!(day(&today), day(&focus(5)), "{today} / {}", focus(5));
+    assert_eq!(day(&focus(6)), day(&today));
     assert_eq!(lines.last().unwrap()["screen"], "Live");
     assert!(out.join("guide-tomorrow.png").exists());
 }

@@ -6,6 +6,7 @@
 //! m3u8-rs and hands plain structs to its callers.
 
 pub mod catalogue;
+pub mod download;
 mod hls;
 pub mod transcript;
 pub mod variants;

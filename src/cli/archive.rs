@@ -55,6 +55,79 @@ pub fn search(args: &ClientArgs, text: &str, json: bool) -> anyhow::Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
+/// `hustings archive download ID`: returns when the item is complete and verified.
+pub fn download(args: &ClientArgs, id: &str, json: bool) -> anyhow::Result<ExitCode> {
+    use crate::archive::download;
+    let config = config_from(args)?;
+    let store = refreshed(args)?;
+    let item = store
+        .archive_item(id)?
+        .with_context(|| format!("no archive item {id:?} (see `hustings archive list`)"))?;
+    let cache = config.cache_dir();
+    let budget = config.cache_budget();
+    // Room first: the least recently watched items go (pinned ones last).
+    let removed = download::evict(&cache, budget, 0, id, |other| {
+        store.archive_watched_at(other).ok().flatten()
+    })?;
+    for r in removed {
+        eprintln!("evicted {r} to stay within the cache budget");
+    }
+    crate::player::init()?;
+    let caps = crate::archive::variants::Capabilities {
+        bandwidth: None,
+        hevc_hardware: crate::player::decoders::has_hardware_decoder("video/x-h265"),
+        max_height: None,
+    };
+    let rt = runtime()?;
+    let http = HttpClient::new()?;
+    let manifest = rt.block_on(download::download(
+        &http,
+        &cache,
+        &item,
+        &caps,
+        |done, total| {
+            if !json {
+                eprintln!("{done}/{total} segments");
+            }
+        },
+    ))?;
+    let status = download::status(&cache, budget);
+    if status.used_bytes > budget {
+        // Over budget after this one: make room by evicting others.
+        download::evict(&cache, budget, 0, id, |other| {
+            store.archive_watched_at(other).ok().flatten()
+        })?;
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"id": id, "segments": manifest.segments.len(), "bytes": manifest.bytes(), "complete": manifest.complete})
+        );
+    } else {
+        println!(
+            "{id}: {} segments, {} bytes, complete",
+            manifest.segments.len(),
+            manifest.bytes()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hustings cache status`.
+pub fn cache_status(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let config = config_from(args)?;
+    let s = crate::archive::download::status(&config.cache_dir(), config.cache_budget());
+    if json {
+        println!("{}", serde_json::to_string(&s)?);
+    } else {
+        println!(
+            "{} items ({} pinned), {} of {} bytes",
+            s.items, s.pinned, s.used_bytes, s.budget_bytes
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn play(
     args: &ClientArgs,
     id: &str,
@@ -63,6 +136,21 @@ pub fn play(
     seconds: Option<f64>,
     fullscreen: bool,
 ) -> anyhow::Result<ExitCode> {
+    let config = config_from(args)?;
+    let cache = config.cache_dir();
+    // A downloaded item plays from the cache, no network needed; the cache is
+    // served on loopback because hlsdemux2 reads playlists over HTTP only.
+    if crate::archive::download::verify(&cache, id).unwrap_or(false) {
+        let dir = crate::archive::download::item_dir(&cache, id);
+        let server_rt = runtime()?;
+        let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+        server_rt.spawn(async move { axum::serve(listener, app).await });
+        eprintln!("playing {id} from the cache");
+        let url = format!("http://{addr}/index.m3u8");
+        return super::play::run(args, &url, headless, json, seconds, fullscreen);
+    }
     let item = refreshed(args)?
         .archive_item(id)?
         .with_context(|| format!("no archive item {id:?} (see `hustings archive list`)"))?;

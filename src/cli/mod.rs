@@ -92,6 +92,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ArchiveCommand,
     },
+    /// The local cache of downloaded speeches.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
+    },
     /// Lineup tools.
     Lineup {
         #[command(subcommand)]
@@ -116,6 +121,15 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// What the cache holds: {"used_bytes", "budget_bytes", "items", "pinned"}.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum ArchiveCommand {
     /// Every item with its id, newest first.
     List {
@@ -128,7 +142,13 @@ pub enum ArchiveCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Plays an item (same output as `play`).
+    /// Downloads an item for offline viewing; returns when it is complete and verified (resumes an earlier run).
+    Download {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plays an item (same output as `play`); from the cache when downloaded.
     Play {
         id: String,
         #[arg(long)]
@@ -292,9 +312,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             seconds,
         }) => play::run(&common, &uri, headless, json, seconds, fullscreen),
+        Some(Command::Cache {
+            command: CacheCommand::Status { json },
+        }) => archive::cache_status(&common, json),
         Some(Command::Archive { command }) => match command {
             ArchiveCommand::List { json } => archive::list(&common, json),
             ArchiveCommand::Search { text, json } => archive::search(&common, &text, json),
+            ArchiveCommand::Download { id, json } => archive::download(&common, &id, json),
             ArchiveCommand::Play {
                 id,
                 headless,

@@ -200,6 +200,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// When the viewer last watched an item (Unix seconds).
+    pub fn archive_watched_at(&self, id: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT watched_at FROM archive_item WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.err(e))
+    }
+
     pub fn archive_position(&self, id: &str) -> Result<f64, StoreError> {
         self.conn
             .query_row(
