@@ -157,6 +157,38 @@ fn a_download_survives_the_headend_dying_and_plays_offline() {
         serde_json::from_str(String::from_utf8_lossy(&out.stdout).lines().next().unwrap()).unwrap();
     assert!(first["first_frame_ms"].as_u64().is_some(), "{first}");
 
+    // The TV app plays the downloaded speech from the cache too.
+    let out_dir = common::scratch("dl-ui");
+    let script = out_dir.join("script.txt");
+    std::fs::write(
+        &script,
+        "wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 3000\nDown\nOk\nwait 2000\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args([
+            "--state",
+            state.to_str().unwrap(),
+            "demo",
+            "--multicast",
+            "off",
+        ])
+        .args(["--headless", out_dir.to_str().unwrap(), "--script"])
+        .arg(&script)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("playing from the cache"),
+        "the app streamed it instead: {}",
+        stderr
+            .lines()
+            .filter(|l| l.contains("archive"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
     // A damaged segment is found; the item is no longer complete.
     let seg = state.join("cache/archive/price-transport/seg00004.ts");
     let mut bytes = std::fs::read(&seg).unwrap();

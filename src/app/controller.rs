@@ -90,6 +90,8 @@ pub struct App {
     tracks: crate::player::Tracks,
     /// The Archive screen's list, search and focus.
     archive: super::archive_screen::ArchiveBrowser,
+    /// The download cache and its loopback URL.
+    cache: Option<(std::path::PathBuf, Option<String>)>,
     /// The archive item playing: its zap, id and the position last saved.
     archive_playing: Option<(ZapId, String, f64)>,
     /// Seek there (seconds) once this zap shows its first picture.
@@ -165,6 +167,7 @@ impl App {
             archive: Default::default(),
             pending_seek: None,
             archive_playing: None,
+            cache: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -397,15 +400,30 @@ impl App {
         }
     }
 
-    /// Plays a speech of the archive, from `request.at` seconds.
+    /// Where downloads are, and the loopback URL they are served at.
+    pub fn set_cache(&mut self, dir: std::path::PathBuf, url: Option<String>) {
+        self.cache = Some((dir, url));
+    }
+
+    /// Plays a speech of the archive, from `request.at` seconds: from the
+    /// cache when it is downloaded (no network needed), else from its server.
     fn play_archive(&mut self, request: super::archive_screen::PlayRequest) {
         let item = request.item;
+        let url = match &self.cache {
+            Some((dir, Some(base)))
+                if crate::archive::download::verify(dir, &item.id).unwrap_or(false) =>
+            {
+                tracing::info!(id = %item.id, "playing from the cache");
+                format!("{base}/archive/{}/index.m3u8", item.id)
+            }
+            _ => item.hls.clone(),
+        };
         tracing::info!(id = %item.id, at = request.at, "archive");
         self.nav.screen = Screen::Live;
         self.nav.banner = false;
         let zap = self
             .player
-            .tune(format!("archive {}", item.title), vec![item.hls.clone()]);
+            .tune(format!("archive {}", item.title), vec![url]);
         self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
         self.archive_playing = Some((zap, item.id.clone(), request.at));
         self.zap = Some(ZapProgress {

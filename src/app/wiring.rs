@@ -81,6 +81,25 @@ fn start_remote_input(config: &Config, tx: mpsc::UnboundedSender<UiMsg>) -> Resu
     Ok(())
 }
 
+/// Serves the download cache on loopback, so downloaded speeches play with
+/// no network (hlsdemux2 reads playlists over HTTP only). Returns its base URL.
+fn serve_cache(rt: &tokio::runtime::Handle, cache: &std::path::Path) -> Option<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
+    let addr = listener.local_addr().ok()?;
+    listener.set_nonblocking(true).ok()?;
+    let dir = cache.to_path_buf();
+    rt.spawn(async move {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
+        };
+        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!("the cache server stopped: {e}");
+        }
+    });
+    Some(format!("http://{addr}"))
+}
+
 /// Builds the app around `ui`.
 pub(super) fn wire(
     rt: &tokio::runtime::Handle,
@@ -156,6 +175,7 @@ pub(super) fn wire(
     app.prejoin_neighbours = config.player.prejoin_neighbours;
     app.track_base = base;
     app.set_preferences(preferences);
+    app.set_cache(config.cache_dir(), serve_cache(rt, &config.cache_dir()));
     Ok(Wired {
         app,
         messages,

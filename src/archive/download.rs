@@ -386,7 +386,10 @@ mod tests {
             assert!(e.contains(says), "{text:?}: {e}");
         }
         let nan = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:NaN,\na.ts\n#EXT-X-ENDLIST\n";
-        assert!(segments(nan.as_bytes(), &url()).is_err(), "NaN (read as no duration)");
+        assert!(
+            segments(nan.as_bytes(), &url()).is_err(),
+            "NaN (read as no duration)"
+        );
         let (_, ok) = segments(
             b"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n",
             &url(),
