@@ -73,6 +73,7 @@ bench: release
 	$(RELEASE_BIN) bench guide
 	$(RELEASE_BIN) bench guide --scale 4
 	$(RELEASE_BIN) bench ui
+	$(RELEASE_BIN) bench seek
 
 clean:
 	rm -rf "$(DEMO_OUT)"

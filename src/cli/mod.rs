@@ -5,6 +5,7 @@ mod archive;
 mod bench;
 mod bench_guide;
 mod bench_peers;
+mod bench_seek;
 mod bench_ui;
 mod demo;
 mod doctor;
@@ -216,6 +217,12 @@ pub enum GuideCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Seeking in an archive speech, streamed and from the download cache.
+    Seek {
+        /// Seeks per source.
+        #[arg(long, default_value_t = 30)]
+        rounds: usize,
+    },
     /// The 10-foot UI with a 1,000-channel x 7-day guide: frame time, key-to-frame latency, memory.
     Ui {
         /// Print the figures as one JSON line too.
@@ -344,6 +351,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Bench {
             command: BenchCommand::Ui { json, keep },
         }) => bench_ui::run(json, keep.as_deref()),
+        Some(Command::Bench {
+            command: BenchCommand::Seek { rounds },
+        }) => bench_seek::run(rounds),
         Some(Command::Guide { command }) => match command {
             GuideCommand::Import {
                 sources,

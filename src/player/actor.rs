@@ -168,6 +168,7 @@ pub fn spawn(
         decoder,
         tracks: super::tracks::TrackState::default(),
         captions,
+        seeking: None,
         prejoin,
         attach,
         headers,
@@ -334,6 +335,8 @@ struct Actor {
     decoder: Arc<Mutex<Option<DecoderInfo>>>,
     tracks: super::tracks::TrackState,
     captions: Arc<super::captions::Captions>,
+    /// A seek in flight: when it was asked for and where to.
+    seeking: Option<(Instant, Duration)>,
     prejoin: Arc<Prejoin>,
     attach: Attach,
     headers: Headers,
@@ -448,11 +451,12 @@ impl Actor {
             }
             PlayerCommand::Seek(to) => {
                 let position = gst::ClockTime::from_nseconds(to.as_nanos() as u64);
-                if let Err(e) = self
+                match self
                     .playbin
                     .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, position)
                 {
-                    tracing::warn!("seek to {to:?} refused: {e}");
+                    Ok(()) => self.seeking = Some((Instant::now(), to)),
+                    Err(e) => tracing::warn!("seek to {to:?} refused: {e}"),
                 }
                 if let Some(t) = self.tune.as_mut() {
                     t.last_progress = TokioInstant::now();
@@ -988,6 +992,16 @@ impl Actor {
                         gst::State::Playing
                     };
                     self.set_state(target).ok();
+                }
+            }
+            MessageView::AsyncDone(_) if msg.src() == Some(self.playbin.upcast_ref()) => {
+                // A flushing seek ends when the sinks have the new position's data.
+                if let Some((at, position)) = self.seeking.take() {
+                    self.emit(PlayerEvent::Seeked {
+                        zap,
+                        position,
+                        elapsed: at.elapsed(),
+                    });
                 }
             }
             MessageView::Latency(_) => {

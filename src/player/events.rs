@@ -193,6 +193,13 @@ pub enum PlayerEvent {
         url: String,
         failure: JoinFailure,
     },
+    /// A seek finished: the picture at the new position reached the screen's
+    /// sink (`elapsed` from the command).
+    Seeked {
+        zap: ZapId,
+        position: Duration,
+        elapsed: Duration,
+    },
     /// The audio and subtitle tracks changed (new stream, or a selection).
     Tracks {
         zap: ZapId,

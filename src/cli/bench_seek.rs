@@ -1,0 +1,136 @@
+//! `hustings bench seek`: seeking in a speech of the archive, streamed from
+//! the demo headend and played from the download cache, in the same run
+//! (blocks of seeks take turns), release build. A seek is timed from the
+//! command to the moment the picture at the new position reaches the sink
+//! (PlayerEvent::Seeked).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use super::runtime;
+use crate::archive::catalogue;
+use crate::archive::download;
+use crate::headend::{Headend, HeadendOptions, MulticastMode};
+use crate::net::HttpClient;
+use crate::player::{self, FrameSink, PlayerCommand, PlayerEvent, PlayerOptions};
+
+fn percentile(v: &mut [Duration], p: f64) -> f64 {
+    v.sort_unstable();
+    let i = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+    v[i].as_secs_f64() * 1000.0
+}
+
+pub fn run(rounds: usize) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let tmp = tempfile::tempdir()?;
+    let mut headend = rt.block_on(Headend::start(HeadendOptions {
+        state_dir: Some(tmp.path().join("headend")),
+        multicast: MulticastMode::Off,
+        ..Default::default()
+    }))?;
+    rt.block_on(headend.wait_for_archive());
+    let http = HttpClient::new()?;
+    let catalogue_url = format!("{}archive/catalogue.json", headend.url());
+    let body = rt.block_on(http.fetch(&catalogue_url))?;
+    let cat = catalogue::parse(
+        &String::from_utf8_lossy(&body),
+        &url::Url::parse(&catalogue_url)?,
+    )?;
+    let item = cat
+        .items
+        .first()
+        .context("the demo archive is empty")?
+        .clone();
+    let cache = tmp.path().join("cache");
+    rt.block_on(download::download(
+        &http,
+        &cache,
+        &item,
+        &Default::default(),
+        |_, _| {},
+    ))?;
+    // The cache on loopback, as the box serves it.
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(
+        download::item_dir(&cache, &item.id),
+    ));
+    rt.spawn(async move { axum::serve(listener, app).await });
+    let sources = [
+        ("network", item.hls.clone()),
+        ("cache", format!("http://{addr}/index.m3u8")),
+    ];
+
+    let sink: FrameSink = std::sync::Arc::new(|_| {});
+    let (p, mut events) = player::spawn(
+        rt.handle(),
+        PlayerOptions {
+            audio: false,
+            ..Default::default()
+        },
+        sink,
+    )?;
+    let mut wait = |f: &dyn Fn(&PlayerEvent) -> bool| -> Option<PlayerEvent> {
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(15), async {
+                while let Some(e) = events.recv().await {
+                    if f(&e) {
+                        return Some(e);
+                    }
+                }
+                None
+            })
+            .await
+            .ok()
+            .flatten()
+        })
+    };
+    let mut times: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let span = (item.duration - 4.0).max(1.0);
+    let mut n = 0u64;
+    const BLOCK: usize = 5;
+    while times.iter().any(|t| t.len() < rounds) {
+        for (i, (_, url)) in sources.iter().enumerate() {
+            let zap = p.play(url);
+            wait(&|e| matches!(e, PlayerEvent::FirstFrame { zap: z, .. } if *z == zap))
+                .with_context(|| format!("no picture from {url}"))?;
+            for _ in 0..BLOCK.min(rounds.saturating_sub(times[i].len())) {
+                // Positions spread over the speech, the same sequence for both.
+                n += 1;
+                let target = 1.0 + (n as f64 * 7.3) % span;
+                p.send(PlayerCommand::Seek(Duration::from_secs_f64(target)));
+                match wait(&|e| matches!(e, PlayerEvent::Seeked { zap: z, .. } if *z == zap)) {
+                    Some(PlayerEvent::Seeked { elapsed, .. }) => times[i].push(elapsed),
+                    _ => anyhow::bail!("a seek in {url} never finished"),
+                }
+            }
+        }
+    }
+    p.send(PlayerCommand::Shutdown);
+    println!(
+        "seek in \"{}\" ({:.0} s, {} seeks per source, release build)",
+        item.title, item.duration, rounds
+    );
+    let mut p50 = [0.0; 2];
+    for (i, (name, _)) in sources.iter().enumerate() {
+        let (a, b) = (
+            percentile(&mut times[i], 0.5),
+            percentile(&mut times[i], 0.95),
+        );
+        p50[i] = a;
+        println!("{name:8} p50 {a:7.1} ms  p95 {b:7.1} ms");
+    }
+    println!(
+        "network p50 {:.0} ms (target <= 1500: {}); cache p50 {:.0} ms (target <= 300: {}); cache/network {:.2}",
+        p50[0],
+        if p50[0] <= 1500.0 { "met" } else { "NOT met" },
+        p50[1],
+        if p50[1] <= 300.0 { "met" } else { "NOT met" },
+        p50[1] / p50[0].max(0.001)
+    );
+    drop(headend);
+    rt.shutdown_timeout(Duration::from_secs(2));
+    Ok(ExitCode::SUCCESS)
+}
