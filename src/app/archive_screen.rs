@@ -29,6 +29,8 @@ pub struct PlayRequest {
 pub enum ArchiveOutcome {
     Redraw,
     Play(PlayRequest),
+    /// Green: download the focused item for offline viewing.
+    Download(ArchiveItem),
     Leave,
     Nothing,
 }
@@ -87,6 +89,17 @@ impl ArchiveBrowser {
             Action::Down => self.focus = (self.focus + 1).min(self.len().saturating_sub(1)),
             Action::Yellow => self.keyboard = Some(Osk::new(&self.search)),
             Action::Ok => return self.play(),
+            Action::Green => {
+                let id = if self.search.is_empty() {
+                    self.items.get(self.focus).map(|i| i.id.clone())
+                } else {
+                    self.hits.get(self.focus).map(|h| h.id.clone())
+                };
+                return match id.and_then(|id| self.items.iter().find(|i| i.id == id)) {
+                    Some(item) => ArchiveOutcome::Download(item.clone()),
+                    None => ArchiveOutcome::Nothing,
+                };
+            }
             Action::Back if !self.search.is_empty() => {
                 self.search.clear();
                 self.hits.clear();
@@ -174,7 +187,12 @@ fn clock(seconds: f64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
-fn row(i: &ArchiveItem, hit: Option<&ArchiveHit>, language: &str) -> ArchiveRow {
+fn row(
+    i: &ArchiveItem,
+    hit: Option<&ArchiveHit>,
+    language: &str,
+    cache: Option<&std::path::Path>,
+) -> ArchiveRow {
     let date = super::guide::day_label(i.date, language);
     let place: Vec<&str> = [i.event.as_deref(), i.place.as_deref()]
         .into_iter()
@@ -193,18 +211,26 @@ fn row(i: &ArchiveItem, hit: Option<&ArchiveHit>, language: &str) -> ArchiveRow 
             .unwrap_or_default()
             .into(),
         pinned: i.pinned,
+        downloaded: cache
+            .and_then(|c| crate::archive::download::manifest(c, &i.id))
+            .is_some_and(|m| m.complete),
     }
 }
 
 /// Fills the Archive screen (the rows on screen only) and its keyboard.
-pub(super) fn update(ui: &AppWindow, b: &ArchiveBrowser, language: &str) {
+pub(super) fn update(
+    ui: &AppWindow,
+    b: &ArchiveBrowser,
+    language: &str,
+    cache: Option<&std::path::Path>,
+) {
     let a = ui.global::<ArchiveAdapter>();
     let rows: Vec<ArchiveRow> = if b.search.is_empty() {
         b.items
             .iter()
             .skip(b.top)
             .take(ROWS)
-            .map(|i| row(i, None, language))
+            .map(|i| row(i, None, language, cache))
             .collect()
     } else {
         b.hits
@@ -213,7 +239,7 @@ pub(super) fn update(ui: &AppWindow, b: &ArchiveBrowser, language: &str) {
             .take(ROWS)
             .filter_map(|h| {
                 let item = b.items.iter().find(|i| i.id == h.id)?;
-                Some(row(item, Some(h), language))
+                Some(row(item, Some(h), language, cache))
             })
             .collect()
     };

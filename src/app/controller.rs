@@ -90,6 +90,8 @@ pub struct App {
     tracks: crate::player::Tracks,
     /// The Archive screen's list, search and focus.
     archive: super::archive_screen::ArchiveBrowser,
+    /// Starts a download for offline viewing (on the runtime).
+    pub(super) download: Option<Box<dyn Fn(crate::archive::catalogue::ArchiveItem)>>,
     /// The download cache and its loopback URL.
     cache: Option<(std::path::PathBuf, Option<String>)>,
     /// The archive item playing: its zap, id and the position last saved.
@@ -168,6 +170,7 @@ impl App {
             pending_seek: None,
             archive_playing: None,
             cache: None,
+            download: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -397,6 +400,14 @@ impl App {
                 self.apply(fx);
             }
             ArchiveOutcome::Play(request) => self.play_archive(request),
+            ArchiveOutcome::Download(item) => {
+                self.notice(Message::DownloadStarted {
+                    title: item.title.clone(),
+                });
+                if let Some(start) = &self.download {
+                    start(item);
+                }
+            }
         }
     }
 
@@ -964,6 +975,13 @@ impl App {
             UiMsg::Loaded(loaded) => self.loaded(loaded),
             UiMsg::Player(event) => self.player_event(event),
             UiMsg::Input(action) => self.handle_action(action),
+            UiMsg::Downloaded { title, result } => {
+                self.notice(match result {
+                    Ok(()) => Message::Downloaded { title },
+                    Err(error) => Message::DownloadFailed { title, error },
+                });
+                self.refresh();
+            }
             UiMsg::FrameReady => {
                 if let Some(frame) = self.frames.take() {
                     self.frame(frame);
@@ -1343,6 +1361,7 @@ impl App {
                 &self.ui,
                 &self.archive,
                 self.preferences.language.code(),
+                self.cache.as_ref().map(|(dir, _)| dir.as_path()),
             );
         }
         if self.nav.screen == Screen::Details

@@ -72,6 +72,16 @@ pub enum Message {
     WrongPin,
     PinSet,
     PinRemoved,
+    DownloadStarted {
+        title: String,
+    },
+    Downloaded {
+        title: String,
+    },
+    DownloadFailed {
+        title: String,
+        error: String,
+    },
 }
 
 impl Message {
@@ -112,6 +122,9 @@ impl Message {
             WrongPin => (29, none(), none()),
             PinSet => (30, none(), none()),
             PinRemoved => (31, none(), none()),
+            DownloadStarted { title } => (32, title.clone(), none()),
+            Downloaded { title } => (33, title.clone(), none()),
+            DownloadFailed { title, error } => (34, title.clone(), error.clone()),
         }
     }
 
@@ -149,12 +162,15 @@ impl Message {
             29 => "Wrong PIN",
             30 => "PIN set: Settings now ask for it",
             31 => "PIN taken off",
+            32 => "Downloading {} for offline viewing",
+            33 => "{} is ready to watch offline",
+            34 => "{} could not be downloaded: {}",
             _ => "{}",
         }
     }
 
     /// Highest kind number.
-    pub const LAST_KIND: i32 = 31;
+    pub const LAST_KIND: i32 = 34;
 }
 
 impl fmt::Display for Message {

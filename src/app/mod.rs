@@ -71,6 +71,11 @@ pub enum UiMsg {
     FrameReady,
     /// A key from a remote (evdev, LIRC, CEC).
     Input(crate::input::Action),
+    /// A download for offline viewing ended (the item's title; the error, if any).
+    Downloaded {
+        title: String,
+        result: Result<(), String>,
+    },
 }
 
 /// The newest decoded frame, waiting for the UI thread.

@@ -81,6 +81,48 @@ fn start_remote_input(config: &Config, tx: mpsc::UnboundedSender<UiMsg>) -> Resu
     Ok(())
 }
 
+/// Downloads an item for offline viewing in the background, making room
+/// within the cache budget first; the result comes back as [`UiMsg::Downloaded`].
+fn downloader(
+    rt: &tokio::runtime::Handle,
+    config: &Config,
+    tx: mpsc::UnboundedSender<UiMsg>,
+) -> Box<dyn Fn(crate::archive::catalogue::ArchiveItem)> {
+    use crate::archive::download;
+    let (rt, cache, budget, db) = (
+        rt.clone(),
+        config.cache_dir(),
+        config.cache_budget(),
+        crate::store::Store::path_in(&config.state_dir()),
+    );
+    Box::new(move |item| {
+        let (tx, cache, db) = (tx.clone(), cache.clone(), db.clone());
+        rt.spawn(async move {
+            let title = item.title.clone();
+            let result = async {
+                let evict_cache = cache.clone();
+                let id = item.id.clone();
+                tokio::task::spawn_blocking(move || {
+                    let store = crate::store::Store::open_reader(&db).ok();
+                    download::evict(&evict_cache, budget, 0, &id, |other| {
+                        store.as_ref()?.archive_watched_at(other).ok().flatten()
+                    })
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
+                let http = HttpClient::new().map_err(|e| e.to_string())?;
+                download::download(&http, &cache, &item, &Default::default(), |_, _| {})
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            .await;
+            let _ = tx.send(UiMsg::Downloaded { title, result });
+        });
+    })
+}
+
 /// Serves the download cache on loopback, so downloaded speeches play with
 /// no network (hlsdemux2 reads playlists over HTTP only). Returns its base URL.
 fn serve_cache(rt: &tokio::runtime::Handle, cache: &std::path::Path) -> Option<String> {
@@ -140,6 +182,7 @@ pub(super) fn wire(
         }
     });
     start_remote_input(config, ui_tx.clone())?;
+    let download_tx = ui_tx.clone();
     let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
     let loader_rt = rt.clone();
     let loader_config = config.clone();
@@ -176,6 +219,7 @@ pub(super) fn wire(
     app.track_base = base;
     app.set_preferences(preferences);
     app.set_cache(config.cache_dir(), serve_cache(rt, &config.cache_dir()));
+    app.download = Some(downloader(rt, config, download_tx));
     Ok(Wired {
         app,
         messages,
