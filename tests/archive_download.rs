@@ -159,24 +159,11 @@ fn a_download_survives_the_headend_dying_and_plays_offline() {
 
     // The TV app plays the downloaded speech from the cache too.
     let out_dir = common::scratch("dl-ui");
-    let script = out_dir.join("script.txt");
-    std::fs::write(
-        &script,
+    let out = common::demo_script(
+        &state,
+        &out_dir,
         "wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 3000\nDown\nOk\nwait 2000\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_hustings"))
-        .args([
-            "--state",
-            state.to_str().unwrap(),
-            "demo",
-            "--multicast",
-            "off",
-        ])
-        .args(["--headless", out_dir.to_str().unwrap(), "--script"])
-        .arg(&script)
-        .output()
-        .unwrap();
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(

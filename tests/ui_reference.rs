@@ -8,7 +8,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 // The Archive screen is left out: what it lists depends on when the demo
 // archive's catalogue is ready.
@@ -65,20 +64,7 @@ fn reference(name: &str) -> PathBuf {
 fn screens_match_their_reference_images() {
     let state = common::scratch("reference-state");
     let out = common::scratch("reference-out");
-    let script = out.join("script.txt");
-    std::fs::write(&script, SCRIPT).unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_hustings"))
-        .args([
-            "--state",
-            state.to_str().unwrap(),
-            "demo",
-            "--multicast",
-            "off",
-        ])
-        .args(["--headless", out.to_str().unwrap(), "--script"])
-        .arg(&script)
-        .output()
-        .unwrap();
+    let run = common::demo_script(&state, &out, SCRIPT);
     assert!(
         run.status.success(),
         "{}",

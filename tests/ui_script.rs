@@ -6,26 +6,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
 /// Runs a script on the demo with `state`; returns its JSON lines.
 fn run(state: &Path, out: &Path, script: &str) -> Vec<Value> {
-    let file = out.join("script.txt");
-    std::fs::write(&file, script).unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_hustings"))
-        .args([
-            "--state",
-            state.to_str().unwrap(),
-            "demo",
-            "--multicast",
-            "off",
-        ])
-        .args(["--headless", out.to_str().unwrap(), "--script"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let run = common::demo_script(state, out, script);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(
         run.status.success(),

@@ -8,7 +8,7 @@ use std::time::Instant;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::osk::{Osk, OskResult};
-use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow, KeyboardAdapter};
+use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow};
 use crate::archive::catalogue::ArchiveItem;
 use crate::input::Action;
 use crate::store::{ArchiveHit, Store};
@@ -247,11 +247,5 @@ pub(super) fn update(
     a.set_focus(b.focus.saturating_sub(b.top) as i32);
     a.set_count(b.len() as i32);
     a.set_search(b.search.clone().into());
-    let k = ui.global::<KeyboardAdapter>();
-    k.set_visible(b.keyboard.is_some());
-    if let Some(osk) = &b.keyboard {
-        k.set_text(osk.text.clone().into());
-        k.set_row(osk.row as i32);
-        k.set_col(osk.col as i32);
-    }
+    super::channels_screen::show_keyboard(ui, b.keyboard.as_ref());
 }

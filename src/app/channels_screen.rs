@@ -226,9 +226,14 @@ pub(super) fn update(
             .into(),
     );
     a.set_search(b.search.clone().into());
+    show_keyboard(ui, b.keyboard.as_ref());
+}
+
+/// Shows the on-screen keyboard (or hides it) for the screen typing with it.
+pub(super) fn show_keyboard(ui: &AppWindow, keyboard: Option<&Osk>) {
     let k = ui.global::<KeyboardAdapter>();
-    k.set_visible(b.keyboard.is_some());
-    if let Some(osk) = &b.keyboard {
+    k.set_visible(keyboard.is_some());
+    if let Some(osk) = keyboard {
         k.set_text(osk.text.clone().into());
         k.set_row(osk.row as i32);
         k.set_col(osk.col as i32);

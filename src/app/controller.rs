@@ -69,6 +69,21 @@ struct ZapProgress {
     fell_back: bool,
 }
 
+impl ZapProgress {
+    fn new(zap: ZapId, channel: String, number: u32) -> ZapProgress {
+        ZapProgress {
+            zap,
+            channel,
+            number,
+            command_at: Instant::now(),
+            decoded: None,
+            shown_at: None,
+            rendered: false,
+            fell_back: false,
+        }
+    }
+}
+
 /// The app on the UI thread.
 pub struct App {
     ui: AppWindow,
@@ -437,16 +452,7 @@ impl App {
             .tune(format!("archive {}", item.title), vec![url]);
         self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
         self.archive_playing = Some((zap, item.id.clone(), request.at));
-        self.zap = Some(ZapProgress {
-            zap,
-            channel: item.title.clone(),
-            number: 0,
-            command_at: Instant::now(),
-            decoded: None,
-            shown_at: None,
-            rendered: false,
-            fell_back: false,
-        });
+        self.zap = Some(ZapProgress::new(zap, item.title.clone(), 0));
         self.paused = false;
         self.ui.global::<LiveAdapter>().set_banner_visible(false);
         self.notice(Message::Text(item.title.clone()));
@@ -842,16 +848,7 @@ impl App {
                 self.neighbour_urls(index),
             ));
         }
-        self.zap = Some(ZapProgress {
-            zap,
-            channel: ch.name.clone(),
-            number: ch.number,
-            command_at: Instant::now(),
-            decoded: None,
-            shown_at: None,
-            rendered: false,
-            fell_back: false,
-        });
+        self.zap = Some(ZapProgress::new(zap, ch.name.clone(), ch.number));
         self.paused = false;
         // A new channel clears the old one's error; a notice runs its time.
         if self.notice_until.is_none() {

@@ -184,3 +184,26 @@ pub fn get(url: &str) -> (u16, Vec<u8>) {
         (r.status().as_u16(), r.bytes().await.expect("body").to_vec())
     })
 }
+
+/// Runs `hustings --state STATE demo --multicast off --headless OUT --script`
+/// with `script` written to OUT/script.txt.
+pub fn demo_script(
+    state: &std::path::Path,
+    out: &std::path::Path,
+    script: &str,
+) -> std::process::Output {
+    let file = out.join("script.txt");
+    std::fs::write(&file, script).unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args([
+            "--state",
+            state.to_str().unwrap(),
+            "demo",
+            "--multicast",
+            "off",
+        ])
+        .args(["--headless", out.to_str().unwrap(), "--script"])
+        .arg(&file)
+        .output()
+        .unwrap()
+}
