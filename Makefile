@@ -16,13 +16,13 @@ DEMO_STATE ?= $(HOME)/.cache/hustings-demo-state
 
 # Build: GStreamer development files (gstreamer-rs), fontconfig/xkbcommon/udev
 # (Slint), pkg-config. Run: GStreamer plugins (tsdemux, hlsdemux2, x264enc,
-# avdec_h264, hlssink2, ...), fonts, iproute2/util-linux (the tests' private
+# avdec_h264, hlssink2, ...; textoverlay and clockoverlay come with gstreamer1.0-x), fonts, iproute2/util-linux (the tests' private
 # network namespaces), xvfb (to run the windowed app without a monitor).
 DEBIAN_PACKAGES := \
 	pkg-config build-essential \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools \
+	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	libfontconfig1-dev libxkbcommon-dev libudev-dev \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils
 

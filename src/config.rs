@@ -75,6 +75,18 @@ pub struct InputSettings {
     pub keymap: Option<PathBuf>,
 }
 
+/// The download cache (`[cache]`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Disk budget in MB; overrides the board profile's.
+    pub budget_mb: Option<u64>,
+    /// When pinned speeches are fetched ahead of time, local time "HH:MM-HH:MM"
+    /// (may pass midnight, e.g. "01:00-05:00" for hotel screens at night);
+    /// empty = as soon as the catalogue names them.
+    pub pinned_window: String,
+}
+
 /// Player tuning.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -173,6 +185,7 @@ pub struct Config {
     pub feeds: Feeds,
     pub player: PlayerSettings,
     pub input: InputSettings,
+    pub cache: CacheSettings,
     /// State directory (database, cache). None = XDG state dir.
     pub state_dir: Option<PathBuf>,
     /// Multicast interface; overrides the board profile's.
@@ -261,9 +274,12 @@ impl Config {
         self.state_dir().join("cache")
     }
 
-    /// The cache's disk budget in bytes (the board profile's).
+    /// The cache's disk budget in bytes (`[cache] budget_mb`, else the board profile's).
     pub fn cache_budget(&self) -> u64 {
-        self.board().cache.budget_mb.saturating_mul(1024 * 1024)
+        self.cache
+            .budget_mb
+            .unwrap_or_else(|| self.board().cache.budget_mb)
+            .saturating_mul(1024 * 1024)
     }
 
     /// Join timeout as a `Duration`.

@@ -300,7 +300,7 @@ fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
         &out,
         "wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 4000\nshot archive-list\nDown\nUp\n\
          Yellow\nDigit 2\nDigit 2\nDigit 8\nDigit 8\nDigit 7\nDigit 7\nDigit 7\nDigit 7\nGreen\nshot archive-search\n\
-         Down\nDown\nOk\nwait 3000\nshot archive-playing\n\
+         Down\nDown\nOk\nwait 3000\nInfo\nshot archive-playing\n\
          Menu\nDown\nDown\nDown\nOk\nwait 1000\nGreen\nwait 6000\nshot archive-downloaded\n",
     );
     let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
@@ -328,7 +328,13 @@ fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
         "a later moment: {}",
         focus(18)
     );
-    assert_eq!(lines[19]["screen"], "Live", "OK plays it");
+    // OK starts it once its variants are chosen (the next key is on Live).
+    assert_eq!(lines[20]["screen"], "Live", "OK plays it");
+    assert!(
+        focus(20).starts_with("Buses that come on time, chapter "),
+        "{}",
+        focus(20)
+    );
     for shot in ["archive-list", "archive-search", "archive-playing"] {
         assert!(out.join(format!("{shot}.png")).exists());
     }
@@ -343,4 +349,76 @@ fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
         hustings::store::Store::open_reader(&hustings::store::Store::path_in(&state)).unwrap();
     let at = store.archive_position("price-transport").unwrap();
     assert!((8.0..=20.5).contains(&at), "resume point {at}");
+}
+
+#[test]
+fn a_speech_plays_with_chapters_on_colour_keys_a_transcript_panel_and_captions() {
+    let state = common::scratch("playback-state");
+    let out = common::scratch("playback-out");
+    // The housing speech (chapters at 0, 4 and 12 s; a line every 4 s) is
+    // third in the list, newest first.
+    let lines = run(
+        &state,
+        &out,
+        "wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 3000\nDown\nDown\nOk\nwait 3000\n\
+         Green\nwait 1500\nGreen\nwait 1500\nRed\nwait 500\n\
+         Subtitles\nwait 1500\nshot playback-captions\n\
+         Yellow\nDown\nDown\nshot playback-transcript\nOk\nwait 1500\n\
+         Back\nwait 500\nBack\nwait 1500\n",
+    );
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    let screen = |i: usize| lines[i]["screen"].as_str().unwrap().to_string();
+    // One line per key: 7 is OK on the speech (it starts once its variants
+    // are chosen), 8 the first Green.
+    assert_eq!(screen(8), "Live", "{}", focus(8));
+    assert!(focus(8).starts_with("Homes for everyone"), "{}", focus(8));
+    assert!(
+        focus(8).contains("chapter Rents, 0:04"),
+        "Green: {}",
+        focus(8)
+    );
+    assert!(
+        focus(9).contains("chapter New homes, 0:12"),
+        "Green again: {}",
+        focus(9)
+    );
+    assert!(
+        focus(10).contains("chapter Rents, 0:04"),
+        "Red, just after a chapter began: {}",
+        focus(10)
+    );
+    assert!(
+        focus(11).contains("caption: Rents in this city"),
+        "Subtitles turns the transcript's captions on: {}",
+        focus(11)
+    );
+    assert!(
+        focus(12).starts_with("Transcript, 0:04: "),
+        "Yellow opens on the line said: {}",
+        focus(12)
+    );
+    assert!(
+        focus(14).starts_with("Transcript, 0:12: And we will build"),
+        "two lines down: {}",
+        focus(14)
+    );
+    assert!(
+        focus(15).contains("chapter New homes, 0:12")
+            && focus(15).contains("caption: And we will build"),
+        "OK played from that line: {}",
+        focus(15)
+    );
+    assert_eq!(screen(16), "Archive", "Back leaves the speech");
+    assert_eq!(screen(17), "Menu");
+    // It streamed the variants this box plays well: H.264, not HEVC (no
+    // hardware HEVC decoder here).
+    let master = std::fs::read_to_string(state.join("cache/variants/ruiz-housing.m3u8")).unwrap();
+    assert!(
+        master.contains("/archive/ruiz-housing/index.m3u8"),
+        "{master}"
+    );
+    assert!(!master.contains("hevc"), "{master}");
+    for shot in ["playback-captions", "playback-transcript"] {
+        assert!(out.join(format!("{shot}.png")).exists());
+    }
 }

@@ -107,10 +107,21 @@ pub struct App {
     archive: super::archive_screen::ArchiveBrowser,
     /// Starts a download for offline viewing (on the runtime).
     pub(super) download: Option<Box<dyn Fn(crate::archive::catalogue::ArchiveItem)>>,
+    /// Finds the variants to stream for an item (on the runtime); the answer
+    /// comes back as [`UiMsg::ArchiveResolved`]. None: play the item's URL.
+    pub(super) resolve: Option<Box<dyn Fn(super::archive_screen::PlayRequest)>>,
     /// The download cache and its loopback URL.
     cache: Option<(std::path::PathBuf, Option<String>)>,
     /// The archive item playing: its zap, id and the position last saved.
     archive_playing: Option<(ZapId, String, f64)>,
+    /// The speech playing: chapters, transcript, captions (None on live TV).
+    playback: Option<super::archive_playback::ArchivePlayback>,
+    /// When the player last reported the position (the overlay counts on from it).
+    position_at: Option<Instant>,
+    /// Back left a speech: live TV starts again when the viewer returns to it.
+    live_stopped: bool,
+    /// A seek in the speech is under way: positions reported before it ends are stale.
+    seek_sent: Option<Instant>,
     /// Seek there (seconds) once this zap shows its first picture.
     pending_seek: Option<(ZapId, f64)>,
     /// The PIN pad, while it is up.
@@ -184,8 +195,13 @@ impl App {
             archive: Default::default(),
             pending_seek: None,
             archive_playing: None,
+            playback: None,
+            position_at: None,
+            live_stopped: false,
+            seek_sent: None,
             cache: None,
             download: None,
+            resolve: None,
             guide_page: Vec::new(),
             drawn_page: None,
             reminders: Vec::new(),
@@ -276,8 +292,58 @@ impl App {
             self.apply(fx);
             return;
         }
+        if self.nav.screen == Screen::Live
+            && !self.nav.list_open
+            && let Some(p) = self.playback.as_mut()
+        {
+            use super::archive_playback::PlaybackOutcome;
+            match p.handle(action) {
+                PlaybackOutcome::Seek(to) => {
+                    self.player
+                        .send(PlayerCommand::Seek(Duration::from_secs_f64(to)));
+                    self.position_at = Some(Instant::now());
+                    self.seek_sent = Some(Instant::now());
+                    self.show_info();
+                    return;
+                }
+                PlaybackOutcome::Redraw => {
+                    self.refresh_playback();
+                    return;
+                }
+                PlaybackOutcome::Leave => {
+                    self.playback = None;
+                    self.archive_playing = None;
+                    self.player.send(PlayerCommand::Stop);
+                    self.ui.global::<LiveAdapter>().set_has_picture(false);
+                    self.live_stopped = true;
+                    self.nav.screen = Screen::Archive;
+                    self.refresh();
+                    return;
+                }
+                PlaybackOutcome::Pass => {}
+            }
+        }
         let effects = self.nav.handle(action);
         self.apply(effects);
+    }
+
+    /// The banner (or the speech's information) for a while.
+    fn show_info(&mut self) {
+        self.nav.banner = true;
+        self.banner_until = Some(Instant::now() + BANNER_TIME);
+        self.refresh_playback();
+    }
+
+    /// Puts the speech playing on screen, its position counted on from the
+    /// player's last report.
+    fn refresh_playback(&mut self) {
+        if let (Some(p), Some(at)) = (self.playback.as_mut(), self.position_at)
+            && !self.paused
+        {
+            p.position += at.elapsed().as_secs_f64();
+            self.position_at = Some(Instant::now());
+        }
+        super::archive_playback::update(&self.ui, self.playback.as_ref(), self.nav.banner);
     }
 
     fn apply(&mut self, effects: Vec<Effect>) {
@@ -287,6 +353,7 @@ impl App {
                 Effect::Banner(show) => {
                     self.banner_until = show.then(|| Instant::now() + BANNER_TIME);
                     self.ui.global::<LiveAdapter>().set_banner_visible(show);
+                    self.refresh_playback();
                 }
                 Effect::NumberEntry(digits) => {
                     self.digits_until = (!digits.is_empty()).then(|| Instant::now() + DIGIT_TIME);
@@ -434,16 +501,29 @@ impl App {
     /// Plays a speech of the archive, from `request.at` seconds: from the
     /// cache when it is downloaded (no network needed), else from its server.
     fn play_archive(&mut self, request: super::archive_screen::PlayRequest) {
-        let item = request.item;
         let url = match &self.cache {
             Some((dir, Some(base)))
-                if crate::archive::download::verify(dir, &item.id).unwrap_or(false) =>
+                if crate::archive::download::verify(dir, &request.item.id).unwrap_or(false) =>
             {
-                tracing::info!(id = %item.id, "playing from the cache");
-                format!("{base}/archive/{}/index.m3u8", item.id)
+                tracing::info!(id = %request.item.id, "playing from the cache");
+                format!("{base}/archive/{}/index.m3u8", request.item.id)
             }
-            _ => item.hls.clone(),
+            _ if self.resolve.is_some() => {
+                self.notice(Message::Text(request.item.title.clone()));
+                if let Some(resolve) = &self.resolve {
+                    resolve(request);
+                }
+                return;
+            }
+            _ => request.item.hls.clone(),
         };
+        self.start_archive(request, url);
+    }
+
+    /// Plays `url` for an archive request (the cache, a chosen variant set,
+    /// or the item's own playlist).
+    fn start_archive(&mut self, request: super::archive_screen::PlayRequest, url: String) {
+        let item = request.item;
         tracing::info!(id = %item.id, at = request.at, "archive");
         self.nav.screen = Screen::Live;
         self.nav.banner = false;
@@ -452,10 +532,27 @@ impl App {
             .tune(format!("archive {}", item.title), vec![url]);
         self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
         self.archive_playing = Some((zap, item.id.clone(), request.at));
+        let cues = self
+            .archive
+            .db
+            .as_ref()
+            .and_then(|db| crate::store::Store::open_reader(db).ok())
+            .and_then(|s| s.archive_cues(&item.id).ok())
+            .unwrap_or_default();
+        self.playback = Some(super::archive_playback::ArchivePlayback::new(
+            item.clone(),
+            cues,
+            request.at,
+            self.preferences.subtitles,
+        ));
+        self.position_at = None;
+        self.live_stopped = false;
         self.zap = Some(ZapProgress::new(zap, item.title.clone(), 0));
         self.paused = false;
         self.ui.global::<LiveAdapter>().set_banner_visible(false);
         self.notice(Message::Text(item.title.clone()));
+        self.show_info();
+        self.refresh();
     }
 
     /// Keeps the resume point of the archive item playing (at most once a second).
@@ -668,6 +765,11 @@ impl App {
             Screen::Live if !self.nav.digits.is_empty() => {
                 format!("Channel number {}", self.nav.digits)
             }
+            Screen::Live if self.playback.is_some() => self
+                .playback
+                .as_ref()
+                .map(|p| p.label())
+                .unwrap_or_default(),
             Screen::Live => self.nav.current.and_then(channel).unwrap_or_default(),
             Screen::Guide => {
                 let p = guide::programme_at(&self.guide_page, &self.nav);
@@ -842,6 +944,9 @@ impl App {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let zap = self.player.tune_with_headers(label, urls, headers);
+        self.playback = None;
+        self.live_stopped = false;
+        super::archive_playback::update(&self.ui, None, false);
         self.ui.global::<LiveAdapter>().set_has_captions(false);
         if self.prejoin_neighbours {
             self.player.send(crate::player::PlayerCommand::Prejoin(
@@ -972,6 +1077,8 @@ impl App {
             UiMsg::Loaded(loaded) => self.loaded(loaded),
             UiMsg::Player(event) => self.player_event(event),
             UiMsg::Input(action) => self.handle_action(action),
+            UiMsg::ArchiveResolved { request, url } => self.start_archive(request, url),
+            UiMsg::CacheChanged => self.refresh(),
             UiMsg::Downloaded { title, result } => {
                 self.notice(match result {
                     Ok(()) => Message::Downloaded { title },
@@ -1170,6 +1277,13 @@ impl App {
                 diagnostics: d,
             } if zap == current => {
                 self.save_archive_position(zap, d.position);
+                let settled = self
+                    .seek_sent
+                    .is_none_or(|t| t.elapsed() > Duration::from_secs(3));
+                if let (Some(p), Some(at), true) = (self.playback.as_mut(), d.position, settled) {
+                    p.position = at.as_secs_f64();
+                    self.position_at = Some(Instant::now());
+                }
                 let decoder = d
                     .decoder
                     .map(|d| format!("{}{}", d.name, if d.hardware { " (hardware)" } else { "" }))
@@ -1179,6 +1293,13 @@ impl App {
                     d.url, d.via, d.bitrate_kbps, d.cc_errors, d.stalls
                 );
                 self.ui.global::<LiveAdapter>().set_diagnostics(text.into());
+            }
+            PlayerEvent::Seeked { zap, position, .. } if zap == current => {
+                self.seek_sent = None;
+                if let Some(p) = self.playback.as_mut() {
+                    p.position = position.as_secs_f64();
+                    self.position_at = Some(Instant::now());
+                }
             }
             PlayerEvent::BackToPrimary { zap, to, .. } if zap == current => {
                 tracing::info!("back on {to}");
@@ -1287,6 +1408,9 @@ impl App {
             self.nav.browse = None;
             self.ui.global::<LiveAdapter>().set_banner_visible(false);
         }
+        if self.playback.is_some() {
+            self.refresh_playback();
+        }
         if self.digits_until.is_some_and(|t| now >= t) {
             self.digits_until = None;
             let fx = self.nav.commit_number();
@@ -1342,6 +1466,13 @@ impl App {
     /// Pushes navigation and data state into the screens' adapters.
     fn refresh(&mut self) {
         let now = chrono::Utc::now().timestamp();
+        if self.nav.screen == Screen::Live && self.live_stopped {
+            // Back on live TV after a speech: the channel watched before.
+            self.live_stopped = false;
+            if let Some(index) = self.nav.current {
+                self.tune(index);
+            }
+        }
         self.ui
             .global::<AppAdapter>()
             .set_screen(match self.nav.screen {

@@ -7,10 +7,12 @@
 //! UI drops old pictures instead of queueing them.
 
 mod archive_feed;
+mod archive_playback;
 mod archive_screen;
 mod channels_screen;
 mod controller;
 mod details;
+mod downloads;
 mod feeds;
 mod guide;
 mod guide_page;
@@ -71,6 +73,13 @@ pub enum UiMsg {
     FrameReady,
     /// A key from a remote (evdev, LIRC, CEC).
     Input(crate::input::Action),
+    /// What to stream for an archive request (see `App::resolve`).
+    ArchiveResolved {
+        request: archive_screen::PlayRequest,
+        url: String,
+    },
+    /// The cache changed in the background (a pinned speech was fetched).
+    CacheChanged,
     /// A download for offline viewing ended (the item's title; the error, if any).
     Downloaded {
         title: String,

@@ -4,6 +4,7 @@
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+use super::downloads;
 use super::preferences::{Language, Preferences};
 use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
 use crate::config::Config;
@@ -79,67 +80,6 @@ fn start_remote_input(config: &Config, tx: mpsc::UnboundedSender<UiMsg>) -> Resu
         }),
     );
     Ok(())
-}
-
-/// Downloads an item for offline viewing in the background, making room
-/// within the cache budget first; the result comes back as [`UiMsg::Downloaded`].
-fn downloader(
-    rt: &tokio::runtime::Handle,
-    config: &Config,
-    tx: mpsc::UnboundedSender<UiMsg>,
-) -> Box<dyn Fn(crate::archive::catalogue::ArchiveItem)> {
-    use crate::archive::download;
-    let (rt, cache, budget, db) = (
-        rt.clone(),
-        config.cache_dir(),
-        config.cache_budget(),
-        crate::store::Store::path_in(&config.state_dir()),
-    );
-    Box::new(move |item| {
-        let (tx, cache, db) = (tx.clone(), cache.clone(), db.clone());
-        rt.spawn(async move {
-            let title = item.title.clone();
-            let result = async {
-                let evict_cache = cache.clone();
-                let id = item.id.clone();
-                tokio::task::spawn_blocking(move || {
-                    let store = crate::store::Store::open_reader(&db).ok();
-                    download::evict(&evict_cache, budget, 0, &id, |other| {
-                        store.as_ref()?.archive_watched_at(other).ok().flatten()
-                    })
-                })
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())?;
-                let http = HttpClient::new().map_err(|e| e.to_string())?;
-                download::download(&http, &cache, &item, &Default::default(), |_, _| {})
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-            .await;
-            let _ = tx.send(UiMsg::Downloaded { title, result });
-        });
-    })
-}
-
-/// Serves the download cache on loopback, so downloaded speeches play with
-/// no network (hlsdemux2 reads playlists over HTTP only). Returns its base URL.
-fn serve_cache(rt: &tokio::runtime::Handle, cache: &std::path::Path) -> Option<String> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").ok()?;
-    let addr = listener.local_addr().ok()?;
-    listener.set_nonblocking(true).ok()?;
-    let dir = cache.to_path_buf();
-    rt.spawn(async move {
-        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-            return;
-        };
-        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!("the cache server stopped: {e}");
-        }
-    });
-    Some(format!("http://{addr}"))
 }
 
 /// Builds the app around `ui`.
@@ -218,8 +158,16 @@ pub(super) fn wire(
     app.prejoin_neighbours = config.player.prejoin_neighbours;
     app.track_base = base;
     app.set_preferences(preferences);
-    app.set_cache(config.cache_dir(), serve_cache(rt, &config.cache_dir()));
-    app.download = Some(downloader(rt, config, download_tx));
+    let cache_url = downloads::serve_cache(rt, &config.cache_dir());
+    app.set_cache(config.cache_dir(), cache_url.clone());
+    app.resolve = Some(downloads::archive_resolver(
+        rt,
+        config.cache_dir(),
+        cache_url,
+        download_tx.clone(),
+    ));
+    downloads::fetch_pinned(rt, config, download_tx.clone());
+    app.download = Some(downloads::downloader(rt, config, download_tx));
     Ok(Wired {
         app,
         messages,

@@ -195,9 +195,17 @@ fn text(field: &str, value: &str) -> Result<(), String> {
 
 /// Validates one item and resolves its URLs.
 fn check(raw: RawItem, base: &Url) -> Result<ArchiveItem, String> {
-    if raw.id.is_empty() || raw.id.len() > 128 || raw.id.contains(['/', '\\']) {
+    // The id names the item's cache directory: letters, digits, '.', '_'
+    // and '-' only, not starting with '.', so it can never be `..` or a path.
+    let id_ok = (1..=128).contains(&raw.id.len())
+        && !raw.id.starts_with('.')
+        && raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !id_ok {
         return Err(format!(
-            "id {:?} must be 1 to 128 characters without slashes",
+            "id {:?} must be 1 to 128 letters, digits, '.', '_' or '-', not starting with '.'",
             raw.id
         ));
     }
@@ -301,6 +309,7 @@ mod tests {
             {"id": "b", "title": "T", "date": "yesterday", "duration": 5, "hls": "b.m3u8"},
             {"id": "c", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "file:///etc/passwd"},
             {"id": "../d", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "d.m3u8"},
+            {"id": "..", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "d.m3u8"},
             {"id": "e", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "e.m3u8", "colour": "red"},
             {"id": "f", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "f.m3u8"},
             {"id": "f", "title": "T2", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "f.m3u8"},
@@ -316,10 +325,11 @@ mod tests {
         assert!(said[0].1.contains("duration -5"), "{said:?}");
         assert!(said[1].1.contains("RFC 3339"), "{said:?}");
         assert!(said[2].1.contains("file: URLs are not allowed"), "{said:?}");
-        assert!(said[3].1.contains("without slashes"), "{said:?}");
-        assert!(said[4].1.contains("unknown field"), "{said:?}");
-        assert!(said[5].1.contains("duplicate id"), "{said:?}");
-        assert_eq!(said[6].0, 7);
+        assert!(said[3].1.contains("not starting with '.'"), "{said:?}");
+        assert!(said[4].1.contains("\"..\" must be"), "{said:?}");
+        assert!(said[5].1.contains("unknown field"), "{said:?}");
+        assert!(said[6].1.contains("duplicate id"), "{said:?}");
+        assert_eq!(said[7].0, 8);
         assert_eq!(c.warnings[0].id.as_deref(), Some("a"));
     }
 

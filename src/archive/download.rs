@@ -44,6 +44,23 @@ pub enum DownloadError {
     Corrupt { url: String },
     #[error("the cache budget ({budget} bytes) is full; nothing more can be evicted")]
     Budget { budget: u64 },
+    #[error(
+        "the disk is full at {path}: stopped after {done} of {total} segments (kept; the download resumes when there is room)"
+    )]
+    DiskFull {
+        path: PathBuf,
+        done: usize,
+        total: usize,
+    },
+}
+
+/// The cache's disk budget and what decides eviction, for [`download`].
+#[derive(Debug, Clone, Default)]
+pub struct Budget {
+    /// Most bytes the cache may hold.
+    pub bytes: u64,
+    /// When each cached item was last watched (Unix seconds), by id.
+    pub watched_at: std::collections::HashMap<String, i64>,
 }
 
 /// One downloaded segment.
@@ -90,10 +107,37 @@ fn disk(path: &Path) -> impl Fn(std::io::Error) -> DownloadError + '_ {
     }
 }
 
+/// Writes `bytes` as `path.part`, then renames it; a failed write leaves
+/// neither (a full disk gets its space back).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DownloadError> {
     let part = path.with_extension("part");
-    std::fs::write(&part, bytes).map_err(disk(&part))?;
+    if let Err(e) = std::fs::write(&part, bytes) {
+        let _ = std::fs::remove_file(&part);
+        return Err(disk(&part)(e));
+    }
     std::fs::rename(&part, path).map_err(disk(path))
+}
+
+/// A disk error becomes [`DownloadError::DiskFull`] when the disk is full.
+fn full(e: DownloadError, done: usize, total: usize) -> DownloadError {
+    match e {
+        DownloadError::Disk { path, source }
+            if source.kind() == std::io::ErrorKind::StorageFull =>
+        {
+            DownloadError::DiskFull { path, done, total }
+        }
+        other => other,
+    }
+}
+
+/// The ids of the items in the cache (complete or not).
+pub fn cached_ids(cache: &Path) -> Vec<String> {
+    std::fs::read_dir(cache.join("archive"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|d| d.file_name().to_string_lossy().to_string())
+        .collect()
 }
 
 /// A media playlist's segments (absolute URLs and durations), checked.
@@ -155,12 +199,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Downloads `item` into `cache` (resuming what is there), verifying every
-/// segment; `progress(done, total)` after each. Returns the manifest.
+/// segment and keeping the cache within `budget` (other items are evicted,
+/// least recently watched first, before a segment that would not fit);
+/// `progress(done, total)` after each segment. Returns the manifest.
 pub async fn download(
     http: &HttpClient,
     cache: &Path,
     item: &ArchiveItem,
     caps: &Capabilities,
+    budget: &Budget,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Manifest, DownloadError> {
     let dir = item_dir(cache, &item.id);
@@ -226,7 +273,13 @@ pub async fn download(
             }
         };
         let (bytes, sum) = bytes;
-        write_atomic(&dir.join(&name), &bytes)?;
+        let (done, total) = (m.segments.len(), m.total);
+        if status(cache, budget.bytes).used_bytes + bytes.len() as u64 > budget.bytes {
+            evict(cache, budget.bytes, bytes.len() as u64, &item.id, |id| {
+                budget.watched_at.get(id).copied()
+            })?;
+        }
+        write_atomic(&dir.join(&name), &bytes).map_err(|e| full(e, done, total))?;
         m.segments.push(SegmentRecord {
             name,
             duration: *duration,
@@ -237,7 +290,8 @@ pub async fn download(
         write_atomic(
             &dir.join("manifest.json"),
             serde_json::to_string(&m).unwrap_or_default().as_bytes(),
-        )?;
+        )
+        .map_err(|e| full(e, done, total))?;
         progress(m.segments.len(), m.total);
     }
     let mut playlist = format!(
@@ -248,12 +302,14 @@ pub async fn download(
         playlist.push_str(&format!("#EXTINF:{:.3},\n{}\n", s.duration, s.name));
     }
     playlist.push_str("#EXT-X-ENDLIST\n");
-    write_atomic(&dir.join("index.m3u8"), playlist.as_bytes())?;
+    let (done, total) = (m.segments.len(), m.total);
+    write_atomic(&dir.join("index.m3u8"), playlist.as_bytes()).map_err(|e| full(e, done, total))?;
     m.complete = true;
     write_atomic(
         &dir.join("manifest.json"),
         serde_json::to_string(&m).unwrap_or_default().as_bytes(),
-    )?;
+    )
+    .map_err(|e| full(e, done, total))?;
     Ok(m)
 }
 

@@ -1,6 +1,7 @@
 //! The speech archive: the catalogue feed (catalogue.rs), WebVTT
-//! transcripts (transcript.rs) and HLS playlists (hls.rs); the offline
-//! download cache arrives with the rest of the archive work (issue 6).
+//! transcripts (transcript.rs), HLS playlists (hls.rs) and variant choice
+//! (variants.rs), the offline download cache (download.rs) and when pinned
+//! speeches are fetched ahead of time (schedule.rs).
 //!
 //! Must not import the player, the UI or GStreamer: it reads playlists with
 //! m3u8-rs and hands plain structs to its callers.
@@ -8,6 +9,7 @@
 pub mod catalogue;
 pub mod download;
 mod hls;
+pub mod schedule;
 pub mod transcript;
 pub mod variants;
 

@@ -95,6 +95,54 @@ pub fn choose<'a>(variants: &'a [Variant], caps: &Capabilities) -> Option<&'a Va
     }
 }
 
+/// The master playlist to hand the player: only the variants this box plays
+/// well (as [`choose`] filters them), the chosen one first — hlsdemux2 starts
+/// with the first variant and then switches among the rest by the bandwidth
+/// it measures — with every URI made absolute. None for a media playlist.
+pub fn playable_master(
+    bytes: &[u8],
+    url: &Url,
+    caps: &Capabilities,
+) -> Result<Option<Vec<u8>>, HlsError> {
+    let Some(all) = variants(bytes, url)? else {
+        return Ok(None);
+    };
+    let Some(chosen) = choose(&all, caps).map(|v| v.url.clone()) else {
+        return Ok(None);
+    };
+    let keep: Vec<&Variant> = all
+        .iter()
+        .filter(|v| caps.hevc_hardware || !v.codecs.as_deref().is_some_and(is_hevc))
+        .filter(|v| match (caps.max_height, v.height) {
+            (Some(max), Some(h)) => h <= max,
+            _ => true,
+        })
+        .collect();
+    let err = |message: String| HlsError {
+        source_name: url.to_string(),
+        message,
+    };
+    let m3u8_rs::Playlist::MasterPlaylist(mut master) =
+        m3u8_rs::parse_playlist_res(bytes).map_err(|e| err(e.to_string()))?
+    else {
+        return Ok(None);
+    };
+    let absolute = |uri: &str| url.join(uri).map(|u| u.to_string()).unwrap_or_default();
+    for v in &mut master.variants {
+        v.uri = absolute(&v.uri);
+    }
+    for a in &mut master.alternatives {
+        a.uri = a.uri.as_deref().map(absolute);
+    }
+    master
+        .variants
+        .retain(|v| v.is_i_frame || keep.iter().any(|k| k.url == v.uri) || v.uri == chosen);
+    master.variants.sort_by_key(|v| v.uri != chosen);
+    let mut out = Vec::new();
+    master.write_to(&mut out).map_err(|e| err(e.to_string()))?;
+    Ok(Some(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +197,31 @@ mod tests {
             "uhd",
             "nothing known: the best"
         );
+    }
+
+    #[test]
+    fn the_player_gets_only_playable_variants_with_the_chosen_one_first() {
+        let url = Url::parse("http://h/archive/s1/master.m3u8").unwrap();
+        let caps = Capabilities {
+            bandwidth: Some(4_000_000),
+            hevc_hardware: false,
+            max_height: Some(1080),
+        };
+        let text = playable_master(MASTER.as_bytes(), &url, &caps)
+            .unwrap()
+            .unwrap();
+        let v = variants(&text, &url).unwrap().unwrap();
+        let names: Vec<&str> = v.iter().map(|v| v.url.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "http://h/archive/s1/mid/index.m3u8",
+                "http://h/archive/s1/low/index.m3u8"
+            ]
+        );
+        assert_eq!(v[0].codecs.as_deref(), Some("avc1.640028,mp4a.40.2"));
+        let media = b"#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg0.ts\n#EXT-X-ENDLIST\n";
+        assert_eq!(playable_master(media, &url, &caps).unwrap(), None);
     }
 
     #[test]

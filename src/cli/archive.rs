@@ -78,6 +78,13 @@ pub fn download(args: &ClientArgs, id: &str, json: bool) -> anyhow::Result<ExitC
         hevc_hardware: crate::player::decoders::has_hardware_decoder("video/x-h265"),
         max_height: None,
     };
+    let budget = download::Budget {
+        bytes: budget,
+        watched_at: download::cached_ids(&cache)
+            .into_iter()
+            .filter_map(|other| Some((other.clone(), store.archive_watched_at(&other).ok()??)))
+            .collect(),
+    };
     let rt = runtime()?;
     let http = HttpClient::new()?;
     let manifest = rt.block_on(download::download(
@@ -85,19 +92,13 @@ pub fn download(args: &ClientArgs, id: &str, json: bool) -> anyhow::Result<ExitC
         &cache,
         &item,
         &caps,
+        &budget,
         |done, total| {
             if !json {
                 eprintln!("{done}/{total} segments");
             }
         },
     ))?;
-    let status = download::status(&cache, budget);
-    if status.used_bytes > budget {
-        // Over budget after this one: make room by evicting others.
-        download::evict(&cache, budget, 0, id, |other| {
-            store.archive_watched_at(other).ok().flatten()
-        })?;
-    }
     if json {
         println!(
             "{}",
@@ -164,17 +165,16 @@ fn variant_for(hls: &str) -> anyhow::Result<String> {
     use crate::archive::variants::{Capabilities, choose, variants};
     let rt = runtime()?;
     let http = HttpClient::new()?;
-    let started = std::time::Instant::now();
     let body = rt.block_on(http.fetch(hls))?;
-    let seconds = started.elapsed().as_secs_f64().max(0.001);
     let base = url::Url::parse(hls)?;
     let Some(all) = variants(&body, &base)? else {
         return Ok(hls.to_string());
     };
     crate::player::init()?;
     let caps = Capabilities {
-        // The playlist's own download is the first throughput measure.
-        bandwidth: Some((body.len() as f64 * 8.0 / seconds) as u64),
+        // Not measured yet (a playlist of a few hundred bytes says nothing
+        // about throughput): the best variant this box plays well.
+        bandwidth: None,
         hevc_hardware: crate::player::decoders::has_hardware_decoder("video/x-h265"),
         max_height: None,
     };

@@ -49,6 +49,10 @@ pub fn run(rounds: usize) -> anyhow::Result<ExitCode> {
         &cache,
         &item,
         &Default::default(),
+        &download::Budget {
+            bytes: u64::MAX,
+            ..Default::default()
+        },
         |_, _| {},
     ))?;
     // The cache on loopback, as the box serves it.

@@ -8,6 +8,10 @@
 //! audiotestsrc ! avenc_aac ! aacparse ──────────────────────────── hlssink2 → archive/<id>/index.m3u8 (VOD)
 //! ```
 //!
+//! The featured speech also has an HEVC variant (x265enc into `hevc/`) and a
+//! master playlist over both, so a box chooses: HEVC only where it decodes
+//! HEVC in hardware.
+//!
 //! Made in the background after the headend starts; the catalogue appears
 //! last, so a box that fetches it finds every file it names.
 
@@ -34,6 +38,8 @@ pub struct Speech {
     pub sponsor: Option<&'static str>,
     pub pinned: bool,
     pub pattern: &'static str,
+    /// Also encoded in HEVC, behind a master playlist.
+    pub hevc: bool,
 }
 
 /// Seconds each transcript line is on screen.
@@ -61,6 +67,7 @@ pub const SPEECHES: &[Speech] = &[
         sponsor: Some("Paid for by Civic Alliance, 12 High Street"),
         pinned: true,
         pattern: "smpte",
+        hevc: true,
     },
     Speech {
         id: "price-transport",
@@ -82,6 +89,7 @@ pub const SPEECHES: &[Speech] = &[
         chapters: &[("The number nine", 0), ("Council control", 8)],
         sponsor: Some("Paid for by Green Way, 4 Mill Lane"),
         pinned: false,
+        hevc: false,
         pattern: "ball",
     },
     Speech {
@@ -104,6 +112,7 @@ pub const SPEECHES: &[Speech] = &[
         chapters: &[("Opening", 0), ("Class sizes", 8), ("Questions", 16)],
         sponsor: None,
         pinned: false,
+        hevc: false,
         pattern: "bar",
     },
 ];
@@ -134,12 +143,30 @@ impl Speech {
 pub fn generate(root: &Path, now: i64) -> Result<(), String> {
     for s in SPEECHES {
         let dir = root.join(s.id);
-        let playlist = dir.join("index.m3u8");
-        let done = std::fs::read_to_string(&playlist).is_ok_and(|p| p.contains("#EXT-X-ENDLIST"));
+        let last = if s.hevc {
+            dir.join("master.m3u8")
+        } else {
+            dir.join("index.m3u8")
+        };
+        let done = std::fs::read_to_string(&last).is_ok_and(|p| p.contains("#EXT"));
         if !done {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            encode(s, &dir)?;
+            encode(
+                s,
+                &dir,
+                "x264enc speed-preset=ultrafast bitrate=600 key-int-max=50 ! video/x-h264,profile=constrained-baseline ! h264parse",
+            )?;
+            if s.hevc {
+                let hevc = dir.join("hevc");
+                std::fs::create_dir_all(&hevc).map_err(|e| format!("{}: {e}", hevc.display()))?;
+                encode(
+                    s,
+                    &hevc,
+                    "x265enc speed-preset=ultrafast bitrate=900 key-int-max=50 ! h265parse",
+                )?;
+                std::fs::write(&last, MASTER).map_err(|e| format!("{}: {e}", last.display()))?;
+            }
         }
         std::fs::write(dir.join("transcript.vtt"), s.vtt())
             .map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -150,15 +177,21 @@ pub fn generate(root: &Path, now: i64) -> Result<(), String> {
     std::fs::rename(&tmp, root.join("catalogue.json")).map_err(|e| e.to_string())
 }
 
-fn encode(s: &Speech, dir: &Path) -> Result<(), String> {
+/// The featured speech's master playlist: H.264 for every box, HEVC (more
+/// bandwidth, to be chosen where it is decoded in hardware).
+const MASTER: &str = "#EXTM3U\n#EXT-X-VERSION:3\n\
+    #EXT-X-STREAM-INF:BANDWIDTH=700000,RESOLUTION=640x360,CODECS=\"avc1.42c01e,mp4a.40.2\"\nindex.m3u8\n\
+    #EXT-X-STREAM-INF:BANDWIDTH=1000000,RESOLUTION=640x360,CODECS=\"hvc1.1.6.L90.90,mp4a.40.2\"\nhevc/index.m3u8\n";
+
+/// Encodes a speech into `dir` with `video` (encoder ! parser).
+fn encode(s: &Speech, dir: &Path, video: &str) -> Result<(), String> {
     let frames = s.duration() * 25;
     let samples_buffers = s.duration() * 48_000 / 1024 + 1;
     let line = format!(
         "videotestsrc num-buffers={frames} pattern={pattern} ! video/x-raw,width=640,height=360,framerate=25/1 \
          ! textoverlay text=\"{speaker}: {title}\" valignment=bottom font-desc=\"Sans Bold 18\" shaded-background=true \
          ! timeoverlay halignment=right valignment=top \
-         ! videoconvert ! x264enc speed-preset=ultrafast bitrate=600 key-int-max=50 ! video/x-h264,profile=constrained-baseline \
-         ! h264parse ! queue ! hls.video \
+         ! videoconvert ! {video} ! queue ! hls.video \
          audiotestsrc num-buffers={samples_buffers} samplesperbuffer=1024 wave=sine freq=330 volume=0.05 \
          ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac bitrate=64000 ! aacparse ! queue ! hls.audio \
          hlssink2 name=hls target-duration=2 playlist-length=0 max-files=0",
@@ -218,7 +251,7 @@ pub fn catalogue(now: i64) -> String {
                 "topics": s.topics,
                 "chapters": s.chapters.iter().map(|(t, at)| serde_json::json!({"title": t, "start": at})).collect::<Vec<_>>(),
                 "transcript": format!("{}/transcript.vtt", s.id),
-                "hls": format!("{}/index.m3u8", s.id),
+                "hls": format!("{}/{}", s.id, if s.hevc { "master.m3u8" } else { "index.m3u8" }),
                 "pinned": s.pinned,
             });
             if let Some(sponsor) = s.sponsor {
@@ -247,7 +280,7 @@ mod tests {
         assert_eq!(c.items.len(), SPEECHES.len());
         assert_eq!(
             c.items[0].hls,
-            "http://127.0.0.1:1/archive/ruiz-housing/index.m3u8"
+            "http://127.0.0.1:1/archive/ruiz-housing/master.m3u8"
         );
         for s in SPEECHES {
             let cues = crate::archive::transcript::parse(&s.vtt()).unwrap();

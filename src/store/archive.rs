@@ -91,10 +91,11 @@ impl Store {
         let tx = self.conn.transaction().map_err(&err)?;
         let result = (|| {
             tx.execute("DELETE FROM archive_cue WHERE item = ?1", [item])?;
-            let mut insert =
-                tx.prepare("INSERT INTO archive_cue(item, start, text) VALUES (?1, ?2, ?3)")?;
+            let mut insert = tx.prepare(
+                "INSERT INTO archive_cue(item, start, end, text) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for c in cues {
-                insert.execute(params![item, c.start, c.text])?;
+                insert.execute(params![item, c.start, c.end, c.text])?;
             }
             Ok(())
         })();
@@ -113,6 +114,34 @@ impl Store {
             .optional()
             .map(|r| r.is_some())
             .map_err(|e| self.err(e))
+    }
+
+    /// An item's transcript cues in time order (a cue stored without its
+    /// end lasts until the next one starts).
+    pub fn archive_cues(&self, item: &str) -> Result<Vec<Cue>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT start, end, text FROM archive_cue WHERE item = ?1 ORDER BY start",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut cues: Vec<Cue> = stmt
+            .query_map([item], |r| {
+                Ok(Cue {
+                    start: r.get(0)?,
+                    end: r.get(1)?,
+                    text: r.get(2)?,
+                })
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))?;
+        for i in 0..cues.len() {
+            if cues[i].end <= cues[i].start {
+                let next = cues.get(i + 1).map_or(cues[i].start + 4.0, |n| n.start);
+                cues[i].end = next;
+            }
+        }
+        Ok(cues)
     }
 
     /// Every item, newest first.

@@ -164,6 +164,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER archive_cue_delete AFTER DELETE ON archive_cue BEGIN
         INSERT INTO cue_fts(cue_fts, rowid, text) VALUES ('delete', old.id, old.text);
     END;",
+    // v5: when each cue ends, for captions drawn from the transcript (0 in
+    // rows stored before: read as "until the next cue").
+    "ALTER TABLE archive_cue ADD COLUMN end REAL NOT NULL DEFAULT 0;",
 ];
 
 /// A feed body as last fetched successfully.
