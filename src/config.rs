@@ -83,7 +83,7 @@ pub struct CacheSettings {
     pub budget_mb: Option<u64>,
     /// When pinned speeches are fetched ahead of time, local time "HH:MM-HH:MM"
     /// (may pass midnight, e.g. "01:00-05:00" for hotel screens at night);
-    /// empty = as soon as the catalogue names them.
+    /// empty = as soon as the catalogue names them; "off" = never.
     pub pinned_window: String,
 }
 

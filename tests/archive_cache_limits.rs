@@ -238,3 +238,62 @@ fn hostile_playlists_are_refused_naming_the_url_and_nothing_leaves_the_cache() {
     }
     assert!(found.is_empty(), "written outside the cache: {found:?}");
 }
+
+/// Runs the demo for a while with `[cache] pinned_window = window`; returns
+/// the ids in its cache that are complete.
+fn demo_with_window(name: &str, window: &str) -> Vec<String> {
+    let state = common::scratch(&format!("{name}-state"));
+    let out = common::scratch(&format!("{name}-out"));
+    std::fs::write(
+        out.join("config.toml"),
+        format!("[cache]\npinned_window = \"{window}\"\n"),
+    )
+    .unwrap();
+    // The demo headend's archive made beforehand (it keeps it in its state),
+    // so the box's first refresh finds the catalogue.
+    gstreamer::init().unwrap();
+    hustings::headend::archive::generate(
+        &state.join("headend/archive"),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+    let run = common::demo_script(&state, &out, "wait 12000\n");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let mut done: Vec<String> = std::fs::read_dir(state.join("cache/archive"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|d| {
+            std::fs::read_to_string(d.path().join("manifest.json"))
+                .is_ok_and(|m| m.contains("\"complete\":true"))
+        })
+        .map(|d| d.file_name().to_string_lossy().to_string())
+        .collect();
+    done.sort();
+    done
+}
+
+#[test]
+fn pinned_speeches_are_fetched_ahead_of_time_inside_the_window_only() {
+    let now = chrono::Local::now().time();
+    let hhmm = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+    let inside = format!(
+        "{}-{}",
+        hhmm(now - chrono::Duration::minutes(30)),
+        hhmm(now + chrono::Duration::minutes(30))
+    );
+    let outside = format!(
+        "{}-{}",
+        hhmm(now + chrono::Duration::hours(2)),
+        hhmm(now + chrono::Duration::hours(3))
+    );
+    assert_eq!(
+        demo_with_window("pinned-in", &inside),
+        ["ruiz-housing"],
+        "the featured speech, and only it, is fetched inside {inside}"
+    );
+    assert!(
+        demo_with_window("pinned-out", &outside).is_empty(),
+        "nothing is fetched outside {outside}"
+    );
+}

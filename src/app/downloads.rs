@@ -83,11 +83,13 @@ pub(super) fn downloader(
 }
 
 /// Fetches the catalogue's pinned speeches ahead of time, one at a time,
-/// whenever the clock is inside `[cache] pinned_window` (checked every
-/// minute); a failure is logged and tried again at the next check.
+/// whenever the clock is inside `[cache] pinned_window`: checked after each
+/// feed refresh (`refreshed` is notified) and every ten minutes; a failure is
+/// logged and tried again at the next check.
 pub(super) fn fetch_pinned(
     rt: &tokio::runtime::Handle,
     config: &Config,
+    refreshed: std::sync::Arc<tokio::sync::Notify>,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) {
     let window = match crate::archive::schedule::Window::parse(&config.cache.pinned_window) {
@@ -102,14 +104,16 @@ pub(super) fn fetch_pinned(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
+    if window == crate::archive::schedule::Window::Never {
+        return;
+    }
     rt.spawn(async move {
-        // The first check waits for the catalogue's first refresh.
-        let mut every = tokio::time::interval_at(
-            tokio::time::Instant::now() + Duration::from_secs(3),
-            Duration::from_secs(60),
-        );
+        let mut every = tokio::time::interval(Duration::from_secs(600));
         loop {
-            every.tick().await;
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = refreshed.notified() => {}
+            }
             if !window.contains(chrono::Local::now().time()) {
                 continue;
             }

@@ -130,6 +130,8 @@ pub(super) fn wire(
     let first = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
     // One load at a time: a slow guide import must not be joined by a second.
     let loading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let refreshed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let notify = refreshed.clone();
     let reload = Box::new(move || {
         let (tx, config, http) = (ui_tx.clone(), loader_config.clone(), http.clone());
         let first = first.swap(false, std::sync::atomic::Ordering::AcqRel);
@@ -138,6 +140,7 @@ pub(super) fn wire(
             return;
         }
         let loading = loading.clone();
+        let notify = notify.clone();
         loader_rt.spawn(async move {
             if first {
                 let cached = super::load_cached(&config).await;
@@ -151,6 +154,7 @@ pub(super) fn wire(
             let loaded = load(&config, &http).await;
             loading.store(false, std::sync::atomic::Ordering::Release);
             let _ = tx.send(UiMsg::Loaded(loaded));
+            notify.notify_one();
         });
     });
     let settings = Some(spawn_settings_writer(rt, config.state_dir()));
@@ -166,7 +170,7 @@ pub(super) fn wire(
         cache_url,
         download_tx.clone(),
     ));
-    downloads::fetch_pinned(rt, config, download_tx.clone());
+    downloads::fetch_pinned(rt, config, refreshed, download_tx.clone());
     app.download = Some(downloads::downloader(rt, config, download_tx));
     Ok(Wired {
         app,

@@ -1,19 +1,28 @@
 //! When pinned speeches are fetched ahead of time: a daily window in local
 //! time ("01:00-05:00"), which may pass midnight, so hotel screens download
-//! at night and leave the daytime bandwidth to viewers.
+//! at night and leave the daytime bandwidth to viewers; "" is any time and
+//! "off" never.
 
 use chrono::NaiveTime;
 
-/// A daily window; `None` inside means "any time".
+/// When fetching may run.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Window(Option<(NaiveTime, NaiveTime)>);
+pub enum Window {
+    Always,
+    Never,
+    /// Every day from the first time until the second.
+    Daily(NaiveTime, NaiveTime),
+}
 
 impl Window {
-    /// Reads "HH:MM-HH:MM"; an empty string is any time.
+    /// Reads "HH:MM-HH:MM"; an empty string is any time, "off" never.
     pub fn parse(text: &str) -> Result<Window, String> {
         let text = text.trim();
         if text.is_empty() {
-            return Ok(Window(None));
+            return Ok(Window::Always);
+        }
+        if text == "off" {
+            return Ok(Window::Never);
         }
         let (from, to) = text
             .split_once('-')
@@ -26,15 +35,16 @@ impl Window {
         if from == to {
             return Err(format!("pinned_window {text:?} is empty"));
         }
-        Ok(Window(Some((from, to))))
+        Ok(Window::Daily(from, to))
     }
 
     /// Whether `now` (local time of day) is inside the window.
     pub fn contains(&self, now: NaiveTime) -> bool {
-        match self.0 {
-            None => true,
-            Some((from, to)) if from < to => from <= now && now < to,
-            Some((from, to)) => now >= from || now < to,
+        match *self {
+            Window::Always => true,
+            Window::Never => false,
+            Window::Daily(from, to) if from < to => from <= now && now < to,
+            Window::Daily(from, to) => now >= from || now < to,
         }
     }
 }
@@ -57,6 +67,7 @@ mod tests {
             ("23:30-04:00", at(2, 0), true),
             ("23:30-04:00", at(12, 0), false),
             ("", at(12, 0), true),
+            ("off", at(12, 0), false),
         ];
         for (text, now, inside) in cases {
             assert_eq!(

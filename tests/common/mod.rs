@@ -194,7 +194,14 @@ pub fn demo_script(
 ) -> std::process::Output {
     let file = out.join("script.txt");
     std::fs::write(&file, script).unwrap();
+    // Pinned speeches are not fetched by themselves unless the test says so
+    // (a download racing the script would change what plays).
+    let config = out.join("config.toml");
+    if !config.exists() {
+        std::fs::write(&config, "[cache]\npinned_window = \"off\"\n").unwrap();
+    }
     std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(["--config", config.to_str().unwrap()])
         .args([
             "--state",
             state.to_str().unwrap(),
