@@ -258,7 +258,11 @@ fn demo_with_window(name: &str, window: &str) -> Vec<String> {
     )
     .unwrap();
     let run = common::demo_script(&state, &out, "wait 12000\n");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let mut done: Vec<String> = std::fs::read_dir(state.join("cache/archive"))
         .into_iter()
         .flatten()

@@ -291,10 +291,22 @@ fn a_pin_keeps_settings_closed_until_it_is_typed() {
     assert!(out.join("pin-pad.png").exists());
 }
 
+/// Makes the demo headend's archive in `state` beforehand (the headend keeps
+/// it), so the catalogue is there from the box's first refresh.
+fn demo_archive(state: &Path) {
+    gstreamer::init().unwrap();
+    hustings::headend::archive::generate(
+        &state.join("headend/archive"),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
     let state = common::scratch("archive-state");
     let out = common::scratch("archive-out");
+    demo_archive(&state);
     let lines = run(
         &state,
         &out,
@@ -355,6 +367,7 @@ fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
 fn a_speech_plays_with_chapters_on_colour_keys_a_transcript_panel_and_captions() {
     let state = common::scratch("playback-state");
     let out = common::scratch("playback-out");
+    demo_archive(&state);
     // The housing speech (chapters at 0, 4 and 12 s; a line every 4 s) is
     // third in the list, newest first.
     let lines = run(
@@ -421,4 +434,53 @@ fn a_speech_plays_with_chapters_on_colour_keys_a_transcript_panel_and_captions()
     for shot in ["playback-captions", "playback-transcript"] {
         assert!(out.join(format!("{shot}.png")).exists());
     }
+}
+
+#[test]
+fn the_archive_also_lists_the_lineups_videos_and_past_programmes_with_catchup() {
+    let state = common::scratch("sources-state");
+    let out = common::scratch("sources-out");
+    // The list's order: three speeches, the lineup's video on demand, then catch-up.
+    demo_archive(&state);
+    let output = common::demo_script(
+        &state,
+        &out,
+        "wait 5000\nMenu\nDown\nDown\nDown\nOk\nwait 1000\nDown\nDown\nDown\nOk\nwait 3000\n\
+         Right\nwait 500\nBack\nwait 500\nDown\nOk\nwait 1000\n",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
+    let screen = |i: usize| lines[i]["screen"].as_str().unwrap().to_string();
+    assert_eq!(
+        focus(7),
+        "Council meeting highlights, video on demand, On demand",
+        "after the three speeches"
+    );
+    assert_eq!(screen(9), "Live", "{}", focus(9));
+    assert!(
+        focus(9).starts_with("Council meeting highlights, 0:1"),
+        "the video plays and ▶ seeks 10 s: {}",
+        focus(9)
+    );
+    assert_eq!(screen(10), "Archive");
+    assert!(focus(11).ends_with(", catch-up"), "{}", focus(11));
+    let title = focus(11).split(", ").next().unwrap().to_string();
+    assert_eq!(screen(12), "Live");
+    // Played through the channel's catch-up template (the demo keeps only
+    // ten minutes, so an older programme is refused by the headend; the box
+    // asked for the right one).
+    assert!(
+        stderr.contains(&format!("programme={title} url=")) && stderr.contains("/catchup/"),
+        "not played through catch-up: {}",
+        stderr
+            .lines()
+            .filter(|l| l.contains("catch-up"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
 }

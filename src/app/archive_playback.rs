@@ -85,11 +85,15 @@ impl ArchivePlayback {
         if let Some(c) = self.chapter() {
             label.push_str(&format!(", chapter {}", self.item.chapters[c].title));
         }
-        label.push_str(&format!(
-            ", {} of {}",
-            clock(self.position),
-            clock(self.item.duration)
-        ));
+        if self.item.duration > 0.0 {
+            label.push_str(&format!(
+                ", {} of {}",
+                clock(self.position),
+                clock(self.item.duration)
+            ));
+        } else {
+            label.push_str(&format!(", {}", clock(self.position)));
+        }
         if let Some(caption) = self.caption() {
             label.push_str(&format!(", caption: {caption}"));
         }
@@ -97,7 +101,12 @@ impl ArchivePlayback {
     }
 
     fn seek(&mut self, to: f64) -> PlaybackOutcome {
-        let end = (self.item.duration - 1.0).max(0.0);
+        // An on-demand video of unknown length is only bounded below.
+        let end = if self.item.duration > 0.0 {
+            (self.item.duration - 1.0).max(0.0)
+        } else {
+            f64::MAX
+        };
         self.position = to.clamp(0.0, end);
         PlaybackOutcome::Seek(self.position)
     }
@@ -175,8 +184,13 @@ pub fn update(ui: &AppWindow, playback: Option<&ArchivePlayback>, info: bool) {
             .unwrap_or_default()
             .into(),
     );
-    a.set_position(format!("{} / {}", clock(p.position), clock(duration)).into());
-    a.set_progress((p.position / duration) as f32);
+    if p.item.duration > 0.0 {
+        a.set_position(format!("{} / {}", clock(p.position), clock(duration)).into());
+        a.set_progress((p.position / duration) as f32);
+    } else {
+        a.set_position(clock(p.position).into());
+        a.set_progress(0.0);
+    }
     a.set_has_chapters(p.item.chapters.len() > 1);
     a.set_has_transcript(!p.cues.is_empty());
     a.set_sponsor(p.item.sponsor.clone().unwrap_or_default().into());
@@ -233,6 +247,7 @@ mod tests {
             checksums: Default::default(),
             sponsor: None,
             pinned: false,
+            origin: Default::default(),
         };
         let cues = (0..6)
             .map(|i| Cue {

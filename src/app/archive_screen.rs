@@ -66,6 +66,37 @@ impl ArchiveBrowser {
                 }),
             _ => Vec::new(),
         };
+        // VOD entries and catch-up programmes are not in the catalogue's
+        // index: their titles, channels and topics are matched here.
+        let words: Vec<String> = self
+            .search
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        if !words.is_empty() {
+            let others = self.items.iter().filter(|i| {
+                i.origin != crate::archive::catalogue::Origin::Catalogue && {
+                    let text = format!(
+                        "{} {} {}",
+                        i.title,
+                        i.event.as_deref().unwrap_or_default(),
+                        i.topics.join(" ")
+                    )
+                    .to_lowercase();
+                    words.iter().all(|w| text.contains(w.as_str()))
+                }
+            });
+            let extra: Vec<ArchiveHit> = others
+                .take(50)
+                .map(|i| ArchiveHit {
+                    id: i.id.clone(),
+                    title: i.title.clone(),
+                    at: None,
+                    snippet: i.title.clone(),
+                })
+                .collect();
+            self.hits.extend(extra);
+        }
         self.focus = 0;
         self.top = 0;
     }
@@ -155,7 +186,24 @@ impl ArchiveBrowser {
             return self
                 .items
                 .get(self.focus)
-                .map(|i| format!("{}, {}", i.title, speakers(i)))
+                .map(|i| {
+                    // Speakers for a speech; the channel for catch-up, the group for VOD.
+                    let who = match speakers(i) {
+                        s if s.is_empty() => i.event.clone().unwrap_or_default(),
+                        s => s,
+                    };
+                    match &i.origin {
+                        crate::archive::catalogue::Origin::Catalogue => {
+                            format!("{}, {who}", i.title)
+                        }
+                        crate::archive::catalogue::Origin::Lineup => {
+                            format!("{}, video on demand, {who}", i.title)
+                        }
+                        crate::archive::catalogue::Origin::CatchUp { .. } => {
+                            format!("{}, {who}, catch-up", i.title)
+                        }
+                    }
+                })
                 .unwrap_or_else(|| "No speeches".into());
         }
         self.hits
@@ -181,10 +229,14 @@ fn speakers(i: &ArchiveItem) -> String {
         .join("; ")
 }
 
-/// "1:05" for 65 seconds.
+/// "1:05" for 65 seconds, "1:00:00" for an hour.
 fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0) as u64;
-    format!("{}:{:02}", s / 60, s % 60)
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 fn row(
@@ -193,7 +245,17 @@ fn row(
     language: &str,
     cache: Option<&std::path::Path>,
 ) -> ArchiveRow {
-    let date = super::guide::day_label(i.date, language);
+    use crate::archive::catalogue::Origin;
+    let date = match &i.origin {
+        // A past programme: the day and its time, marked as catch-up.
+        Origin::CatchUp { .. } => format!(
+            "{} {} · ↺",
+            super::guide::day_label(i.date, language),
+            super::live::hm(i.date)
+        ),
+        Origin::Lineup => "VOD".to_string(),
+        Origin::Catalogue => super::guide::day_label(i.date, language),
+    };
     let place: Vec<&str> = [i.event.as_deref(), i.place.as_deref()]
         .into_iter()
         .flatten()
@@ -202,7 +264,12 @@ fn row(
         title: i.title.clone().into(),
         speakers: speakers(i).into(),
         where_when: format!("{} · {date}", place.join(" · ")).into(),
-        duration: clock(i.duration).into(),
+        duration: if i.duration > 0.0 {
+            clock(i.duration)
+        } else {
+            String::new()
+        }
+        .into(),
         sponsor: i.sponsor.clone().unwrap_or_default().into(),
         moment: hit.and_then(|h| h.at).map(clock).unwrap_or_default().into(),
         snippet: hit

@@ -415,7 +415,12 @@ impl App {
                 Effect::OpenArchive => {
                     self.archive.focus = 0;
                     self.archive.top = 0;
-                    if self.archive.items.is_empty() {
+                    let no_catalogue = !self
+                        .archive
+                        .items
+                        .iter()
+                        .any(|i| i.origin == crate::archive::catalogue::Origin::Catalogue);
+                    if no_catalogue {
                         // Nothing yet (a first start, or the feed was not ready): ask again.
                         (self.reload)();
                     }
@@ -482,6 +487,12 @@ impl App {
                 self.apply(fx);
             }
             ArchiveOutcome::Play(request) => self.play_archive(request),
+            ArchiveOutcome::Download(item) if !item.downloadable() => {
+                self.notice(Message::DownloadFailed {
+                    title: item.title.clone(),
+                    error: "only HLS items can be kept for offline viewing".into(),
+                });
+            }
             ArchiveOutcome::Download(item) => {
                 self.notice(Message::DownloadStarted {
                     title: item.title.clone(),
@@ -501,6 +512,31 @@ impl App {
     /// Plays a speech of the archive, from `request.at` seconds: from the
     /// cache when it is downloaded (no network needed), else from its server.
     fn play_archive(&mut self, request: super::archive_screen::PlayRequest) {
+        use crate::archive::catalogue::Origin;
+        if let Origin::CatchUp {
+            channel,
+            start,
+            stop,
+        } = &request.item.origin
+        {
+            // A past programme: the channel's catch-up service plays it.
+            let Some(index) = self.channels.iter().position(|c| &c.key.0 == channel) else {
+                self.notice(Message::Text(request.item.title.clone()));
+                return;
+            };
+            let programme = crate::guide::Programme {
+                channel: channel.clone(),
+                start: *start,
+                stop: Some(*stop),
+                title: request.item.title.clone(),
+                ..Default::default()
+            };
+            self.nav.screen = Screen::Live;
+            self.nav.current = Some(index);
+            self.play_catchup(index, &programme, chrono::Utc::now().timestamp());
+            self.refresh();
+            return;
+        }
         let url = match &self.cache {
             Some((dir, Some(base)))
                 if crate::archive::download::verify(dir, &request.item.id).unwrap_or(false) =>

@@ -161,6 +161,10 @@ pub(super) fn archive_resolver(
         rt.spawn(async move {
             let hls = request.item.hls.clone();
             let chosen = async {
+                // Only an HLS playlist has variants (a VOD file is played as it is).
+                if !request.item.is_hls() {
+                    return None;
+                }
                 let base = base?;
                 let body = HttpClient::new().ok()?.fetch(&hls).await.ok()?;
                 let parsed = url::Url::parse(&hls).ok()?;

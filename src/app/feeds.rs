@@ -275,6 +275,7 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
     }
     let lineup = merge(lineups);
     out.channels = lineup.channels;
+    let media = lineup.media;
     let store = match Store::open_reader(db) {
         Ok(s) => s,
         Err(e) => {
@@ -311,6 +312,27 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
             programmes.push(p);
         }
     }
+    // Ended programmes of channels with catch-up join the archive browser.
+    let mut past = Vec::new();
+    for ch in out.channels.iter().filter(|c| c.catchup.is_enabled()) {
+        let Some(id) = matches.get(&ch.key.0) else {
+            continue;
+        };
+        let days = i64::from(ch.catchup.days.unwrap_or(1).max(1));
+        let shift = i64::from(ch.guide_shift_secs);
+        for mut p in store
+            .window_programmes(&[id.as_str()], now - days * 86_400 - shift, now - shift)
+            .unwrap_or_default()
+        {
+            crate::guide::shift(&mut p, f64::from(ch.guide_shift_secs) / 3600.0);
+            past.push((ch, p));
+        }
+    }
+    let catchup = super::archive_sources::catchup_items(past.iter().map(|(c, p)| (*c, p)), now);
+    let mut archive = std::mem::take(&mut out.archive);
+    archive.extend(super::archive_sources::lineup_items(&media));
+    archive.extend(catchup);
+    out.archive = super::archive_sources::merge(archive);
     out.guide = Guide::new(guide_channels, programmes, vec![]);
     out.db = Some(db.to_path_buf());
     out.guide_ids = matches

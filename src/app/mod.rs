@@ -9,6 +9,7 @@
 mod archive_feed;
 mod archive_playback;
 mod archive_screen;
+mod archive_sources;
 mod channels_screen;
 mod controller;
 mod details;

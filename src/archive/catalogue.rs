@@ -52,6 +52,24 @@ pub struct Chapter {
     pub start: f64,
 }
 
+/// Where an item of the archive browser comes from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Origin {
+    /// The archive catalogue feed.
+    #[default]
+    Catalogue,
+    /// A video-on-demand entry of the M3U lineup.
+    Lineup,
+    /// A past programme of a channel with catch-up (played through the
+    /// channel's catch-up template): the channel's key and the programme's times.
+    CatchUp {
+        channel: String,
+        start: i64,
+        stop: i64,
+    },
+}
+
 /// One speech, debate or town hall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArchiveItem {
@@ -77,6 +95,22 @@ pub struct ArchiveItem {
     pub sponsor: Option<String>,
     /// Downloaded ahead of time (featured).
     pub pinned: bool,
+    /// The catalogue, the lineup's VOD entries or catch-up.
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+impl ArchiveItem {
+    /// Whether the item is an HLS playlist (a master or media playlist, by
+    /// its path): what variant choice and downloads work on.
+    pub fn is_hls(&self) -> bool {
+        url::Url::parse(&self.hls).is_ok_and(|u| u.path().ends_with(".m3u8"))
+    }
+
+    /// Whether it can be kept for offline viewing (HLS, not catch-up).
+    pub fn downloadable(&self) -> bool {
+        self.is_hls() && !matches!(self.origin, Origin::CatchUp { .. })
+    }
 }
 
 #[derive(Deserialize)]
@@ -273,6 +307,7 @@ fn check(raw: RawItem, base: &Url) -> Result<ArchiveItem, String> {
         checksums: raw.checksums,
         sponsor: raw.sponsor.filter(|s| !s.trim().is_empty()),
         pinned: raw.pinned,
+        origin: Origin::Catalogue,
     })
 }
 

@@ -30,6 +30,11 @@ pub fn lineup(base_url: &str, multicast: Option<u16>) -> String {
             group = ch.group,
         ));
     }
+    // A video-on-demand entry (Kodi's `media` attribute): the box lists it
+    // in the archive, not among the channels.
+    out.push_str(&format!(
+        "#EXTINF:-1 media=\"true\" tvg-logo=\"{base_url}logos/civic1.svg\" group-title=\"On demand\",Council meeting highlights\n{base_url}archive/townhall-schools/index.m3u8\n"
+    ));
     out
 }
 

@@ -57,6 +57,10 @@ pub struct Channel {
     pub groups: Vec<String>,
     /// `radio="true"`.
     pub radio: bool,
+    /// A video-on-demand entry, not a channel: `media="true"`, a `media-dir`
+    /// or `media-size` attribute, or `#EXT-X-PLAYLIST-TYPE:VOD` in the entry
+    /// (Kodi's rules). Shown in the archive, never zapped through.
+    pub media: bool,
     /// Primary stream URL (multicast where offered, or its udpxy relay), with
     /// any `|Header=value` suffix removed.
     pub url: String,

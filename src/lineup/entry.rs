@@ -65,9 +65,16 @@ pub(super) struct Pending {
     headers: Vec<(String, String)>,
     props: BTreeMap<String, String>,
     vlc_options: BTreeMap<String, String>,
+    /// `#EXT-X-PLAYLIST-TYPE:VOD` inside the entry.
+    vod: bool,
 }
 
 impl Pending {
+    /// Marks the entry as video on demand (`#EXT-X-PLAYLIST-TYPE:VOD`).
+    pub fn set_vod(&mut self) {
+        self.vod = true;
+    }
+
     /// The line of this entry's `#EXTINF`, if it has one yet.
     pub fn extinf_line(&self) -> Option<usize> {
         self.extinf.as_ref().map(|(line, _)| *line)
@@ -219,6 +226,11 @@ impl Pending {
             radio: a
                 .get("radio")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            media: self.vod
+                || a.get("media")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                || a.get("media-dir").is_some()
+                || a.get("media-size").is_some(),
             url,
             multicast_url,
             fallback_urls,

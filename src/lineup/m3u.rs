@@ -71,6 +71,10 @@ impl Default for ParseOptions {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Lineup {
     pub channels: Vec<Channel>,
+    /// Video-on-demand entries (see [`Channel::media`]): for the archive,
+    /// neither numbered nor zapped through.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<Channel>,
     /// Attributes of the `#EXTM3U` header line (e.g. `x-tvg-url`), keys
     /// lower-cased.
     #[serde(serialize_with = "sorted")]
@@ -231,6 +235,10 @@ pub fn parse_with(
             directive(line, "#EXTVLCOPT:").or_else(|| directive(line, "#EXTVLCOPT--"))
         {
             pending.add_vlcopt(rest, line_no, &mut warnings);
+        } else if let Some(rest) = directive(line, "#EXT-X-PLAYLIST-TYPE:") {
+            if rest.trim().eq_ignore_ascii_case("VOD") {
+                pending.set_vod();
+            }
         } else if line.starts_with('#') {
             // Comments and directives we do not use (#EXT-X-*, #PLAYLIST).
         } else {
@@ -260,6 +268,11 @@ pub fn parse_with(
     if !saw_header {
         warnings.insert(0, ParseWarning::new(1, "missing #EXTM3U header"));
     }
+    let (media, channels) = std::mem::take(&mut lineup.channels)
+        .into_iter()
+        .partition(|c| c.media);
+    lineup.channels = channels;
+    lineup.media = media;
     number_channels(&mut lineup.channels, options.start_number, &mut warnings);
     unique_keys(&mut lineup.channels, &mut warnings, |c| {
         format!("the channel on line {}", c.line)

@@ -849,3 +849,22 @@ fn a_repeated_header_overrides_earlier_values_and_warns() {
     assert_eq!(l.warnings.len(), 1);
     assert_eq!(l.warnings[0].line, 2);
 }
+
+#[test]
+fn media_entries_by_kodis_rules_are_kept_apart_from_channels() {
+    let text = "#EXTM3U\n#EXTINF:-1,Speech\n#EXT-X-PLAYLIST-TYPE:VOD\nhttp://h/speech.m3u8\n\
+                #EXTINF:-1,Live\nhttp://h/live.m3u8\n\
+                #EXTINF:-1 media=\"true\",M\nhttp://h/m.mkv\n\
+                #EXTINF:-1 media-dir=\"/speeches\",D\nhttp://h/d.mkv\n\
+                #EXTINF:-1 media-size=\"1024\",S\nhttp://h/s.mkv\n\
+                #EXTINF:-1 media=\"false\",F\nhttp://h/f.ts\n";
+    let l = parse_bytes_with(text.as_bytes(), "t.m3u", &Default::default()).unwrap();
+    let names = |v: &[Channel]| v.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&l.media),
+        ["Speech", "M", "D", "S"],
+        "media, kept apart"
+    );
+    assert_eq!(names(&l.channels), ["Live", "F"]);
+    assert_eq!(l.channels[0].number, 1, "media take no channel number");
+}

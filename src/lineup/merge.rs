@@ -35,6 +35,7 @@ pub fn merge(lineups: Vec<Lineup>) -> Lineup {
             sources.push(l.source);
         }
         out.channels.extend(l.channels);
+        out.media.extend(l.media);
     }
     if !guide_urls.is_empty() {
         out.header.insert("x-tvg-url".into(), guide_urls.join(","));
