@@ -474,6 +474,16 @@ fn the_archive_also_lists_the_lineups_videos_and_past_programmes_with_catchup() 
     // Played through the channel's catch-up template (the demo keeps only
     // ten minutes, so an older programme is refused by the headend; the box
     // asked for the right one).
+    // Thumbnails and the channel's logo were shown from the download cache.
+    let images: Vec<String> = std::fs::read_dir(state.join("cache/images"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        images.len() >= 4 && images.iter().all(|n| n.ends_with(".svg")),
+        "three speeches' thumbnails and a logo: {images:?}"
+    );
     assert!(
         stderr.contains(&format!("programme={title} url=")) && stderr.contains("/catchup/"),
         "not played through catch-up: {}",

@@ -244,7 +244,9 @@ fn row(
     hit: Option<&ArchiveHit>,
     language: &str,
     cache: Option<&std::path::Path>,
+    image: &mut dyn FnMut(&str) -> Option<slint::Image>,
 ) -> ArchiveRow {
+    let thumbnail = i.thumbnail.as_deref().and_then(image);
     use crate::archive::catalogue::Origin;
     let date = match &i.origin {
         // A past programme: the day and its time, marked as catch-up.
@@ -278,6 +280,8 @@ fn row(
             .unwrap_or_default()
             .into(),
         pinned: i.pinned,
+        has_thumbnail: thumbnail.is_some(),
+        thumbnail: thumbnail.unwrap_or_default(),
         downloaded: cache
             .and_then(|c| crate::archive::download::manifest(c, &i.id))
             .is_some_and(|m| m.complete),
@@ -290,6 +294,7 @@ pub(super) fn update(
     b: &ArchiveBrowser,
     language: &str,
     cache: Option<&std::path::Path>,
+    image: &mut dyn FnMut(&str) -> Option<slint::Image>,
 ) {
     let a = ui.global::<ArchiveAdapter>();
     let rows: Vec<ArchiveRow> = if b.search.is_empty() {
@@ -297,7 +302,7 @@ pub(super) fn update(
             .iter()
             .skip(b.top)
             .take(ROWS)
-            .map(|i| row(i, None, language, cache))
+            .map(|i| row(i, None, language, cache, image))
             .collect()
     } else {
         b.hits
@@ -306,7 +311,7 @@ pub(super) fn update(
             .take(ROWS)
             .filter_map(|h| {
                 let item = b.items.iter().find(|i| i.id == h.id)?;
-                Some(row(item, Some(h), language, cache))
+                Some(row(item, Some(h), language, cache, image))
             })
             .collect()
     };

@@ -120,6 +120,8 @@ pub struct App {
     position_at: Option<Instant>,
     /// Back left a speech: live TV starts again when the viewer returns to it.
     live_stopped: bool,
+    /// Channel logos and archive thumbnails.
+    pub(super) images: super::images::Images,
     /// A seek in the speech is under way: positions reported before it ends are stale.
     seek_sent: Option<Instant>,
     /// Seek there (seconds) once this zap shows its first picture.
@@ -198,6 +200,7 @@ impl App {
             playback: None,
             position_at: None,
             live_stopped: false,
+            images: Default::default(),
             seek_sent: None,
             cache: None,
             download: None,
@@ -1115,6 +1118,10 @@ impl App {
             UiMsg::Input(action) => self.handle_action(action),
             UiMsg::ArchiveResolved { request, url } => self.start_archive(request, url),
             UiMsg::CacheChanged => self.refresh(),
+            UiMsg::ImageReady(url) => {
+                self.images.ready(&url);
+                self.refresh();
+            }
             UiMsg::Downloaded { title, result } => {
                 self.notice(match result {
                     Ok(()) => Message::Downloaded { title },
@@ -1521,11 +1528,13 @@ impl App {
                 Screen::Details => 6,
             });
         if self.nav.screen == Screen::Archive {
+            let images = &mut self.images;
             super::archive_screen::update(
                 &self.ui,
                 &self.archive,
                 self.preferences.language.code(),
                 self.cache.as_ref().map(|(dir, _)| dir.as_path()),
+                &mut |url| images.get(url),
             );
         }
         if self.nav.screen == Screen::Details
@@ -1565,6 +1574,16 @@ impl App {
             &self.guide,
             now,
         );
+        let logo = self
+            .nav
+            .browse
+            .or(self.nav.current)
+            .and_then(|i| self.channels.get(i))
+            .and_then(|c| c.logo.clone())
+            .and_then(|url| self.images.get(&url));
+        let live = self.ui.global::<LiveAdapter>();
+        live.set_has_logo(logo.is_some());
+        live.set_logo(logo.unwrap_or_default());
         if self.nav.screen == Screen::Guide {
             let from = guide::window_start(&self.nav, now);
             let top = self.nav.guide_top;

@@ -19,6 +19,7 @@ mod guide;
 mod guide_page;
 mod guide_refresh;
 mod headless;
+mod images;
 mod live;
 pub mod messages;
 pub mod nav;
@@ -81,6 +82,8 @@ pub enum UiMsg {
     },
     /// The cache changed in the background (a pinned speech was fetched).
     CacheChanged,
+    /// A logo or thumbnail is now in the cache (its URL).
+    ImageReady(String),
     /// A download for offline viewing ended (the item's title; the error, if any).
     Downloaded {
         title: String,

@@ -171,6 +171,15 @@ pub(super) fn wire(
         download_tx.clone(),
     ));
     downloads::fetch_pinned(rt, config, refreshed, download_tx.clone());
+    app.images = super::images::Images::new(
+        config.cache_dir(),
+        super::images::fetcher(
+            rt,
+            config.cache_dir(),
+            HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?,
+            download_tx.clone(),
+        ),
+    );
     app.download = Some(downloads::downloader(rt, config, download_tx));
     Ok(Wired {
         app,

@@ -345,10 +345,11 @@ pub struct CacheStatus {
     pub pinned: usize,
 }
 
-/// Sums the cache's items.
+/// Sums the cache's items (and the images, which share the budget).
 pub fn status(cache: &Path, budget: u64) -> CacheStatus {
     let mut s = CacheStatus {
         budget_bytes: budget,
+        used_bytes: super::images::entries(cache).iter().map(|e| e.1).sum(),
         ..Default::default()
     };
     let Ok(dirs) = std::fs::read_dir(cache.join("archive")) else {
@@ -366,9 +367,10 @@ pub fn status(cache: &Path, budget: u64) -> CacheStatus {
 }
 
 /// Frees space for `needed` more bytes within `budget`: removes downloaded
-/// items, least recently watched first (`watched_at` by id; never watched
-/// counts as oldest), pinned ones last, never `keep`. Returns the ids removed,
-/// or an error when the budget cannot be met.
+/// items and cached images, least recently used first (an item's
+/// `watched_at` by id, never watched counting as oldest; an image's last
+/// use), pinned items last, never `keep`. Returns what was removed (item ids,
+/// image file names), or an error when the budget cannot be met.
 pub fn evict(
     cache: &Path,
     budget: u64,
@@ -387,14 +389,27 @@ pub fn evict(
             (id != keep).then(|| (m.pinned, watched_at(&id).unwrap_or(0), id, m.bytes()))
         })
         .collect();
+    let images = super::images::entries(cache);
+    for (path, bytes, used_at) in &images {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        candidates.push((false, *used_at, format!("image {name}"), *bytes));
+    }
     candidates.sort();
     let mut removed = Vec::new();
     for (_, _, id, bytes) in candidates {
         if used + needed <= budget {
             break;
         }
-        let dir = item_dir(cache, &id);
-        std::fs::remove_dir_all(&dir).map_err(disk(&dir))?;
+        match id.strip_prefix("image ") {
+            Some(name) => {
+                let path = super::images::dir(cache).join(name);
+                std::fs::remove_file(&path).map_err(disk(&path))?;
+            }
+            None => {
+                let dir = item_dir(cache, &id);
+                std::fs::remove_dir_all(&dir).map_err(disk(&dir))?;
+            }
+        }
         used = used.saturating_sub(bytes);
         removed.push(id);
     }
@@ -475,14 +490,33 @@ mod tests {
             };
             std::fs::write(d.join("manifest.json"), serde_json::to_string(&m).unwrap()).unwrap();
         }
-        assert_eq!(status(cache, 1000).used_bytes, 1200);
+        // A logo, last used between c and a, shares the budget.
+        let logo = super::super::images::path(cache, "http://h/logo.svg", "svg");
+        std::fs::create_dir_all(logo.parent().unwrap()).unwrap();
+        std::fs::write(&logo, [b'x'; 100]).unwrap();
+        std::fs::File::options()
+            .append(true)
+            .open(&logo)
+            .unwrap()
+            .set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(150))
+            .unwrap();
+        assert_eq!(status(cache, 1000).used_bytes, 1300);
         let watched = |id: &str| match id {
             "a" => Some(200),
             "c" => Some(100),
             _ => Some(0),
         };
-        // Room for 300 more in 1000: c (watched longest ago) goes, then a; b is pinned.
-        assert_eq!(evict(cache, 1000, 300, "new", watched).unwrap(), ["c", "a"]);
+        // Room for 300 more in 1000: c (watched longest ago) goes, then the
+        // logo, then a; b is pinned.
+        let logo_name = logo.file_name().unwrap().to_string_lossy().to_string();
+        assert_eq!(
+            evict(cache, 1000, 300, "new", watched).unwrap(),
+            [
+                "c".to_string(),
+                format!("image {logo_name}"),
+                "a".to_string()
+            ]
+        );
         assert!(matches!(
             evict(cache, 1000, 1100, "new", watched),
             Err(DownloadError::Budget { .. })

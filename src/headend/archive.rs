@@ -123,6 +123,21 @@ impl Speech {
         self.transcript.len() as u32 * CUE_SECONDS
     }
 
+    /// A 16:9 thumbnail: the speaker's initials on a colour of their own.
+    fn thumbnail(&self) -> String {
+        let initials: String = self
+            .speaker
+            .split_whitespace()
+            .filter_map(|w| w.chars().next())
+            .collect();
+        let hue = crc32fast::hash(self.id.as_bytes()) % 360;
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"320\" height=\"180\" viewBox=\"0 0 320 180\">\
+             <rect width=\"320\" height=\"180\" fill=\"hsl({hue},45%,35%)\"/>\
+             <text x=\"160\" y=\"112\" font-family=\"DejaVu Sans\" font-size=\"72\" font-weight=\"bold\" fill=\"white\" text-anchor=\"middle\">{initials}</text></svg>"
+        )
+    }
+
     fn vtt(&self) -> String {
         let mut out = String::from("WEBVTT\n\n");
         for (i, line) in self.transcript.iter().enumerate() {
@@ -169,6 +184,8 @@ pub fn generate(root: &Path, now: i64) -> Result<(), String> {
             }
         }
         std::fs::write(dir.join("transcript.vtt"), s.vtt())
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::write(dir.join("thumb.svg"), s.thumbnail())
             .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let catalogue = catalogue(now);
@@ -251,6 +268,7 @@ pub fn catalogue(now: i64) -> String {
                 "topics": s.topics,
                 "chapters": s.chapters.iter().map(|(t, at)| serde_json::json!({"title": t, "start": at})).collect::<Vec<_>>(),
                 "transcript": format!("{}/transcript.vtt", s.id),
+                "thumbnail": format!("{}/thumb.svg", s.id),
                 "hls": format!("{}/{}", s.id, if s.hevc { "master.m3u8" } else { "index.m3u8" }),
                 "pinned": s.pinned,
             });

@@ -33,7 +33,8 @@ pub fn lineup(base_url: &str, multicast: Option<u16>) -> String {
     // A video-on-demand entry (Kodi's `media` attribute): the box lists it
     // in the archive, not among the channels.
     out.push_str(&format!(
-        "#EXTINF:-1 media=\"true\" tvg-logo=\"{base_url}logos/civic1.svg\" group-title=\"On demand\",Council meeting highlights\n{base_url}archive/townhall-schools/index.m3u8\n"
+        "#EXTINF:-1 media=\"true\" tvg-logo=\"{base_url}logos/{logo}.svg\" group-title=\"On demand\",Council meeting highlights\n{base_url}archive/townhall-schools/index.m3u8\n",
+        logo = DEMO_CHANNELS[0].id,
     ));
     out
 }
