@@ -35,6 +35,8 @@ pub struct Feeds {
     pub guide: Vec<String>,
     /// Speech archive catalogues (JSON, docs/archive-catalogue.md).
     pub archive: Vec<String>,
+    /// Interactive feeds: polls and sign-up forms (JSON, docs/interact-feed.md).
+    pub interact: Vec<String>,
     /// First number given to channels without `tvg-chno`.
     pub start_number: u32,
     /// A udpxy proxy (`http://host:port`) to reach multicast channels over HTTP.
@@ -54,6 +56,7 @@ impl Default for Feeds {
             lineup: vec![],
             guide: vec![],
             archive: vec![],
+            interact: vec![],
             start_number: 1,
             udpxy: None,
             guide_map: Default::default(),
@@ -85,6 +88,28 @@ pub struct CacheSettings {
     /// (may pass midnight, e.g. "01:00-05:00" for hotel screens at night);
     /// empty = as soon as the catalogue names them; "off" = never.
     pub pinned_window: String,
+}
+
+/// Polls and sign-up forms (`[interact]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct InteractSettings {
+    /// Show campaign items that carry no sponsor line ("paid for by").
+    pub allow_unsponsored: bool,
+    /// ISO 3166 country for national phone numbers and postcode patterns.
+    pub country: String,
+    /// How long one delivery attempt of an answer waits for the server.
+    pub submit_timeout_ms: u64,
+}
+
+impl Default for InteractSettings {
+    fn default() -> Self {
+        InteractSettings {
+            allow_unsponsored: false,
+            country: "GB".into(),
+            submit_timeout_ms: 10_000,
+        }
+    }
 }
 
 /// Player tuning.
@@ -186,6 +211,7 @@ pub struct Config {
     pub player: PlayerSettings,
     pub input: InputSettings,
     pub cache: CacheSettings,
+    pub interact: InteractSettings,
     /// State directory (database, cache). None = XDG state dir.
     pub state_dir: Option<PathBuf>,
     /// Multicast interface; overrides the board profile's.
@@ -237,6 +263,7 @@ impl Config {
         self.feeds.lineup = vec![format!("{base}/lineup.m3u")];
         self.feeds.guide = vec![format!("{base}/guide.xml.gz")];
         self.feeds.archive = vec![format!("{base}/archive/catalogue.json")];
+        self.feeds.interact = vec![format!("{base}/interact/feed.json")];
     }
 
     /// The board profile in force (the built-in generic one unless set).

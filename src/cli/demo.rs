@@ -120,6 +120,7 @@ pub fn run_headend(
     args: &ClientArgs,
     bind: SocketAddr,
     multicast: MulticastMode,
+    drop_replies: f64,
 ) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     rt.block_on(async {
@@ -127,6 +128,7 @@ pub fn run_headend(
             bind,
             state_dir: args.state.clone(),
             multicast,
+            drop_replies,
         })
         .await?;
         println!(

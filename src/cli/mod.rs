@@ -10,6 +10,7 @@ mod bench_ui;
 mod demo;
 mod doctor;
 mod guide;
+mod interact;
 mod lineup_check;
 mod play;
 
@@ -73,6 +74,14 @@ pub enum Command {
         /// Multicast: auto (if loopback multicast works), on, off.
         #[arg(long, value_enum, default_value = "auto")]
         multicast: MulticastMode,
+        /// Fault test: drop this share (0 to 1) of submission replies after committing them.
+        #[arg(long, default_value_t = 0.0, value_name = "P")]
+        drop_replies: f64,
+    },
+    /// Polls and sign-up forms: list, answer, sign up, flush the outbox.
+    Interact {
+        #[command(subcommand)]
+        command: interact::InteractCommand,
     },
     /// Play one URI and report the first frame.
     Play {
@@ -312,7 +321,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             script,
             multicast,
         }) => demo::run_demo(&common, headless, script, multicast, fullscreen),
-        Some(Command::Headend { bind, multicast }) => demo::run_headend(&common, bind, multicast),
+        Some(Command::Headend {
+            bind,
+            multicast,
+            drop_replies,
+        }) => demo::run_headend(&common, bind, multicast, drop_replies),
+        Some(Command::Interact { command }) => interact::run(&common, command),
         Some(Command::Play {
             uri,
             headless,

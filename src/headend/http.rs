@@ -80,7 +80,11 @@ async fn index(State(site): State<Site>) -> impl IntoResponse {
 
 /// Answers with an ETag (a hash of the body), or 304 when the client has it:
 /// boxes refresh with conditional GET, as they would against a real headend.
-fn conditional(headers: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
+pub(super) fn conditional(
+    headers: &HeaderMap,
+    content_type: &'static str,
+    body: Vec<u8>,
+) -> Response {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     body.hash(&mut h);

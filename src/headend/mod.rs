@@ -4,7 +4,8 @@
 //! Serves, under one base URL: `lineup.m3u` (multicast first, HLS fallback),
 //! `lineup-unicast.m3u` (HLS only, for players without multicast),
 //! `guide.xml.gz` / `guide.xml` (XMLTV around the current time),
-//! `hls/<channel>/index.m3u8` (live HLS) and `logos/<channel>.svg`.
+//! `hls/<channel>/index.m3u8` (live HLS) and `logos/<channel>.svg`, and
+//! the interactive feed with its submissions API (`interact.rs`).
 //! Multicast is sent from 127.0.0.1 out of `lo` with TTL 0, so it never
 //! leaves the host (or the private network namespace a test made).
 
@@ -15,6 +16,7 @@ mod channels;
 mod feeds;
 pub mod guide_gen;
 mod http;
+pub mod interact;
 
 pub use channels::{DEMO_CHANNELS, DemoChannel};
 
@@ -42,6 +44,8 @@ pub struct HeadendOptions {
     /// Where HLS segments are written; None = a temporary directory.
     pub state_dir: Option<PathBuf>,
     pub multicast: MulticastMode,
+    /// Share (0 to 1) of submission replies dropped after committing (fault tests).
+    pub drop_replies: f64,
 }
 
 impl Default for HeadendOptions {
@@ -50,6 +54,7 @@ impl Default for HeadendOptions {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             state_dir: None,
             multicast: MulticastMode::Auto,
+            drop_replies: 0.0,
         }
     }
 }
@@ -69,6 +74,8 @@ pub enum HeadendError {
     },
     #[error("channel {channel}: {message}")]
     Channel { channel: String, message: String },
+    #[error("interactive store: {0}")]
+    Interact(#[from] interact::StoreError),
     #[error("multicast was requested but loopback multicast does not work here: {0}")]
     NoMulticast(String),
 }
@@ -139,12 +146,15 @@ impl Headend {
         for ch in DEMO_CHANNELS {
             senders.push(channels::Sender::start(ch, &hls_root, instance)?);
         }
+        let interact =
+            interact::Server::open(&state_dir.join("interact.sqlite3"), options.drop_replies)?;
         let app = http::router(http::Site {
             base_url: url.clone(),
             multicast: instance,
             hls_root: hls_root.clone(),
             archive_root: archive_root.clone(),
-        });
+        })
+        .merge(interact::router(interact));
         // The archive is made in the background: it is not needed to zap.
         let archive = tokio::task::spawn_blocking(move || {
             let now = chrono::Utc::now().timestamp();

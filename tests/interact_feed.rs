@@ -1,0 +1,154 @@
+//! The interactive feed as a box loads it over real HTTP (a small static
+//! server on loopback): a malformed or oversize feed is refused with an error
+//! naming its URL and the previous feed stays in force; a good new feed
+//! replaces it; an unsponsored item is shown only when configured.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+/// Serves `root` on an ephemeral loopback port.
+fn serve(root: &Path) -> String {
+    let listener = common::runtime()
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(root));
+    common::runtime().spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/")
+}
+
+/// Writes the feed with its own modification time: the static server
+/// answers conditional GETs by Last-Modified (one-second resolution), so
+/// each version must look newer than the last.
+fn publish(file: &Path, body: &[u8], version: u64) {
+    std::fs::write(file, body).unwrap();
+    let f = std::fs::File::options().write(true).open(file).unwrap();
+    f.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000 + version * 3600))
+        .unwrap();
+}
+
+fn list(config: &Path, state: &Path) -> (Vec<String>, String) {
+    let out: Output = Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(["--config", config.to_str().unwrap()])
+        .args(["--state", state.to_str().unwrap()])
+        .args(["interact", "list", "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    (ids, stderr)
+}
+
+/// A feed of polls, each (id, with a sponsor line).
+fn feed(polls: &[(&str, bool)]) -> String {
+    let items: Vec<String> = polls
+        .iter()
+        .map(|(id, sponsor)| {
+            format!(
+                r#"{{"id": "{id}", "kind": "poll", "where": "all",
+                    "when": {{"start": "2020-01-01T00:00:00Z", "end": "2099-01-01T00:00:00Z"}},
+                    "title": "Poll {id}", "question": "Which?",
+                    "options": [{{"id": "a", "label": "A"}}, {{"id": "b", "label": "B"}}],
+                    "submit": "/api/v1/submissions"{}}}"#,
+                if *sponsor {
+                    r#", "sponsor": "Paid for by Test""#
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    format!(r#"{{"version": 1, "items": [{}]}}"#, items.join(","))
+}
+
+#[test]
+fn a_malformed_or_oversize_feed_is_refused_naming_the_url_and_the_previous_stays() {
+    let root = common::scratch("interact-feed-server");
+    let state = common::scratch("interact-feed-box");
+    let base = serve(&root);
+    let url = format!("{base}feed.json");
+    let config = state.join("config.toml");
+    std::fs::write(&config, format!("[feeds]\ninteract = [\"{url}\"]\n")).unwrap();
+    let file = root.join("feed.json");
+
+    publish(&file, feed(&[("first", true)]).as_bytes(), 1);
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["first"], "{stderr}");
+
+    publish(&file, br#"{"version": 1, "items": [{"id": "x""#, 2);
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["first"], "the previous feed stays in force: {stderr}");
+    assert!(
+        stderr.contains(&format!("{url}: not an interactive feed")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the previous feed stays in force"),
+        "{stderr}"
+    );
+
+    // Valid JSON, but over the 1 MB limit.
+    let padding = "x".repeat(1024 * 1024);
+    let big = feed(&[("big", true)]).replacen(
+        "\"version\": 1,",
+        &format!("\"version\": 1, \"publisher\": \"{padding}\","),
+        1,
+    );
+    publish(&file, big.as_bytes(), 3);
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["first"], "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{url}: interactive feed is larger than 1048576 bytes"
+        )),
+        "{stderr}"
+    );
+
+    // The headend goes away: the cached feed is still in force.
+    std::fs::remove_file(&file).unwrap();
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["first"], "{stderr}");
+    assert!(stderr.contains("HTTP 404"), "{stderr}");
+
+    // A good new feed replaces the old one.
+    publish(
+        &file,
+        feed(&[("second", true), ("third", true)]).as_bytes(),
+        4,
+    );
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["second", "third"], "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn an_unsponsored_item_is_shown_only_when_configured() {
+    let root = common::scratch("interact-sponsor-server");
+    let state = common::scratch("interact-sponsor-box");
+    let url = format!("{}feed.json", serve(&root));
+    let mixed = feed(&[("paid", true), ("unpaid", false)]);
+    publish(&root.join("feed.json"), mixed.as_bytes(), 1);
+    let config = state.join("config.toml");
+    std::fs::write(&config, format!("[feeds]\ninteract = [\"{url}\"]\n")).unwrap();
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["paid"], "{stderr}");
+    assert!(
+        stderr.contains("item 1 (unpaid): no sponsor line"),
+        "{stderr}"
+    );
+    std::fs::write(
+        &config,
+        format!("[feeds]\ninteract = [\"{url}\"]\n[interact]\nallow_unsponsored = true\n"),
+    )
+    .unwrap();
+    let (ids, _) = list(&config, &state);
+    assert_eq!(ids, ["paid", "unpaid"]);
+}
