@@ -66,6 +66,41 @@ impl Default for Feeds {
     }
 }
 
+/// Kiosk mode for shared screens (`[kiosk]`): hotels, community centres.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskSettings {
+    pub enabled: bool,
+    /// The channel (its key, the lineup's `tvg-id`, or its number) the screen
+    /// starts on and returns to between viewers.
+    pub start_channel: String,
+    /// Channels by time of day, local time: `[{from = "18:00", channel = "council-live"}]`;
+    /// the latest `from` not after now wins, else `start_channel`.
+    pub schedule: Vec<KioskSlot>,
+    /// Seconds without a key before the privacy reset between viewers.
+    pub idle_seconds: u64,
+}
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings {
+            enabled: false,
+            start_channel: String::new(),
+            schedule: Vec::new(),
+            idle_seconds: 90,
+        }
+    }
+}
+
+/// One entry of the kiosk's schedule.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KioskSlot {
+    /// "HH:MM", local time.
+    pub from: String,
+    pub channel: String,
+}
+
 /// Remote-control sources besides the window's keyboard.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -210,6 +245,7 @@ pub struct Config {
     pub feeds: Feeds,
     pub player: PlayerSettings,
     pub input: InputSettings,
+    pub kiosk: KioskSettings,
     pub cache: CacheSettings,
     pub interact: InteractSettings,
     /// State directory (database, cache). None = XDG state dir.

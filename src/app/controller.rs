@@ -122,6 +122,17 @@ pub struct App {
     live_stopped: bool,
     /// Channel logos and archive thumbnails.
     pub(super) images: super::images::Images,
+    /// Polls, sign-up forms and notices over live TV.
+    overlay: super::overlay::Overlay,
+    /// Every interactive item of the feeds in force.
+    interact_items: Vec<crate::interact::Item>,
+    /// The interactive worker (outbox, feeds); None: interaction is off.
+    pub(super) interact:
+        Option<tokio::sync::mpsc::UnboundedSender<super::interact_worker::InteractCmd>>,
+    /// The country sign-up phone numbers and postcodes are checked for.
+    pub(super) country: String,
+    /// Kiosk mode (shared screens); None when off.
+    pub(super) kiosk: Option<super::kiosk::Kiosk>,
     /// A seek in the speech is under way: positions reported before it ends are stale.
     seek_sent: Option<Instant>,
     /// Seek there (seconds) once this zap shows its first picture.
@@ -201,6 +212,11 @@ impl App {
             position_at: None,
             live_stopped: false,
             images: Default::default(),
+            overlay: Default::default(),
+            interact_items: Vec::new(),
+            interact: None,
+            country: "GB".into(),
+            kiosk: None,
             seek_sent: None,
             cache: None,
             download: None,
@@ -279,6 +295,27 @@ impl App {
     /// One remote-control action.
     pub fn handle_action(&mut self, action: Action) {
         tracing::debug!(?action, "action");
+        if let Some(k) = self.kiosk.as_mut() {
+            k.input(Instant::now());
+        }
+        // Kiosk mode with a PIN: live TV's channel list needs it.
+        if self.kiosk.is_some()
+            && self.preferences.pin.is_some()
+            && self.pin_entry.is_none()
+            && action == Action::Ok
+            && self.nav.screen == Screen::Live
+            && !self.nav.list_open
+            && self.nav.digits.is_empty()
+            && self.nav.browse.is_none()
+            && self.overlay.stage.is_none()
+            && self.playback.is_none()
+            && self.reminder_offer.is_none()
+        {
+            self.pin_entry = Some(PinEntry::new(PinPurpose::ChannelList));
+            self.notice(Message::ChannelsLocked);
+            self.refresh();
+            return;
+        }
         if self.pin_entry.is_some() && action != Action::Home {
             self.pin_key(action);
             self.refresh();
@@ -294,6 +331,33 @@ impl App {
             let fx = self.nav.tune(index);
             self.apply(fx);
             return;
+        }
+        if self.nav.screen == Screen::Live && !self.nav.list_open && self.playback.is_none() {
+            use super::overlay::OverlayOutcome;
+            let now = chrono::Utc::now().timestamp();
+            match self
+                .overlay
+                .handle(action, Instant::now(), now, &self.country)
+            {
+                OverlayOutcome::Pass => {}
+                OverlayOutcome::Redraw => {
+                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                    return;
+                }
+                OverlayOutcome::Record(submission) => {
+                    let results = self.overlay.item().and_then(|i| i.results.clone());
+                    match &self.interact {
+                        Some(tx) => {
+                            let _ = tx.send(super::interact_worker::InteractCmd::Record(
+                                submission, results,
+                            ));
+                        }
+                        None => self.overlay.recorded(Err("interaction is off".into())),
+                    }
+                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                    return;
+                }
+            }
         }
         if self.nav.screen == Screen::Live
             && !self.nav.list_open
@@ -328,6 +392,63 @@ impl App {
         }
         let effects = self.nav.handle(action);
         self.apply(effects);
+    }
+
+    /// Kiosk mode's reset between viewers: any open form (and what was typed
+    /// in it), the zap history, search text and open screens are wiped, and
+    /// the screen returns to its scheduled channel.
+    fn privacy_reset(&mut self) {
+        tracing::info!("kiosk: privacy reset between viewers");
+        self.overlay.wipe();
+        self.archive.search.clear();
+        self.archive.hits.clear();
+        self.archive.keyboard = None;
+        self.archive.focus = 0;
+        self.archive.top = 0;
+        self.browser.search.clear();
+        self.browser.keyboard = None;
+        self.pin_entry = None;
+        self.details = None;
+        self.nav.previous = None;
+        self.nav.digits.clear();
+        self.nav.list_open = false;
+        self.nav.browse = None;
+        self.reminder_offer = None;
+        if self.playback.take().is_some() {
+            self.archive_playing = None;
+        }
+        self.nav.screen = Screen::Live;
+        super::channels_screen::show_keyboard(&self.ui, None);
+        let start = self
+            .kiosk
+            .as_ref()
+            .and_then(|k| k.channel_at(chrono::Local::now().time(), &self.channels));
+        if let Some(index) = start.or(self.nav.current) {
+            let fx = self.nav.tune(index);
+            self.apply(fx);
+            // The zap just made is not history a next viewer can go back to.
+            self.nav.previous = None;
+        }
+        self.notice(Message::ReadyForNextViewer);
+        self.refresh();
+    }
+
+    /// The interactive items for the channel on screen (an open one stays
+    /// open if it applies there too).
+    fn overlay_items(&mut self) {
+        let now = chrono::Utc::now().timestamp();
+        let channel = self
+            .nav
+            .current
+            .and_then(|i| self.channels.get(i))
+            .map(|c| c.key.0.clone());
+        let items =
+            crate::interact::items_in_force(&self.interact_items, channel.as_deref(), None, now)
+                .into_iter()
+                .cloned()
+                .collect();
+        self.overlay.set_items(items, Instant::now());
+        super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
     }
 
     /// The banner (or the speech's information) for a while.
@@ -409,6 +530,11 @@ impl App {
                     Some(_) => self.pin_entry = Some(PinEntry::new(PinPurpose::Unlock)),
                     None => self.nav.open_settings(),
                 },
+                Effect::OpenChannels if self.kiosk.is_some() && self.preferences.pin.is_some() => {
+                    self.nav.screen = Screen::Menu;
+                    self.pin_entry = Some(PinEntry::new(PinPurpose::Channels));
+                    self.notice(Message::ChannelsLocked);
+                }
                 Effect::OpenChannels => {
                     self.browser
                         .open(self.nav.current, &self.channels, &self.favourites)
@@ -448,13 +574,20 @@ impl App {
             PinResult::Entered(pin) => {
                 self.pin_entry = None;
                 match purpose {
-                    PinPurpose::Unlock => {
+                    PinPurpose::Unlock | PinPurpose::Channels | PinPurpose::ChannelList => {
                         let stored = self.preferences.pin.as_deref().unwrap_or_default();
-                        if super::pin::verify(&pin, stored) {
-                            self.nav.open_settings();
-                        } else {
-                            tracing::warn!("a wrong PIN was entered for Settings");
+                        if !super::pin::verify(&pin, stored) {
+                            tracing::warn!(?purpose, "a wrong PIN was entered");
                             self.notice(Message::WrongPin);
+                        } else if purpose == PinPurpose::Unlock {
+                            self.nav.open_settings();
+                        } else if purpose == PinPurpose::Channels {
+                            self.nav.screen = Screen::Channels;
+                            self.browser
+                                .open(self.nav.current, &self.channels, &self.favourites);
+                        } else {
+                            self.nav.list_open = true;
+                            self.nav.list_focus = self.nav.current.unwrap_or(0);
                         }
                     }
                     PinPurpose::Set => {
@@ -804,6 +937,9 @@ impl App {
             Screen::Live if !self.nav.digits.is_empty() => {
                 format!("Channel number {}", self.nav.digits)
             }
+            Screen::Live if super::overlay_view::label(&self.overlay).is_some() => {
+                super::overlay_view::label(&self.overlay).unwrap_or_default()
+            }
             Screen::Live if self.playback.is_some() => self
                 .playback
                 .as_ref()
@@ -1004,6 +1140,8 @@ impl App {
                 ch.key.0.clone(),
             ));
         }
+        self.nav.current = Some(index);
+        self.overlay_items();
     }
 
     /// Audio key: the next audio track, named on screen.
@@ -1118,6 +1256,18 @@ impl App {
             UiMsg::Input(action) => self.handle_action(action),
             UiMsg::ArchiveResolved { request, url } => self.start_archive(request, url),
             UiMsg::CacheChanged => self.refresh(),
+            UiMsg::InteractItems(items) => {
+                self.interact_items = items;
+                self.overlay_items();
+            }
+            UiMsg::InteractRecorded(result) => {
+                self.overlay.recorded(result);
+                super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+            }
+            UiMsg::PollResults { item, results } => {
+                self.overlay.results(&item, results);
+                super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+            }
             UiMsg::ImageReady(url) => {
                 self.images.ready(&url);
                 self.refresh();
@@ -1212,9 +1362,18 @@ impl App {
             self.set_status(&Message::Text(String::new()), false);
         }
         if first_load {
-            let start = loaded
-                .last_channel
-                .and_then(|k| self.channels.iter().position(|c| c.key.0 == k))
+            // A shared screen starts (and resumes after a power cut) on its
+            // scheduled channel; a home box where the viewer left it.
+            let kiosk_start = self
+                .kiosk
+                .as_ref()
+                .and_then(|k| k.channel_at(chrono::Local::now().time(), &self.channels));
+            let start = kiosk_start
+                .or_else(|| {
+                    loaded
+                        .last_channel
+                        .and_then(|k| self.channels.iter().position(|c| c.key.0 == k))
+                })
                 .unwrap_or(0);
             let fx = self.nav.tune(start);
             self.apply(fx);
@@ -1454,6 +1613,13 @@ impl App {
         if self.playback.is_some() {
             self.refresh_playback();
         }
+        if self.kiosk.as_mut().is_some_and(|k| k.reset_due(now)) {
+            self.privacy_reset();
+        }
+        if self.overlay.prompt_until.is_some_and(|t| now >= t) {
+            self.overlay.prompt_until = None;
+            super::overlay_view::update(&self.ui, &self.overlay, now);
+        }
         if self.digits_until.is_some_and(|t| now >= t) {
             self.digits_until = None;
             let fx = self.nav.commit_number();
@@ -1473,6 +1639,17 @@ impl App {
         let minute = chrono::Utc::now().timestamp() / 60;
         if minute != self.refreshed_minute {
             self.refreshed_minute = minute;
+            // A shared screen nobody is using follows its schedule.
+            let scheduled = self
+                .kiosk
+                .as_ref()
+                .filter(|k| k.idle(now))
+                .and_then(|k| k.channel_at(chrono::Local::now().time(), &self.channels));
+            if let Some(index) = scheduled.filter(|i| Some(*i) != self.nav.current) {
+                let fx = self.nav.tune(index);
+                self.apply(fx);
+                self.nav.previous = None;
+            }
             self.refresh();
         }
     }

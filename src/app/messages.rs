@@ -48,6 +48,10 @@ pub enum Message {
         error: String,
     },
     BackToLive,
+    /// Kiosk mode: the privacy reset between viewers was done.
+    ReadyForNextViewer,
+    /// Kiosk mode: the channel list needs the PIN.
+    ChannelsLocked,
     StreamEnded,
     SignalLost,
     SignalBack,
@@ -125,6 +129,8 @@ impl Message {
             DownloadStarted { title } => (32, title.clone(), none()),
             Downloaded { title } => (33, title.clone(), none()),
             DownloadFailed { title, error } => (34, title.clone(), error.clone()),
+            ReadyForNextViewer => (35, none(), none()),
+            ChannelsLocked => (36, none(), none()),
         }
     }
 
@@ -165,12 +171,14 @@ impl Message {
             32 => "Downloading {} for offline viewing",
             33 => "{} is ready to watch offline",
             34 => "{} could not be downloaded: {}",
+            35 => "Ready for the next viewer: what was typed here is gone",
+            36 => "This shared screen's channel list needs the PIN",
             _ => "{}",
         }
     }
 
     /// Highest kind number.
-    pub const LAST_KIND: i32 = 34;
+    pub const LAST_KIND: i32 = 36;
 }
 
 impl fmt::Display for Message {

@@ -20,10 +20,14 @@ mod guide_page;
 mod guide_refresh;
 mod headless;
 mod images;
+mod interact_worker;
+mod kiosk;
 mod live;
 pub mod messages;
 pub mod nav;
 pub mod osk;
+mod overlay;
+mod overlay_view;
 mod pin;
 pub mod preferences;
 pub mod script;
@@ -84,6 +88,15 @@ pub enum UiMsg {
     CacheChanged,
     /// A logo or thumbnail is now in the cache (its URL).
     ImageReady(String),
+    /// The interactive items of the feeds in force.
+    InteractItems(Vec<crate::interact::Item>),
+    /// The outbox committed the answer (or could not: why).
+    InteractRecorded(Result<(), String>),
+    /// A poll's results.
+    PollResults {
+        item: String,
+        results: overlay::Results,
+    },
     /// A download for offline viewing ended (the item's title; the error, if any).
     Downloaded {
         title: String,

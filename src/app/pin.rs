@@ -16,6 +16,10 @@ pub const PIN_DIGITS: usize = 4;
 pub enum PinPurpose {
     /// To open Settings.
     Unlock,
+    /// Kiosk mode: to open the Channels screen.
+    Channels,
+    /// Kiosk mode: to open live TV's channel list.
+    ChannelList,
     /// A new PIN (an empty entry confirmed with OK takes the PIN off).
     Set,
 }

@@ -180,6 +180,14 @@ pub(super) fn wire(
             download_tx.clone(),
         ),
     );
+    app.interact = Some(super::interact_worker::spawn(config, download_tx.clone()));
+    app.country = config.interact.country.clone();
+    app.kiosk = super::kiosk::Kiosk::new(&config.kiosk, std::time::Instant::now());
+    if app.kiosk.is_some() && app.preferences().pin.is_none() {
+        tracing::warn!(
+            "kiosk mode without a PIN: set one in Settings to lock Settings and the channel list"
+        );
+    }
     app.download = Some(downloads::downloader(rt, config, download_tx));
     Ok(Wired {
         app,

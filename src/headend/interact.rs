@@ -146,6 +146,7 @@ pub fn demo_feed(now: i64) -> Value {
         "privacy": PRIVACY,
         "sponsor": SPONSOR,
         "submit": "../api/v1/submissions",
+        "page": "volunteer.html",
     }));
     items.push(json!({
         "id": "polling-day",
@@ -324,6 +325,7 @@ impl Server {
 pub fn router(server: Arc<Server>) -> Router {
     Router::new()
         .route("/interact/feed.json", get(feed))
+        .route("/interact/volunteer.html", get(volunteer_page))
         .route("/api/v1/submissions", post(submit))
         .route("/api/v1/polls/{item}/results", get(results))
         .route("/api/v1/stats", get(stats))
@@ -343,6 +345,24 @@ async fn feed(headers: HeaderMap) -> Response {
         .to_string()
         .into_bytes();
     super::http::conditional(&headers, "application/json", body)
+}
+
+/// The sign-up form as a web page (the QR code on the TV points here), for
+/// a viewer who would rather type on a phone. It posts nothing by itself in
+/// the demo; it shows the same fields and privacy notice.
+async fn volunteer_page() -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <title>Volunteer for the campaign</title><h1>Volunteer for the campaign</h1>\
+         <form><label>Your name <input name=\"name\" required></label><br><label>E-mail <input name=\"email\" type=\"email\" required></label><br>\
+         <label>Phone <input name=\"phone\" type=\"tel\"></label><br><label>Postcode <input name=\"postcode\" required></label><br>\
+         <p>{PRIVACY}</p><label><input type=\"checkbox\" required> I agree</label><br><button>Send</button></form><p><small>{SPONSOR}</small></p></html>"
+    );
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
 }
 
 /// Why a submission is refused: status, error code, message.

@@ -139,6 +139,9 @@ pub struct Item {
     pub results: Option<String>,
     /// Where answers are POSTed, absolute.
     pub submit: Option<String>,
+    /// The same form as a web page, absolute: shown as a QR code so the
+    /// viewer can finish on a phone.
+    pub page: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -197,6 +200,8 @@ struct RawItem {
     results: Option<String>,
     #[serde(default)]
     submit: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
 }
 
 /// A read feed.
@@ -434,6 +439,7 @@ fn check(raw: RawItem, base: &Url, allow_unsponsored: bool) -> Result<Item, Stri
             .submit
             .map(|s| resolve(base, "submit", &s))
             .transpose()?,
+        page: raw.page.map(|s| resolve(base, "page", &s)).transpose()?,
         results: raw
             .results
             .map(|s| resolve(base, "results", &s))

@@ -58,6 +58,7 @@ mod tests {
             sponsor: Some("Paid for by X".into()),
             results: None,
             submit: None,
+            page: None,
         }
     }
 

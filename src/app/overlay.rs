@@ -1,0 +1,551 @@
+//! Polls, sign-up forms and notices over live TV, driven by the remote alone
+//! (the HbbTV red-button lifecycle): a small prompt when an item applies to
+//! the channel on screen, RED opens it, Back closes it, zapping away closes
+//! it unless the item applies there too.
+//!
+//! A poll: options with ▲ ▼, OK chooses (toggles, for multiple choice, and
+//! Green goes on), a confirmation, then "Saved" once the outbox has
+//! committed the answer, and the results when the server offers them. A
+//! sign-up: each field typed on the on-screen keyboard (or the number keys),
+//! checked, then an explicit consent step showing the privacy notice;
+//! nothing is stored or sent without it. The typed values live only here, in
+//! memory, until consent; closing the form or the idle reset drops them.
+//!
+//! Plain state: the controller records what this returns and shows it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
+
+use super::osk::{Osk, OskResult};
+use crate::input::Action;
+use crate::interact::validate::FieldProblem;
+use crate::interact::{FieldKind, Item, Kind, NewSubmission};
+
+/// How long the "Press RED" prompt stays.
+pub const PROMPT_TIME: Duration = Duration::from_secs(15);
+
+/// Poll results as the server reports them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Results {
+    pub total: u64,
+    /// (option id, count) in the poll's option order.
+    pub counts: Vec<(String, u64)>,
+}
+
+/// Where an open item is.
+#[derive(Debug, Clone)]
+pub enum Stage {
+    /// Choosing: the focused option and those chosen (multiple choice).
+    Poll { focus: usize, chosen: Vec<usize> },
+    /// "Send this answer?"
+    Confirm { chosen: Vec<usize> },
+    /// Filling the form: the focused row (fields, then "Continue"), the
+    /// keyboard when a field is being typed, and what is wrong.
+    Form {
+        focus: usize,
+        keyboard: Option<Osk>,
+        problems: Vec<FieldProblem>,
+    },
+    /// The privacy notice: Green agrees and sends, Back returns to the form.
+    Consent,
+    /// Recorded in the outbox? Waiting for the answer.
+    Saving,
+    /// Safely recorded; results when the server has them.
+    Saved { results: Option<Results> },
+    /// Could not be recorded (the message says why).
+    Failed(String),
+    /// A notice: read, then closed.
+    Notice,
+}
+
+/// What a key did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverlayOutcome {
+    Redraw,
+    /// Record this in the outbox, then call [`Overlay::recorded`].
+    Record(NewSubmission),
+    /// Not the overlay's key.
+    Pass,
+}
+
+/// The interactive items in force on this channel, and the one open.
+#[derive(Debug, Default)]
+pub struct Overlay {
+    /// In force for the channel on screen, in feed order.
+    pub items: Vec<Item>,
+    /// The item shown (prompt or open).
+    pub index: usize,
+    /// None: closed.
+    pub stage: Option<Stage>,
+    /// The form's values (personal data: memory only, dropped on close).
+    pub values: BTreeMap<String, String>,
+    /// The submission's idempotency key, made when the item opened.
+    key: Option<String>,
+    /// The prompt is on screen until then.
+    pub prompt_until: Option<Instant>,
+    /// Items already prompted for on this channel (a prompt is not repeated).
+    prompted: HashSet<String>,
+}
+
+impl Overlay {
+    /// The items in force changed (a zap, a new feed, the clock): an open
+    /// item stays open if it still applies, else it closes; a new item is
+    /// prompted for once.
+    pub fn set_items(&mut self, items: Vec<Item>, now: Instant) {
+        let open = self
+            .stage
+            .as_ref()
+            .and_then(|_| self.items.get(self.index))
+            .map(|i| i.id.clone());
+        self.items = items;
+        match open.and_then(|id| self.items.iter().position(|i| i.id == id)) {
+            Some(i) => self.index = i,
+            None => {
+                if self.stage.is_some() {
+                    self.close();
+                }
+                self.index = 0;
+                if let Some(fresh) = self
+                    .items
+                    .iter()
+                    .position(|i| !self.prompted.contains(&i.id))
+                {
+                    self.index = fresh;
+                    self.prompted.insert(self.items[fresh].id.clone());
+                    self.prompt_until = Some(now + PROMPT_TIME);
+                }
+            }
+        }
+    }
+
+    /// The item shown, if any.
+    pub fn item(&self) -> Option<&Item> {
+        self.items.get(self.index)
+    }
+
+    /// The prompt is showing.
+    pub fn prompting(&self, now: Instant) -> bool {
+        self.stage.is_none() && self.item().is_some() && self.prompt_until.is_some_and(|t| now < t)
+    }
+
+    /// Closes the open item, dropping whatever was typed.
+    pub fn close(&mut self) {
+        self.stage = None;
+        self.values.clear();
+        self.key = None;
+    }
+
+    /// The privacy reset between viewers: everything typed, and the prompts
+    /// seen, are forgotten.
+    pub fn wipe(&mut self) {
+        self.close();
+        self.prompted.clear();
+        self.prompt_until = None;
+    }
+
+    fn open(&mut self, index: usize) {
+        self.close();
+        self.index = index;
+        self.prompt_until = None;
+        self.key = Some(crate::interact::new_key());
+        self.stage = self.items.get(index).map(|i| match i.kind {
+            Kind::Poll => Stage::Poll {
+                focus: 0,
+                chosen: vec![],
+            },
+            Kind::Signup => Stage::Form {
+                focus: 0,
+                keyboard: None,
+                problems: vec![],
+            },
+            Kind::Notice => Stage::Notice,
+        });
+    }
+
+    /// Handles a key; `now` is the Unix time for the submission, `country`
+    /// the one phone numbers and postcodes are checked for.
+    pub fn handle(
+        &mut self,
+        action: Action,
+        at: Instant,
+        now: i64,
+        country: &str,
+    ) -> OverlayOutcome {
+        let Some(stage) = self.stage.take() else {
+            if action == Action::Red && !self.items.is_empty() {
+                let index = if self.prompt_until.is_some() {
+                    self.index
+                } else {
+                    0
+                };
+                self.open(index.min(self.items.len() - 1));
+                return OverlayOutcome::Redraw;
+            }
+            return OverlayOutcome::Pass;
+        };
+        let Some(item) = self.items.get(self.index).cloned() else {
+            return OverlayOutcome::Pass;
+        };
+        let (next, outcome) = self.step(stage, &item, action, at, now, country);
+        self.stage = next;
+        if self.stage.is_none() {
+            self.close();
+        }
+        outcome
+    }
+
+    /// One key in one stage: the next stage (None closes) and the outcome.
+    fn step(
+        &mut self,
+        stage: Stage,
+        item: &Item,
+        action: Action,
+        at: Instant,
+        now: i64,
+        country: &str,
+    ) -> (Option<Stage>, OverlayOutcome) {
+        use OverlayOutcome::{Pass, Record, Redraw};
+        // Other items in force: ◀ ▶ while choosing or reading.
+        let browsing = matches!(
+            stage,
+            Stage::Poll { .. } | Stage::Notice | Stage::Saved { .. }
+        ) || matches!(stage, Stage::Form { keyboard: None, .. });
+        if browsing && matches!(action, Action::Left | Action::Right) && self.items.len() > 1 {
+            let n = self.items.len();
+            let delta = if action == Action::Right { 1 } else { n - 1 };
+            let index = (self.index + delta) % n;
+            self.open(index);
+            return (self.stage.take(), Redraw);
+        }
+        match stage {
+            Stage::Poll {
+                mut focus,
+                mut chosen,
+            } => {
+                let n = item.options.len();
+                match action {
+                    Action::Up => focus = focus.saturating_sub(1),
+                    Action::Down => focus = (focus + 1).min(n.saturating_sub(1)),
+                    Action::Ok if item.multiple => match chosen.iter().position(|&c| c == focus) {
+                        Some(i) => {
+                            chosen.remove(i);
+                        }
+                        None => chosen.push(focus),
+                    },
+                    Action::Ok if n > 0 => {
+                        return (
+                            Some(Stage::Confirm {
+                                chosen: vec![focus],
+                            }),
+                            Redraw,
+                        );
+                    }
+                    Action::Green if !chosen.is_empty() => {
+                        chosen.sort_unstable();
+                        return (Some(Stage::Confirm { chosen }), Redraw);
+                    }
+                    Action::Back | Action::Red => return (None, Redraw),
+                    _ => return (Some(Stage::Poll { focus, chosen }), Pass),
+                }
+                (Some(Stage::Poll { focus, chosen }), Redraw)
+            }
+            Stage::Confirm { chosen } => match action {
+                Action::Ok | Action::Green => {
+                    let ids: Vec<String> = chosen
+                        .iter()
+                        .filter_map(|&c| item.options.get(c).map(|o| o.id.clone()))
+                        .collect();
+                    let key = self.key.clone().unwrap_or_else(crate::interact::new_key);
+                    match crate::interact::submission::poll_answer(item, &ids, key, now) {
+                        Ok(s) => (Some(Stage::Saving), Record(s)),
+                        Err(e) => (Some(Stage::Failed(e.to_string())), Redraw),
+                    }
+                }
+                Action::Back => (
+                    Some(Stage::Poll {
+                        focus: chosen.first().copied().unwrap_or(0),
+                        chosen: if item.multiple { chosen } else { vec![] },
+                    }),
+                    Redraw,
+                ),
+                _ => (Some(Stage::Confirm { chosen }), Pass),
+            },
+            Stage::Form {
+                focus,
+                keyboard: Some(mut k),
+                problems,
+            } => {
+                let field = item
+                    .fields
+                    .get(focus)
+                    .map(|f| f.id.clone())
+                    .unwrap_or_default();
+                match k.handle(action, at) {
+                    OskResult::Typing => {
+                        self.values.insert(field, k.text.clone());
+                        (
+                            Some(Stage::Form {
+                                focus,
+                                keyboard: Some(k),
+                                problems,
+                            }),
+                            Redraw,
+                        )
+                    }
+                    OskResult::Done(text) => {
+                        self.values.insert(field, text);
+                        (
+                            Some(Stage::Form {
+                                focus,
+                                keyboard: None,
+                                problems,
+                            }),
+                            Redraw,
+                        )
+                    }
+                    OskResult::Cancelled => (
+                        Some(Stage::Form {
+                            focus,
+                            keyboard: None,
+                            problems,
+                        }),
+                        Redraw,
+                    ),
+                    OskResult::Ignored => (
+                        Some(Stage::Form {
+                            focus,
+                            keyboard: Some(k),
+                            problems,
+                        }),
+                        Pass,
+                    ),
+                }
+            }
+            Stage::Form {
+                mut focus,
+                keyboard: None,
+                problems,
+            } => {
+                // Rows: the fields, then "Continue".
+                let last = item.fields.len();
+                match action {
+                    Action::Up => focus = focus.saturating_sub(1),
+                    Action::Down => focus = (focus + 1).min(last),
+                    Action::Ok if focus == last => {
+                        return match crate::interact::validate::form(
+                            &item.fields,
+                            &self.values,
+                            country,
+                        ) {
+                            Ok(_) => (Some(Stage::Consent), Redraw),
+                            Err(problems) => (
+                                Some(Stage::Form {
+                                    focus,
+                                    keyboard: None,
+                                    problems,
+                                }),
+                                Redraw,
+                            ),
+                        };
+                    }
+                    Action::Ok => {
+                        let f = &item.fields[focus];
+                        if f.kind == FieldKind::Choice {
+                            // OK steps through the choices (then none, for an optional field).
+                            let current = self.values.get(&f.id).cloned().unwrap_or_default();
+                            let at_ = f.choices.iter().position(|c| c.id == current);
+                            let next = match at_ {
+                                None => f.choices.first(),
+                                Some(i) => f.choices.get(i + 1),
+                            };
+                            match next {
+                                Some(c) => self.values.insert(f.id.clone(), c.id.clone()),
+                                None => self.values.remove(&f.id),
+                            };
+                        } else {
+                            let current = self.values.get(&f.id).cloned().unwrap_or_default();
+                            return (
+                                Some(Stage::Form {
+                                    focus,
+                                    keyboard: Some(Osk::new(&current)),
+                                    problems,
+                                }),
+                                Redraw,
+                            );
+                        }
+                    }
+                    Action::Back | Action::Red => return (None, Redraw),
+                    _ => {
+                        return (
+                            Some(Stage::Form {
+                                focus,
+                                keyboard: None,
+                                problems,
+                            }),
+                            Pass,
+                        );
+                    }
+                }
+                (
+                    Some(Stage::Form {
+                        focus,
+                        keyboard: None,
+                        problems,
+                    }),
+                    Redraw,
+                )
+            }
+            Stage::Consent => match action {
+                Action::Green => {
+                    let key = self.key.clone().unwrap_or_else(crate::interact::new_key);
+                    let consent = crate::interact::Consent::given(item, now);
+                    match crate::interact::submission::signup(
+                        item,
+                        &self.values,
+                        country,
+                        consent,
+                        key,
+                        now,
+                    ) {
+                        Ok(s) => {
+                            // The values now live in the outbox until acknowledged.
+                            self.values.clear();
+                            (Some(Stage::Saving), Record(s))
+                        }
+                        Err(e) => (Some(Stage::Failed(e.to_string())), Redraw),
+                    }
+                }
+                Action::Back => (
+                    Some(Stage::Form {
+                        focus: item.fields.len(),
+                        keyboard: None,
+                        problems: vec![],
+                    }),
+                    Redraw,
+                ),
+                // Red: "no, do not send" — closes and forgets the form.
+                Action::Red => (None, Redraw),
+                _ => (Some(Stage::Consent), Pass),
+            },
+            Stage::Saving => (
+                Some(Stage::Saving),
+                if action == Action::Back { Redraw } else { Pass },
+            ),
+            s @ (Stage::Saved { .. } | Stage::Failed(_) | Stage::Notice) => match action {
+                Action::Back | Action::Ok | Action::Red => (None, Redraw),
+                _ => (Some(s), Pass),
+            },
+        }
+    }
+
+    /// The outbox's answer for the submission made: saved, or why not.
+    pub fn recorded(&mut self, result: Result<(), String>) {
+        if matches!(self.stage, Some(Stage::Saving)) {
+            self.stage = Some(match result {
+                Ok(()) => Stage::Saved { results: None },
+                Err(e) => Stage::Failed(e),
+            });
+        }
+    }
+
+    /// Results arrived for `item`.
+    pub fn results(&mut self, item: &str, results: Results) {
+        if self.item().is_some_and(|i| i.id == item)
+            && let Some(Stage::Saved { results: r }) = self.stage.as_mut()
+        {
+            *r = Some(results);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed() -> Vec<Item> {
+        let base = url::Url::parse("http://h/interact/feed.json").unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let json = crate::headend::interact::demo_feed(now).to_string();
+        crate::interact::feed::parse(json.as_bytes(), &base, false)
+            .unwrap()
+            .items
+    }
+
+    fn key(o: &mut Overlay, a: Action) -> OverlayOutcome {
+        o.handle(a, Instant::now(), chrono::Utc::now().timestamp(), "GB")
+    }
+
+    #[test]
+    fn red_opens_a_poll_ok_chooses_a_confirmation_then_it_is_recorded() {
+        let mut o = Overlay::default();
+        o.set_items(feed(), Instant::now());
+        assert!(o.prompting(Instant::now()));
+        assert_eq!(
+            key(&mut o, Action::Ok),
+            OverlayOutcome::Pass,
+            "closed: keys go to live TV"
+        );
+        assert_eq!(key(&mut o, Action::Red), OverlayOutcome::Redraw);
+        assert_eq!(o.item().unwrap().kind, Kind::Poll);
+        key(&mut o, Action::Down);
+        key(&mut o, Action::Ok);
+        assert!(matches!(o.stage, Some(Stage::Confirm { .. })));
+        let OverlayOutcome::Record(s) = key(&mut o, Action::Ok) else {
+            panic!("no submission");
+        };
+        assert_eq!(s.payload["options"][0], "transport");
+        assert!(matches!(o.stage, Some(Stage::Saving)));
+        o.recorded(Ok(()));
+        assert!(matches!(o.stage, Some(Stage::Saved { results: None })));
+        assert_eq!(key(&mut o, Action::Back), OverlayOutcome::Redraw);
+        assert!(o.stage.is_none());
+    }
+
+    #[test]
+    fn a_form_is_checked_and_nothing_leaves_without_consent() {
+        let mut o = Overlay::default();
+        let items = feed();
+        let signup = items.iter().position(|i| i.kind == Kind::Signup).unwrap();
+        o.set_items(items, Instant::now());
+        key(&mut o, Action::Red);
+        while o.index != signup {
+            key(&mut o, Action::Right);
+        }
+        // Continue with nothing filled: every required field is named.
+        for _ in 0..10 {
+            key(&mut o, Action::Down);
+        }
+        key(&mut o, Action::Ok);
+        let Some(Stage::Form { problems, .. }) = &o.stage else {
+            panic!()
+        };
+        let named: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert!(
+            named.contains(&"email") && named.contains(&"name"),
+            "{named:?}"
+        );
+        o.values.insert("name".into(), "Ada Lovelace".into());
+        o.values.insert("email".into(), "ada@example.org".into());
+        o.values.insert("postcode".into(), "SW1A 1AA".into());
+        key(&mut o, Action::Ok);
+        assert!(matches!(o.stage, Some(Stage::Consent)), "{:?}", o.stage);
+        // Refused: closed, the values forgotten, nothing to record.
+        assert_eq!(key(&mut o, Action::Red), OverlayOutcome::Redraw);
+        assert!(o.stage.is_none() && o.values.is_empty());
+    }
+
+    #[test]
+    fn zapping_away_closes_an_item_unless_it_applies_there_too() {
+        let mut o = Overlay::default();
+        let items = feed();
+        o.set_items(items.clone(), Instant::now());
+        key(&mut o, Action::Red);
+        let open = o.item().unwrap().id.clone();
+        o.set_items(items.clone(), Instant::now());
+        assert_eq!(o.item().unwrap().id, open, "still applies: stays open");
+        assert!(o.stage.is_some());
+        let elsewhere: Vec<Item> = items.into_iter().filter(|i| i.id != open).collect();
+        o.set_items(elsewhere, Instant::now());
+        assert!(o.stage.is_none(), "does not apply: closed");
+    }
+}
