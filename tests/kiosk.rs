@@ -68,3 +68,61 @@ fn an_idle_shared_screen_forgets_the_last_viewer() {
     let traces = files_containing(&state, b"a@b.co");
     assert!(traces.is_empty(), "the e-mail is still on disk: {traces:?}");
 }
+
+#[test]
+fn a_shared_screens_channel_list_needs_the_pin() {
+    let state = common::scratch("kiosk-pin-state");
+    let out = common::scratch("kiosk-pin-out");
+    // A PIN set in Settings (as the installer would), on a plain box first.
+    let set = "Menu\nDown\nDown\nDown\nDown\nOk\nDown\nDown\nDown\nDown\nDown\nDown\nOk\n\
+               Digit 1\nDigit 9\nDigit 4\nDigit 7\nBack\n";
+    assert!(common::demo_script(&state, &out, set).status.success());
+    std::fs::write(
+        out.join("config.toml"),
+        "[cache]\npinned_window = \"off\"\n[kiosk]\nenabled = true\nstart_channel = \"3\"\n",
+    )
+    .unwrap();
+    let script = "wait 3000\nOk\nDigit 0\nDigit 0\nDigit 0\nDigit 0\nOk\nDigit 1\nDigit 9\nDigit 4\nDigit 7\n\
+                  Down\nBack\nMenu\nDown\nDown\nOk\nDigit 1\nDigit 9\nDigit 4\nDigit 7\n";
+    let run = common::demo_script(&state, &out, script);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&run.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let at = |i: usize| {
+        format!(
+            "{} | {}",
+            lines[i]["screen"].as_str().unwrap(),
+            lines[i]["focus"].as_str().unwrap()
+        )
+    };
+    assert_eq!(
+        at(0),
+        "Live | PIN pad: 0 of 4 digits",
+        "OK on live TV asks for the PIN"
+    );
+    assert!(
+        at(4).starts_with("Live | 3 Campaign News"),
+        "a wrong PIN: {}",
+        at(4)
+    );
+    assert_eq!(
+        at(5),
+        "Live | PIN pad: 0 of 4 digits",
+        "no list: OK asks again"
+    );
+    // The right PIN opens the list: ▼ moves in it (wrapping to channel 1)
+    // instead of zapping down to channel 2.
+    assert!(at(10).starts_with("Live | 1 Civic One"), "{}", at(10));
+    assert_eq!(
+        at(15),
+        "Menu | PIN pad: 0 of 4 digits",
+        "the Channels screen asks too"
+    );
+    assert!(at(19).starts_with("Channels | "), "{}", at(19));
+}
