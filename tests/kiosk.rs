@@ -38,12 +38,24 @@ fn an_idle_shared_screen_forgets_the_last_viewer() {
     )
     .unwrap();
     // Red opens the first item in force; ◀ wraps to the last, the sign-up
-    // form. The e-mail field is typed on the number keys: a @ b . c o.
-    let script = "wait 5000\nInfo\nRed\nLeft\nDown\nOk\n\
-        Digit 2\nDigit 1\nDigit 1\nDigit 1\nDigit 1\nDigit 1\nwait 1100\n\
-        Digit 2\nDigit 2\nwait 1100\nDigit 1\nwait 1100\nDigit 2\nDigit 2\nDigit 2\nwait 1100\n\
-        Digit 6\nDigit 6\nDigit 6\nGreen\nwait 8000\nInfo\n";
-    let run = common::demo_script(&state, &out, script);
+    // form. The e-mail field is typed on the keyboard grid (row by row:
+    // a-j, k-t, u-@): a @ b . c o.
+    let script = format!(
+        "wait 5000\nInfo\nRed\nLeft\nDown\nOk\n{}Green\nwait 8000\nInfo\n",
+        [
+            "Ok",                                                                 // a
+            "Down Down Right Right Right Right Right Right Right Right Right Ok", // @
+            "Up Up Left Left Left Left Left Left Left Left Ok",                   // b
+            "Down Down Right Right Right Right Right Right Right Ok",             // .
+            "Up Up Left Left Left Left Left Left Ok",                             // c
+            "Down Right Right Ok",                                                // o
+        ]
+        .join(" ")
+        .split(' ')
+        .map(|k| format!("{k}\n"))
+        .collect::<String>()
+    );
+    let run = common::demo_script(&state, &out, &script);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     let lines: Vec<Value> = String::from_utf8_lossy(&run.stdout)
