@@ -20,7 +20,7 @@ DEMO_STATE ?= $(HOME)/.cache/hustings-demo-state
 # network namespaces), xvfb (to run the windowed app without a monitor).
 DEBIAN_PACKAGES := \
 	pkg-config build-essential \
-	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev \
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	libfontconfig1-dev libxkbcommon-dev libudev-dev \

@@ -273,12 +273,14 @@ fn a_zap_to_a_prejoined_neighbour_starts_from_its_buffered_key_frame() {
         p.send(PlayerCommand::Prejoin(vec![there.clone()]));
         std::thread::sleep(Duration::from_millis(1300));
     }
-    // Without the branch a key frame is 0.5 s away on average (1 s GOP); five
-    // zaps in a row under 150 ms would be a 1-in-10,000 fluke.
+    // Without the branch a key frame is 0.5 s away on average (1 s GOP) and
+    // the measured values were 556 to 692 ms; with it, at once. The median of
+    // five zaps is what is compared: on a loaded two-core machine one or two
+    // zaps can lose a scheduling slice (seen: 209 and 435 ms among 6, 8, 29).
+    let mut sorted = first_key_frames.clone();
+    sorted.sort();
     assert!(
-        first_key_frames
-            .iter()
-            .all(|d| *d < Duration::from_millis(150)),
+        sorted[sorted.len() / 2] < Duration::from_millis(150),
         "{first_key_frames:?}"
     );
     p.send(PlayerCommand::Shutdown);

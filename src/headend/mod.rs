@@ -5,7 +5,8 @@
 //! `lineup-unicast.m3u` (HLS only, for players without multicast),
 //! `guide.xml.gz` / `guide.xml` (XMLTV around the current time),
 //! `hls/<channel>/index.m3u8` (live HLS) and `logos/<channel>.svg`, and
-//! the interactive feed with its submissions API (`interact.rs`).
+//! the interactive feed with its submissions API (`interact.rs`); the
+//! channels also over RTSP on a port of their own (`rtsp.rs`).
 //! Multicast is sent from 127.0.0.1 out of `lo` with TTL 0, so it never
 //! leaves the host (or the private network namespace a test made).
 
@@ -17,6 +18,7 @@ mod feeds;
 pub mod guide_gen;
 mod http;
 pub mod interact;
+mod rtsp;
 
 pub use channels::{DEMO_CHANNELS, DemoChannel};
 
@@ -87,6 +89,8 @@ pub struct Headend {
     senders: Vec<channels::Sender>,
     server: tokio::task::JoinHandle<()>,
     archive: Option<tokio::task::JoinHandle<()>>,
+    /// The channels over RTSP too (None if the server could not start).
+    rtsp: Option<rtsp::RtspServer>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -173,6 +177,9 @@ impl Headend {
             senders,
             server,
             archive: Some(archive),
+            rtsp: rtsp::RtspServer::start()
+                .map_err(|e| tracing::warn!("no RTSP service: {e}"))
+                .ok(),
             _tmp: tmp,
         };
         headend
@@ -185,6 +192,12 @@ impl Headend {
     /// The base URL, ending in `/`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// A channel's RTSP URL (`rtsp://127.0.0.1:PORT/<channel>`), when the
+    /// RTSP server runs.
+    pub fn rtsp_url(&self, channel: &str) -> Option<String> {
+        self.rtsp.as_ref().map(|r| r.url(channel))
     }
 
     /// Waits until the demo archive is made (its catalogue is served).
