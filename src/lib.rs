@@ -29,6 +29,8 @@ pub mod net;
 pub mod store;
 pub mod trust;
 
+pub mod platform;
+
 pub mod input;
 pub mod player;
 
