@@ -17,16 +17,18 @@ DEMO_STATE ?= $(HOME)/.cache/hustings-demo-state
 # Build: GStreamer development files (gstreamer-rs), fontconfig/xkbcommon/udev
 # (Slint), pkg-config. Run: GStreamer plugins (tsdemux, hlsdemux2, x264enc,
 # avdec_h264, hlssink2, ...; textoverlay and clockoverlay come with gstreamer1.0-x), fonts, iproute2/util-linux (the tests' private
-# network namespaces), xvfb (to run the windowed app without a monitor).
+# network namespaces), xvfb (to run the windowed app without a monitor), python3-venv
+# (oelint-adv for the Yocto layer check) and systemd (systemd-analyze verify).
 DEBIAN_PACKAGES := \
 	pkg-config build-essential \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	libfontconfig1-dev libxkbcommon-dev libudev-dev \
-	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils
+	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
+	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean
+.PHONY: help deps build release demo test bench clean yocto-check
 
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
@@ -64,8 +66,13 @@ demo: release
 		echo "Screenshots of the tour are in ./$(DEMO_OUT)/"; \
 	fi
 
-test: deps
+test: deps yocto-check
 	$(CARGO) test --locked
+
+# The Yocto layer: oelint-adv (from PyPI, into a venv) on its recipes, its
+# crate list against Cargo.lock, the licence checksum, the systemd unit.
+yocto-check: deps
+	bash yocto-layer/scripts/check-layer.sh
 
 bench: EXTRA_PACKAGES = $(BENCH_PACKAGES)
 bench: release

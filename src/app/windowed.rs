@@ -78,9 +78,23 @@ pub fn run_windowed(
         },
     );
 
+    // Under systemd (Type=notify): ready once the event loop runs, then a
+    // watchdog ping from this (the UI) thread, so a hung UI is restarted.
+    let watchdog = slint::Timer::default();
+    slint::Timer::single_shot(Duration::ZERO, || {
+        crate::platform::notify::notify("READY=1");
+    });
+    if let Some(every) = crate::platform::notify::watchdog_interval() {
+        watchdog.start(slint::TimerMode::Repeated, every, || {
+            crate::platform::notify::notify("WATCHDOG=1");
+        });
+    }
+
     ui.window().set_fullscreen(options.fullscreen);
     let result = ui.run().map_err(|e| AppError::Ui(e.to_string()));
+    crate::platform::notify::notify("STOPPING=1");
     player.send(PlayerCommand::Shutdown);
     drop(timer);
+    drop(watchdog);
     result
 }
