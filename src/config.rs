@@ -147,6 +147,45 @@ impl Default for InteractSettings {
     }
 }
 
+/// Signed feeds (`[trust]`, docs/trust.md): the publisher keys pinned per
+/// feed kind and how strictly each kind is checked.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustSettings {
+    pub lineup: FeedTrustSettings,
+    pub guide: FeedTrustSettings,
+    pub archive: FeedTrustSettings,
+    pub interact: FeedTrustSettings,
+    /// Publisher names shown on the verified badge, by key id (16 hex digits,
+    /// as `hustings keygen` and `minisign` print it). Unnamed keys show their id.
+    pub publishers: std::collections::HashMap<String, String>,
+    /// URL prefixes that may be fetched over plain HTTP (not yet enforced;
+    /// loopback is always allowed).
+    pub allow_plain_http: Vec<String>,
+}
+
+/// One feed kind's trust settings (`[trust.lineup]`, `[trust.interact]`, ...).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedTrustSettings {
+    /// Unset = `required` for interactive feeds, `preferred` for the others.
+    pub policy: Option<FeedPolicy>,
+    /// Pinned minisign public keys (the base64 line of a `.pub` file); any of them may sign.
+    pub keys: Vec<String>,
+}
+
+/// How strictly a feed kind's signatures are checked.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedPolicy {
+    /// An unsigned feed is rejected.
+    Required,
+    /// An unsigned feed is accepted and shown unverified; a bad signature is rejected.
+    Preferred,
+    /// Signatures are not checked; everything is shown unverified.
+    Off,
+}
+
 /// Player tuning.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -248,6 +287,7 @@ pub struct Config {
     pub kiosk: KioskSettings,
     pub cache: CacheSettings,
     pub interact: InteractSettings,
+    pub trust: TrustSettings,
     /// State directory (database, cache). None = XDG state dir.
     pub state_dir: Option<PathBuf>,
     /// Multicast interface; overrides the board profile's.
@@ -407,6 +447,23 @@ mod tests {
         assert!(
             Config::default().decoders().is_empty(),
             "generic: GStreamer's ranks"
+        );
+    }
+
+    #[test]
+    fn the_trust_section_parses_policies_keys_and_publishers() {
+        let c = Config::parse(
+            "[trust]\nallow_plain_http = [\"http://10.0.0.1/\"]\n[trust.publishers]\nD5F0A7B2C4E1A09F = \"Civic TV\"\n[trust.archive]\npolicy = \"required\"\nkeys = [\"RWQ\", \"RWR\"]\n[trust.guide]\npolicy = \"off\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.trust.archive.policy, Some(FeedPolicy::Required));
+        assert_eq!(c.trust.archive.keys, ["RWQ", "RWR"]);
+        assert_eq!(c.trust.guide.policy, Some(FeedPolicy::Off));
+        assert_eq!(c.trust.interact.policy, None, "the default is the kind's");
+        assert_eq!(c.trust.publishers["D5F0A7B2C4E1A09F"], "Civic TV");
+        assert!(
+            Config::parse("[trust.lineup]\npolicy = \"maybe\"\n", Path::new("c.toml")).is_err()
         );
     }
 

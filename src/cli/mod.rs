@@ -13,6 +13,7 @@ mod guide;
 mod interact;
 mod lineup_check;
 mod play;
+mod trust;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -122,6 +123,12 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Publishers: make a key pair for signing feeds (NAME.pub, NAME.key).
+    Keygen(trust::KeygenArgs),
+    /// Publishers: sign a feed file (writes FILE.minisig; docs/trust.md).
+    Sign(trust::SignArgs),
+    /// Check a feed file against its FILE.minisig and a publisher key; exit 1 if rejected.
+    Verify(trust::VerifyArgs),
     /// Report what this box can do: GStreamer, decoders, display, input, multicast.
     Doctor {
         /// Print machine-readable JSON.
@@ -350,6 +357,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Lineup {
             command: LineupCommand::Check { source, json },
         }) => lineup_check::run(&source, json),
+        Some(Command::Keygen(args)) => trust::keygen(args),
+        Some(Command::Sign(args)) => trust::sign(args),
+        Some(Command::Verify(args)) => trust::verify(args),
         Some(Command::Doctor { json }) => doctor::run(&common, json),
         Some(Command::Bench {
             command:

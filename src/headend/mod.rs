@@ -6,7 +6,9 @@
 //! `guide.xml.gz` / `guide.xml` (XMLTV around the current time),
 //! `hls/<channel>/index.m3u8` (live HLS) and `logos/<channel>.svg`, and
 //! the interactive feed with its submissions API (`interact.rs`); the
-//! channels also over RTSP on a port of their own (`rtsp.rs`).
+//! channels also over RTSP on a port of their own (`rtsp.rs`). Every feed
+//! has a minisign signature beside it (`<feed>.minisig`, demo key at
+//! `trust/demo.pub`; `signing.rs`).
 //! Multicast is sent from 127.0.0.1 out of `lo` with TTL 0, so it never
 //! leaves the host (or the private network namespace a test made).
 
@@ -19,6 +21,7 @@ pub mod guide_gen;
 mod http;
 pub mod interact;
 mod rtsp;
+mod signing;
 
 pub use channels::{DEMO_CHANNELS, DemoChannel};
 
@@ -80,6 +83,8 @@ pub enum HeadendError {
     Interact(#[from] interact::StoreError),
     #[error("multicast was requested but loopback multicast does not work here: {0}")]
     NoMulticast(String),
+    #[error(transparent)]
+    Signing(#[from] signing::SigningError),
 }
 
 /// A running headend. Dropping it stops the channels and the server.
@@ -91,6 +96,8 @@ pub struct Headend {
     archive: Option<tokio::task::JoinHandle<()>>,
     /// The channels over RTSP too (None if the server could not start).
     rtsp: Option<rtsp::RtspServer>,
+    /// The demo signing key's public half (base64), for boxes to pin.
+    demo_public_key: String,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -152,13 +159,21 @@ impl Headend {
         }
         let interact =
             interact::Server::open(&state_dir.join("interact.sqlite3"), options.drop_replies)?;
+        let signer = std::sync::Arc::new(signing::Signer::load_or_create(&state_dir)?);
+        let demo_public_key = signer.public_key_base64();
         let app = http::router(http::Site {
             base_url: url.clone(),
             multicast: instance,
             hls_root: hls_root.clone(),
             archive_root: archive_root.clone(),
         })
-        .merge(interact::router(interact));
+        .merge(interact::router(interact))
+        .merge(signing::router(signing::SigningSite {
+            signer,
+            base_url: url.clone(),
+            multicast: instance,
+            archive_root: archive_root.clone(),
+        }));
         // The archive is made in the background: it is not needed to zap.
         let archive = tokio::task::spawn_blocking(move || {
             let now = chrono::Utc::now().timestamp();
@@ -180,6 +195,7 @@ impl Headend {
             rtsp: rtsp::RtspServer::start()
                 .map_err(|e| tracing::warn!("no RTSP service: {e}"))
                 .ok(),
+            demo_public_key,
             _tmp: tmp,
         };
         headend
@@ -205,6 +221,13 @@ impl Headend {
         if let Some(task) = self.archive.take() {
             let _ = task.await;
         }
+    }
+
+    /// The public key (minisign base64) that signs every feed served
+    /// (`<feed>.minisig`); also at `<url>trust/demo.pub` and in the state
+    /// directory's `trust/demo.pub`.
+    pub fn demo_public_key(&self) -> &str {
+        &self.demo_public_key
     }
 
     /// Whether channels are also sent as multicast.

@@ -1,0 +1,483 @@
+//! The per-feed policy and the decision the box acts on.
+//!
+//! `required`: no signature, no feed. `preferred`: an unsigned feed is shown
+//! but marked unverified; a signature that is there but wrong is a
+//! rejection, since that is what tampering looks like. `off`: nothing is
+//! checked and nothing is marked verified. Whatever is rejected, the caller
+//! keeps the previous verified feed in force; this file only decides.
+
+use thiserror::Error;
+
+use super::comment::CommentError;
+use super::keys::KeyId;
+use super::rollback::Seen;
+use super::signature::verify_signed;
+use super::{FeedKind, PinnedKey};
+
+pub use crate::config::FeedPolicy as Policy;
+
+/// What to do with a fetched feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Signed by a pinned key; show the verified badge with `publisher`.
+    Verified {
+        publisher: String,
+        key_id: KeyId,
+        version: u64,
+        /// Unix seconds.
+        expires: i64,
+        /// The same version and body as the copy already verified.
+        unchanged: bool,
+    },
+    /// Accepted, shown plainly marked as unverified.
+    Unverified { why: Unverified },
+    /// Not accepted: the previous verified feed stays in force.
+    Rejected { why: Rejection },
+}
+
+impl Decision {
+    /// Whether the feed may replace the one in force.
+    pub fn accepted(&self) -> bool {
+        !matches!(self, Decision::Rejected { .. })
+    }
+}
+
+/// Why an accepted feed carries no verified badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Unverified {
+    #[error("the feed is not signed")]
+    Unsigned,
+    #[error("the feed is signed, but no publisher key is pinned for {0} feeds")]
+    NoPinnedKey(FeedKind),
+    #[error("signature checking is off for {0} feeds")]
+    CheckingOff(FeedKind),
+}
+
+/// Why a feed was rejected; the text is what the viewer reads in Diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Rejection {
+    #[error("no signature, and {0} feeds must be signed")]
+    MissingSignature(FeedKind),
+    #[error("{0} feeds must be signed, but no publisher key is pinned for them")]
+    NoPinnedKey(FeedKind),
+    #[error("the signature file is not a minisign signature: {0}")]
+    Malformed(String),
+    #[error("signed with key {key_id}, which is not pinned for this feed")]
+    UnknownKey { key_id: KeyId },
+    #[error("bad signature (key {key_id}): the feed or its signature was altered")]
+    BadSignature { key_id: KeyId },
+    #[error("the signed comment `{comment}` is not a feed comment: {why}")]
+    BadComment { comment: String, why: CommentError },
+    #[error("signed as kind={found}, expected kind={expected}")]
+    WrongKind { expected: FeedKind, found: FeedKind },
+    #[error("rollback from version {from} to {to}")]
+    Rollback { from: u64, to: u64 },
+    #[error("version {version} was already verified with a different body")]
+    VersionReused { version: u64 },
+    #[error("expired at {at}")]
+    Expired { at: String },
+}
+
+/// Decides on one fetched feed: `signature` is its `.minisig` (None when
+/// there was none), `keys` the keys pinned for `kind`, `last` the last
+/// verified copy of this feed (same kind and URL), `now` Unix seconds.
+pub fn verify_feed(
+    body: &[u8],
+    signature: Option<&[u8]>,
+    kind: FeedKind,
+    keys: &[PinnedKey],
+    policy: Policy,
+    last: Option<&Seen>,
+    now: i64,
+) -> Decision {
+    let signature = match (policy, signature) {
+        (Policy::Off, _) => {
+            return Decision::Unverified {
+                why: Unverified::CheckingOff(kind),
+            };
+        }
+        (Policy::Required, None) => {
+            return Decision::Rejected {
+                why: Rejection::MissingSignature(kind),
+            };
+        }
+        (Policy::Preferred, None) => {
+            return Decision::Unverified {
+                why: Unverified::Unsigned,
+            };
+        }
+        (Policy::Required, Some(_)) if keys.is_empty() => {
+            return Decision::Rejected {
+                why: Rejection::NoPinnedKey(kind),
+            };
+        }
+        // A box that pins nothing cannot tell a good signature from a
+        // forged one; under `preferred` that is the same as unsigned.
+        (Policy::Preferred, Some(_)) if keys.is_empty() => {
+            return Decision::Unverified {
+                why: Unverified::NoPinnedKey(kind),
+            };
+        }
+        (_, Some(s)) => s,
+    };
+    match verify_signed(body, signature, Some(kind), keys, last, now) {
+        Ok(signed) => Decision::Verified {
+            publisher: signed.publisher,
+            key_id: signed.key_id,
+            version: signed.comment.version,
+            expires: signed.comment.expires,
+            unchanged: signed.unchanged,
+        },
+        Err(why) => Decision::Rejected { why },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trust::{FeedComment, SigningKey};
+
+    const NOW: i64 = 1_790_000_000;
+    const BODY: &[u8] = b"{\"items\":[{\"id\":\"townhall-schools\"}]}\n";
+
+    struct Fixture {
+        key: SigningKey,
+        pinned: PinnedKey,
+        other: PinnedKey,
+    }
+
+    fn fixture() -> Fixture {
+        let key = SigningKey::generate().unwrap();
+        let pinned =
+            PinnedKey::from_base64(&key.public_key_base64(), Some("Civic TV"), "test").unwrap();
+        let other_key = SigningKey::generate().unwrap();
+        let other = PinnedKey::from_base64(&other_key.public_key_base64(), None, "test").unwrap();
+        Fixture { key, pinned, other }
+    }
+
+    fn sign(key: &SigningKey, kind: FeedKind, version: u64, expires: i64, body: &[u8]) -> Vec<u8> {
+        let comment = FeedComment {
+            kind,
+            version,
+            expires,
+        };
+        key.sign(body, &comment).unwrap().into_bytes()
+    }
+
+    fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
+        let mut b = bytes.to_vec();
+        b[at] ^= 0x01;
+        b
+    }
+
+    /// Flips a bit inside the base64 of the signature line (line 2), keeping
+    /// it valid base64 so the failure is the signature, not the encoding.
+    fn flip_signature_byte(sig: &[u8]) -> Vec<u8> {
+        let text = std::str::from_utf8(sig).unwrap();
+        let line_start = text.find('\n').unwrap() + 1;
+        // Past the algorithm and key id (10 bytes = 13.3 base64 characters).
+        let at = line_start + 40;
+        let mut b = sig.to_vec();
+        b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+        b
+    }
+
+    fn signature_with_comment(key: &SigningKey, comment: &str, body: &[u8]) -> Vec<u8> {
+        key.sign_with_comment(body, comment).unwrap().into_bytes()
+    }
+
+    #[test]
+    fn signed_feeds_are_decided_by_signature_comment_version_and_expiry() {
+        let f = fixture();
+        let later = NOW + 86_400;
+        let good = sign(&f.key, FeedKind::Archive, 42, later, BODY);
+        let seen_41 = Seen::new(41, b"older body");
+        let seen_42 = Seen::new(42, BODY);
+        let seen_50 = Seen::new(50, b"newer body");
+        let id = f.pinned.id();
+        let pinned = std::slice::from_ref(&f.pinned);
+        let verified = |unchanged| Decision::Verified {
+            publisher: "Civic TV".into(),
+            key_id: id,
+            version: 42,
+            expires: later,
+            unchanged,
+        };
+        let rejected = |why| Decision::Rejected { why };
+        type Case<'a> = (
+            &'a str,
+            Vec<u8>,
+            Vec<u8>,
+            Vec<PinnedKey>,
+            Option<&'a Seen>,
+            Decision,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                "valid",
+                BODY.to_vec(),
+                good.clone(),
+                pinned.to_vec(),
+                None,
+                verified(false),
+            ),
+            (
+                "valid, newer than the last",
+                BODY.to_vec(),
+                good.clone(),
+                pinned.to_vec(),
+                Some(&seen_41),
+                verified(false),
+            ),
+            (
+                "same version, same body: unchanged",
+                BODY.to_vec(),
+                good.clone(),
+                pinned.to_vec(),
+                Some(&seen_42),
+                verified(true),
+            ),
+            (
+                "one flipped byte in the body",
+                flip(BODY, 5),
+                good.clone(),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::BadSignature { key_id: id }),
+            ),
+            (
+                "one flipped byte in the signature",
+                BODY.to_vec(),
+                flip_signature_byte(&good),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::BadSignature { key_id: id }),
+            ),
+            (
+                "the trusted comment edited (version 42 to 43)",
+                BODY.to_vec(),
+                String::from_utf8(good.clone())
+                    .unwrap()
+                    .replace("version=42", "version=43")
+                    .into_bytes(),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::BadSignature { key_id: id }),
+            ),
+            (
+                "wrong key",
+                BODY.to_vec(),
+                good.clone(),
+                vec![f.other.clone()],
+                None,
+                rejected(Rejection::UnknownKey { key_id: id }),
+            ),
+            (
+                "any of several pinned keys",
+                BODY.to_vec(),
+                good.clone(),
+                vec![f.other.clone(), f.pinned.clone()],
+                None,
+                verified(false),
+            ),
+            (
+                "wrong feed kind",
+                BODY.to_vec(),
+                sign(&f.key, FeedKind::Interact, 42, later, BODY),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::WrongKind {
+                    expected: FeedKind::Archive,
+                    found: FeedKind::Interact,
+                }),
+            ),
+            (
+                "rollback to an older version",
+                BODY.to_vec(),
+                good.clone(),
+                pinned.to_vec(),
+                Some(&seen_50),
+                rejected(Rejection::Rollback { from: 50, to: 42 }),
+            ),
+            (
+                "same version, different body",
+                BODY.to_vec(),
+                sign(&f.key, FeedKind::Archive, 41, later, BODY),
+                pinned.to_vec(),
+                Some(&seen_41),
+                rejected(Rejection::VersionReused { version: 41 }),
+            ),
+            (
+                "expired",
+                BODY.to_vec(),
+                sign(&f.key, FeedKind::Archive, 42, NOW - 1, BODY),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::Expired {
+                    at: "2026-09-21T14:13:19Z".into(),
+                }),
+            ),
+            (
+                "expiring this very second",
+                BODY.to_vec(),
+                sign(&f.key, FeedKind::Archive, 42, NOW, BODY),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::Expired {
+                    at: "2026-09-21T14:13:20Z".into(),
+                }),
+            ),
+            (
+                "a malformed trusted comment",
+                BODY.to_vec(),
+                signature_with_comment(&f.key, "timestamp:1790000000\tfile:catalogue.json", BODY),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::BadComment {
+                    comment: "timestamp:1790000000\tfile:catalogue.json".into(),
+                    why: CommentError::Prefix,
+                }),
+            ),
+            (
+                "not a signature at all",
+                BODY.to_vec(),
+                b"<html>404</html>".to_vec(),
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::Malformed(
+                    "Invalid encoding in minisign data".into(),
+                )),
+            ),
+            (
+                "a huge signature file",
+                BODY.to_vec(),
+                vec![b'A'; 100_000],
+                pinned.to_vec(),
+                None,
+                rejected(Rejection::Malformed(
+                    "100000 bytes, more than a signature".into(),
+                )),
+            ),
+        ];
+        for (name, body, sig, keys, last, want) in cases {
+            let got = verify_feed(
+                &body,
+                Some(&sig),
+                FeedKind::Archive,
+                &keys,
+                Policy::Preferred,
+                last,
+                NOW,
+            );
+            assert_eq!(got, want, "{name}");
+            let required = verify_feed(
+                &body,
+                Some(&sig),
+                FeedKind::Archive,
+                &keys,
+                Policy::Required,
+                last,
+                NOW,
+            );
+            assert_eq!(required, want, "{name} (required)");
+        }
+    }
+
+    #[test]
+    fn missing_or_unpinned_signatures_follow_the_policy() {
+        let f = fixture();
+        let good = sign(&f.key, FeedKind::Guide, 1, NOW + 60, BODY);
+        let pinned = std::slice::from_ref(&f.pinned);
+        let g = FeedKind::Guide;
+        type Case<'a> = (&'a str, Policy, Option<&'a [u8]>, &'a [PinnedKey], Decision);
+        let cases: &[Case] = &[
+            (
+                "required, unsigned",
+                Policy::Required,
+                None,
+                pinned,
+                Decision::Rejected {
+                    why: Rejection::MissingSignature(g),
+                },
+            ),
+            (
+                "preferred, unsigned",
+                Policy::Preferred,
+                None,
+                pinned,
+                Decision::Unverified {
+                    why: Unverified::Unsigned,
+                },
+            ),
+            (
+                "off, unsigned",
+                Policy::Off,
+                None,
+                pinned,
+                Decision::Unverified {
+                    why: Unverified::CheckingOff(g),
+                },
+            ),
+            (
+                "off, a tampered signature is not even looked at",
+                Policy::Off,
+                Some(b"garbage"),
+                pinned,
+                Decision::Unverified {
+                    why: Unverified::CheckingOff(g),
+                },
+            ),
+            (
+                "required, no key pinned",
+                Policy::Required,
+                Some(&good),
+                &[],
+                Decision::Rejected {
+                    why: Rejection::NoPinnedKey(g),
+                },
+            ),
+            (
+                "preferred, no key pinned",
+                Policy::Preferred,
+                Some(&good),
+                &[],
+                Decision::Unverified {
+                    why: Unverified::NoPinnedKey(g),
+                },
+            ),
+        ];
+        for (name, policy, sig, keys, want) in cases {
+            let got = verify_feed(BODY, *sig, g, keys, *policy, None, NOW);
+            assert_eq!(&got, want, "{name}");
+            assert_eq!(got.accepted(), !matches!(want, Decision::Rejected { .. }));
+        }
+    }
+
+    #[test]
+    fn rejections_read_as_sentences_naming_versions_and_times() {
+        let id = KeyId([1, 0, 0, 0, 0, 0, 0, 0]);
+        let cases = [
+            (
+                Rejection::Rollback { from: 50, to: 42 },
+                "rollback from version 50 to 42",
+            ),
+            (
+                Rejection::Expired {
+                    at: "2026-12-31T00:00:00Z".into(),
+                },
+                "expired at 2026-12-31T00:00:00Z",
+            ),
+            (
+                Rejection::UnknownKey { key_id: id },
+                "signed with key 0000000000000001, which is not pinned for this feed",
+            ),
+            (
+                Rejection::MissingSignature(FeedKind::Interact),
+                "no signature, and interact feeds must be signed",
+            ),
+        ];
+        for (why, text) in cases {
+            assert_eq!(why.to_string(), text);
+        }
+    }
+}
