@@ -3,6 +3,15 @@
 //! (blocks of seeks take turns), release build. A seek is timed from the
 //! command to the moment the picture at the new position reaches the sink
 //! (PlayerEvent::Seeked).
+//!
+//! The streamed speech is played as the app plays it: through the master
+//! playlist of the variants this box plays well (`playable_master`; the
+//! featured speech's HEVC variant is left out without a hardware decoder),
+//! served from loopback, its variant playlists and segments from the
+//! headend. Given the whole master, GStreamer 1.22's hlsdemux2 switches to the
+//! HEVC variant once it has measured loopback's bandwidth, and the picture
+//! stops a few seconds in (plain playback too); the streamed figures were then
+//! stall-and-restart times, not seeks.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,9 +21,15 @@ use anyhow::Context;
 use super::runtime;
 use crate::archive::catalogue;
 use crate::archive::download;
+use crate::archive::variants::{Capabilities, playable_master};
 use crate::headend::{Headend, HeadendOptions, MulticastMode};
 use crate::net::HttpClient;
 use crate::player::{self, FrameSink, PlayerCommand, PlayerEvent, PlayerOptions};
+
+/// Between a picture (the first, or a seek's) and the next seek: longer than
+/// the player's quiet period after a preroll (300 ms), which it would
+/// otherwise add to the figure.
+const VIEWER_PAUSE: Duration = Duration::from_millis(500);
 
 fn percentile(v: &mut [Duration], p: f64) -> f64 {
     v.sort_unstable();
@@ -55,15 +70,44 @@ pub fn run(rounds: usize) -> anyhow::Result<ExitCode> {
         },
         |_, _| {},
     ))?;
-    // The cache on loopback, as the box serves it.
+    // The variants the app would stream on this box (as src/app/downloads.rs).
+    player::init()?;
+    let caps = Capabilities {
+        bandwidth: None,
+        hevc_hardware: player::decoders::has_hardware_decoder("video/x-h265"),
+        max_height: None,
+    };
+    let hls_url = url::Url::parse(&item.hls)?;
+    let master = rt.block_on(http.fetch(&item.hls))?;
+    let streamed = playable_master(&master, &hls_url, &caps)?;
+    // The cache on loopback, as the box serves it, and the streamed master.
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
-    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(
+    let mut app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(
         download::item_dir(&cache, &item.id),
     ));
+    let network = match streamed {
+        Some(body) => {
+            app = app.route(
+                "/streamed.m3u8",
+                axum::routing::get(move || async move {
+                    (
+                        [(
+                            axum::http::header::CONTENT_TYPE,
+                            "application/vnd.apple.mpegurl",
+                        )],
+                        body,
+                    )
+                }),
+            );
+            format!("http://{addr}/streamed.m3u8")
+        }
+        // A media playlist: nothing to choose.
+        None => item.hls.clone(),
+    };
     rt.spawn(async move { axum::serve(listener, app).await });
     let sources = [
-        ("network", item.hls.clone()),
+        ("network", network),
         ("cache", format!("http://{addr}/index.m3u8")),
     ];
 
@@ -100,6 +144,7 @@ pub fn run(rounds: usize) -> anyhow::Result<ExitCode> {
             let zap = p.play(url);
             wait(&|e| matches!(e, PlayerEvent::FirstFrame { zap: z, .. } if *z == zap))
                 .with_context(|| format!("no picture from {url}"))?;
+            std::thread::sleep(VIEWER_PAUSE);
             for _ in 0..BLOCK.min(rounds.saturating_sub(times[i].len())) {
                 // Positions spread over the speech, the same sequence for both.
                 n += 1;
@@ -109,10 +154,17 @@ pub fn run(rounds: usize) -> anyhow::Result<ExitCode> {
                     Some(PlayerEvent::Seeked { elapsed, .. }) => times[i].push(elapsed),
                     _ => anyhow::bail!("a seek in {url} never finished"),
                 }
+                // A viewer watches the new position before seeking again; the
+                // player would hold a seek asked sooner (player/seeks.rs QUIET)
+                // and the figure would be that wait, not the seek.
+                std::thread::sleep(VIEWER_PAUSE);
             }
         }
     }
     p.send(PlayerCommand::Shutdown);
+    // The actor sets the pipeline to NULL before it says Stopped; leaving
+    // earlier would tear the runtime down under GStreamer's streaming threads.
+    wait(&|e| matches!(e, PlayerEvent::Stopped));
     println!(
         "seek in \"{}\" ({:.0} s, {} seeks per source, release build)",
         item.title, item.duration, rounds

@@ -14,6 +14,7 @@ use tokio::time::Instant as TokioInstant;
 use super::output::{audio_sink, video_sink};
 use super::phases::{Marks, Note, watch_demuxer, watch_source_pad, watch_video_decoder};
 use super::prejoin::Prejoin;
+use super::seeks::{Seek, Seeks};
 use super::source::{configure, gst_uri, is_multicast};
 use super::{
     DecoderInfo, FrameSink, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, PlayerInitError,
@@ -168,7 +169,7 @@ pub fn spawn(
         decoder,
         tracks: super::tracks::TrackState::default(),
         captions,
-        seeking: None,
+        seeks: Seeks::default(),
         prejoin,
         attach,
         headers,
@@ -335,8 +336,8 @@ struct Actor {
     decoder: Arc<Mutex<Option<DecoderInfo>>>,
     tracks: super::tracks::TrackState,
     captions: Arc<super::captions::Captions>,
-    /// A seek in flight: when it was asked for and where to.
-    seeking: Option<(Instant, Duration)>,
+    /// Seeks of the current tune, sent one at a time (see seeks.rs).
+    seeks: Seeks,
     prejoin: Arc<Prejoin>,
     attach: Attach,
     headers: Headers,
@@ -353,6 +354,10 @@ fn needs_own_socket(url: &str) -> bool {
 
 /// How often the watchdog looks for a stalled picture.
 const WATCHDOG: Duration = Duration::from_millis(200);
+
+/// How long a seek waits for the ASYNC_DONE that lets it go before the
+/// watchdog asks the pipeline itself whether it has settled.
+const SETTLE_WITHOUT_MESSAGE: Duration = Duration::from_secs(1);
 
 impl Actor {
     async fn run(
@@ -371,6 +376,13 @@ impl Actor {
                     None => futures::future::pending().await,
                 }
             };
+            let seek_at = self.seeks.due_at();
+            let seek_timer = async move {
+                match seek_at {
+                    Some(d) => tokio::time::sleep_until(TokioInstant::from_std(d)).await,
+                    None => futures::future::pending().await,
+                }
+            };
             tokio::select! {
                 cmd = commands.recv() => match cmd {
                     None | Some(PlayerCommand::Shutdown) => break,
@@ -379,6 +391,7 @@ impl Actor {
                 Some(note) = notes.recv() => self.note(note, &mut bus),
                 Some(msg) = bus.next() => self.bus_message(&msg, &mut bus),
                 _ = timer => self.deadline_passed(&mut bus),
+                _ = seek_timer => self.send_due_seek(),
                 _ = watchdog.tick() => self.watch(&mut bus),
             }
         }
@@ -392,14 +405,33 @@ impl Actor {
     }
 
     fn set_state(
-        &self,
+        &mut self,
         state: gst::State,
     ) -> Result<gst::StateChangeSuccess, gst::StateChangeError> {
         let result = self.playbin.set_state(state);
-        if let Err(e) = &result {
-            tracing::warn!("pipeline refused state {state:?}: {e}");
+        match &result {
+            // An ASYNC_DONE is owed: a seek sent before it would take it for its own.
+            Ok(gst::StateChangeSuccess::Async) => self.seeks.async_started(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("pipeline refused state {state:?}: {e}"),
         }
         result
+    }
+
+    /// Sends a flushing seek to the pipeline; it ends with the next ASYNC_DONE.
+    fn send_seek(&mut self, seek: Seek) {
+        let position = gst::ClockTime::from_nseconds(seek.to.as_nanos() as u64);
+        let sent = match self
+            .playbin
+            .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, position)
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("seek to {:?} refused: {e}", seek.to);
+                false
+            }
+        };
+        self.seeks.sent(seek, sent);
     }
 
     fn command(&mut self, command: PlayerCommand, bus: &mut gst::bus::BusStream) {
@@ -416,6 +448,7 @@ impl Actor {
                 if urls.is_empty() {
                     self.set_state(gst::State::Null).ok();
                     self.tune = None;
+                    self.seeks.clear();
                     let error = PlayerError {
                         source: label,
                         message: "channel has no stream URL".into(),
@@ -431,6 +464,7 @@ impl Actor {
                 self.set_state(gst::State::Null).ok();
                 self.prejoin.detach_all();
                 self.tune = None;
+                self.seeks.clear();
                 // Nothing on screen: no group stays joined.
                 self.neighbours.clear();
                 self.keep_branches(None);
@@ -450,16 +484,20 @@ impl Actor {
                 }
             }
             PlayerCommand::Seek(to) => {
-                let position = gst::ClockTime::from_nseconds(to.as_nanos() as u64);
-                match self
-                    .playbin
-                    .seek_simple(gst::SeekFlags::FLUSH | gst::SeekFlags::KEY_UNIT, position)
-                {
-                    Ok(()) => self.seeking = Some((Instant::now(), to)),
-                    Err(e) => tracing::warn!("seek to {to:?} refused: {e}"),
-                }
-                if let Some(t) = self.tune.as_mut() {
-                    t.last_progress = TokioInstant::now();
+                let Some(t) = self.tune.as_mut().filter(|t| !t.failed) else {
+                    tracing::warn!("seek to {to:?} with nothing playing");
+                    return;
+                };
+                t.last_progress = TokioInstant::now();
+                // Sent now only when the pipeline has settled; otherwise it
+                // waits for the ASYNC_DONE that lets it go (seeks.rs).
+                let seek = Seek {
+                    asked: Instant::now(),
+                    to,
+                };
+                match self.seeks.ask(seek) {
+                    Some(seek) => self.send_seek(seek),
+                    None => tracing::debug!(?to, "seek waits for the pipeline to settle"),
                 }
             }
             PlayerCommand::SetAudioTrack(id) => {
@@ -528,6 +566,7 @@ impl Actor {
         tune.phases.push((ZapPhase::Command, Duration::ZERO));
         self.tune = Some(tune);
         self.tracks = super::tracks::TrackState::default();
+        self.seeks.clear();
         self.start_url(bus);
     }
 
@@ -537,6 +576,9 @@ impl Actor {
         self.set_state(gst::State::Ready).ok();
         // Messages posted before READY completed belong to the previous URL.
         while let Some(Some(_stale)) = bus.next().now_or_never() {}
+        // A seek in flight went with the old streaming threads; it is sent
+        // again once the restarted pipeline has prerolled.
+        self.seeks.restarted();
         let Some(tune) = self.tune.as_mut() else {
             return;
         };
@@ -683,12 +725,22 @@ impl Actor {
 
     /// The watchdog: stalls, recoveries, retries and the way back to multicast.
     fn watch(&mut self, bus: &mut gst::bus::BusStream) {
+        self.settle_seeks();
         let frames = self.marks.frames.load(Ordering::Relaxed);
         let packets = self.marks.packets.load(Ordering::Relaxed);
         let now = TokioInstant::now();
         let stall_timeout = self.options.stall_timeout;
+        // A seek under way stops the picture by design. Restarting the
+        // pipeline in the middle of it (READY while hlsdemux2 is cancelling
+        // and restarting its downloads) is where GStreamer 1.22.0's
+        // adaptivedemux2 aborted (seeks.rs), so a seek gets the no-picture
+        // timeout, not the stall one.
+        let seeking = self
+            .seeks
+            .since()
+            .is_some_and(|s| s.elapsed() < self.options.no_picture_timeout);
         let Some(t) = self.tune.as_mut() else { return };
-        if t.failed || t.ended || !t.got_frame || t.paused || (t.buffering && !t.live) {
+        if t.failed || t.ended || !t.got_frame || t.paused || seeking || (t.buffering && !t.live) {
             t.frames_seen = frames;
             t.last_progress = now;
             return;
@@ -739,6 +791,36 @@ impl Actor {
         }
         self.report(now);
         self.check_return(now);
+    }
+
+    /// Lets a waiting seek go when the pipeline has long had no state change
+    /// pending although no ASYNC_DONE came (a live pipeline, or a message
+    /// lost to a state change that overtook another). By then any ASYNC_DONE
+    /// posted earlier has been read, so none can be taken for the seek's.
+    fn settle_seeks(&mut self) {
+        if self.tune.as_ref().is_none_or(|t| t.failed) {
+            return;
+        }
+        let Some(since) = self.seeks.since().filter(|_| self.seeks.has_waiting()) else {
+            return;
+        };
+        if since.elapsed() < SETTLE_WITHOUT_MESSAGE {
+            return;
+        }
+        let (result, _, pending) = self.playbin.state(gst::ClockTime::ZERO);
+        if result.is_ok_and(|r| r != gst::StateChangeSuccess::Async)
+            && pending == gst::State::VoidPending
+        {
+            tracing::debug!("pipeline settled without ASYNC_DONE; a waiting seek may go");
+            self.seeks.settled_without_message();
+        }
+    }
+
+    /// Sends the waiting seek once it is due (seeks.rs).
+    fn send_due_seek(&mut self) {
+        if let Some(seek) = self.seeks.due(Instant::now()) {
+            self.send_seek(seek);
+        }
     }
 
     /// Once a second while playing: the diagnostics overlay's figures.
@@ -995,12 +1077,15 @@ impl Actor {
                 }
             }
             MessageView::AsyncDone(_) if msg.src() == Some(self.playbin.upcast_ref()) => {
-                // A flushing seek ends when the sinks have the new position's data.
-                if let Some((at, position)) = self.seeking.take() {
+                // A flushing seek ends when the sinks have the new position's
+                // data. This ASYNC_DONE is the seek's only if the seek went out
+                // after the previous one had arrived (seeks.rs).
+                // A waiting seek goes out when the quiet period is over (run loop).
+                if let Some(seek) = self.seeks.async_done(Instant::now()) {
                     self.emit(PlayerEvent::Seeked {
                         zap,
-                        position,
-                        elapsed: at.elapsed(),
+                        position: seek.to,
+                        elapsed: seek.asked.elapsed(),
                     });
                 }
             }

@@ -27,7 +27,10 @@ pub enum PlayerCommand {
     Stop,
     Pause,
     Resume,
-    /// Seek to this position from the start (VOD, catch-up, files).
+    /// Seek to this position from the start (VOD, catch-up, files). Seeks
+    /// go to the pipeline one at a time, each once the picture of the last
+    /// one (or of the tune) has arrived; one asked for meanwhile replaces any
+    /// that is still waiting. Each seek sent ends with [`PlayerEvent::Seeked`].
     Seek(Duration),
     /// Play the audio track with this id (from [`PlayerEvent::Tracks`]).
     SetAudioTrack(String),

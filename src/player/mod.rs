@@ -15,6 +15,7 @@
 //!  └─────────────────────────────────────────────────────────────────────────┘
 //!      probes (phases.rs): source pad → packets, bytes, lost TS packets;
 //!      demuxer pad-added → programme tables; decoder sink/src → key frame, picture
+//!      seeks (seeks.rs): one flushing seek at a time, each after the last ASYNC_DONE
 //!
 //!  neighbours: group ─► socket thread ─► latest GOP ─┐ (a zap to it: appsrc://,
 //!  RTP / SSM:  group ─► socket thread ───────────────┘  key frame first)
@@ -41,6 +42,7 @@ mod events;
 mod output;
 mod phases;
 mod prejoin;
+mod seeks;
 mod source;
 mod tracks;
 mod ts;
