@@ -11,35 +11,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts `hustings headend` on `port` with `state`; returns once its
 /// archive catalogue is served.
 fn headend(port: u16, state: &Path) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hustings"))
-        .args([
-            "headend",
-            "--multicast",
-            "off",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .args(["--state", state.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.contains("\"url\""), "{first}");
+    let (child, _) = common::headend_process(&format!("127.0.0.1:{port}"), state, &[]);
     let url = format!("http://127.0.0.1:{port}/archive/catalogue.json");
     let deadline = Instant::now() + Duration::from_secs(60);
     while common::get(&url).0 != 200 {
@@ -59,7 +34,7 @@ fn hustings(port: u16, state: &Path, args: &[&str]) -> Command {
 
 #[test]
 fn a_download_survives_the_headend_dying_and_plays_offline() {
-    let port = free_port();
+    let port = common::free_port();
     let headend_state = common::scratch("dl-headend");
     let state = common::scratch("dl-box");
     let mut server = headend(port, &headend_state);

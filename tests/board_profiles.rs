@@ -30,6 +30,13 @@ fn every_board_profile_reads_and_prefers_its_hardware() {
     names.sort();
     assert_eq!(
         names,
-        ["amlogic-s905x4", "generic", "rk3588", "rpi4", "rpi5", "x86-vaapi"]
+        [
+            "amlogic-s905x4",
+            "generic",
+            "rk3588",
+            "rpi4",
+            "rpi5",
+            "x86-vaapi"
+        ]
     );
 }

@@ -8,7 +8,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,29 +45,9 @@ impl Drop for Headend {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn start_headend(port: u16, state: &Path) -> Headend {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hustings"))
-        .args(["headend", "--multicast", "off", "--drop-replies", "0.2"])
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args(["--state", state.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    assert!(first.contains("\"url\""), "{first}");
-    Headend(child)
+    let bind = format!("127.0.0.1:{port}");
+    Headend(common::headend_process(&bind, state, &["--drop-replies", "0.2"]).0)
 }
 
 struct Box {
@@ -163,7 +142,7 @@ fn get_json(url: &str) -> serde_json::Value {
 fn answers_survive_sigkill_and_dropped_replies_exactly_once() {
     let started = Instant::now();
     let root = common::scratch("interact-kill");
-    let port = free_port();
+    let port = common::free_port();
     let _headend = start_headend(port, &root.join("headend"));
     let server = format!("http://127.0.0.1:{port}/");
 

@@ -8,9 +8,10 @@
 //! that verifies with the key at `trust/demo.pub` (the same as in its state
 //! directory, and kept across restarts), and a tampered body does not.
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use hustings::trust::{Decision, FeedKind, PinnedKey, Policy, Rejection, verify_feed};
@@ -137,20 +138,7 @@ fn get(url: &str) -> (u16, Vec<u8>) {
 /// `hustings headend` on a free port with `state`; returns it and its base
 /// URL once the archive catalogue is served.
 fn headend(state: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hustings"))
-        .args(["headend", "--multicast", "off", "--bind", "127.0.0.1:0"])
-        .args(["--state", state.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let line: serde_json::Value =
-        serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first}"));
-    let url = line["url"].as_str().expect("url").to_string();
+    let (child, url) = common::headend_process("127.0.0.1:0", state, &[]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while get(&format!("{url}archive/catalogue.json")).0 != 200 {
         assert!(Instant::now() < deadline, "no catalogue at {url}");

@@ -23,11 +23,16 @@ fn check(lock: &Path) -> (bool, String) {
 fn the_crates_inc_lists_exactly_cargo_lock() {
     let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock");
     let (ok, said) = check(&lock);
-    assert!(ok, "regenerate with yocto-layer/scripts/generate-crates-inc.py: {said}");
+    assert!(
+        ok,
+        "regenerate with yocto-layer/scripts/generate-crates-inc.py: {said}"
+    );
 
     // One version changed in a copy of Cargo.lock: the check fails naming it.
     let text = std::fs::read_to_string(&lock).unwrap();
-    let at = text.find("name = \"tokio\"\nversion = \"").expect("tokio is locked");
+    let at = text
+        .find("name = \"tokio\"\nversion = \"")
+        .expect("tokio is locked");
     let start = at + "name = \"tokio\"\nversion = \"".len();
     let end = start + text[start..].find('"').unwrap();
     let changed = format!("{}9.9.9{}", &text[..start], &text[end..]);

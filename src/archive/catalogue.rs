@@ -208,18 +208,6 @@ pub fn parse(text: &str, base: &Url) -> Result<Catalogue, CatalogueError> {
     Ok(out)
 }
 
-fn resolve(base: &Url, field: &str, value: &str) -> Result<String, String> {
-    let url = base
-        .join(value)
-        .map_err(|e| format!("{field}: {value:?} is not a URL ({e})"))?;
-    match url.scheme() {
-        "http" | "https" => Ok(url.to_string()),
-        other => Err(format!(
-            "{field}: {other}: URLs are not allowed ({value:?})"
-        )),
-    }
-}
-
 fn text(field: &str, value: &str) -> Result<(), String> {
     if value.len() > MAX_TEXT {
         return Err(format!("{field} is longer than {MAX_TEXT} bytes"));
@@ -286,14 +274,14 @@ fn check(raw: RawItem, base: &Url) -> Result<ArchiveItem, String> {
         text("speaker", &s.name)?;
     }
     Ok(ArchiveItem {
-        hls: resolve(base, "hls", &raw.hls)?,
+        hls: crate::net::resolve_http(base, "hls", &raw.hls)?,
         transcript: raw
             .transcript
-            .map(|t| resolve(base, "transcript", &t))
+            .map(|t| crate::net::resolve_http(base, "transcript", &t))
             .transpose()?,
         thumbnail: raw
             .thumbnail
-            .map(|t| resolve(base, "thumbnail", &t))
+            .map(|t| crate::net::resolve_http(base, "thumbnail", &t))
             .transpose()?,
         id: raw.id,
         title: raw.title,

@@ -59,12 +59,16 @@ impl Submitter {
             .await;
         let resp = match sent {
             Ok(r) => r,
-            Err(e) => return Outcome::Retry { reason: chain(&e) },
+            Err(e) => {
+                return Outcome::Retry {
+                    reason: crate::net::error_chain(&e),
+                };
+            }
         };
         let status = resp.status().as_u16();
         if let Err(e) = resp.bytes().await {
             return Outcome::Retry {
-                reason: format!("{url}: reply cut off ({})", chain(&e)),
+                reason: format!("{url}: reply cut off ({})", crate::net::error_chain(&e)),
             };
         }
         classify(status, url)
@@ -81,20 +85,6 @@ fn classify(status: u16, url: &str) -> Outcome {
         },
         _ => Outcome::Rejected { status },
     }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let part = s.to_string();
-        if !msg.contains(&part) {
-            msg.push_str(": ");
-            msg.push_str(&part);
-        }
-        cur = s.source();
-    }
-    msg
 }
 
 #[cfg(test)]

@@ -295,18 +295,6 @@ fn text(field: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn resolve(base: &Url, field: &str, value: &str) -> Result<String, String> {
-    let url = base
-        .join(value)
-        .map_err(|e| format!("{field}: {value:?} is not a URL ({e})"))?;
-    match url.scheme() {
-        "http" | "https" => Ok(url.to_string()),
-        other => Err(format!(
-            "{field}: {other}: URLs are not allowed ({value:?})"
-        )),
-    }
-}
-
 fn time(field: &str, value: &str) -> Result<i64, String> {
     chrono::DateTime::parse_from_rfc3339(value)
         .map(|t| t.timestamp())
@@ -437,12 +425,15 @@ fn check(raw: RawItem, base: &Url, allow_unsponsored: bool) -> Result<Item, Stri
     Ok(Item {
         submit: raw
             .submit
-            .map(|s| resolve(base, "submit", &s))
+            .map(|s| crate::net::resolve_http(base, "submit", &s))
             .transpose()?,
-        page: raw.page.map(|s| resolve(base, "page", &s)).transpose()?,
+        page: raw
+            .page
+            .map(|s| crate::net::resolve_http(base, "page", &s))
+            .transpose()?,
         results: raw
             .results
-            .map(|s| resolve(base, "results", &s))
+            .map(|s| crate::net::resolve_http(base, "results", &s))
             .transpose()?,
         id: raw.id,
         kind: raw.kind,

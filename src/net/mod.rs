@@ -248,7 +248,7 @@ pub fn is_remote(location: &str) -> bool {
 }
 
 /// Joins an error with its causes ("error sending request: connection refused").
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut msg = e.to_string();
     let mut cur = e.source();
     while let Some(s) = cur {
@@ -260,6 +260,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     msg
+}
+
+/// `value` resolved against `base`, when it is an http(s) URL; else why not,
+/// naming `field` (a feed's URLs must never point at local files).
+pub fn resolve_http(base: &url::Url, field: &str, value: &str) -> Result<String, String> {
+    let url = base
+        .join(value)
+        .map_err(|e| format!("{field}: {value:?} is not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url.to_string()),
+        other => Err(format!(
+            "{field}: {other}: URLs are not allowed ({value:?})"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -214,3 +214,38 @@ pub fn demo_script(
         .output()
         .unwrap()
 }
+
+/// A free TCP port on loopback (for a headend that must come back on the same one).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `hustings headend --multicast off --bind BIND --state STATE EXTRA...`
+/// as a process; returns it and its base URL once it has printed its first line.
+pub fn headend_process(
+    bind: &str,
+    state: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(["headend", "--multicast", "off", "--bind", bind])
+        .args(["--state", state.to_str().unwrap()])
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(&first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    let url = line["url"].as_str().expect("url").to_string();
+    (child, url)
+}
