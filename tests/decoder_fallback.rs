@@ -100,9 +100,6 @@ glib::wrapper! {
 }
 
 #[test]
-#[ignore = "GStreamer 1.22's playbin3 aborts the process (gstplaybin3.c:2608 reconfigure_output: \
-            assertion `combine->sinkpad == NULL`) when hlsdemux2 posts its streams after the \
-            decoder error; the retry path needs a fresh playbin3 (issue 4)"]
 fn a_failing_hardware_decoder_is_set_aside_and_software_takes_over() {
     gst::init().unwrap();
     gst::Element::register(None, FAKE, gst::Rank::PRIMARY, BrokenHwDec::static_type()).unwrap();

@@ -131,49 +131,36 @@ pub fn spawn(
     for d in preferred.iter().filter(|d| !d.present) {
         tracing::warn!(decoder = %d.name, "a preferred decoder is not installed");
     }
-    let playbin = gst::ElementFactory::make("playbin3")
-        .name("player")
-        .build()
-        .map_err(|_| PlayerInitError::MissingElement("playbin3".into()))?;
-    // Without "soft-colorbalance": playsink would add videobalance and its
-    // converters, whose caps negotiation a zap waits for (HLS first frame 42 -> 20 ms).
-    playbin.set_property_from_str("flags", "video+audio+text+soft-volume");
-    let (filter, captions) = super::captions::video_filter(marks.clone())?;
-    playbin.set_property("video-filter", filter);
-    playbin.set_property("video-sink", video_sink(marks.clone(), frames)?);
-    playbin.set_property("audio-sink", audio_sink(options.audio)?);
-
-    let decoder = Arc::new(Mutex::new(None));
-    let prejoin = Arc::new(Prejoin::new());
-    let attach: Attach = Arc::new(Mutex::new(None));
-    let headers: Headers = Arc::new(Mutex::new(Vec::new()));
-    watch_elements(&playbin, decoder.clone(), marks.clone());
-    watch_sources(
-        &playbin,
-        options.multicast_interface.clone(),
-        marks.clone(),
-        prejoin.clone(),
-        attach.clone(),
-        headers.clone(),
-    );
-
+    let shared = Shared {
+        marks,
+        frames,
+        decoder: Arc::new(Mutex::new(None)),
+        prejoin: Arc::new(Prejoin::new()),
+        attach: Arc::new(Mutex::new(None)),
+        headers: Arc::new(Mutex::new(Vec::new())),
+        audio: options.audio,
+        iface: options.multicast_interface.clone(),
+    };
+    let (playbin, captions) = shared.build()?;
     let bus = playbin
         .bus()
         .ok_or_else(|| PlayerInitError::Build("playbin3 has no bus".into()))?;
     let actor = Actor {
         playbin,
-        marks,
+        marks: shared.marks.clone(),
         events: event_tx,
         options,
         tune: None,
-        decoder,
+        decoder: shared.decoder.clone(),
         tracks: super::tracks::TrackState::default(),
         captions,
         seeks: Seeks::default(),
-        prejoin,
-        attach,
-        headers,
+        prejoin: shared.prejoin.clone(),
+        attach: shared.attach.clone(),
+        headers: shared.headers.clone(),
         neighbours: Vec::new(),
+        shared,
+        rebuild: false,
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
@@ -183,6 +170,51 @@ pub fn spawn(
         },
         event_rx,
     ))
+}
+
+/// What every playbin3 the actor builds is wired to: the first at start, a
+/// fresh one after a hardware decoder failed (GStreamer 1.22's playbin3
+/// cannot be restarted once a decoder errored under hlsdemux2: it aborts in
+/// reconfigure_output when the demuxer posts its streams again).
+struct Shared {
+    marks: Arc<Marks>,
+    frames: FrameSink,
+    decoder: Arc<Mutex<Option<DecoderInfo>>>,
+    prejoin: Arc<Prejoin>,
+    attach: Attach,
+    headers: Headers,
+    audio: bool,
+    iface: Option<String>,
+}
+
+impl Shared {
+    /// Builds playbin3 with the player's filter, sinks and watchers.
+    fn build(&self) -> Result<(gst::Element, Arc<super::captions::Captions>), PlayerInitError> {
+        let playbin = gst::ElementFactory::make("playbin3")
+            .name("player")
+            .build()
+            .map_err(|_| PlayerInitError::MissingElement("playbin3".into()))?;
+        // Without "soft-colorbalance": playsink would add videobalance and its
+        // converters, whose caps negotiation a zap waits for (HLS first frame 42 -> 20 ms).
+        playbin.set_property_from_str("flags", "video+audio+text+soft-volume");
+        let (filter, captions) = super::captions::video_filter(self.marks.clone())?;
+        playbin.set_property("video-filter", filter);
+        playbin.set_property(
+            "video-sink",
+            video_sink(self.marks.clone(), self.frames.clone())?,
+        );
+        playbin.set_property("audio-sink", audio_sink(self.audio)?);
+        watch_elements(&playbin, self.decoder.clone(), self.marks.clone());
+        watch_sources(
+            &playbin,
+            self.iface.clone(),
+            self.marks.clone(),
+            self.prejoin.clone(),
+            self.attach.clone(),
+            self.headers.clone(),
+        );
+        Ok((playbin, captions))
+    }
 }
 
 /// Watches the elements playbin3 creates: keeps tsdemux's latency low,
@@ -343,6 +375,10 @@ struct Actor {
     headers: Headers,
     /// The multicast URLs to keep joined for instant zaps.
     neighbours: Vec<String>,
+    /// What a fresh playbin3 is built from.
+    shared: Shared,
+    /// A hardware decoder failed: the next start builds a fresh playbin3.
+    rebuild: bool,
 }
 
 /// Streams GStreamer 1.22 cannot receive itself: RTP (its rtpsrc would need
@@ -394,9 +430,38 @@ impl Actor {
                 _ = seek_timer => self.send_due_seek(),
                 _ = watchdog.tick() => self.watch(&mut bus),
             }
+            if std::mem::take(&mut self.rebuild) {
+                self.rebuild_pipeline(&mut bus);
+            }
         }
         self.set_state(gst::State::Null).ok();
         let _ = self.events.send(PlayerEvent::Stopped);
+    }
+
+    /// Replaces playbin3 with a fresh one and restarts the current URL on it.
+    fn rebuild_pipeline(&mut self, bus: &mut gst::bus::BusStream) {
+        let built = self.shared.build().and_then(|(playbin, captions)| {
+            let new_bus = playbin
+                .bus()
+                .ok_or_else(|| PlayerInitError::Build("playbin3 has no bus".into()))?;
+            Ok((playbin, captions, new_bus))
+        });
+        match built {
+            Ok((playbin, captions, new_bus)) => {
+                let old = std::mem::replace(&mut self.playbin, playbin);
+                if old.set_state(gst::State::Null).is_err() {
+                    tracing::warn!("the old pipeline refused to stop");
+                }
+                self.captions = captions;
+                self.tracks = super::tracks::TrackState::default();
+                *bus = new_bus.stream();
+                self.start_url(bus);
+            }
+            Err(e) => {
+                tracing::error!("cannot build a new pipeline: {e}");
+                self.try_next(format!("cannot rebuild the pipeline: {e}"), None, bus);
+            }
+        }
     }
 
     fn emit(&self, event: PlayerEvent) {
@@ -1021,7 +1086,8 @@ impl Actor {
                         decoder: name,
                         reason,
                     });
-                    self.start_url(bus);
+                    // A fresh playbin3: this one cannot be restarted (Shared).
+                    self.rebuild = true;
                     return;
                 }
                 if is_multicast(&url) && !got_packet && factory.as_deref() == Some("udpsrc") {
