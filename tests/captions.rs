@@ -113,3 +113,23 @@ fn a_channel_without_captions_offers_none() {
     });
     p.send(PlayerCommand::Shutdown);
 }
+
+#[test]
+fn cea708_only_captions_are_decoded_too() {
+    // The headend's campaign channel carries its captions as CEA-708
+    // service data only, with no CEA-608 bytes.
+    let (p, mut events) = player_with(options(true));
+    let zap = p.play(&hls_url("campaign-news"));
+    match next_event(&mut events, WAIT, captions_offered(zap)) {
+        Some(PlayerEvent::Tracks { tracks, .. }) => {
+            let cc = tracks.subtitles.iter().find(|t| t.id == CC1).unwrap();
+            assert_eq!(cc.codec.as_deref(), Some("CEA-708"));
+            assert_eq!(tracks.selected_subtitles.as_deref(), Some(CC1));
+        }
+        other => panic!("captions not offered: {other:?}"),
+    }
+    let first = next_caption(&mut events);
+    let second = next_caption(&mut events);
+    assert_ne!(first, second, "each caption replaces the last");
+    p.send(PlayerCommand::Shutdown);
+}

@@ -1,7 +1,7 @@
 //! Live demo channels: one GStreamer sender pipeline each.
 //!
 //! ```text
-//! videotestsrc ! textoverlay(name) ! clockoverlay [! cccombiner ◄─ appsrc CEA-608] ! x264enc(GOP 1 s) ! h264parse ! tee ─┬─► mpegtsmux ! udpsink 239.255.0.N (lo, TTL 0)
+//! videotestsrc ! textoverlay(name) ! clockoverlay [! cccombiner ◄─ appsrc CEA-608/708] ! x264enc(GOP 1 s) ! h264parse ! tee ─┬─► mpegtsmux ! udpsink 239.255.0.N (lo, TTL 0)
 //! audiotestsrc ! avenc_aac ! aacparse ! tee ───────────────────────────────────────────┼─► (same mux)
 //!                                                                                       └─► hlssink2 → hls/<id>/index.m3u8
 //! ```
@@ -15,6 +15,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 
 use super::HeadendError;
+use super::captions::CaptionFormat;
 
 /// One generated channel.
 #[derive(Debug, Clone, Copy)]
@@ -34,8 +35,8 @@ pub struct DemoChannel {
     pub tone_hz: f64,
     /// Logo colour (SVG).
     pub colour: &'static str,
-    /// Carries CEA-608 closed captions (captions.rs) in its video.
-    pub captions: bool,
+    /// Carries closed captions (captions.rs) in its video, and how.
+    pub captions: Option<CaptionFormat>,
 }
 
 impl DemoChannel {
@@ -67,7 +68,7 @@ pub const DEMO_CHANNELS: &[DemoChannel] = &[
         background: 0xff000000,
         tone_hz: 440.0,
         colour: "#1f6feb",
-        captions: false,
+        captions: None,
     },
     DemoChannel {
         id: "council-live",
@@ -80,7 +81,8 @@ pub const DEMO_CHANNELS: &[DemoChannel] = &[
         background: 0xff12355b,
         tone_hz: 523.25,
         colour: "#2da44e",
-        captions: true,
+        // CEA-608 and 708 together, as a broadcast carries them.
+        captions: Some(CaptionFormat::Both),
     },
     DemoChannel {
         id: "campaign-news",
@@ -93,7 +95,8 @@ pub const DEMO_CHANNELS: &[DemoChannel] = &[
         background: 0xff5b1220,
         tone_hz: 659.25,
         colour: "#cf222e",
-        captions: false,
+        // CEA-708 only, as some newer encoders send them.
+        captions: Some(CaptionFormat::Cea708),
     },
 ];
 
@@ -177,7 +180,8 @@ impl Sender {
             .and_then(|b| b.by_name("captions"))
             .and_then(|e| e.downcast::<gstreamer_app::AppSrc>().ok())
         {
-            super::captions::spawn(appsrc, sender.captions_stop.clone());
+            let format = ch.captions.unwrap_or(CaptionFormat::Cea608);
+            super::captions::spawn(appsrc, sender.captions_stop.clone(), format);
         }
         Ok(sender)
     }
@@ -218,13 +222,13 @@ fn pipeline_description(ch: &DemoChannel, multicast: Option<u16>) -> String {
         background = ch.background,
         number = ch.number,
         name = ch.name,
-        captions = if ch.captions {
+        captions = if ch.captions.is_some() {
             "! cccombiner name=cc "
         } else {
             ""
         },
     );
-    let captions = if ch.captions {
+    let captions = if ch.captions.is_some() {
         format!(
             " appsrc name=captions is-live=true do-timestamp=true format=time caps={caps} ! cc.caption",
             caps = super::captions::CAPS

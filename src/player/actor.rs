@@ -958,8 +958,10 @@ impl Actor {
     fn note(&mut self, note: Note, bus: &mut gst::bus::BusStream) {
         match note {
             Note::Phase { phase, zap, at } => self.phase(phase, zap, at),
-            Note::CaptionsFound { zap } if self.tune.as_ref().is_some_and(|t| t.zap == zap) => {
-                self.tracks.found_captions(&self.options);
+            Note::CaptionsFound { zap, format }
+                if self.tune.as_ref().is_some_and(|t| t.zap == zap) =>
+            {
+                self.tracks.found_captions(format, &self.options);
                 self.emit_tracks();
             }
             Note::CaptionsFound { .. } => {}

@@ -1,5 +1,6 @@
-//! CEA-608 closed captions carried in the video (the `cc_data` of H.264/HEVC
-//! SEI, or MPEG-2 user data).
+//! Closed captions carried in the video (the `cc_data` of H.264/HEVC SEI, or
+//! MPEG-2 user data): CEA-608, and CEA-708 where a stream has no 608 bytes
+//! (captions708.rs).
 //!
 //! ```text
 //! decoder ─► video-filter: textoverlay ──► video-sink
@@ -27,6 +28,7 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_video as gst_video;
 
+use super::captions708::ServiceScreen;
 use super::phases::{Marks, Note};
 use super::{PlayerInitError, ZapId};
 
@@ -205,8 +207,22 @@ pub(crate) struct Captions {
 #[derive(Default)]
 struct DecoderState {
     zap: ZapId,
+    /// CC1 of the CEA-608 bytes, used whenever the stream carries them.
     screen: CaptionScreen,
+    /// Service 1 of the CEA-708 data, for streams without CEA-608 bytes.
+    dtvcc: ServiceScreen,
+    saw_608: bool,
     found: bool,
+}
+
+impl DecoderState {
+    fn lines(&self) -> Vec<String> {
+        if self.saw_608 {
+            self.screen.lines()
+        } else {
+            self.dtvcc.lines()
+        }
+    }
 }
 
 impl Captions {
@@ -214,7 +230,7 @@ impl Captions {
     pub(crate) fn set_enabled(&self, on: bool) {
         self.enabled.store(on, Ordering::Release);
         let text = match self.state.lock() {
-            Ok(s) if on => s.screen.lines().join("\n"),
+            Ok(s) if on => s.lines().join("\n"),
             _ => String::new(),
         };
         self.overlay.set_property("text", overlay_text(&text));
@@ -231,11 +247,16 @@ impl Captions {
             };
             self.overlay.set_property("text", "");
         }
-        if !s.found && field1_pairs(cc_data).next().is_some() {
+        s.saw_608 |= field1_pairs(cc_data).next().is_some();
+        let changed_608 = s.screen.push_cc_data(cc_data);
+        let changed_708 = s.dtvcc.push_cc_data(cc_data);
+        if !s.found && (s.saw_608 || s.dtvcc.found()) {
             s.found = true;
-            marks.note(Note::CaptionsFound { zap });
+            let format = if s.saw_608 { "CEA-608" } else { "CEA-708" };
+            marks.note(Note::CaptionsFound { zap, format });
         }
-        if let Some(lines) = s.screen.push_cc_data(cc_data)
+        let changed = if s.saw_608 { changed_608 } else { changed_708 };
+        if let Some(lines) = changed
             && self.enabled.load(Ordering::Acquire)
         {
             self.overlay

@@ -37,6 +37,7 @@
 
 mod actor;
 pub mod captions;
+pub mod captions708;
 pub mod decoders;
 mod events;
 mod output;

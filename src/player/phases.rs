@@ -27,7 +27,8 @@ pub(crate) enum Note {
     /// A probe found the primary multicast group sending again.
     MulticastBack { zap: ZapId },
     /// The stream carries CEA-608 closed captions.
-    CaptionsFound { zap: ZapId },
+    /// The stream carries captions ("CEA-608" or "CEA-708").
+    CaptionsFound { zap: ZapId, format: &'static str },
     /// The closed captions on screen changed (while shown).
     Captions { zap: ZapId, lines: Vec<String> },
 }

@@ -21,8 +21,9 @@ pub(crate) struct TrackState {
     subtitles: Vec<Track>,
     selected_audio: Option<String>,
     selected_subtitles: Option<String>,
-    /// The stream carries CEA-608 captions (offered as the `cc1` track).
-    closed_captions: bool,
+    /// The stream carries closed captions in this format ("CEA-608",
+    /// "CEA-708"), offered as the `cc1` track.
+    closed_captions: Option<&'static str>,
 }
 
 /// Which audio and subtitle tracks to play.
@@ -96,11 +97,11 @@ impl TrackState {
     /// Subtitle streams and, when found, the closed captions.
     fn all_subtitles(&self) -> Vec<Track> {
         let mut all = self.subtitles.clone();
-        if self.closed_captions {
+        if let Some(format) = self.closed_captions {
             all.push(Track {
                 id: CC1.to_string(),
                 language: None,
-                codec: Some("CEA-608".to_string()),
+                codec: Some(format.to_string()),
                 audio_description: false,
             });
         }
@@ -115,8 +116,8 @@ impl TrackState {
     /// The stream turned out to carry captions. Returns whether the viewer's
     /// preferences turn them on (subtitles wanted and no subtitle stream
     /// chosen instead).
-    pub(crate) fn found_captions(&mut self, options: &PlayerOptions) -> bool {
-        self.closed_captions = true;
+    pub(crate) fn found_captions(&mut self, format: &'static str, options: &PlayerOptions) -> bool {
+        self.closed_captions = Some(format);
         if self.selected_subtitles.is_none()
             && self.preferred(options).subtitles.as_deref() == Some(CC1)
         {
