@@ -294,6 +294,12 @@ pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
     if let Some(state) = &args.state {
         config.state_dir = Some(state.clone());
     }
+    // Every HTTP client of this process follows the [trust] transport rules.
+    let transport = config
+        .trust
+        .transport()
+        .map_err(|e| anyhow::anyhow!("the configuration's {e}"))?;
+    crate::net::tls::install(transport);
     Ok(config)
 }
 
