@@ -287,6 +287,12 @@ pub enum LineupCommand {
 
 /// Builds the configuration from the file and the command-line overrides.
 pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
+    config_on(args, std::path::Path::new("/"))
+}
+
+/// The configuration, with the board profile chosen for the machine whose
+/// root file system is `root` (`/`, or a sample tree for `hustings doctor --root`).
+pub fn config_on(args: &ClientArgs, root: &std::path::Path) -> anyhow::Result<Config> {
     let mut config = Config::discover(args.config.as_deref())?;
     if let Some(server) = &args.server {
         config.use_server(server);
@@ -294,7 +300,13 @@ pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
     if let Some(state) = &args.state {
         config.state_dir = Some(state.clone());
     }
+    crate::platform::board::apply(&mut config, root, &element_present)?;
     Ok(config)
+}
+
+/// Whether GStreamer has the element (false when GStreamer cannot start).
+pub fn element_present(name: &str) -> bool {
+    gstreamer::init().is_ok() && gstreamer::ElementFactory::find(name).is_some()
 }
 
 /// The tokio runtime for network, storage, the player and the headend.

@@ -7,6 +7,7 @@
 //! Plain Rust over plain data: no GStreamer, no Slint, no DRM device needed
 //! to decide; the player and the app apply what is decided.
 
+pub mod board;
 pub mod cec;
 pub mod detect;
 pub mod notify;
