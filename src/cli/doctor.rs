@@ -8,7 +8,8 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use serde::Serialize;
 
-use super::{ClientArgs, config_from, has_display};
+use super::doctor_board::{self, Expected};
+use super::{ClientArgs, config_on, has_display};
 
 #[derive(Debug, Serialize)]
 struct Element {
@@ -35,6 +36,10 @@ struct DrmCard {
 struct Report {
     gstreamer: String,
     board: String,
+    /// Why this profile: configured, detected (by what), or generic instead of what.
+    board_reason: String,
+    /// What the profile and configuration expect, present or missing.
+    expected: Vec<Expected>,
     state_dir: String,
     demuxers: Vec<Element>,
     sinks: Vec<Element>,
@@ -70,8 +75,9 @@ const SINKS: &[&str] = &[
     "pulsesink",
 ];
 
-pub fn run(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let config = config_from(args)?;
+/// `root`: where the machine's files are (`/`; a sample tree in tests).
+pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCode> {
+    let config = config_on(args, root)?;
     gst::init()?;
     let present = |name: &&str| Element {
         name: name.to_string(),
@@ -95,6 +101,8 @@ pub fn run(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
     let report = Report {
         gstreamer: gst::version_string().to_string(),
         board: config.board().name,
+        board_reason: config.profile_reason.clone(),
+        expected: doctor_board::expectations(&config, root),
         state_dir: config.state_dir().display().to_string(),
         demuxers: DEMUXERS.iter().map(present).collect(),
         sinks: SINKS.iter().map(present).collect(),
@@ -217,8 +225,7 @@ fn drm_cards() -> Vec<DrmCard> {
 fn print_human(r: &Report) {
     let mark = |b: bool| if b { "yes" } else { "NO " };
     println!("GStreamer        {}", r.gstreamer);
-    println!("board profile    {}", r.board);
-    println!("state directory  {}", r.state_dir);
+    doctor_board::print(&r.board, &r.board_reason, &r.expected);
     println!("demuxers/sources");
     for e in &r.demuxers {
         println!("  {} {}", mark(e.present), e.name);

@@ -9,6 +9,7 @@ mod bench_seek;
 mod bench_ui;
 mod demo;
 mod doctor;
+mod doctor_board;
 mod guide;
 mod interact;
 mod lineup_check;
@@ -134,6 +135,10 @@ pub enum Command {
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
+        /// Read the device tree, DMI and device nodes under this directory
+        /// instead of `/` (a mounted image, or a sample tree in tests).
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
     },
 }
 
@@ -372,7 +377,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Keygen(args)) => trust::keygen(args),
         Some(Command::Sign(args)) => trust::sign(args),
         Some(Command::Verify(args)) => trust::verify(args),
-        Some(Command::Doctor { json }) => doctor::run(&common, json),
+        Some(Command::Doctor { json, root }) => doctor::run(&common, json, &root),
         Some(Command::Bench {
             command:
                 BenchCommand::Zap {
