@@ -8,6 +8,7 @@
 //! Navigation logic lives in `app`, never here.
 
 pub mod cec;
+pub mod cec_bus;
 pub mod evdev;
 mod keyboard;
 mod keymap;

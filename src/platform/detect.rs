@@ -101,7 +101,10 @@ fn profiles() -> Vec<(&'static str, BoardProfile)> {
 /// architecture (whose `dmi_vendor`, if any, must match too). None: the
 /// generic profile.
 pub fn detect(machine: &Machine) -> Option<Detection> {
-    let profiles = profiles();
+    detect_among(machine, &profiles())
+}
+
+fn detect_among(machine: &Machine, profiles: &[(&'static str, BoardProfile)]) -> Option<Detection> {
     for c in &machine.compatible {
         if let Some((name, _)) = profiles
             .iter()
@@ -118,11 +121,15 @@ pub fn detect(machine: &Machine) -> Option<Detection> {
     }
     let dmi = &machine.dmi;
     let vendor_of = |p: &BoardProfile| -> Option<String> {
-        p.detect.dmi_vendor.iter().cloned().find(|v| {
-            [&dmi.sys_vendor, &dmi.board_vendor]
-                .iter()
-                .any(|have| !have.is_empty() && have.to_lowercase().starts_with(&v.to_lowercase()))
-        })
+        p.detect
+            .dmi_vendor
+            .iter()
+            .find(|v| {
+                [&dmi.sys_vendor, &dmi.board_vendor].iter().any(|have| {
+                    !have.is_empty() && have.to_lowercase().starts_with(&v.to_lowercase())
+                })
+            })
+            .cloned()
     };
     let product = [&dmi.sys_vendor, &dmi.product_name]
         .iter()
@@ -265,6 +272,32 @@ mod tests {
         assert_eq!(
             detect(&m).unwrap().by,
             "architecture x86_64 (DMI: Intel Corporation NUC7i3BNH)"
+        );
+    }
+
+    #[test]
+    fn a_dmi_vendor_profile_comes_before_the_architecture_one() {
+        let nuc: BoardProfile = toml::from_str(
+            "name = \"nuc\"\n[detect]\ndmi_vendor = [\"Intel\"]\narch = \"x86_64\"\n",
+        )
+        .unwrap();
+        let mut all = profiles();
+        all.insert(0, ("nuc", nuc));
+        let mut m = Machine {
+            arch: "x86_64".into(),
+            ..Default::default()
+        };
+        m.dmi.board_vendor = "Intel Corporation".into();
+        let d = detect_among(&m, &all).unwrap();
+        assert_eq!((d.name, d.by.as_str()), ("nuc", "DMI vendor \"Intel\""));
+        m.dmi.board_vendor = "ASUSTeK COMPUTER INC.".into();
+        assert_eq!(detect_among(&m, &all).unwrap().name, "x86-vaapi");
+        m.arch = "aarch64".into();
+        m.dmi.board_vendor = "Intel Corporation".into();
+        assert_eq!(
+            detect_among(&m, &all),
+            None,
+            "the vendor on another architecture"
         );
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod board;
 pub mod cec;
+pub mod cec_linux;
 pub mod detect;
 pub mod notify;
 pub mod planes;
