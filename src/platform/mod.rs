@@ -13,3 +13,4 @@ pub mod cec_linux;
 pub mod detect;
 pub mod notify;
 pub mod planes;
+pub mod video_output;

@@ -39,6 +39,7 @@ mod actor;
 pub mod captions;
 pub mod decoders;
 mod events;
+pub mod kms;
 mod output;
 mod phases;
 mod prejoin;
