@@ -58,6 +58,12 @@ fn a_detected_pi_without_its_card_and_decoders_runs_generic_and_says_why() {
     );
     assert!(line.contains("/dev/dri/card0 is missing"), "{line}");
     assert!(line.contains("v4l2h264dec, v4l2slh265dec"), "{line}");
+    assert!(
+        out.contains(
+            "video output     composited by the UI (the generic profile's video sink is \"app\")"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -128,4 +134,8 @@ fn a_configured_board_names_each_missing_thing() {
         );
     }
     assert_eq!(json["board_reason"], "configured (board = \"rpi4\")");
+    assert!(
+        text.contains("video output     composited by the UI (/dev/dri/card0 is missing)"),
+        "{text}"
+    );
 }

@@ -40,6 +40,8 @@ struct Report {
     board_reason: String,
     /// What the profile and configuration expect, present or missing.
     expected: Vec<Expected>,
+    /// How video reaches the screen: a plane through kmssink, or the UI.
+    video_output: String,
     state_dir: String,
     demuxers: Vec<Element>,
     sinks: Vec<Element>,
@@ -103,6 +105,7 @@ pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCod
         board: config.board().name,
         board_reason: config.profile_reason.clone(),
         expected: doctor_board::expectations(&config, root),
+        video_output: doctor_board::video_output(&config, root),
         state_dir: config.state_dir().display().to_string(),
         demuxers: DEMUXERS.iter().map(present).collect(),
         sinks: SINKS.iter().map(present).collect(),
@@ -171,17 +174,6 @@ fn input_devices() -> Vec<String> {
     out
 }
 
-/// A DRM card opened read-only for enumeration.
-struct Card(std::fs::File);
-
-impl std::os::fd::AsFd for Card {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.0.as_fd()
-    }
-}
-impl drm::Device for Card {}
-impl drm::control::Device for Card {}
-
 fn drm_cards() -> Vec<DrmCard> {
     let dir = Path::new("/dev/dri");
     let mut cards: Vec<_> = std::fs::read_dir(dir)
@@ -194,30 +186,19 @@ fn drm_cards() -> Vec<DrmCard> {
     cards.sort();
     cards
         .into_iter()
-        .map(|path| {
-            let opened = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
-                .map(Card);
-            let res = opened.map_err(|e| e.to_string()).and_then(|c| {
-                use drm::control::Device;
-                c.resource_handles().map_err(|e| e.to_string())
-            });
-            match res {
-                Ok(r) => DrmCard {
-                    path: path.display().to_string(),
-                    connectors: Some(r.connectors().len()),
-                    crtcs: Some(r.crtcs().len()),
-                    error: None,
-                },
-                Err(e) => DrmCard {
-                    path: path.display().to_string(),
-                    connectors: None,
-                    crtcs: None,
-                    error: Some(e),
-                },
-            }
+        .map(|path| match crate::platform::drm_read::read_card(&path) {
+            Ok(r) => DrmCard {
+                path: path.display().to_string(),
+                connectors: Some(r.connectors.len()),
+                crtcs: Some(r.crtcs.len()),
+                error: None,
+            },
+            Err(e) => DrmCard {
+                path: path.display().to_string(),
+                connectors: None,
+                crtcs: None,
+                error: Some(e),
+            },
         })
         .collect()
 }
@@ -225,7 +206,7 @@ fn drm_cards() -> Vec<DrmCard> {
 fn print_human(r: &Report) {
     let mark = |b: bool| if b { "yes" } else { "NO " };
     println!("GStreamer        {}", r.gstreamer);
-    doctor_board::print(&r.board, &r.board_reason, &r.expected);
+    doctor_board::print(&r.board, &r.board_reason, &r.expected, &r.video_output);
     println!("demuxers/sources");
     for e in &r.demuxers {
         println!("  {} {}", mark(e.present), e.name);
@@ -275,7 +256,7 @@ fn print_human(r: &Report) {
                 c.connectors.unwrap_or(0),
                 c.crtcs.unwrap_or(0)
             ),
-            Some(e) => println!("DRM/KMS          {}: {e}", c.path),
+            Some(e) => println!("DRM/KMS          {e}"),
         }
     }
     println!(

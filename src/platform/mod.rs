@@ -11,6 +11,7 @@ pub mod board;
 pub mod cec;
 pub mod cec_linux;
 pub mod detect;
+pub mod drm_read;
 pub mod notify;
 pub mod planes;
 pub mod video_output;
