@@ -60,7 +60,7 @@ fn a_detected_pi_without_its_card_and_decoders_runs_generic_and_says_why() {
     assert!(line.contains("v4l2h264dec, v4l2slh265dec"), "{line}");
     assert!(
         out.contains(
-            "video output     composited by the UI (the generic profile's video sink is \"app\")"
+            "video plane      composited by the UI (the generic profile's video sink is \"app\")"
         ),
         "{out}"
     );
@@ -135,7 +135,58 @@ fn a_configured_board_names_each_missing_thing() {
     }
     assert_eq!(json["board_reason"], "configured (board = \"rpi4\")");
     assert!(
-        text.contains("video output     composited by the UI (/dev/dri/card0 is missing)"),
+        text.contains("video plane      composited by the UI (/dev/dri/card0 is missing)"),
         "{text}"
+    );
+}
+
+#[test]
+fn systemds_state_and_cache_directories_are_used_under_the_service() {
+    let root = machine(b"pine64,rock64\0", &[]);
+    let config = root.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let (state, cache) = (root.path().join("lib"), root.path().join("cache-here"));
+    let out = Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .arg("--config")
+        .arg(&config)
+        .args(["doctor", "--json", "--root"])
+        .arg(root.path())
+        .env("STATE_DIRECTORY", &state)
+        .env("CACHE_DIRECTORY", &cache)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["state_dir"], state.display().to_string());
+    let dir = |what: &str| {
+        json["expected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["what"] == what)
+            .map(|e| {
+                (
+                    e["name"].as_str().unwrap().to_string(),
+                    e["present"].as_bool().unwrap(),
+                )
+            })
+            .unwrap_or_else(|| panic!("{what}: {json:#}"))
+    };
+    assert_eq!(
+        dir("state directory (writable)"),
+        (state.display().to_string(), true)
+    );
+    assert_eq!(
+        dir("cache directory (writable)"),
+        (cache.display().to_string(), true)
+    );
+    assert!(cache.is_dir(), "the check made the directory");
+    assert_eq!(
+        json["board_reason"],
+        "nothing detected (no known device tree, DMI vendor or architecture): generic"
     );
 }

@@ -40,8 +40,9 @@ struct Report {
     board_reason: String,
     /// What the profile and configuration expect, present or missing.
     expected: Vec<Expected>,
-    /// How video reaches the screen: a plane through kmssink, or the UI.
-    video_output: String,
+    /// How the profile would put video on the screen: a plane through
+    /// kmssink, or composited by the UI (and why).
+    video_plane: String,
     state_dir: String,
     demuxers: Vec<Element>,
     sinks: Vec<Element>,
@@ -105,7 +106,7 @@ pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCod
         board: config.board().name,
         board_reason: config.profile_reason.clone(),
         expected: doctor_board::expectations(&config, root),
-        video_output: doctor_board::video_output(&config, root),
+        video_plane: doctor_board::video_plane(&config, root),
         state_dir: config.state_dir().display().to_string(),
         demuxers: DEMUXERS.iter().map(present).collect(),
         sinks: SINKS.iter().map(present).collect(),
@@ -206,7 +207,7 @@ fn drm_cards() -> Vec<DrmCard> {
 fn print_human(r: &Report) {
     let mark = |b: bool| if b { "yes" } else { "NO " };
     println!("GStreamer        {}", r.gstreamer);
-    doctor_board::print(&r.board, &r.board_reason, &r.expected, &r.video_output);
+    doctor_board::print(&r.board, &r.board_reason, &r.expected, &r.video_plane);
     println!("demuxers/sources");
     for e in &r.demuxers {
         println!("  {} {}", mark(e.present), e.name);

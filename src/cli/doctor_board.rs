@@ -129,25 +129,14 @@ pub fn expectations(config: &Config, root: &Path) -> Vec<Expected> {
     out
 }
 
-/// How video would reach the screen with the profile in force: a plane
-/// through kmssink (the card read under `root`), or composited by the UI.
-pub fn video_output(config: &Config, root: &Path) -> String {
-    use crate::platform::video_output::choose_output;
-    let board = config.board();
-    let card_path = board.video.drm_device();
-    let on_disk = under(root, &card_path);
-    let card = if board.video.sink != "kms" {
-        Err(String::new())
-    } else if !on_disk.exists() {
-        Err(format!("{} is missing", card_path.display()))
-    } else {
-        crate::platform::drm_read::read_card(&on_disk)
-    };
-    choose_output(&board, card.as_ref().map_err(Clone::clone)).to_string()
+/// How the profile in force would put video on the screen (the player
+/// composites it in the UI until the KMS UI lands).
+pub fn video_plane(config: &Config, root: &Path) -> String {
+    crate::platform::video_output::on_machine(&config.board(), root).to_string()
 }
 
 /// The human-readable lines.
-pub fn print(board: &str, reason: &str, expected: &[Expected], video_output: &str) {
+pub fn print(board: &str, reason: &str, expected: &[Expected], video_plane: &str) {
     println!("board profile    {board}: {reason}");
     let missing = expected.iter().filter(|e| !e.present).count();
     println!(
@@ -163,5 +152,5 @@ pub fn print(board: &str, reason: &str, expected: &[Expected], video_output: &st
         };
         println!("  {state:<8} {:<28} {}{note}", e.what, e.name);
     }
-    println!("video output     {video_output}");
+    println!("video plane      {video_plane}");
 }

@@ -6,6 +6,7 @@
 //! must not change the mode (`force-modesetting=false`).
 
 use std::fmt;
+use std::path::Path;
 
 use super::planes::{Layout, Resources, Wanted, choose};
 use crate::config::BoardProfile;
@@ -117,4 +118,19 @@ pub fn choose_output(profile: &BoardProfile, card: Result<&Resources, String>) -
             },
         },
     }
+}
+
+/// The output for `profile` on this machine (`root` is `/`, or a sample
+/// tree): its DRM card read when the profile's sink is kms.
+pub fn on_machine(profile: &BoardProfile, root: &Path) -> VideoOutput {
+    let card_path = profile.video.drm_device();
+    let on_disk = super::board::under(root, &card_path);
+    let card = if profile.video.sink != "kms" {
+        Err(String::new())
+    } else if !on_disk.exists() {
+        Err(format!("{} is missing", card_path.display()))
+    } else {
+        super::drm_read::read_card(&on_disk)
+    };
+    choose_output(profile, card.as_ref().map_err(Clone::clone))
 }
