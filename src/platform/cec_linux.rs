@@ -200,13 +200,14 @@ impl Adapter {
     }
 
     /// Claims a playback device's logical address (the kernel polls 4, 8,
-    /// 11, else takes 15) unless the adapter already has one, and makes
-    /// this handle initiator and follower. Returns the address.
+    /// 11, else takes 15) unless the adapter already is one, and makes this
+    /// handle initiator and follower. Returns the address.
     pub fn claim_playback(&self, osd_name: &str) -> io::Result<u8> {
         let mut current = CecLogAddrs::zeroed();
         self.ioctl(ADAP_G_LOG_ADDRS, &mut current)?;
-        let address = if current.num_log_addrs > 0 && current.log_addr[0] != LOG_ADDR_INVALID {
-            // Configured already (by the driver, cec-ctl or an earlier run).
+        let claimed = current.num_log_addrs > 0 && current.log_addr[0] != LOG_ADDR_INVALID;
+        let address = if claimed && current.log_addr_type[0] == LOG_ADDR_TYPE_PLAYBACK {
+            // A playback device already (cec-ctl, or an earlier run).
             current.log_addr[0]
         } else {
             let mut caps = CecCaps {
@@ -219,16 +220,25 @@ impl Adapter {
             self.ioctl(ADAP_G_CAPS, &mut caps)?;
             if caps.capabilities & CAP_LOG_ADDRS == 0 {
                 return Err(io::Error::other(
-                    "the adapter's logical addresses are set by its driver and none is configured",
+                    "the adapter's logical addresses are set by its driver, not as a playback device",
                 ));
             }
-            // Blocking: returns once the kernel has polled and claimed.
+            if current.num_log_addrs > 0 {
+                // Something else (or a claim still waiting for the TV): clear it first,
+                // a configured adapter refuses new addresses (EBUSY).
+                let mut none = CecLogAddrs::zeroed();
+                self.ioctl(ADAP_S_LOG_ADDRS, &mut none)?;
+            }
+            // Blocking: returns once the kernel has polled and claimed, or at
+            // once when there is no physical address (no TV) to claim with.
             let mut wanted = CecLogAddrs::playback(osd_name);
             self.ioctl(ADAP_S_LOG_ADDRS, &mut wanted)?;
             wanted.log_addr[0]
         };
         if address == LOG_ADDR_INVALID {
-            return Err(io::Error::other("no logical address could be claimed"));
+            return Err(io::Error::other(
+                "no logical address claimed yet (is the TV connected and on?)",
+            ));
         }
         let mut mode = MODE_INITIATOR | MODE_FOLLOWER;
         self.ioctl(S_MODE, &mut mode)?;
