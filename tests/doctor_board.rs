@@ -111,6 +111,20 @@ fn a_configured_board_names_each_missing_thing() {
         state("HDMI-CEC device", "/dev/cec0"),
         "present in the sample tree"
     );
+    let cec = json["expected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["what"] == "HDMI-CEC device")
+        .unwrap();
+    assert!(
+        cec["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("not usable as a CEC adapter")
+            && cec["note"].as_str().unwrap().ends_with("(os error 25)"),
+        "a plain file stands in for the adapter: {cec}"
+    );
     assert!(!state(
         "input device",
         "/dev/input/by-path/platform-ir-event"

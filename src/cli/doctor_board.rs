@@ -44,6 +44,22 @@ fn decoder(what: &str, name: &str) -> Expected {
     item(what, name, factory.is_some(), note)
 }
 
+/// What the adapter says: its HDMI physical address, or why it cannot be used.
+fn cec_note(node: &Path) -> String {
+    use crate::platform::cec_linux::{Adapter, PHYS_ADDR_INVALID};
+    match Adapter::open(node).and_then(|a| a.physical_address()) {
+        Ok(PHYS_ADDR_INVALID) => "no physical address: is the TV connected?".to_string(),
+        Ok(pa) => format!(
+            "physical address {}.{}.{}.{}",
+            pa >> 12,
+            (pa >> 8) & 0xf,
+            (pa >> 4) & 0xf,
+            pa & 0xf
+        ),
+        Err(e) => format!("not usable as a CEC adapter: {e}"),
+    }
+}
+
 /// Whether a file can be created in `dir` (made if missing).
 fn writable(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -85,11 +101,17 @@ pub fn expectations(config: &Config, root: &Path) -> Vec<Expected> {
         ));
     }
     if let Some(cec) = config.cec_device() {
+        let node = under(root, &cec);
+        let note = if node.exists() {
+            cec_note(&node)
+        } else {
+            String::new()
+        };
         out.push(item(
             "HDMI-CEC device",
             &cec.display().to_string(),
-            under(root, &cec).exists(),
-            "",
+            node.exists(),
+            note,
         ));
     }
     for dev in &config.input.evdev {
