@@ -273,4 +273,25 @@ mod tests {
         assert_eq!(c.profile.name, "generic");
         assert_eq!(c.source, BoardSource::Undetected);
     }
+
+    /// This CI machine's case: an x86 PC with no DRM card and no VA-API
+    /// decoders must not get the x86-vaapi profile (whose sink is kms).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn an_x86_machine_without_a_card_or_va_decoders_runs_generic() {
+        let root = tempfile::tempdir().unwrap();
+        let c = choose(None, root.path(), &with(&["kmssink", "avdec_h264"])).unwrap();
+        assert_eq!(c.profile.name, "generic");
+        assert!(
+            matches!(&c.source, BoardSource::Fallback { detected, .. } if detected == "x86-vaapi"),
+            "{:?}",
+            c.source
+        );
+        let card = under(root.path(), Path::new("/dev/dri/card0"));
+        std::fs::create_dir_all(card.parent().unwrap()).unwrap();
+        std::fs::write(&card, b"").unwrap();
+        let c = choose(None, root.path(), &with(&["kmssink", "vah264dec"])).unwrap();
+        assert_eq!(c.profile.name, "x86-vaapi");
+        assert_eq!(c.source.to_string(), "detected (architecture x86_64)");
+    }
 }
