@@ -261,6 +261,10 @@ pub struct Config {
     /// Why that profile: "configured (board = ...)", "detected (...)", ...
     #[serde(skip)]
     pub profile_reason: String,
+    /// The file this configuration was read from (relative paths in it,
+    /// such as `board`, are relative to its directory).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
 }
 
 /// The box as an HDMI-CEC playback device (`[cec]`).
@@ -298,7 +302,9 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, path)
+        let mut config = Self::parse(&text, path)?;
+        config.file = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses TOML text; `path` names it in errors.

@@ -108,9 +108,11 @@ pub fn missing(
 }
 
 /// Chooses the profile for the `board` setting (None = "auto") on the
-/// machine under `root`.
+/// machine under `root`. A relative profile path is taken relative to the
+/// configuration file's directory (`config_file`), else the working directory.
 pub fn choose(
     setting: Option<&str>,
+    config_file: Option<&Path>,
     root: &Path,
     has_element: &dyn Fn(&str) -> bool,
 ) -> Result<Chosen, ConfigError> {
@@ -128,7 +130,10 @@ pub fn choose(
                 });
             }
             if name.contains('/') || name.ends_with(".toml") {
-                let path = PathBuf::from(name);
+                let path = match config_file.and_then(Path::parent) {
+                    Some(dir) => dir.join(name),
+                    None => PathBuf::from(name),
+                };
                 return Ok(Chosen {
                     profile: BoardProfile::load(&path)?,
                     source: BoardSource::File(path),
@@ -171,7 +176,12 @@ pub fn apply(
     root: &Path,
     has_element: &dyn Fn(&str) -> bool,
 ) -> Result<(), ConfigError> {
-    let chosen = choose(config.board.as_deref(), root, has_element)?;
+    let chosen = choose(
+        config.board.as_deref(),
+        config.file.as_deref(),
+        root,
+        has_element,
+    )?;
     // Debug only: every command chooses, and the commands that print must
     // stay quiet; the app logs the choice once (cli::demo), `doctor` reports it.
     tracing::debug!("board profile {}: {}", chosen.profile.name, chosen.source);
@@ -207,7 +217,7 @@ mod tests {
             b"raspberrypi,4-model-b\0brcm,bcm2711\0",
             &["/dev/dri/card0"],
         );
-        let c = choose(None, root.path(), &with(&["kmssink", "v4l2h264dec"])).unwrap();
+        let c = choose(None, None, root.path(), &with(&["kmssink", "v4l2h264dec"])).unwrap();
         assert_eq!(c.profile.name, "rpi4");
         assert_eq!(
             c.source.to_string(),
@@ -218,7 +228,7 @@ mod tests {
     #[test]
     fn a_detected_board_without_its_card_or_decoders_falls_back_to_generic() {
         let root = tree(b"raspberrypi,4-model-b\0brcm,bcm2711\0", &[]);
-        let c = choose(Some("auto"), root.path(), &with(&["avdec_h264"])).unwrap();
+        let c = choose(Some("auto"), None, root.path(), &with(&["avdec_h264"])).unwrap();
         assert_eq!(c.profile.name, "generic");
         assert_eq!(
             c.source.to_string(),
@@ -228,7 +238,7 @@ mod tests {
         );
         // The card alone is not enough either.
         let root = tree(b"raspberrypi,4-model-b\0", &["/dev/dri/card0"]);
-        let c = choose(None, root.path(), &with(&["kmssink"])).unwrap();
+        let c = choose(None, None, root.path(), &with(&["kmssink"])).unwrap();
         assert!(
             matches!(&c.source, BoardSource::Fallback { missing, .. } if missing.len() == 1),
             "{:?}",
@@ -240,24 +250,36 @@ mod tests {
     fn a_configured_board_is_used_as_named_and_an_unknown_one_is_an_error() {
         let root = tempfile::tempdir().unwrap();
         let none = |_: &str| false;
-        let c = choose(Some("rk3588"), root.path(), &none).unwrap();
+        let c = choose(Some("rk3588"), None, root.path(), &none).unwrap();
         assert_eq!(
             (c.profile.name.as_str(), c.source.to_string()),
             ("rk3588", "configured (board = \"rk3588\")".to_string())
         );
         let file = root.path().join("mybox.toml");
         std::fs::write(&file, "name = \"mybox\"\n[video]\nsink = \"app\"\n").unwrap();
-        let c = choose(file.to_str(), root.path(), &none).unwrap();
+        let c = choose(file.to_str(), None, root.path(), &none).unwrap();
         assert_eq!(c.profile.name, "mybox");
         assert!(matches!(c.source, BoardSource::File(_)));
-        let err = choose(Some("rpi9"), root.path(), &none).unwrap_err();
+        let c = choose(
+            Some("mybox.toml"),
+            Some(&root.path().join("config.toml")),
+            root.path(),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(
+            c.source,
+            BoardSource::File(file.clone()),
+            "relative to the configuration's directory"
+        );
+        let err = choose(Some("rpi9"), None, root.path(), &none).unwrap_err();
         assert_eq!(
             err.to_string(),
             "board = \"rpi9\": neither a built-in profile (rpi4, rpi5, amlogic-s905x4, \
              rk3588, x86-vaapi, generic) nor a profile file"
         );
         std::fs::write(&file, "name = \"mybox\"\nsinks = 1\n").unwrap();
-        let err = choose(file.to_str(), root.path(), &none)
+        let err = choose(file.to_str(), None, root.path(), &none)
             .unwrap_err()
             .to_string();
         assert!(
@@ -269,7 +291,7 @@ mod tests {
     #[test]
     fn an_unknown_device_tree_is_generic() {
         let root = tree(b"pine64,rock64\0rockchip,rk3328\0", &[]);
-        let c = choose(None, root.path(), &|_| true).unwrap();
+        let c = choose(None, None, root.path(), &|_| true).unwrap();
         assert_eq!(c.profile.name, "generic");
         assert_eq!(c.source, BoardSource::Undetected);
     }
@@ -280,7 +302,7 @@ mod tests {
     #[test]
     fn an_x86_machine_without_a_card_or_va_decoders_runs_generic() {
         let root = tempfile::tempdir().unwrap();
-        let c = choose(None, root.path(), &with(&["kmssink", "avdec_h264"])).unwrap();
+        let c = choose(None, None, root.path(), &with(&["kmssink", "avdec_h264"])).unwrap();
         assert_eq!(c.profile.name, "generic");
         assert!(
             matches!(&c.source, BoardSource::Fallback { detected, .. } if detected == "x86-vaapi"),
@@ -290,7 +312,7 @@ mod tests {
         let card = under(root.path(), Path::new("/dev/dri/card0"));
         std::fs::create_dir_all(card.parent().unwrap()).unwrap();
         std::fs::write(&card, b"").unwrap();
-        let c = choose(None, root.path(), &with(&["kmssink", "vah264dec"])).unwrap();
+        let c = choose(None, None, root.path(), &with(&["kmssink", "vah264dec"])).unwrap();
         assert_eq!(c.profile.name, "x86-vaapi");
         assert_eq!(c.source.to_string(), "detected (architecture x86_64)");
     }
