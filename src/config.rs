@@ -9,8 +9,11 @@ use std::time::Duration;
 use serde::Deserialize;
 use thiserror::Error;
 
-/// The profile compiled into the binary (`platform/boards/generic.toml`).
-const GENERIC_BOARD: &str = include_str!("../platform/boards/generic.toml");
+mod board;
+
+pub use board::{
+    BoardCache, BoardDetect, BoardInput, BoardNetwork, BoardProfile, BoardVideo, DEFAULT_DRM_DEVICE,
+};
 
 /// A configuration file that cannot be used.
 #[derive(Debug, Error)]
@@ -22,6 +25,8 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
+    #[error("board = \"{setting}\": neither a built-in profile ({known}) nor a profile file")]
+    UnknownBoard { setting: String, known: String },
 }
 
 /// Where the lineup and guide come from, and how they are refreshed.
@@ -123,6 +128,8 @@ pub struct CacheSettings {
     /// (may pass midnight, e.g. "01:00-05:00" for hotel screens at night);
     /// empty = as soon as the catalogue names them; "off" = never.
     pub pinned_window: String,
+    /// Where the cache lives; unset = see [`Config::cache_dir`].
+    pub dir: Option<PathBuf>,
 }
 
 /// Polls and sign-up forms (`[interact]`).
@@ -240,54 +247,6 @@ impl Default for PlayerSettings {
     }
 }
 
-/// The board profile (see `platform/boards/`).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct BoardProfile {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub network: BoardNetwork,
-    #[serde(default)]
-    pub video: BoardVideo,
-    #[serde(default)]
-    pub cache: BoardCache,
-}
-
-/// The local cache's share of the box's storage.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-pub struct BoardCache {
-    /// Disk budget for downloaded speeches (MB).
-    pub budget_mb: u64,
-}
-
-impl Default for BoardCache {
-    fn default() -> Self {
-        BoardCache { budget_mb: 2048 }
-    }
-}
-
-/// Video part of a board profile.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-pub struct BoardVideo {
-    /// H.264 decoder elements, best first.
-    #[serde(default)]
-    pub h264: Vec<String>,
-    /// HEVC decoder elements, best first.
-    #[serde(default)]
-    pub hevc: Vec<String>,
-    /// Where video goes: "app" (composited by the UI) or "kms" (a plane).
-    #[serde(default)]
-    pub sink: String,
-}
-
-/// Network part of a board profile.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-pub struct BoardNetwork {
-    #[serde(default)]
-    pub multicast_interface: String,
-}
-
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -304,8 +263,48 @@ pub struct Config {
     pub state_dir: Option<PathBuf>,
     /// Multicast interface; overrides the board profile's.
     pub multicast_interface: Option<String>,
+    /// The board profile: "auto" (unset: detected from the device tree or
+    /// DMI), a built-in name ("rpi4") or a profile file's path.
+    pub board: Option<String>,
+    pub cec: CecSettings,
+    /// The profile in force, once chosen (`platform::board::apply`).
     #[serde(skip)]
-    pub board: Option<BoardProfile>,
+    pub profile: Option<BoardProfile>,
+    /// Why that profile: "configured (board = ...)", "detected (...)", ...
+    #[serde(skip)]
+    pub profile_reason: String,
+    /// The file this configuration was read from (relative paths in it,
+    /// such as `board`, are relative to its directory).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// The box as an HDMI-CEC playback device (`[cec]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CecSettings {
+    /// Use the adapter: claim a playback address, take the TV remote's keys.
+    pub enabled: bool,
+    /// The adapter; unset = the board profile's `[input] cec_device`.
+    pub device: Option<PathBuf>,
+    /// The name the TV shows for this input (14 bytes at most).
+    pub osd_name: String,
+    /// Stop playing when the TV goes to standby.
+    pub follow_tv_standby: bool,
+    /// Put the TV to standby when the app stops.
+    pub standby_tv: bool,
+}
+
+impl Default for CecSettings {
+    fn default() -> Self {
+        CecSettings {
+            enabled: true,
+            device: None,
+            osd_name: "Hustings".into(),
+            follow_tv_standby: true,
+            standby_tv: false,
+        }
+    }
 }
 
 impl Config {
@@ -315,7 +314,9 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, path)
+        let mut config = Self::parse(&text, path)?;
+        config.file = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses TOML text; `path` names it in errors.
@@ -354,12 +355,21 @@ impl Config {
         self.feeds.interact = vec![format!("{base}/interact/feed.json")];
     }
 
-    /// The board profile in force (the built-in generic one unless set).
+    /// The board profile in force (the built-in generic one unless chosen).
     pub fn board(&self) -> BoardProfile {
-        self.board.clone().unwrap_or_else(|| {
-            toml::from_str(GENERIC_BOARD)
-                .expect("the built-in board profile is valid TOML (checked by a test)")
-        })
+        self.profile.clone().unwrap_or_else(BoardProfile::generic)
+    }
+
+    /// The HDMI-CEC adapter to use: the configuration's, else the profile's;
+    /// None when CEC is turned off or the board has none.
+    pub fn cec_device(&self) -> Option<PathBuf> {
+        if !self.cec.enabled {
+            return None;
+        }
+        self.cec
+            .device
+            .clone()
+            .or_else(|| self.board().input.cec_device)
     }
 
     /// The interface to join multicast groups on; None = the system default.
@@ -370,23 +380,42 @@ impl Config {
             .filter(|s| !s.is_empty())
     }
 
-    /// The state directory: configured, else `$XDG_STATE_HOME/hustings`
-    /// (systemd's `$STATE_DIRECTORY` when run as a service).
+    /// The state directory: configured (or `--state`), else systemd's
+    /// `$STATE_DIRECTORY` when run as a service, else `$XDG_STATE_HOME/hustings`.
     pub fn state_dir(&self) -> PathBuf {
+        self.state_dir_in(&|name| std::env::var_os(name))
+    }
+
+    fn state_dir_in(&self, env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
         if let Some(d) = &self.state_dir {
             return d.clone();
         }
-        if let Some(d) = std::env::var_os("STATE_DIRECTORY") {
-            return PathBuf::from(d);
+        if let Some(d) = systemd_dir(env("STATE_DIRECTORY")) {
+            return d;
         }
         directories::ProjectDirs::from("org", "hustings", "hustings")
             .and_then(|d| d.state_dir().map(Path::to_path_buf))
             .unwrap_or_else(|| std::env::temp_dir().join("hustings"))
     }
 
-    /// Where downloads and images are cached (under the state directory).
+    /// Where downloads and images are cached: `[cache] dir`; else, with a
+    /// state directory given (`state_dir`, `--state`), its `cache/`, so a
+    /// box's state stays in one place; else systemd's `$CACHE_DIRECTORY`;
+    /// else the board profile's `[cache] dir`; else `cache/` under the state directory.
     pub fn cache_dir(&self) -> PathBuf {
-        self.state_dir().join("cache")
+        self.cache_dir_in(&|name| std::env::var_os(name))
+    }
+
+    fn cache_dir_in(&self, env: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+        if let Some(d) = &self.cache.dir {
+            return d.clone();
+        }
+        if let Some(d) = &self.state_dir {
+            return d.join("cache");
+        }
+        systemd_dir(env("CACHE_DIRECTORY"))
+            .or_else(|| self.board().cache.dir)
+            .unwrap_or_else(|| self.state_dir_in(env).join("cache"))
     }
 
     /// The cache's disk budget in bytes (`[cache] budget_mb`, else the board profile's).
@@ -418,6 +447,14 @@ impl Config {
     }
 }
 
+/// The first of the directories systemd passes (`StateDirectory=a b` gives
+/// `$STATE_DIRECTORY=/var/lib/a:/var/lib/b`).
+fn systemd_dir(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let value = value?.to_string_lossy().to_string();
+    let first = value.split(':').next().unwrap_or_default();
+    (!first.is_empty()).then(|| PathBuf::from(first))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -445,7 +482,7 @@ mod tests {
     #[test]
     fn decoders_come_from_the_configuration_else_the_board() {
         let mut c = Config {
-            board: Some(
+            profile: Some(
                 toml::from_str(
                     "name = \"rpi4\"\n[video]\nh264 = [\"v4l2h264dec\", \"avdec_h264\"]\nhevc = [\"v4l2slh265dec\"]\n",
                 )
@@ -486,5 +523,76 @@ mod tests {
             err.to_string().starts_with("/etc/hustings/config.toml"),
             "{err}"
         );
+    }
+
+    fn env<'a>(vars: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<std::ffi::OsString> + 'a {
+        move |name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.into())
+    }
+
+    #[test]
+    fn systemd_directories_are_used_unless_the_configuration_names_one() {
+        let systemd = [
+            ("STATE_DIRECTORY", "/var/lib/hustings"),
+            ("CACHE_DIRECTORY", "/var/cache/hustings:/var/cache/other"),
+        ];
+        let c = Config::default();
+        assert_eq!(
+            c.state_dir_in(&env(&systemd)),
+            Path::new("/var/lib/hustings")
+        );
+        assert_eq!(
+            c.cache_dir_in(&env(&systemd)),
+            Path::new("/var/cache/hustings"),
+            "the first of systemd's list"
+        );
+        let mut board = BoardProfile::generic();
+        board.cache.dir = Some("/data/hustings-cache".into());
+        let on_box = Config {
+            profile: Some(board),
+            ..Default::default()
+        };
+        assert_eq!(
+            on_box.cache_dir_in(&env(&systemd[..1])),
+            Path::new("/data/hustings-cache"),
+            "outside systemd's CacheDirectory the profile's place"
+        );
+        assert_eq!(
+            c.cache_dir_in(&env(&systemd[..1])),
+            Path::new("/var/lib/hustings/cache"),
+            "no cache directory anywhere: under the state directory"
+        );
+        let given = Config {
+            state_dir: Some("/tmp/box".into()),
+            ..Default::default()
+        };
+        assert_eq!(given.state_dir_in(&env(&systemd)), Path::new("/tmp/box"));
+        assert_eq!(
+            given.cache_dir_in(&env(&systemd)),
+            Path::new("/tmp/box/cache")
+        );
+        let mut explicit = given.clone();
+        explicit.cache.dir = Some("/srv/cache".into());
+        assert_eq!(
+            explicit.cache_dir_in(&env(&systemd)),
+            Path::new("/srv/cache")
+        );
+    }
+
+    #[test]
+    fn the_cec_section_and_board_setting_parse() {
+        let c = Config::parse(
+            "board = \"rpi4\"\n[cec]\nosd_name = \"Town hall\"\nstandby_tv = true\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.board.as_deref(), Some("rpi4"));
+        assert!(c.cec.enabled && c.cec.follow_tv_standby && c.cec.standby_tv);
+        assert_eq!(c.cec.osd_name, "Town hall");
+        assert_eq!(c.cec_device(), None, "generic profile: no adapter");
+        let mut off = c.clone();
+        off.cec.device = Some("/dev/cec1".into());
+        assert_eq!(off.cec_device(), Some(PathBuf::from("/dev/cec1")));
+        off.cec.enabled = false;
+        assert_eq!(off.cec_device(), None);
     }
 }

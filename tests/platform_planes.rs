@@ -80,3 +80,77 @@ fn no_display_or_no_mode_is_said_plainly() {
     let e = choose(&board("rpi4-vc4"), &wanted(640, 480)).unwrap_err();
     assert_eq!(e.to_string(), "vc4: HDMI-A-1 has no mode within 640x480");
 }
+
+mod video_output {
+    use super::board;
+    use hustings::config::BoardProfile;
+    use hustings::platform::detect::builtin;
+    use hustings::platform::video_output::{VideoOutput, choose_output};
+    use std::path::Path;
+
+    fn profile(name: &str) -> BoardProfile {
+        BoardProfile::parse(builtin(name).unwrap(), Path::new(name)).unwrap()
+    }
+
+    #[test]
+    fn a_pi_gets_kmssink_on_the_overlay_plane_with_its_zpos() {
+        let out = choose_output(&profile("rpi4"), Ok(&board("rpi4-vc4")));
+        let VideoOutput::Plane { sink, .. } = &out else {
+            panic!("{out}")
+        };
+        assert_eq!(
+            sink.properties(),
+            [
+                ("driver-name", "vc4".to_string()),
+                ("connector-id", "32".to_string()),
+                ("plane-id", "61".to_string()),
+                ("force-modesetting", "false".to_string()),
+                ("plane-properties", "s,zpos=(int)0".to_string()),
+            ]
+        );
+        assert_eq!(
+            out.to_string(),
+            "kmssink on plane 61 (NV12), connector 32, 1920x1080@60; UI on plane 60 with alpha"
+        );
+    }
+
+    #[test]
+    fn the_amlogic_video_plane_needs_no_zpos_and_the_cap_applies() {
+        let mut p = profile("amlogic-s905x4");
+        p.video.max_width = 1920;
+        p.video.max_height = 1080;
+        let out = choose_output(&p, Ok(&board("amlogic-meson")));
+        let VideoOutput::Plane { sink, layout } = &out else {
+            panic!("{out}")
+        };
+        assert_eq!((sink.plane_id, sink.zpos), (35, None));
+        assert!(
+            !sink
+                .properties()
+                .iter()
+                .any(|(k, _)| *k == "plane-properties")
+        );
+        assert_eq!((layout.mode.width, layout.mode.height), (1920, 1080));
+    }
+
+    #[test]
+    fn the_ui_composites_when_there_is_no_plane_card_or_kms_sink() {
+        let cases = [
+            (
+                choose_output(&profile("rpi4"), Ok(&board("simpledrm"))),
+                "composited by the UI (simpledrm: no plane under the UI takes NV12, NV12_128C8, YUV420)",
+            ),
+            (
+                choose_output(&profile("rpi4"), Err("/dev/dri/card0 is missing".into())),
+                "composited by the UI (/dev/dri/card0 is missing)",
+            ),
+            (
+                choose_output(&profile("generic"), Ok(&board("rpi4-vc4"))),
+                "composited by the UI (the generic profile's video sink is \"app\")",
+            ),
+        ];
+        for (out, said) in cases {
+            assert_eq!(out.to_string(), said);
+        }
+    }
+}

@@ -29,6 +29,7 @@ pub fn run_windowed(
     let ui = AppWindow::new().map_err(|e| AppError::Ui(e.to_string()))?;
     let wired = wire(rt, config, ui.clone_strong(), true)?;
     let player = wired.player;
+    let cec = wired.cec;
     let mut messages = wired.messages;
     let app = Rc::new(RefCell::new(wired.app));
 
@@ -94,6 +95,9 @@ pub fn run_windowed(
     let result = ui.run().map_err(|e| AppError::Ui(e.to_string()));
     crate::platform::notify::notify("STOPPING=1");
     player.send(PlayerCommand::Shutdown);
+    if let Some(cec) = cec {
+        cec.shutdown();
+    }
     drop(timer);
     drop(watchdog);
     result

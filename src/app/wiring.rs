@@ -8,14 +8,17 @@ use super::downloads;
 use super::preferences::{Language, Preferences};
 use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
 use crate::config::Config;
+use crate::input::cec_bus::{CecHandle, CecOptions};
 use crate::net::HttpClient;
-use crate::player::{self, PlayerHandle, PlayerOptions};
+use crate::player::{self, PlayerEvent, PlayerHandle, PlayerOptions};
 
 /// The app and where its messages arrive.
 pub(super) struct Wired {
     pub app: App,
     pub messages: mpsc::UnboundedReceiver<UiMsg>,
     pub player: PlayerHandle,
+    /// The HDMI-CEC thread, when the box has an adapter.
+    pub cec: Option<CecHandle>,
 }
 
 /// Player options from the configuration.
@@ -56,12 +59,26 @@ fn stored_preferences(config: &Config) -> Preferences {
     }
 }
 
-/// Starts the remote-control readers the configuration names; their keys
-/// arrive as [`UiMsg::Input`]. A bad key map file stops the start-up.
-fn start_remote_input(config: &Config, tx: mpsc::UnboundedSender<UiMsg>) -> Result<(), AppError> {
+/// Starts the remote-control readers the configuration names, and the
+/// HDMI-CEC thread when the board (or configuration) has an adapter that
+/// exists; their keys arrive as [`UiMsg::Input`]. A bad key map file stops
+/// the start-up.
+fn start_remote_input(
+    config: &Config,
+    tx: mpsc::UnboundedSender<UiMsg>,
+) -> Result<Option<CecHandle>, AppError> {
     use crate::input::{Keymap, sources};
-    let keymap = match &config.input.keymap {
-        Some(path) => Keymap::load(path).map_err(|e| AppError::Ui(e.to_string()))?,
+    // The configuration's key map, else the board's unless it is the built-in one.
+    let file = config.input.keymap.clone().or_else(|| {
+        config
+            .board()
+            .input
+            .keymap
+            .filter(|k| k != "default")
+            .map(std::path::PathBuf::from)
+    });
+    let keymap = match file {
+        Some(path) => Keymap::load(&path).map_err(|e| AppError::Ui(e.to_string()))?,
         None => Keymap::builtin(),
     };
     let lirc = config.input.lirc.clone().or_else(|| {
@@ -72,14 +89,26 @@ fn start_remote_input(config: &Config, tx: mpsc::UnboundedSender<UiMsg>) -> Resu
         evdev: config.input.evdev.clone(),
         lirc,
     };
-    sources::spawn(
-        &wanted,
-        std::sync::Arc::new(keymap),
-        std::sync::Arc::new(move |action| {
-            let _ = tx.send(UiMsg::Input(action));
-        }),
-    );
-    Ok(())
+    let keymap = std::sync::Arc::new(keymap);
+    let on_action: sources::OnAction = std::sync::Arc::new(move |action| {
+        let _ = tx.send(UiMsg::Input(action));
+    });
+    sources::spawn(&wanted, keymap.clone(), on_action.clone());
+    let Some(device) = config.cec_device().filter(|d| d.exists()) else {
+        return Ok(None);
+    };
+    let options = CecOptions {
+        osd_name: config.cec.osd_name.clone(),
+        follow_tv_standby: config.cec.follow_tv_standby,
+        standby_tv: config.cec.standby_tv,
+    };
+    match crate::input::cec_bus::spawn(device.clone(), options, keymap, on_action) {
+        Ok(handle) => Ok(Some(handle)),
+        Err(e) => {
+            tracing::warn!("HDMI-CEC {}: cannot start: {e}", device.display());
+            Ok(None)
+        }
+    }
 }
 
 /// Builds the app around `ui`.
@@ -113,15 +142,20 @@ pub(super) fn wire(
         ..player_options(config, audio)
     };
     let (player, mut events) = player::spawn(rt, options, sink)?;
+    let cec = start_remote_input(config, ui_tx.clone())?;
     let event_tx = ui_tx.clone();
+    let cec_events = cec.clone();
     rt.spawn(async move {
         while let Some(event) = events.recv().await {
+            // A picture on screen: the TV shows this box's input.
+            if let (PlayerEvent::FirstFrame { .. }, Some(cec)) = (&event, &cec_events) {
+                cec.playing();
+            }
             if event_tx.send(UiMsg::Player(event)).is_err() {
                 break;
             }
         }
     });
-    start_remote_input(config, ui_tx.clone())?;
     let download_tx = ui_tx.clone();
     let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
     let loader_rt = rt.clone();
@@ -193,5 +227,6 @@ pub(super) fn wire(
         app,
         messages,
         player,
+        cec,
     })
 }

@@ -14,6 +14,11 @@ use crate::headend::{Headend, HeadendOptions, MulticastMode};
 /// `hustings`: the TV app on the configured feeds.
 pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> {
     let config = config_from(args)?;
+    tracing::info!(
+        "board profile {}: {}",
+        config.board().name,
+        config.profile_reason
+    );
     if !has_display() {
         bail!("no display (DISPLAY / WAYLAND_DISPLAY unset); try `hustings demo --headless DIR`");
     }

@@ -8,7 +8,8 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use serde::Serialize;
 
-use super::{ClientArgs, config_from, has_display};
+use super::doctor_board::{self, Expected};
+use super::{ClientArgs, config_on, has_display};
 
 #[derive(Debug, Serialize)]
 struct Element {
@@ -35,6 +36,13 @@ struct DrmCard {
 struct Report {
     gstreamer: String,
     board: String,
+    /// Why this profile: configured, detected (by what), or generic instead of what.
+    board_reason: String,
+    /// What the profile and configuration expect, present or missing.
+    expected: Vec<Expected>,
+    /// How the profile would put video on the screen: a plane through
+    /// kmssink, or composited by the UI (and why).
+    video_plane: String,
     state_dir: String,
     demuxers: Vec<Element>,
     sinks: Vec<Element>,
@@ -70,8 +78,9 @@ const SINKS: &[&str] = &[
     "pulsesink",
 ];
 
-pub fn run(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
-    let config = config_from(args)?;
+/// `root`: where the machine's files are (`/`; a sample tree in tests).
+pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCode> {
+    let config = config_on(args, root)?;
     gst::init()?;
     let present = |name: &&str| Element {
         name: name.to_string(),
@@ -95,6 +104,9 @@ pub fn run(args: &ClientArgs, json: bool) -> anyhow::Result<ExitCode> {
     let report = Report {
         gstreamer: gst::version_string().to_string(),
         board: config.board().name,
+        board_reason: config.profile_reason.clone(),
+        expected: doctor_board::expectations(&config, root),
+        video_plane: doctor_board::video_plane(&config, root),
         state_dir: config.state_dir().display().to_string(),
         demuxers: DEMUXERS.iter().map(present).collect(),
         sinks: SINKS.iter().map(present).collect(),
@@ -163,17 +175,6 @@ fn input_devices() -> Vec<String> {
     out
 }
 
-/// A DRM card opened read-only for enumeration.
-struct Card(std::fs::File);
-
-impl std::os::fd::AsFd for Card {
-    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        self.0.as_fd()
-    }
-}
-impl drm::Device for Card {}
-impl drm::control::Device for Card {}
-
 fn drm_cards() -> Vec<DrmCard> {
     let dir = Path::new("/dev/dri");
     let mut cards: Vec<_> = std::fs::read_dir(dir)
@@ -186,30 +187,19 @@ fn drm_cards() -> Vec<DrmCard> {
     cards.sort();
     cards
         .into_iter()
-        .map(|path| {
-            let opened = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(&path)
-                .map(Card);
-            let res = opened.map_err(|e| e.to_string()).and_then(|c| {
-                use drm::control::Device;
-                c.resource_handles().map_err(|e| e.to_string())
-            });
-            match res {
-                Ok(r) => DrmCard {
-                    path: path.display().to_string(),
-                    connectors: Some(r.connectors().len()),
-                    crtcs: Some(r.crtcs().len()),
-                    error: None,
-                },
-                Err(e) => DrmCard {
-                    path: path.display().to_string(),
-                    connectors: None,
-                    crtcs: None,
-                    error: Some(e),
-                },
-            }
+        .map(|path| match crate::platform::drm_read::read_card(&path) {
+            Ok(r) => DrmCard {
+                path: path.display().to_string(),
+                connectors: Some(r.connectors.len()),
+                crtcs: Some(r.crtcs.len()),
+                error: None,
+            },
+            Err(e) => DrmCard {
+                path: path.display().to_string(),
+                connectors: None,
+                crtcs: None,
+                error: Some(e),
+            },
         })
         .collect()
 }
@@ -217,8 +207,7 @@ fn drm_cards() -> Vec<DrmCard> {
 fn print_human(r: &Report) {
     let mark = |b: bool| if b { "yes" } else { "NO " };
     println!("GStreamer        {}", r.gstreamer);
-    println!("board profile    {}", r.board);
-    println!("state directory  {}", r.state_dir);
+    doctor_board::print(&r.board, &r.board_reason, &r.expected, &r.video_plane);
     println!("demuxers/sources");
     for e in &r.demuxers {
         println!("  {} {}", mark(e.present), e.name);
@@ -268,7 +257,7 @@ fn print_human(r: &Report) {
                 c.connectors.unwrap_or(0),
                 c.crtcs.unwrap_or(0)
             ),
-            Some(e) => println!("DRM/KMS          {}: {e}", c.path),
+            Some(e) => println!("DRM/KMS          {e}"),
         }
     }
     println!(

@@ -9,6 +9,7 @@ mod bench_seek;
 mod bench_ui;
 mod demo;
 mod doctor;
+mod doctor_board;
 mod guide;
 mod interact;
 mod lineup_check;
@@ -134,6 +135,10 @@ pub enum Command {
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
+        /// Read the device tree, DMI and device nodes under this directory
+        /// instead of `/` (a mounted image, or a sample tree in tests).
+        #[arg(long, value_name = "DIR", default_value = "/")]
+        root: PathBuf,
     },
 }
 
@@ -287,6 +292,12 @@ pub enum LineupCommand {
 
 /// Builds the configuration from the file and the command-line overrides.
 pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
+    config_on(args, std::path::Path::new("/"))
+}
+
+/// The configuration, with the board profile chosen for the machine whose
+/// root file system is `root` (`/`, or a sample tree for `hustings doctor --root`).
+pub fn config_on(args: &ClientArgs, root: &std::path::Path) -> anyhow::Result<Config> {
     let mut config = Config::discover(args.config.as_deref())?;
     if let Some(server) = &args.server {
         config.use_server(server);
@@ -294,6 +305,7 @@ pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
     if let Some(state) = &args.state {
         config.state_dir = Some(state.clone());
     }
+    crate::platform::board::apply(&mut config, root, &element_present)?;
     // Every HTTP client of this process follows the [trust] transport rules.
     let transport = config
         .trust
@@ -301,6 +313,11 @@ pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
         .map_err(|e| anyhow::anyhow!("the configuration's {e}"))?;
     crate::net::tls::install(transport);
     Ok(config)
+}
+
+/// Whether GStreamer has the element (false when GStreamer cannot start).
+pub fn element_present(name: &str) -> bool {
+    gstreamer::init().is_ok() && gstreamer::ElementFactory::find(name).is_some()
 }
 
 /// The tokio runtime for network, storage, the player and the headend.
@@ -366,7 +383,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Keygen(args)) => trust::keygen(args),
         Some(Command::Sign(args)) => trust::sign(args),
         Some(Command::Verify(args)) => trust::verify(args),
-        Some(Command::Doctor { json }) => doctor::run(&common, json),
+        Some(Command::Doctor { json, root }) => doctor::run(&common, json, &root),
         Some(Command::Bench {
             command:
                 BenchCommand::Zap {

@@ -2,12 +2,14 @@
 //!
 //! Sources: the window's keyboard on desktops ([`keyboard`]), Linux input
 //! devices ([`evdev`]: IR through rc-core, USB and Bluetooth remotes), lircd
-//! ([`lirc`]) and HDMI-CEC ([`cec`]), each mapped through a [`Keymap`]
+//! ([`lirc`]) and HDMI-CEC ([`cec`]; the bus itself is served by
+//! [`cec_bus`]), each mapped through a [`Keymap`]
 //! (`platform/keymaps/default.toml`). Held keys: arrows, channel and volume
 //! keys repeat; OK and the rest act once per press ([`Press::acts`]).
 //! Navigation logic lives in `app`, never here.
 
 pub mod cec;
+pub mod cec_bus;
 pub mod evdev;
 mod keyboard;
 mod keymap;

@@ -8,6 +8,15 @@
 //! A frame is `[initiator << 4 | destination, opcode, operands...]`;
 //! destination 15 is broadcast.
 
+/// Where frames come from and go to: the Linux adapter
+/// (`cec_linux::Adapter`), or recorded frames in tests.
+pub trait CecBus {
+    /// The next frame sent to the box, or None when nothing came within `wait`.
+    fn receive(&mut self, wait: std::time::Duration) -> std::io::Result<Option<Vec<u8>>>;
+    /// Sends a frame (header, opcode, operands).
+    fn transmit(&mut self, frame: &[u8]) -> std::io::Result<()>;
+}
+
 /// The TV's logical address.
 pub const TV: u8 = 0;
 /// Broadcast.

@@ -40,6 +40,7 @@ pub mod captions;
 pub mod captions708;
 pub mod decoders;
 mod events;
+pub mod kms;
 mod output;
 mod phases;
 mod prejoin;
