@@ -166,21 +166,9 @@ pub struct TrustSettings {
     /// Publisher names shown on the verified badge, by key id (16 hex digits,
     /// as `hustings keygen` and `minisign` print it). Unnamed keys show their id.
     pub publishers: std::collections::HashMap<String, String>,
-    /// URL prefixes that may be fetched over plain HTTP (loopback always
-    /// may; everything else must be https). See net/tls.rs.
+    /// URL prefixes that may be fetched over plain HTTP (not yet enforced;
+    /// loopback is always allowed).
     pub allow_plain_http: Vec<String>,
-    /// Key pins per host: `"tv.example.org" = ["sha256//<base64>"]`, the
-    /// SHA-256 of the certificate's public key as curl's --pinnedpubkey takes it.
-    pub pins: std::collections::HashMap<String, Vec<String>>,
-    /// PEM files of extra certificate authorities to trust (a council's own).
-    pub extra_ca: Vec<std::path::PathBuf>,
-}
-
-impl TrustSettings {
-    /// The transport rules these settings describe.
-    pub fn transport(&self) -> Result<crate::net::tls::Transport, crate::net::tls::TransportError> {
-        crate::net::tls::Transport::new(&self.allow_plain_http, &self.pins, &self.extra_ca)
-    }
 }
 
 /// One feed kind's trust settings (`[trust.lineup]`, `[trust.interact]`, ...).

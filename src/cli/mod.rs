@@ -306,12 +306,6 @@ pub fn config_on(args: &ClientArgs, root: &std::path::Path) -> anyhow::Result<Co
         config.state_dir = Some(state.clone());
     }
     crate::platform::board::apply(&mut config, root, &element_present)?;
-    // Every HTTP client of this process follows the [trust] transport rules.
-    let transport = config
-        .trust
-        .transport()
-        .map_err(|e| anyhow::anyhow!("the configuration's {e}"))?;
-    crate::net::tls::install(transport);
     Ok(config)
 }
 

@@ -31,36 +31,24 @@ pub struct SubmitterError(String);
 #[derive(Clone)]
 pub struct Submitter {
     client: reqwest::Client,
-    transport: crate::net::tls::Transport,
 }
 
 impl Submitter {
-    /// A client whose requests give up after `timeout` (connect included),
-    /// with the process's transport rules (net/tls.rs).
+    /// A client whose requests give up after `timeout` (connect included).
     pub fn new(timeout: Duration) -> Result<Self, SubmitterError> {
-        let transport = crate::net::tls::current();
-        let builder = reqwest::Client::builder()
+        let client = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
-            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
-        let client = transport
-            .apply(builder)
-            .map_err(SubmitterError)?
+            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SubmitterError(e.to_string()))?;
-        Ok(Submitter { client, transport })
+        Ok(Submitter { client })
     }
 
     /// POSTs `body` (JSON) to `url` with `Idempotency-Key: key`. The reply's
     /// body is read to its end: an answer cut off halfway is not an
     /// acknowledgement (the server deduplicates the retry).
     pub async fn post(&self, url: &str, key: &str, body: String) -> Outcome {
-        // Kept and retried, not dropped: the configuration may allow it later.
-        if let Err(why) = self.transport.check_url(url) {
-            return Outcome::Retry {
-                reason: format!("{url}: {why}"),
-            };
-        }
         let sent = self
             .client
             .post(url)

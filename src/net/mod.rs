@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 pub mod multicast;
-pub mod tls;
 
 use thiserror::Error;
 
@@ -49,36 +48,22 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
-    transport: std::sync::Arc<tls::Transport>,
 }
 
 impl HttpClient {
-    /// Builds the client with the process's transport rules (tls.rs).
-    /// Connect timeout 5 s, whole request 30 s: a dead headend must not hold
-    /// the box's start-up for longer.
+    /// Builds the client. Connect timeout 5 s, whole request 30 s: a dead
+    /// headend must not hold the box's start-up for longer.
     pub fn new() -> Result<Self, NetError> {
-        Self::with_transport(&tls::current())
-    }
-
-    /// Builds the client with these transport rules.
-    pub fn with_transport(transport: &tls::Transport) -> Result<Self, NetError> {
-        let client_error = |message: String| NetError::Request {
-            url: String::new(),
-            message,
-        };
-        let builder = reqwest::Client::builder()
+        let inner = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
-            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
-        let inner = transport
-            .apply(builder)
-            .map_err(client_error)?
+            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| client_error(e.to_string()))?;
-        Ok(HttpClient {
-            inner,
-            transport: std::sync::Arc::new(transport.clone()),
-        })
+            .map_err(|e| NetError::Request {
+                url: String::new(),
+                message: e.to_string(),
+            })?;
+        Ok(HttpClient { inner })
     }
 
     /// Fetches `location`: an `http(s)://` URL, a `file://` URL or a path.
@@ -115,12 +100,6 @@ impl HttpClient {
         v: &Validators,
         timeout: Duration,
     ) -> Result<Option<(reqwest::Response, Validators)>, NetError> {
-        self.transport
-            .check_url(url)
-            .map_err(|message| NetError::Request {
-                url: url.to_string(),
-                message,
-            })?;
         let mut req = self.inner.get(url).timeout(timeout);
         if let Some(etag) = &v.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
