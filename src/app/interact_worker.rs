@@ -24,6 +24,8 @@ pub enum InteractCmd {
     /// Commit this to the outbox, say so, then try to deliver it (and fetch
     /// the poll's results from the URL, when there is one).
     Record(NewSubmission, Option<String>),
+    /// Replace the box's random id with a new one (Settings).
+    NewBoxId,
 }
 
 /// Starts the worker on a thread of its own (the outbox's SQLite connection
@@ -31,6 +33,7 @@ pub enum InteractCmd {
 /// state directory cannot hold it) interaction is off, and said so.
 pub(super) fn spawn(
     config: &Config,
+    trust: crate::trust::TrustGate,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) -> mpsc::UnboundedSender<InteractCmd> {
     let (cmd_tx, commands) = mpsc::unbounded_channel();
@@ -44,7 +47,7 @@ pub(super) fn spawn(
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(work(path, urls, settings, commands, tx)),
+                Ok(rt) => rt.block_on(work(path, urls, settings, trust, commands, tx)),
                 Err(e) => tracing::error!("interactive items are off: {e}"),
             }
         });
@@ -59,6 +62,7 @@ async fn work(
     path: std::path::PathBuf,
     urls: Vec<String>,
     settings: crate::config::InteractSettings,
+    trust: crate::trust::TrustGate,
     mut commands: mpsc::UnboundedReceiver<InteractCmd>,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) {
@@ -77,6 +81,9 @@ async fn work(
             tracing::error!("interactive items are off: no HTTP client");
             return;
         };
+        if tx.send(UiMsg::BoxId(outbox.box_id().to_string())).is_err() {
+            return;
+        }
         let mut deliver = tokio::time::interval(DELIVER_EVERY);
         let mut refresh = tokio::time::interval(REFRESH_EVERY);
         loop {
@@ -85,7 +92,7 @@ async fn work(
                     if urls.is_empty() {
                         continue;
                     }
-                    let loaded = crate::interact::load(&http, &outbox, &urls, settings.allow_unsponsored).await;
+                    let loaded = crate::interact::load(&http, &outbox, &urls, settings.allow_unsponsored, Some(&trust)).await;
                     for p in &loaded.problems {
                         tracing::warn!("interactive feed: {p}");
                     }
@@ -100,7 +107,18 @@ async fn work(
                     }
                 }
                 cmd = commands.recv() => {
-                    let Some(InteractCmd::Record(s, results_url)) = cmd else { return };
+                    let (s, results_url) = match cmd {
+                        Some(InteractCmd::Record(s, results_url)) => (s, results_url),
+                        Some(InteractCmd::NewBoxId) => {
+                            match outbox.new_box_id() {
+                                Ok(()) => tracing::info!("the box has a new random id"),
+                                Err(e) => tracing::error!("the box id could not be renewed: {e}"),
+                            }
+                            let _ = tx.send(UiMsg::BoxId(outbox.box_id().to_string()));
+                            continue;
+                        }
+                        None => return,
+                    };
                     let now = chrono::Utc::now().timestamp_millis();
                     let recorded = outbox.record(&s, now).map(|_| ()).map_err(|e| e.to_string());
                     let ok = recorded.is_ok();

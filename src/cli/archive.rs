@@ -19,8 +19,11 @@ fn refreshed(args: &ClientArgs) -> anyhow::Result<Store> {
     Store::open(&db)?;
     let rt = runtime()?;
     let http = HttpClient::new()?;
+    let gate = super::trust_gate(&config)?;
     for url in &config.feeds.archive {
-        if let Some(problem) = rt.block_on(crate::app::refresh_archive(&http, &db, url)) {
+        if let Some(problem) =
+            rt.block_on(crate::app::refresh_archive(&http, &db, url, Some(&gate)))
+        {
             eprintln!("archive: {problem}");
         }
     }

@@ -73,6 +73,7 @@ pub fn import(
             sources,
             OnBadSource::Abort,
             history_start,
+            None,
         ))
         .context("guide import failed; the database is unchanged")?;
     if json {

@@ -115,11 +115,14 @@ impl Ctx {
             bail!("no interactive feed configured ([feeds] interact, or --server URL)");
         }
         let http = HttpClient::new()?;
+        // Answers go only where a feed that passed its check says.
+        let gate = super::trust_gate(&self.config)?;
         let loaded = self.rt.block_on(interact::load(
             &http,
             &self.outbox,
             urls,
             self.config.interact.allow_unsponsored,
+            Some(&gate),
         ));
         for p in &loaded.problems {
             eprintln!("interact: {p}");

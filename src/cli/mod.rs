@@ -297,6 +297,14 @@ pub fn config_from(args: &ClientArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+/// The feed checks of the configuration's `[trust]` section, with the
+/// rollback state in the state directory (made if missing).
+pub fn trust_gate(config: &Config) -> anyhow::Result<crate::trust::TrustGate> {
+    let dir = config.state_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(crate::trust::TrustGate::open(&config.trust, &dir)?)
+}
+
 /// The tokio runtime for network, storage, the player and the headend.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

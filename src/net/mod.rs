@@ -93,6 +93,59 @@ impl HttpClient {
 }
 
 impl HttpClient {
+    /// Fetches a small optional file (a feed's detached signature): None when
+    /// the server answers 404 or 410, or the local file does not exist; any
+    /// other failure is an error naming the URL. At most `limit` bytes.
+    pub async fn fetch_optional(
+        &self,
+        location: &str,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, NetError> {
+        let body = if is_remote(location) {
+            let resp = self
+                .inner
+                .get(location)
+                .send()
+                .await
+                .map_err(|e| NetError::Request {
+                    url: location.to_string(),
+                    message: error_chain(&e),
+                })?;
+            let status = resp.status();
+            if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+                return Ok(None);
+            }
+            if !status.is_success() {
+                return Err(NetError::Status {
+                    url: location.to_string(),
+                    status: status.as_u16(),
+                });
+            }
+            read_capped(resp, location).await?
+        } else {
+            let path = location.strip_prefix("file://").unwrap_or(location);
+            match tokio::fs::read(path).await {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => {
+                    return Err(NetError::File {
+                        path: path.to_string(),
+                        source,
+                    });
+                }
+            }
+        };
+        if body.len() > limit {
+            return Err(NetError::Request {
+                url: location.to_string(),
+                message: format!("{} bytes, more than the {limit} expected", body.len()),
+            });
+        }
+        Ok(Some(body))
+    }
+}
+
+impl HttpClient {
     /// Sends a conditional GET; None when the server answers 304 Not Modified.
     async fn conditional_response(
         &self,

@@ -76,6 +76,14 @@ pub enum Rejection {
     VersionReused { version: u64 },
     #[error("expired at {at}")]
     Expired { at: String },
+    /// The signature could not be fetched (not a 404: a network or server
+    /// failure), so the feed cannot be checked.
+    #[error("the signature could not be fetched: {0}")]
+    SignatureUnavailable(String),
+    /// The verified version could not be recorded, so rollbacks could not
+    /// be refused later.
+    #[error("the verified version could not be recorded: {0}")]
+    State(String),
 }
 
 /// Decides on one fetched feed: `signature` is its `.minisig` (None when
