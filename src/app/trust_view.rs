@@ -88,3 +88,26 @@ pub(super) fn update_settings(ui: &AppWindow, trust: Option<&TrustGate>, box_id:
     // The start is enough to tell a new id from the old one.
     s.set_box_id(box_id.chars().take(8).collect::<String>().into());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn why_names_the_publisher_the_key_and_the_sponsor_or_says_unverified() {
+        let signed = Badge::Verified {
+            publisher: "Civic TV".into(),
+            key_id: "D5F0A7B2C4E1A09F".into(),
+        };
+        assert_eq!(
+            why(&signed, Some("Paid for by Civic Alliance")).to_string(),
+            "Why am I seeing this? Published and signed by Civic TV, signing key D5F0A7B2C4E1A09F.\nPaid for by Civic Alliance"
+        );
+        assert_eq!(
+            why(&Badge::Unverified, None).to_string(),
+            "Why am I seeing this? No publisher this box trusts has signed it."
+        );
+        assert_eq!(badge_label(&signed), "verified by Civic TV");
+        assert_eq!(badge_label(&Badge::Unverified), "unverified");
+    }
+}

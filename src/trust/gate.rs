@@ -266,3 +266,162 @@ fn log(kind: FeedKind, url: &str, decision: &Decision, previous: Option<&Decisio
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FeedTrustSettings;
+    use crate::trust::{FeedComment, SigningKey};
+
+    /// A feed and its signature as local files (the gate fetches `<url>.minisig`
+    /// through `net`, which reads paths too).
+    struct Site {
+        dir: tempfile::TempDir,
+        key: SigningKey,
+        version: u64,
+    }
+
+    impl Site {
+        fn url(&self) -> String {
+            self.dir.path().join("feed.json").display().to_string()
+        }
+
+        fn publish(&mut self, body: &[u8], signed: bool) -> Vec<u8> {
+            std::fs::write(self.dir.path().join("feed.json"), body).unwrap();
+            let sig = self.dir.path().join("feed.json.minisig");
+            if signed {
+                self.version += 1;
+                let c = FeedComment {
+                    kind: FeedKind::Archive,
+                    version: self.version,
+                    expires: chrono::Utc::now().timestamp() + 3600,
+                };
+                std::fs::write(&sig, self.key.sign(body, &c).unwrap().into_bytes()).unwrap();
+            }
+            body.to_vec()
+        }
+    }
+
+    fn gate(key: &SigningKey, policy: Policy, state: &Path) -> TrustGate {
+        let mut settings = TrustSettings {
+            archive: FeedTrustSettings {
+                policy: Some(policy),
+                keys: vec![key.public_key_base64()],
+            },
+            ..Default::default()
+        };
+        settings
+            .publishers
+            .insert(key.key_id().to_string(), "Civic TV".into());
+        TrustGate::open(&settings, state).unwrap()
+    }
+
+    #[test]
+    fn a_rejected_feed_keeps_the_badge_in_force_and_is_announced_once() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let http = HttpClient::new().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let mut site = Site {
+            dir: tempfile::tempdir().unwrap(),
+            key: SigningKey::generate().unwrap(),
+            version: 0,
+        };
+        let g = gate(&site.key, Policy::Preferred, state.path());
+        let url = site.url();
+        let check =
+            |body: &[u8], fresh| rt.block_on(g.check(&http, FeedKind::Archive, &url, body, fresh));
+        let verified = Badge::Verified {
+            publisher: "Civic TV".into(),
+            key_id: site.key.key_id().to_string(),
+        };
+
+        assert_eq!(g.badge(&url), Badge::Unverified, "never checked");
+        let good = site.publish(b"{\"items\": []}", true);
+        assert!(matches!(check(&good, true), Decision::Verified { .. }));
+        assert_eq!(g.badge(&url), verified);
+
+        // The body changes under the old signature: rejected, the copy in
+        // force keeps its badge, the viewer is told once.
+        let forged = site.publish(b"{\"items\": [1]}", false);
+        assert!(!check(&forged, true).accepted());
+        assert_eq!(g.badge(&url), verified);
+        assert!(!check(&forged, true).accepted());
+        let refusals = g.take_refusals();
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert!(refusals[0].why.starts_with("bad signature"), "{refusals:?}");
+        assert!(g.take_refusals().is_empty());
+        let line = g.statuses()[0].line();
+        assert!(
+            line.starts_with(&format!("archive {url}: rejected: bad signature")),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("the copy verified by Civic TV stays"),
+            "{line}"
+        );
+
+        // The saved copy, checked again (not modified): still verified.
+        assert!(matches!(
+            check(&good, false),
+            Decision::Verified {
+                unchanged: true,
+                ..
+            }
+        ));
+
+        // Unsigned under `preferred`: accepted, plainly unverified.
+        std::fs::remove_file(site.dir.path().join("feed.json.minisig")).unwrap();
+        let unsigned = site.publish(b"{\"items\": [2]}", false);
+        assert!(matches!(
+            check(&unsigned, true),
+            Decision::Unverified { .. }
+        ));
+        assert_eq!(g.badge(&url), Badge::Unverified);
+        assert!(g.take_refusals().is_empty());
+    }
+
+    #[test]
+    fn required_refuses_an_unsigned_feed_and_off_fetches_no_signature() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let http = HttpClient::new().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let mut site = Site {
+            dir: tempfile::tempdir().unwrap(),
+            key: SigningKey::generate().unwrap(),
+            version: 0,
+        };
+        let url = site.url();
+        let body = site.publish(b"{}", false);
+        let required = gate(&site.key, Policy::Required, state.path());
+        let d = rt.block_on(required.check(&http, FeedKind::Archive, &url, &body, true));
+        assert_eq!(
+            d,
+            Decision::Rejected {
+                why: Rejection::MissingSignature(FeedKind::Archive)
+            }
+        );
+        // A signature that cannot be fetched (a directory, not a file) is not
+        // "unsigned": the feed cannot be checked, so it is refused.
+        std::fs::create_dir(site.dir.path().join("feed.json.minisig")).unwrap();
+        let off = gate(&site.key, Policy::Off, state.path());
+        let d = rt.block_on(off.check(&http, FeedKind::Archive, &url, &body, true));
+        assert!(matches!(d, Decision::Unverified { .. }), "{d:?}");
+        let preferred = gate(&site.key, Policy::Preferred, state.path());
+        let d = rt.block_on(preferred.check(&http, FeedKind::Archive, &url, &body, true));
+        assert!(
+            matches!(
+                d,
+                Decision::Rejected {
+                    why: Rejection::SignatureUnavailable(_)
+                }
+            ),
+            "{d:?}"
+        );
+    }
+}
