@@ -15,7 +15,7 @@ use crate::archive::catalogue::ArchiveItem;
 use crate::archive::download::{self, Budget, Manifest};
 use crate::archive::variants::{Capabilities, playable_master};
 use crate::config::Config;
-use crate::net::HttpClient;
+use crate::net::{HttpClient, PlainHttp};
 
 /// What this box decodes well (HEVC only with a hardware decoder).
 fn capabilities() -> Capabilities {
@@ -34,6 +34,7 @@ async fn fetch_item(
     budget: u64,
     db: &Path,
     item: &ArchiveItem,
+    plain_http: &PlainHttp,
 ) -> Result<Manifest, String> {
     let (evict_cache, db, id) = (cache.to_path_buf(), db.to_path_buf(), item.id.clone());
     let budget = tokio::task::spawn_blocking(move || {
@@ -51,7 +52,9 @@ async fn fetch_item(
     .await
     .map_err(|e| e.to_string())?
     .map_err(|e| e.to_string())?;
-    let http = HttpClient::new().map_err(|e| e.to_string())?;
+    let http = HttpClient::new()
+        .map_err(|e| e.to_string())?
+        .with_plain_http(plain_http.clone());
     download::download(&http, cache, item, &capabilities(), &budget, |_, _| {})
         .await
         .map_err(|e| e.to_string())
@@ -70,10 +73,14 @@ pub(super) fn downloader(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
+    let plain_http = PlainHttp::new(&config.trust.allow_plain_http);
     Box::new(move |item| {
-        let (tx, cache, db) = (tx.clone(), cache.clone(), db.clone());
+        let (tx, cache, db, plain_http) =
+            (tx.clone(), cache.clone(), db.clone(), plain_http.clone());
         rt.spawn(async move {
-            let result = fetch_item(&cache, budget, &db, &item).await.map(|_| ());
+            let result = fetch_item(&cache, budget, &db, &item, &plain_http)
+                .await
+                .map(|_| ());
             let _ = tx.send(UiMsg::Downloaded {
                 title: item.title,
                 result,
@@ -104,6 +111,7 @@ pub(super) fn fetch_pinned(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
+    let plain_http = PlainHttp::new(&config.trust.allow_plain_http);
     if window == crate::archive::schedule::Window::Never {
         return;
     }
@@ -129,7 +137,7 @@ pub(super) fn fetch_pinned(
                 if download::manifest(&cache, &item.id).is_some_and(|m| m.complete) {
                     continue;
                 }
-                match fetch_item(&cache, budget, &db, &item).await {
+                match fetch_item(&cache, budget, &db, &item, &plain_http).await {
                     Ok(_) => {
                         tracing::info!(id = %item.id, "pinned speech fetched for offline viewing");
                         if tx.send(UiMsg::CacheChanged).is_err() {
@@ -152,12 +160,14 @@ pub(super) fn archive_resolver(
     rt: &tokio::runtime::Handle,
     cache: PathBuf,
     base: Option<String>,
+    plain_http: PlainHttp,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) -> Box<dyn Fn(PlayRequest)> {
     let caps = capabilities();
     let rt = rt.clone();
     Box::new(move |request| {
         let (tx, cache, base, caps) = (tx.clone(), cache.clone(), base.clone(), caps.clone());
+        let plain_http = plain_http.clone();
         rt.spawn(async move {
             let hls = request.item.hls.clone();
             let chosen = async {
@@ -166,7 +176,12 @@ pub(super) fn archive_resolver(
                     return None;
                 }
                 let base = base?;
-                let body = HttpClient::new().ok()?.fetch(&hls).await.ok()?;
+                let body = HttpClient::new()
+                    .ok()?
+                    .with_plain_http(plain_http)
+                    .fetch(&hls)
+                    .await
+                    .ok()?;
                 let parsed = url::Url::parse(&hls).ok()?;
                 let master = match playable_master(&body, &parsed, &caps) {
                     Ok(m) => m?,

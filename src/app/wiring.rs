@@ -123,7 +123,11 @@ pub(super) fn wire(
     });
     start_remote_input(config, ui_tx.clone())?;
     let download_tx = ui_tx.clone();
-    let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
+    // Plain HTTP only on loopback and where the configuration allows it.
+    let plain_http = crate::net::PlainHttp::new(&config.trust.allow_plain_http);
+    let http = HttpClient::new()
+        .map_err(|e| AppError::Ui(e.to_string()))?
+        .with_plain_http(plain_http.clone());
     // Every feed the box loads is checked here first (docs/trust.md).
     let state_dir = config.state_dir();
     std::fs::create_dir_all(&state_dir).map_err(|e| AppError::Output {
@@ -132,6 +136,7 @@ pub(super) fn wire(
     })?;
     let trust = crate::trust::TrustGate::open(&config.trust, &state_dir)?;
     let loader_trust = trust.clone();
+    let images_http = http.clone();
     let loader_rt = rt.clone();
     let loader_config = config.clone();
     // The first load shows the cache at once, then asks the network.
@@ -177,17 +182,13 @@ pub(super) fn wire(
         rt,
         config.cache_dir(),
         cache_url,
+        plain_http,
         download_tx.clone(),
     ));
     downloads::fetch_pinned(rt, config, refreshed, download_tx.clone());
     app.images = super::images::Images::new(
         config.cache_dir(),
-        super::images::fetcher(
-            rt,
-            config.cache_dir(),
-            HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?,
-            download_tx.clone(),
-        ),
+        super::images::fetcher(rt, config.cache_dir(), images_http, download_tx.clone()),
     );
     app.interact = Some(super::interact_worker::spawn(
         config,

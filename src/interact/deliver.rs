@@ -31,6 +31,7 @@ pub struct SubmitterError(String);
 #[derive(Clone)]
 pub struct Submitter {
     client: reqwest::Client,
+    plain_http: crate::net::PlainHttp,
 }
 
 impl Submitter {
@@ -42,13 +43,30 @@ impl Submitter {
             .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SubmitterError(e.to_string()))?;
-        Ok(Submitter { client })
+        Ok(Submitter {
+            client,
+            plain_http: crate::net::PlainHttp::default(),
+        })
+    }
+
+    /// The same submitter allowing plain HTTP where `plain_http` says (by
+    /// default only on loopback): personal data never crosses a network in clear.
+    pub fn with_plain_http(mut self, plain_http: crate::net::PlainHttp) -> Self {
+        self.plain_http = plain_http;
+        self
     }
 
     /// POSTs `body` (JSON) to `url` with `Idempotency-Key: key`. The reply's
     /// body is read to its end: an answer cut off halfway is not an
     /// acknowledgement (the server deduplicates the retry).
     pub async fn post(&self, url: &str, key: &str, body: String) -> Outcome {
+        if let Err(e) = self.plain_http.check(url) {
+            // Kept, not dropped: allowing the URL (or serving it over
+            // HTTPS) sends it.
+            return Outcome::Retry {
+                reason: e.to_string(),
+            };
+        }
         let sent = self
             .client
             .post(url)

@@ -22,6 +22,58 @@ pub enum NetError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{url}: plain HTTP is refused off loopback (use https, or list the URL in [trust] allow_plain_http)"
+    )]
+    PlainHttp { url: String },
+}
+
+/// Where plain (unencrypted) HTTP may be used: loopback addresses always,
+/// other URLs only under a configured prefix (`[trust] allow_plain_http`).
+/// Everything else must be HTTPS (rustls, the platform's roots).
+#[derive(Debug, Clone, Default)]
+pub struct PlainHttp {
+    allowed: std::sync::Arc<Vec<String>>,
+}
+
+impl PlainHttp {
+    /// Loopback, plus URLs starting with one of `prefixes`.
+    pub fn new(prefixes: &[String]) -> PlainHttp {
+        PlainHttp {
+            allowed: std::sync::Arc::new(prefixes.to_vec()),
+        }
+    }
+
+    /// Whether `url` may be fetched: every https URL, and plain http only on
+    /// loopback or under an allowed prefix. An error names the URL.
+    pub fn check(&self, url: &str) -> Result<(), NetError> {
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            // reqwest names an unparsable URL itself.
+            Err(_) => return Ok(()),
+        };
+        if parsed.scheme() != "http" {
+            return Ok(());
+        }
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if loopback
+            || self
+                .allowed
+                .iter()
+                .any(|p| !p.is_empty() && url.starts_with(p.as_str()))
+        {
+            Ok(())
+        } else {
+            Err(NetError::PlainHttp {
+                url: url.to_string(),
+            })
+        }
+    }
 }
 
 /// HTTP cache validators of a fetched body (for conditional GET).
@@ -48,6 +100,7 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    plain_http: PlainHttp,
 }
 
 impl HttpClient {
@@ -63,7 +116,17 @@ impl HttpClient {
                 url: String::new(),
                 message: e.to_string(),
             })?;
-        Ok(HttpClient { inner })
+        Ok(HttpClient {
+            inner,
+            plain_http: PlainHttp::default(),
+        })
+    }
+
+    /// The same client allowing plain HTTP where `plain_http` says (by
+    /// default only on loopback).
+    pub fn with_plain_http(mut self, plain_http: PlainHttp) -> Self {
+        self.plain_http = plain_http;
+        self
     }
 
     /// Fetches `location`: an `http(s)://` URL, a `file://` URL or a path.
@@ -102,6 +165,7 @@ impl HttpClient {
         limit: usize,
     ) -> Result<Option<Vec<u8>>, NetError> {
         let body = if is_remote(location) {
+            self.plain_http.check(location)?;
             let resp = self
                 .inner
                 .get(location)
@@ -153,6 +217,7 @@ impl HttpClient {
         v: &Validators,
         timeout: Duration,
     ) -> Result<Option<(reqwest::Response, Validators)>, NetError> {
+        self.plain_http.check(url)?;
         let mut req = self.inner.get(url).timeout(timeout);
         if let Some(etag) = &v.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -331,7 +396,36 @@ pub fn resolve_http(base: &url::Url, field: &str, value: &str) -> Result<String,
 
 #[cfg(test)]
 mod tests {
-    use super::is_remote;
+    use super::{PlainHttp, is_remote};
+
+    #[test]
+    fn plain_http_is_for_loopback_and_allowed_prefixes_only() {
+        let policy = PlainHttp::new(&["http://10.0.0.1/feeds/".to_string()]);
+        for (url, ok) in [
+            ("https://tv.example.org/lineup.m3u", true),
+            ("http://127.0.0.1:8080/lineup.m3u", true),
+            ("http://127.5.5.5/x", true),
+            ("http://[::1]:8080/x", true),
+            ("http://localhost:8080/x", true),
+            ("http://LOCALHOST/x", true),
+            ("http://10.0.0.1/feeds/guide.xml", true),
+            ("http://10.0.0.1/other/guide.xml", false),
+            ("http://tv.example.org/lineup.m3u", false),
+            ("http://127.0.0.1.example.org/x", false),
+            ("http://192.168.1.2/x", false),
+        ] {
+            let got = policy.check(url);
+            assert_eq!(got.is_ok(), ok, "{url}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.to_string().starts_with(url), "{e}");
+            }
+        }
+        assert!(
+            PlainHttp::default()
+                .check("http://10.0.0.1/feeds/x")
+                .is_err()
+        );
+    }
 
     #[test]
     fn remote_locations_are_http_or_https_in_any_case() {
