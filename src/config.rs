@@ -162,6 +162,10 @@ pub struct TrustSettings {
     /// URL prefixes that may be fetched (and answers sent) over plain HTTP;
     /// loopback is always allowed, everything else must be HTTPS.
     pub allow_plain_http: Vec<String>,
+    /// Certificate pins by server host: SHA-256 fingerprints of the
+    /// certificates it may present (any one; add the next before renewing).
+    /// A pinned server must also pass the platform's certificate checks.
+    pub tls_pins: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// One feed kind's trust settings (`[trust.lineup]`, `[trust.interact]`, ...).

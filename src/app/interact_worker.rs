@@ -40,7 +40,7 @@ pub(super) fn spawn(
     let path = Outbox::path_in(&config.state_dir());
     let urls = config.feeds.interact.clone();
     let settings = config.interact.clone();
-    let plain_http = config.trust.allow_plain_http.clone();
+    let transport = config.trust.clone();
     let started = std::thread::Builder::new()
         .name("interact".into())
         .spawn(move || {
@@ -48,7 +48,7 @@ pub(super) fn spawn(
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(work(path, urls, settings, plain_http, trust, commands, tx)),
+                Ok(rt) => rt.block_on(work(path, urls, settings, transport, trust, commands, tx)),
                 Err(e) => tracing::error!("interactive items are off: {e}"),
             }
         });
@@ -63,7 +63,7 @@ async fn work(
     path: std::path::PathBuf,
     urls: Vec<String>,
     settings: crate::config::InteractSettings,
-    plain_http: Vec<String>,
+    transport: crate::config::TrustSettings,
     trust: crate::trust::TrustGate,
     mut commands: mpsc::UnboundedReceiver<InteractCmd>,
     tx: mpsc::UnboundedSender<UiMsg>,
@@ -76,11 +76,12 @@ async fn work(
                 return;
             }
         };
-        let plain_http = crate::net::PlainHttp::new(&plain_http);
         let (Ok(http), Ok(submitter)) = (
-            HttpClient::new().map(|h| h.with_plain_http(plain_http.clone())),
-            Submitter::new(Duration::from_millis(settings.submit_timeout_ms.max(100)))
-                .map(|s| s.with_plain_http(plain_http.clone())),
+            HttpClient::configured(&transport),
+            Submitter::configured(
+                Duration::from_millis(settings.submit_timeout_ms.max(100)),
+                &transport,
+            ),
         ) else {
             tracing::error!("interactive items are off: no HTTP client");
             return;

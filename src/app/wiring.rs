@@ -123,11 +123,9 @@ pub(super) fn wire(
     });
     start_remote_input(config, ui_tx.clone())?;
     let download_tx = ui_tx.clone();
-    // Plain HTTP only on loopback and where the configuration allows it.
-    let plain_http = crate::net::PlainHttp::new(&config.trust.allow_plain_http);
-    let http = HttpClient::new()
-        .map_err(|e| AppError::Ui(e.to_string()))?
-        .with_plain_http(plain_http.clone());
+    // Plain HTTP only on loopback and where the configuration allows it;
+    // certificates pinned where it says.
+    let http = HttpClient::configured(&config.trust).map_err(|e| AppError::Ui(e.to_string()))?;
     // Every feed the box loads is checked here first (docs/trust.md).
     let state_dir = config.state_dir();
     std::fs::create_dir_all(&state_dir).map_err(|e| AppError::Output {
@@ -137,6 +135,7 @@ pub(super) fn wire(
     let trust = crate::trust::TrustGate::open(&config.trust, &state_dir)?;
     let loader_trust = trust.clone();
     let images_http = http.clone();
+    let resolver_http = http.clone();
     let loader_rt = rt.clone();
     let loader_config = config.clone();
     // The first load shows the cache at once, then asks the network.
@@ -182,7 +181,7 @@ pub(super) fn wire(
         rt,
         config.cache_dir(),
         cache_url,
-        plain_http,
+        resolver_http,
         download_tx.clone(),
     ));
     downloads::fetch_pinned(rt, config, refreshed, download_tx.clone());

@@ -18,8 +18,7 @@ fn refreshed(args: &ClientArgs) -> anyhow::Result<Store> {
     let db = Store::path_in(&dir);
     Store::open(&db)?;
     let rt = runtime()?;
-    let http = HttpClient::new()?
-        .with_plain_http(crate::net::PlainHttp::new(&config.trust.allow_plain_http));
+    let http = HttpClient::configured(&config.trust)?;
     let gate = super::trust_gate(&config)?;
     for url in &config.feeds.archive {
         if let Some(problem) =
@@ -90,8 +89,7 @@ pub fn download(args: &ClientArgs, id: &str, json: bool) -> anyhow::Result<ExitC
             .collect(),
     };
     let rt = runtime()?;
-    let http = HttpClient::new()?
-        .with_plain_http(crate::net::PlainHttp::new(&config.trust.allow_plain_http));
+    let http = HttpClient::configured(&config.trust)?;
     let manifest = rt.block_on(download::download(
         &http,
         &cache,

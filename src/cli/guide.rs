@@ -61,8 +61,7 @@ pub fn import(
         .map(|p| p.join("guide-cache"))
         .unwrap_or_else(|| PathBuf::from("guide-cache"));
     let rt = runtime()?;
-    let plain_http = super::config_from(args)?.trust.allow_plain_http;
-    let http = HttpClient::new()?.with_plain_http(crate::net::PlainHttp::new(&plain_http));
+    let http = HttpClient::configured(&super::config_from(args)?.trust)?;
     let history_start = chrono::Utc::now()
         .timestamp()
         .saturating_sub(history_hours.saturating_mul(3600));

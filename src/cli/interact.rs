@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::interact::{
     self, Consent, Item, Outbox, OutboxError, Recorded, Submitter, Which, schedule,
 };
-use crate::net::{HttpClient, PlainHttp};
+use crate::net::HttpClient;
 
 /// Exit status of `answer` when this box has already answered the poll.
 pub const ALREADY_ANSWERED: u8 = 3;
@@ -99,8 +99,10 @@ impl Ctx {
     fn open(args: &ClientArgs) -> anyhow::Result<Ctx> {
         let config = config_from(args)?;
         let outbox = Outbox::open(&Outbox::path_in(&config.state_dir()))?;
-        let submitter = Submitter::new(Duration::from_millis(config.interact.submit_timeout_ms))?
-            .with_plain_http(PlainHttp::new(&config.trust.allow_plain_http));
+        let submitter = Submitter::configured(
+            Duration::from_millis(config.interact.submit_timeout_ms),
+            &config.trust,
+        )?;
         Ok(Ctx {
             config,
             outbox,
@@ -115,8 +117,7 @@ impl Ctx {
         if urls.is_empty() {
             bail!("no interactive feed configured ([feeds] interact, or --server URL)");
         }
-        let http =
-            HttpClient::new()?.with_plain_http(PlainHttp::new(&self.config.trust.allow_plain_http));
+        let http = HttpClient::configured(&self.config.trust)?;
         // Answers go only where a feed that passed its check says.
         let gate = super::trust_gate(&self.config)?;
         let loaded = self.rt.block_on(interact::load(

@@ -37,12 +37,32 @@ pub struct Submitter {
 impl Submitter {
     /// A client whose requests give up after `timeout` (connect included).
     pub fn new(timeout: Duration) -> Result<Self, SubmitterError> {
-        let client = reqwest::Client::builder()
+        Self::build(timeout, &crate::net::tls::Pins::default())
+    }
+
+    /// The submitter the configuration asks for: plain HTTP only where
+    /// `[trust] allow_plain_http` allows, certificates pinned per `tls_pins`.
+    pub fn configured(
+        timeout: Duration,
+        trust: &crate::config::TrustSettings,
+    ) -> Result<Self, SubmitterError> {
+        let pins = crate::net::tls::Pins::parse(&trust.tls_pins)
+            .map_err(|e| SubmitterError(e.to_string()))?;
+        Ok(Self::build(timeout, &pins)?
+            .with_plain_http(crate::net::PlainHttp::new(&trust.allow_plain_http)))
+    }
+
+    fn build(timeout: Duration, pins: &crate::net::tls::Pins) -> Result<Self, SubmitterError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
-            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SubmitterError(e.to_string()))?;
+            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
+        if let Some(config) =
+            crate::net::tls::client_config(pins).map_err(|e| SubmitterError(e.to_string()))?
+        {
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        let client = builder.build().map_err(|e| SubmitterError(e.to_string()))?;
         Ok(Submitter {
             client,
             plain_http: crate::net::PlainHttp::default(),

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 pub mod multicast;
+pub mod tls;
 
 use thiserror::Error;
 
@@ -107,15 +108,28 @@ impl HttpClient {
     /// Builds the client. Connect timeout 5 s, whole request 30 s: a dead
     /// headend must not hold the box's start-up for longer.
     pub fn new() -> Result<Self, NetError> {
-        let inner = reqwest::Client::builder()
+        Self::build(&tls::Pins::default())
+    }
+
+    /// The client the configuration asks for: plain HTTP where `[trust]
+    /// allow_plain_http` allows it, certificates pinned per `[trust] tls_pins`.
+    pub fn configured(trust: &crate::config::TrustSettings) -> Result<Self, NetError> {
+        Ok(Self::build(&tls::Pins::parse(&trust.tls_pins)?)?
+            .with_plain_http(PlainHttp::new(&trust.allow_plain_http)))
+    }
+
+    fn build(pins: &tls::Pins) -> Result<Self, NetError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
-            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| NetError::Request {
-                url: String::new(),
-                message: e.to_string(),
-            })?;
+            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
+        if let Some(config) = tls::client_config(pins)? {
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        let inner = builder.build().map_err(|e| NetError::Request {
+            url: "the HTTP client".into(),
+            message: error_chain(&e),
+        })?;
         Ok(HttpClient {
             inner,
             plain_http: PlainHttp::default(),
