@@ -37,7 +37,11 @@ pub struct Submitter {
 impl Submitter {
     /// A client whose requests give up after `timeout` (connect included).
     pub fn new(timeout: Duration) -> Result<Self, SubmitterError> {
-        Self::build(timeout, &crate::net::tls::Pins::default())
+        Self::build(
+            timeout,
+            &crate::net::tls::Pins::default(),
+            crate::net::PlainHttp::default(),
+        )
     }
 
     /// The submitter the configuration asks for: plain HTTP only where
@@ -48,14 +52,22 @@ impl Submitter {
     ) -> Result<Self, SubmitterError> {
         let pins = crate::net::tls::Pins::parse(&trust.tls_pins)
             .map_err(|e| SubmitterError(e.to_string()))?;
-        Ok(Self::build(timeout, &pins)?
-            .with_plain_http(crate::net::PlainHttp::new(&trust.allow_plain_http)))
+        Self::build(
+            timeout,
+            &pins,
+            crate::net::PlainHttp::new(&trust.allow_plain_http),
+        )
     }
 
-    fn build(timeout: Duration, pins: &crate::net::tls::Pins) -> Result<Self, SubmitterError> {
+    fn build(
+        timeout: Duration,
+        pins: &crate::net::tls::Pins,
+        plain_http: crate::net::PlainHttp,
+    ) -> Result<Self, SubmitterError> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
+            .redirect(plain_http.redirect_policy())
             .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
         if let Some(config) =
             crate::net::tls::client_config(pins).map_err(|e| SubmitterError(e.to_string()))?
@@ -63,17 +75,8 @@ impl Submitter {
             builder = builder.tls_backend_preconfigured(config);
         }
         let client = builder.build().map_err(|e| SubmitterError(e.to_string()))?;
-        Ok(Submitter {
-            client,
-            plain_http: crate::net::PlainHttp::default(),
-        })
-    }
-
-    /// The same submitter allowing plain HTTP where `plain_http` says (by
-    /// default only on loopback): personal data never crosses a network in clear.
-    pub fn with_plain_http(mut self, plain_http: crate::net::PlainHttp) -> Self {
-        self.plain_http = plain_http;
-        self
+        // Personal data never crosses a network in clear.
+        Ok(Submitter { client, plain_http })
     }
 
     /// POSTs `body` (JSON) to `url` with `Idempotency-Key: key`. The reply's

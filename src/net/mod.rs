@@ -45,6 +45,21 @@ impl PlainHttp {
         }
     }
 
+    /// Redirects followed as reqwest does (at most 10), except to a URL this
+    /// policy refuses: an HTTPS feed must not be redirected to plain HTTP.
+    pub fn redirect_policy(&self) -> reqwest::redirect::Policy {
+        let policy = self.clone();
+        reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 10 {
+                attempt.error("more than 10 redirects")
+            } else if let Err(e) = policy.check(attempt.url().as_str()) {
+                attempt.error(e)
+            } else {
+                attempt.follow()
+            }
+        })
+    }
+
     /// Whether `url` may be fetched: every https URL, and plain http only on
     /// loopback or under an allowed prefix. An error names the URL.
     pub fn check(&self, url: &str) -> Result<(), NetError> {
@@ -108,20 +123,23 @@ impl HttpClient {
     /// Builds the client. Connect timeout 5 s, whole request 30 s: a dead
     /// headend must not hold the box's start-up for longer.
     pub fn new() -> Result<Self, NetError> {
-        Self::build(&tls::Pins::default())
+        Self::build(&tls::Pins::default(), PlainHttp::default())
     }
 
     /// The client the configuration asks for: plain HTTP where `[trust]
     /// allow_plain_http` allows it, certificates pinned per `[trust] tls_pins`.
     pub fn configured(trust: &crate::config::TrustSettings) -> Result<Self, NetError> {
-        Ok(Self::build(&tls::Pins::parse(&trust.tls_pins)?)?
-            .with_plain_http(PlainHttp::new(&trust.allow_plain_http)))
+        Self::build(
+            &tls::Pins::parse(&trust.tls_pins)?,
+            PlainHttp::new(&trust.allow_plain_http),
+        )
     }
 
-    fn build(pins: &tls::Pins) -> Result<Self, NetError> {
+    fn build(pins: &tls::Pins, plain_http: PlainHttp) -> Result<Self, NetError> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
+            .redirect(plain_http.redirect_policy())
             .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
         if let Some(config) = tls::client_config(pins)? {
             builder = builder.tls_backend_preconfigured(config);
@@ -130,17 +148,7 @@ impl HttpClient {
             url: "the HTTP client".into(),
             message: error_chain(&e),
         })?;
-        Ok(HttpClient {
-            inner,
-            plain_http: PlainHttp::default(),
-        })
-    }
-
-    /// The same client allowing plain HTTP where `plain_http` says (by
-    /// default only on loopback).
-    pub fn with_plain_http(mut self, plain_http: PlainHttp) -> Self {
-        self.plain_http = plain_http;
-        self
+        Ok(HttpClient { inner, plain_http })
     }
 
     /// Fetches `location`: an `http(s)://` URL, a `file://` URL or a path.
