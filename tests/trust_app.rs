@@ -17,7 +17,7 @@ use serde_json::Value;
 
 /// The headend makes its archive in the background; wait for the catalogue.
 fn wait_for_catalogue(url: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_secs(300);
     while common::get(url).0 != 200 {
         assert!(Instant::now() < deadline, "no catalogue at {url}");
         std::thread::sleep(Duration::from_millis(200));

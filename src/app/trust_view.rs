@@ -66,13 +66,7 @@ pub(super) fn update_settings(ui: &AppWindow, trust: Option<&TrustGate>, box_id:
                 Decision::Unverified { why } => (1, why.to_string()),
                 Decision::Rejected { .. } => {
                     rejected += 1;
-                    // The line's own wording: the reason and what stays.
-                    let line = f.line();
-                    let detail = line
-                        .split_once(": rejected: ")
-                        .map(|(_, r)| r.to_string())
-                        .unwrap_or(line);
-                    (2, detail)
+                    (2, f.rejection().unwrap_or_default())
                 }
             };
             TrustRow {

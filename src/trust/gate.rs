@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::{Decision, FeedKind, FeedTrust, PinnedKey, Policy, Rejection, TrustError};
+use super::{Decision, FeedBody, FeedKind, FeedTrust, PinnedKey, Policy, Rejection, TrustError};
 use crate::config::TrustSettings;
 use crate::net::HttpClient;
 
@@ -69,17 +69,24 @@ impl FeedStatus {
                 ..
             } => format!("verified by {publisher} (key {key_id}, version {version})"),
             Decision::Unverified { why } => format!("unverified: {why}"),
-            Decision::Rejected { why } => {
-                let kept = match &self.in_force {
-                    Badge::Verified { publisher, .. } => {
-                        format!("the copy verified by {publisher} stays")
-                    }
-                    Badge::Unverified => "the previous copy stays".to_string(),
-                };
-                format!("rejected: {why}; {kept}")
+            Decision::Rejected { .. } => {
+                format!("rejected: {}", self.rejection().unwrap_or_default())
             }
         };
         format!("{} {}: {state}", self.kind, self.url)
+    }
+
+    /// After a rejection: why, and which copy stays ("bad signature (...);
+    /// the copy verified by Civic TV stays"); None otherwise.
+    pub fn rejection(&self) -> Option<String> {
+        let Decision::Rejected { why } = &self.last else {
+            return None;
+        };
+        let kept = match &self.in_force {
+            Badge::Verified { publisher, .. } => format!("the copy verified by {publisher} stays"),
+            Badge::Unverified => "the previous copy stays".to_string(),
+        };
+        Some(format!("{why}; {kept}"))
     }
 }
 
@@ -140,18 +147,73 @@ impl TrustGate {
         body: &[u8],
         fresh: bool,
     ) -> Decision {
-        let signature = if self.policy(kind) == Policy::Off {
-            Ok(None)
-        } else {
-            http.fetch_optional(&super::signature_url(url), SIGNATURE_FETCH_LIMIT)
-                .await
-        };
+        self.check_body(http, kind, url, FeedBody::Bytes(body), fresh)
+            .await
+    }
+
+    /// Like [`check`](Self::check) for a feed downloaded to a file, read in
+    /// chunks (a guide of hundreds of MB is never held in memory).
+    pub async fn check_file(
+        &self,
+        http: &HttpClient,
+        kind: FeedKind,
+        url: &str,
+        path: &Path,
+        fresh: bool,
+    ) -> Decision {
+        let signature = self.fetch_signature(http, kind, url).await;
+        let (gate, url, path) = (self.clone(), url.to_string(), path.to_path_buf());
+        // Hashing a big file is blocking work: off the runtime's threads.
+        tokio::task::spawn_blocking(move || {
+            gate.decide(kind, &url, FeedBody::File(&path), signature, fresh)
+        })
+        .await
+        .unwrap_or_else(|e| Decision::Rejected {
+            why: Rejection::Unreadable(e.to_string()),
+        })
+    }
+
+    async fn check_body(
+        &self,
+        http: &HttpClient,
+        kind: FeedKind,
+        url: &str,
+        body: FeedBody<'_>,
+        fresh: bool,
+    ) -> Decision {
+        let signature = self.fetch_signature(http, kind, url).await;
+        self.decide(kind, url, body, signature, fresh)
+    }
+
+    /// The feed's `.minisig` (None: not signed, or checking is off).
+    async fn fetch_signature(
+        &self,
+        http: &HttpClient,
+        kind: FeedKind,
+        url: &str,
+    ) -> Result<Option<Vec<u8>>, crate::net::NetError> {
+        if self.policy(kind) == Policy::Off {
+            return Ok(None);
+        }
+        http.fetch_optional(&super::signature_url(url), SIGNATURE_FETCH_LIMIT)
+            .await
+    }
+
+    /// Decides, records the outcome and logs it.
+    fn decide(
+        &self,
+        kind: FeedKind,
+        url: &str,
+        body: FeedBody<'_>,
+        signature: Result<Option<Vec<u8>>, crate::net::NetError>,
+        fresh: bool,
+    ) -> Decision {
         let now = chrono::Utc::now().timestamp();
         let mut state = self.state();
         let decision = match signature {
             Ok(signature) => state
                 .trust
-                .check(kind, url, body, signature.as_deref(), now)
+                .check_body(kind, url, body, signature.as_deref(), now)
                 .unwrap_or_else(|e| Decision::Rejected {
                     why: Rejection::State(e.to_string()),
                 }),
@@ -187,25 +249,6 @@ impl TrustGate {
             },
         );
         decision
-    }
-
-    /// Like [`check`](Self::check) for a feed downloaded to a file.
-    pub async fn check_file(
-        &self,
-        http: &HttpClient,
-        kind: FeedKind,
-        url: &str,
-        path: &Path,
-        fresh: bool,
-    ) -> Decision {
-        // Read whole: the signature covers the exact bytes served. A guide
-        // of a few hundred MB would want minisign's streaming verifier.
-        match tokio::fs::read(path).await {
-            Ok(body) => self.check(http, kind, url, &body, fresh).await,
-            Err(e) => Decision::Rejected {
-                why: Rejection::State(format!("{}: {e}", path.display())),
-            },
-        }
     }
 
     /// The badge of the copy of `url` in force (unverified when never checked).
@@ -381,6 +424,67 @@ mod tests {
         ));
         assert_eq!(g.badge(&url), Badge::Unverified);
         assert!(g.take_refusals().is_empty());
+    }
+
+    #[test]
+    fn a_feed_in_a_file_is_checked_in_chunks_like_one_in_memory() {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let http = HttpClient::new().unwrap();
+        let state = tempfile::tempdir().unwrap();
+        let mut site = Site {
+            dir: tempfile::tempdir().unwrap(),
+            key: SigningKey::generate().unwrap(),
+            version: 0,
+        };
+        let g = gate(&site.key, Policy::Required, state.path());
+        let url = site.url();
+        let file = site.dir.path().join("feed.json");
+        // Several chunks' worth, so the stream is fed more than once.
+        let big: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        site.publish(&big, true);
+        let d = rt.block_on(g.check_file(&http, FeedKind::Archive, &url, &file, true));
+        assert!(matches!(d, Decision::Verified { .. }), "{d:?}");
+        // The same version and body, in memory: unchanged (same SHA-256 recorded).
+        let d = rt.block_on(g.check(&http, FeedKind::Archive, &url, &big, false));
+        assert!(
+            matches!(
+                d,
+                Decision::Verified {
+                    unchanged: true,
+                    ..
+                }
+            ),
+            "{d:?}"
+        );
+        // One flipped byte in the file: a bad signature.
+        let mut tampered = big.clone();
+        tampered[700_000] ^= 1;
+        std::fs::write(&file, &tampered).unwrap();
+        let d = rt.block_on(g.check_file(&http, FeedKind::Archive, &url, &file, true));
+        assert!(
+            matches!(
+                d,
+                Decision::Rejected {
+                    why: Rejection::BadSignature { .. }
+                }
+            ),
+            "{d:?}"
+        );
+        let gone = site.dir.path().join("missing.json");
+        let d = rt.block_on(g.check_file(&http, FeedKind::Archive, &url, &gone, true));
+        assert!(
+            matches!(
+                d,
+                Decision::Rejected {
+                    why: Rejection::Unreadable(_)
+                }
+            ),
+            "{d:?}"
+        );
     }
 
     #[test]

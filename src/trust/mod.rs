@@ -31,10 +31,10 @@ pub use check::{FeedTrust, TrustError};
 pub use comment::{CommentError, FeedComment, format_time, parse_time};
 pub use gate::{Badge, FeedStatus, Refusal, TrustGate};
 pub use keys::{KeyError, KeyId, PinnedKey};
-pub use policy::{Decision, Policy, Rejection, Unverified, verify_feed};
+pub use policy::{Decision, Policy, Rejection, Unverified, verify_feed, verify_feed_body};
 pub use rollback::{RollbackError, Seen, VersionStore};
 pub use sign::{KeyFiles, PinnedKeyText, SignError, SigningKey, keygen};
-pub use signature::{SignedFeed, verify_signed};
+pub use signature::{FeedBody, SignedFeed, verify_signed, verify_signed_body};
 
 use std::fmt;
 use std::str::FromStr;
