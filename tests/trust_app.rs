@@ -178,10 +178,13 @@ fn the_demo_pins_its_headend_and_the_badge_is_on_verified_items_only() {
     // The lineup is not checked here, so what comes from it (catch-up, VOD)
     // is unverified; the catalogue is signed by the demo headend.
     let config = "[cache]\npinned_window = \"off\"\n[trust.lineup]\npolicy = \"off\"\n";
-    let mut script = String::from("wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 4000\n");
+    // Info on the first item (a signed speech), twelve items down, Info on
+    // the last (catch-up, from the unchecked lineup).
+    let mut script = String::from("wait 4000\nMenu\nDown\nDown\nDown\nOk\nwait 4000\nInfo\n");
     for _ in 0..12 {
         script.push_str("Down\n");
     }
+    script.push_str("Info\n");
     // Settings: Signed feeds (row 9), then the box id (row 10), renewed.
     script.push_str("Menu\nDown\nOk\n");
     for _ in 0..9 {
@@ -192,7 +195,7 @@ fn the_demo_pins_its_headend_and_the_badge_is_on_verified_items_only() {
     let focus = |i: usize| lines[i]["focus"].as_str().unwrap().to_string();
     assert_eq!(lines[4]["screen"], "Archive");
 
-    let archive: Vec<String> = (4..17).map(focus).collect();
+    let archive: Vec<String> = [4].into_iter().chain(6..18).map(focus).collect();
     let demo = "verified by Hustings demo headend";
     let (mut signed, mut unsigned) = (0, 0);
     for label in &archive {
@@ -206,6 +209,25 @@ fn the_demo_pins_its_headend_and_the_badge_is_on_verified_items_only() {
         }
     }
     assert!(signed >= 3 && unsigned >= 1, "{archive:#?}");
+
+    // Why am I seeing this? The publisher and its key; unverified plainly.
+    let key = PinnedKey::from_file(&state.join("headend/trust/demo.pub"), None).unwrap();
+    let notice = |i: usize| lines[i]["notice"].as_str().unwrap().to_string();
+    assert_eq!(lines[5]["action"], "Info");
+    assert!(
+        notice(5).starts_with(&format!(
+            "Why am I seeing this? Published and signed by Hustings demo headend, signing key {}.",
+            key.id()
+        )),
+        "{}",
+        notice(5)
+    );
+    assert_eq!(lines[18]["action"], "Info");
+    assert!(focus(18).contains("catch-up"), "{}", focus(18));
+    assert_eq!(
+        notice(18),
+        "Why am I seeing this? No publisher this box trusts has signed it."
+    );
 
     let diagnostics = lines
         .iter()

@@ -925,6 +925,15 @@ impl App {
 
     /// The accessible label of the focused item, as the screen reader would
     /// announce it (the scripted sessions print it after each step).
+    /// The notice on screen now, in English (what a screen reader would
+    /// announce; scripts and tests read it), or "".
+    pub fn notice_text(&self) -> String {
+        if self.notice_until.is_none() {
+            return String::new();
+        }
+        self.ui.global::<LiveAdapter>().get_status().to_string()
+    }
+
     pub fn focus_label(&self) -> String {
         use super::preferences::SettingRow;
         if let Some(e) = &self.pin_entry {
