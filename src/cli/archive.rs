@@ -158,16 +158,15 @@ pub fn play(
     let item = refreshed(args)?
         .archive_item(id)?
         .with_context(|| format!("no archive item {id:?} (see `hustings archive list`)"))?;
-    let url = variant_for(&item.hls)?;
+    let url = variant_for(&HttpClient::configured(&config.trust)?, &item.hls)?;
     super::play::run(args, &url, headless, json, seconds, fullscreen)
 }
 
 /// The variant to play when `hls` is a master playlist (else `hls` itself):
 /// the best the connection carries, skipping HEVC without a hardware decoder.
-fn variant_for(hls: &str) -> anyhow::Result<String> {
+fn variant_for(http: &HttpClient, hls: &str) -> anyhow::Result<String> {
     use crate::archive::variants::{Capabilities, choose, variants};
     let rt = runtime()?;
-    let http = HttpClient::new()?;
     let body = rt.block_on(http.fetch(hls))?;
     let base = url::Url::parse(hls)?;
     let Some(all) = variants(&body, &base)? else {

@@ -364,7 +364,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Some(Command::Lineup {
             command: LineupCommand::Check { source, json },
-        }) => lineup_check::run(&source, json),
+        }) => lineup_check::run(&common, &source, json),
         Some(Command::Keygen(args)) => trust::keygen(args),
         Some(Command::Sign(args)) => trust::sign(args),
         Some(Command::Verify(args)) => trust::verify(args),
