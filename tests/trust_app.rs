@@ -267,3 +267,51 @@ fn the_demo_pins_its_headend_and_the_badge_is_on_verified_items_only() {
         .unwrap();
     assert_eq!(&stored, last);
 }
+
+#[test]
+fn a_refused_catalogue_is_announced_and_listed_in_diagnostics() {
+    let state = common::scratch("trust-refused-state");
+    let out = common::scratch("trust-refused-out");
+    demo_archive(&state);
+    // The headend serves this file as the catalogue's signature: not one.
+    std::fs::write(
+        state.join("headend/archive/catalogue.json.minisig"),
+        "untrusted comment: forged\nnot a signature\n",
+    )
+    .unwrap();
+    let config = "[cache]\npinned_window = \"off\"\n";
+    // No wait first: the notice (up for 6 s from the load) is still there
+    // when the script starts, right after the first channel's picture.
+    let mut script = String::from("Menu\nDown\nDown\nDown\nOk\n");
+    script.push_str("Menu\nDown\nOk\n");
+    for _ in 0..9 {
+        script.push_str("Down\n");
+    }
+    let lines = run(&state, &out, config, &script);
+    let notices: Vec<&str> = lines
+        .iter()
+        .map(|l| l["notice"].as_str().unwrap())
+        .collect();
+    assert!(
+        notices.iter().any(|n| n.starts_with("Not shown: http://")
+            && n.contains("/archive/catalogue.json failed its signature check (the signature file is not a minisign signature")
+            && n.ends_with("The last verified copy stays.")),
+        "{notices:#?}"
+    );
+    // No speech from the refused catalogue; the lineup's items are there.
+    assert_eq!(lines[4]["screen"], "Archive");
+    let first = lines[4]["focus"].as_str().unwrap();
+    assert!(
+        first.contains("video on demand") || first.contains("catch-up"),
+        "{first}"
+    );
+    let diagnostics = lines.last().unwrap()["focus"].as_str().unwrap();
+    assert!(
+        diagnostics.starts_with("Signed feeds: ")
+            && diagnostics.contains(
+                "/archive/catalogue.json: rejected: the signature file is not a minisign signature"
+            )
+            && diagnostics.contains("/lineup.m3u: verified by Hustings demo headend"),
+        "{diagnostics}"
+    );
+}

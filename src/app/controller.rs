@@ -1496,8 +1496,12 @@ impl App {
                 } else {
                     Message::Text(String::new())
                 };
-                self.buffering_shown = percent < 100;
-                self.set_status(&message, false);
+                // A notice runs its time (as on a zap): a feed refused at
+                // start-up must not be wiped by the first channel's buffering.
+                self.buffering_shown = percent < 100 && self.notice_until.is_none();
+                if self.notice_until.is_none() {
+                    self.set_status(&message, false);
+                }
             }
             PlayerEvent::Error { zap, error } if zap == current => {
                 let name = self
