@@ -166,9 +166,13 @@ pub struct TrustSettings {
     /// Publisher names shown on the verified badge, by key id (16 hex digits,
     /// as `hustings keygen` and `minisign` print it). Unnamed keys show their id.
     pub publishers: std::collections::HashMap<String, String>,
-    /// URL prefixes that may be fetched over plain HTTP (not yet enforced;
-    /// loopback is always allowed).
+    /// URL prefixes that may be fetched (and answers sent) over plain HTTP;
+    /// loopback is always allowed, everything else must be HTTPS.
     pub allow_plain_http: Vec<String>,
+    /// Certificate pins by server host: SHA-256 fingerprints of the
+    /// certificates it may present (any one; add the next before renewing).
+    /// A pinned server must also pass the platform's certificate checks.
+    pub tls_pins: std::collections::HashMap<String, Vec<String>>,
 }
 
 /// One feed kind's trust settings (`[trust.lineup]`, `[trust.interact]`, ...).

@@ -43,7 +43,7 @@ fn a_feed_that_dies_or_breaks_is_served_from_the_cache() {
     config.feeds.guide = vec![];
     config.state_dir = Some(common::scratch("offline-state"));
 
-    let fresh = rt.block_on(hustings::app::load(&config, &http));
+    let fresh = rt.block_on(hustings::app::load(&config, &http, None));
     assert_eq!(fresh.channels.len(), 1);
     assert!(fresh.notices.is_empty(), "{:?}", fresh.notices);
     assert!(!fresh.from_cache && fresh.refresh_in.is_some());
@@ -54,7 +54,7 @@ fn a_feed_that_dies_or_breaks_is_served_from_the_cache() {
     assert_eq!(cached.channels.len(), 1);
 
     *body.lock().unwrap() = "<html>maintenance</html>".into();
-    let broken = rt.block_on(hustings::app::load(&config, &http));
+    let broken = rt.block_on(hustings::app::load(&config, &http, None));
     assert_eq!(
         broken.channels[0].name, "Alpha",
         "the last good lineup stays"
@@ -67,7 +67,7 @@ fn a_feed_that_dies_or_breaks_is_served_from_the_cache() {
 
     server.abort();
     let _ = rt.block_on(server);
-    let offline = rt.block_on(hustings::app::load(&config, &http));
+    let offline = rt.block_on(hustings::app::load(&config, &http, None));
     assert_eq!(offline.channels.len(), 1);
     assert!(
         offline.notices[0].contains(&url) && offline.notices[0].contains("copy saved"),
@@ -82,7 +82,11 @@ fn an_unreachable_feed_with_nothing_cached_is_an_error_naming_it() {
     let mut config = Config::default();
     config.feeds.lineup = vec!["http://127.0.0.1:9/lineup.m3u".into()];
     config.state_dir = Some(common::scratch("offline-empty"));
-    let loaded = rt.block_on(hustings::app::load(&config, &HttpClient::new().unwrap()));
+    let loaded = rt.block_on(hustings::app::load(
+        &config,
+        &HttpClient::new().unwrap(),
+        None,
+    ));
     assert!(loaded.channels.is_empty());
     let error = loaded.error.expect("an error");
     assert!(error.contains("http://127.0.0.1:9/lineup.m3u"), "{error}");
@@ -96,7 +100,7 @@ fn the_guide_is_imported_matched_and_shown_from_the_cache_on_the_next_start() {
     config.state_dir = Some(common::scratch("offline-guide"));
     let http = HttpClient::new().unwrap();
     let now = chrono::Utc::now().timestamp();
-    let fresh = rt.block_on(hustings::app::load(&config, &http));
+    let fresh = rt.block_on(hustings::app::load(&config, &http, None));
     assert!(fresh.notices.is_empty(), "{:?}", fresh.notices);
     let cached = rt.block_on(hustings::app::load_cached(&config));
     for loaded in [&fresh, &cached] {

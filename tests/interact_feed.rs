@@ -76,7 +76,12 @@ fn a_malformed_or_oversize_feed_is_refused_naming_the_url_and_the_previous_stays
     let base = serve(&root);
     let url = format!("{base}feed.json");
     let config = state.join("config.toml");
-    std::fs::write(&config, format!("[feeds]\ninteract = [\"{url}\"]\n")).unwrap();
+    // These feeds are unsigned: signatures are another test's subject.
+    std::fs::write(
+        &config,
+        format!("[feeds]\ninteract = [\"{url}\"]\n[trust.interact]\npolicy = \"off\"\n"),
+    )
+    .unwrap();
     let file = root.join("feed.json");
 
     publish(&file, feed(&[("first", true)]).as_bytes(), 1);
@@ -137,7 +142,12 @@ fn an_unsponsored_item_is_shown_only_when_configured() {
     let mixed = feed(&[("paid", true), ("unpaid", false)]);
     publish(&root.join("feed.json"), mixed.as_bytes(), 1);
     let config = state.join("config.toml");
-    std::fs::write(&config, format!("[feeds]\ninteract = [\"{url}\"]\n")).unwrap();
+    let unsigned = "[trust.interact]\npolicy = \"off\"\n";
+    std::fs::write(
+        &config,
+        format!("[feeds]\ninteract = [\"{url}\"]\n{unsigned}"),
+    )
+    .unwrap();
     let (ids, stderr) = list(&config, &state);
     assert_eq!(ids, ["paid"], "{stderr}");
     assert!(
@@ -146,9 +156,72 @@ fn an_unsponsored_item_is_shown_only_when_configured() {
     );
     std::fs::write(
         &config,
-        format!("[feeds]\ninteract = [\"{url}\"]\n[interact]\nallow_unsponsored = true\n"),
+        format!(
+            "[feeds]\ninteract = [\"{url}\"]\n[interact]\nallow_unsponsored = true\n{unsigned}"
+        ),
     )
     .unwrap();
     let (ids, _) = list(&config, &state);
     assert_eq!(ids, ["paid", "unpaid"]);
+}
+
+#[test]
+fn an_unsigned_or_forged_feed_is_refused_by_default_naming_the_url_and_a_signed_one_is_shown() {
+    use hustings::trust::{FeedComment, FeedKind, SigningKey};
+    let root = common::scratch("interact-signed-server");
+    let state = common::scratch("interact-signed-box");
+    let url = format!("{}feed.json", serve(&root));
+    let key = SigningKey::generate().unwrap();
+    let config = state.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[feeds]\ninteract = [\"{url}\"]\n[trust.interact]\nkeys = [\"{}\"]\n",
+            key.public_key_base64()
+        ),
+    )
+    .unwrap();
+    let file = root.join("feed.json");
+    let sign = |body: &[u8], version: u64| {
+        let comment = FeedComment {
+            kind: FeedKind::Interact,
+            version,
+            expires: chrono::Utc::now().timestamp() + 3600,
+        };
+        std::fs::write(
+            root.join("feed.json.minisig"),
+            key.sign(body, &comment).unwrap().into_bytes(),
+        )
+        .unwrap();
+    };
+
+    // Unsigned: interactive feeds are `required` unless configured otherwise.
+    publish(&file, feed(&[("unsigned", true)]).as_bytes(), 1);
+    let (ids, stderr) = list(&config, &state);
+    assert!(ids.is_empty(), "{ids:?}");
+    assert!(
+        stderr.contains(&format!(
+            "{url}: rejected: no signature, and interact feeds must be signed"
+        )),
+        "{stderr}"
+    );
+
+    let good = feed(&[("signed", true)]);
+    publish(&file, good.as_bytes(), 2);
+    sign(good.as_bytes(), 2);
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["signed"], "{stderr}");
+
+    // A forged body under the old signature: refused, the signed one stays.
+    publish(&file, feed(&[("forged", true)]).as_bytes(), 3);
+    let (ids, stderr) = list(&config, &state);
+    assert_eq!(ids, ["signed"], "{stderr}");
+    assert!(
+        stderr.contains(&format!("{url}: rejected: bad signature")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the previous feed stays in force"),
+        "{stderr}"
+    );
 }

@@ -145,6 +145,14 @@ fn answers_survive_sigkill_and_dropped_replies_exactly_once() {
     let port = common::free_port();
     let _headend = start_headend(port, &root.join("headend"));
     let server = format!("http://127.0.0.1:{port}/");
+    // The boxes trust the headend's demo key (its feeds are signed with it).
+    let key = std::fs::read_to_string(root.join("headend/trust/demo.pub")).unwrap();
+    let key = key
+        .lines()
+        .nth(1)
+        .expect("a minisign .pub file")
+        .trim()
+        .to_string();
 
     let boxes: Vec<Box> = (0..BOXES)
         .map(|i| {
@@ -152,7 +160,13 @@ fn answers_survive_sigkill_and_dropped_replies_exactly_once() {
             std::fs::create_dir_all(&state).unwrap();
             let config = state.join("config.toml");
             // A short reply timeout: a dropped reply costs a second, not ten.
-            std::fs::write(&config, "[interact]\nsubmit_timeout_ms = 1000\n").unwrap();
+            std::fs::write(
+                &config,
+                format!(
+                    "[interact]\nsubmit_timeout_ms = 1000\n[trust.interact]\nkeys = [\"{key}\"]\n"
+                ),
+            )
+            .unwrap();
             Box { state, config }
         })
         .collect();

@@ -30,6 +30,11 @@ fn a_poll_is_answered_with_the_remote_and_follows_the_channel() {
         "RED opens the poll with its sponsor line: {}",
         focus(0)
     );
+    assert!(
+        focus(0).ends_with(", verified by Hustings demo headend"),
+        "the demo pins its headend's key, so the poll is verified: {}",
+        focus(0)
+    );
     assert_eq!(focus(2), "Send this answer? Buses and trains");
     assert_eq!(
         focus(4),

@@ -9,7 +9,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hustings(state: &Path, args: &[&str]) -> Output {
+    // The box trusts the headend's key: its interactive feed is signed, and
+    // interactive feeds are refused unsigned.
+    let config = state.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[trust.interact]\nkeys = [\"{}\"]\n",
+            common::headend().demo_public_key()
+        ),
+    )
+    .unwrap();
     Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(["--config", config.to_str().unwrap()])
         .args(["--server", common::headend().url()])
         .args(["--state", state.to_str().unwrap()])
         .args(args)
@@ -129,6 +141,12 @@ fn after_acknowledgement_the_personal_data_is_gone_from_the_box() {
     assert!(!found_in(&db_files(&state.join("outbox.sqlite3")), email));
     assert!(!stderr.contains(email), "logged: {stderr}");
     assert!(!stderr.contains("Tracer"), "logged: {stderr}");
+    // The phone number, as typed and in any normalised form, and the postcode.
+    for needle in ["020 7946 0018", "2079460018", "7946 0018", "SW1A", "sw1a"] {
+        assert!(!stderr.contains(needle), "{needle} logged: {stderr}");
+    }
+    // The logs were at debug level and did say something (the scan is not of nothing).
+    assert!(stderr.contains("verified"), "{stderr}");
     let pending = hustings(&state, &["interact", "outbox", "--json"]);
     assert_eq!(String::from_utf8_lossy(&pending.stdout).trim(), "[]");
 }

@@ -459,8 +459,8 @@ fn the_archive_also_lists_the_lineups_videos_and_past_programmes_with_catchup() 
     let screen = |i: usize| lines[i]["screen"].as_str().unwrap().to_string();
     assert_eq!(
         focus(7),
-        "Council meeting highlights, video on demand, On demand",
-        "after the three speeches"
+        "Council meeting highlights, video on demand, On demand, verified by Hustings demo headend",
+        "after the three speeches; the lineup is signed by the demo headend, whose key the demo pins"
     );
     assert_eq!(screen(9), "Live", "{}", focus(9));
     assert!(
@@ -469,7 +469,11 @@ fn the_archive_also_lists_the_lineups_videos_and_past_programmes_with_catchup() 
         focus(9)
     );
     assert_eq!(screen(10), "Archive");
-    assert!(focus(11).ends_with(", catch-up"), "{}", focus(11));
+    assert!(
+        focus(11).ends_with(", catch-up, verified by Hustings demo headend"),
+        "{}",
+        focus(11)
+    );
     let title = focus(11).split(", ").next().unwrap().to_string();
     assert_eq!(screen(12), "Live");
     // Played through the channel's catch-up template (the demo keeps only

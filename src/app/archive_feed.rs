@@ -1,6 +1,7 @@
 //! The archive catalogue and its transcripts: fetched with conditional GET,
-//! read, and stored (the store keeps the last good catalogue; a bad one is
-//! refused and the stored one stays in force).
+//! checked against its signature, read, and stored (the store keeps the last
+//! good catalogue and its exact bytes; a bad or rejected one is refused and
+//! the stored one stays in force).
 
 use std::path::Path;
 
@@ -10,9 +11,16 @@ use crate::archive::catalogue;
 use crate::archive::transcript;
 use crate::net::{Fetched, HttpClient, Validators};
 use crate::store::Store;
+use crate::trust::{Decision, FeedKind, TrustGate};
 
-/// Refreshes the archive from `url`; returns a problem for the viewer, if any.
-pub async fn refresh(http: &HttpClient, db: &Path, url: &str) -> Option<String> {
+/// Refreshes the archive from `url`; returns a problem for the viewer, if
+/// any. With `trust`, the catalogue is checked before it replaces the stored one.
+pub async fn refresh(
+    http: &HttpClient,
+    db: &Path,
+    url: &str,
+    trust: Option<&TrustGate>,
+) -> Option<String> {
     let base = match Url::parse(url) {
         Ok(u) => u,
         Err(e) => return Some(format!("{url}: not a URL ({e})")),
@@ -32,10 +40,21 @@ pub async fn refresh(http: &HttpClient, db: &Path, url: &str) -> Option<String> 
     .flatten()
     .unwrap_or_default();
     let (body, validators) = match http.fetch_conditional(url, &known).await {
-        Ok(Fetched::NotModified) => return fetch_transcripts(http, db).await,
+        Ok(Fetched::NotModified) => {
+            if let Some(gate) = trust {
+                recheck_saved(http, gate, db, url).await;
+            }
+            return fetch_transcripts(http, db).await;
+        }
         Ok(Fetched::New(body, validators)) => (body, validators),
         Err(e) => return Some(e.to_string()),
     };
+    if let Some(gate) = trust
+        && let Decision::Rejected { why } =
+            gate.check(http, FeedKind::Archive, url, &body, true).await
+    {
+        return Some(format!("{url}: rejected: {why}; the saved archive stays"));
+    }
     let text = String::from_utf8_lossy(&body);
     let parsed = match catalogue::parse(&text, &base) {
         Ok(c) => c,
@@ -48,6 +67,8 @@ pub async fn refresh(http: &HttpClient, db: &Path, url: &str) -> Option<String> 
     let saved = tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&db_path)?;
         store.replace_archive(&parsed.items)?;
+        // The exact bytes, so the copy in force can be checked again later.
+        store.save_feed(&url_owned, &body, chrono::Utc::now().timestamp())?;
         store.set_validators(&url_owned, &validators, chrono::Utc::now().timestamp())
     })
     .await;
@@ -55,6 +76,26 @@ pub async fn refresh(http: &HttpClient, db: &Path, url: &str) -> Option<String> 
         return Some(format!("the archive could not be saved: {e}"));
     }
     fetch_transcripts(http, db).await
+}
+
+/// Checks the stored catalogue's bytes again (the server said "not
+/// modified"): its badge after a restart, and an expiry that passed.
+async fn recheck_saved(http: &HttpClient, gate: &TrustGate, db: &Path, url: &str) {
+    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
+    let saved = tokio::task::spawn_blocking(move || {
+        Store::open(&db_path)
+            .ok()?
+            .load_feed(&url_owned)
+            .ok()
+            .flatten()
+    })
+    .await
+    .ok()
+    .flatten();
+    if let Some(saved) = saved {
+        gate.check(http, FeedKind::Archive, url, &saved.body, false)
+            .await;
+    }
 }
 
 /// Fetches the transcripts the store does not have yet.

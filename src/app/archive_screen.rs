@@ -12,6 +12,7 @@ use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow};
 use crate::archive::catalogue::ArchiveItem;
 use crate::input::Action;
 use crate::store::{ArchiveHit, Store};
+use crate::trust::Badge;
 
 /// Rows the screen shows at once.
 pub const ROWS: usize = 5;
@@ -44,9 +45,31 @@ pub struct ArchiveBrowser {
     pub focus: usize,
     pub top: usize,
     pub keyboard: Option<Osk>,
+    /// The badge of the archive catalogue in force (its items').
+    pub catalogue_badge: Badge,
+    /// The badge of the lineup in force (VOD and catch-up items come from it).
+    pub lineup_badge: Badge,
 }
 
 impl ArchiveBrowser {
+    /// The badge an item shows: its feed's.
+    pub fn badge(&self, item: &ArchiveItem) -> &Badge {
+        match item.origin {
+            crate::archive::catalogue::Origin::Catalogue => &self.catalogue_badge,
+            _ => &self.lineup_badge,
+        }
+    }
+
+    /// The focused item (of the list, or of the search hits).
+    pub fn focused_item(&self) -> Option<&ArchiveItem> {
+        if self.search.is_empty() {
+            self.items.get(self.focus)
+        } else {
+            let hit = self.hits.get(self.focus)?;
+            self.items.iter().find(|i| i.id == hit.id)
+        }
+    }
+
     /// How many rows the list has (items, or hits while searching).
     fn len(&self) -> usize {
         if self.search.is_empty() {
@@ -192,15 +215,16 @@ impl ArchiveBrowser {
                         s if s.is_empty() => i.event.clone().unwrap_or_default(),
                         s => s,
                     };
+                    let badge = super::trust_view::badge_label(self.badge(i));
                     match &i.origin {
                         crate::archive::catalogue::Origin::Catalogue => {
-                            format!("{}, {who}", i.title)
+                            format!("{}, {who}, {badge}", i.title)
                         }
                         crate::archive::catalogue::Origin::Lineup => {
-                            format!("{}, video on demand, {who}", i.title)
+                            format!("{}, video on demand, {who}, {badge}", i.title)
                         }
                         crate::archive::catalogue::Origin::CatchUp { .. } => {
-                            format!("{}, {who}, catch-up", i.title)
+                            format!("{}, {who}, catch-up, {badge}", i.title)
                         }
                     }
                 })
@@ -241,6 +265,7 @@ fn clock(seconds: f64) -> String {
 
 fn row(
     i: &ArchiveItem,
+    badge: &Badge,
     hit: Option<&ArchiveHit>,
     language: &str,
     cache: Option<&std::path::Path>,
@@ -273,6 +298,11 @@ fn row(
         }
         .into(),
         sponsor: i.sponsor.clone().unwrap_or_default().into(),
+        verified_by: match badge {
+            Badge::Verified { publisher, .. } => publisher.clone(),
+            Badge::Unverified => String::new(),
+        }
+        .into(),
         moment: hit.and_then(|h| h.at).map(clock).unwrap_or_default().into(),
         snippet: hit
             .filter(|h| h.at.is_some())
@@ -302,7 +332,7 @@ pub(super) fn update(
             .iter()
             .skip(b.top)
             .take(ROWS)
-            .map(|i| row(i, None, language, cache, image))
+            .map(|i| row(i, b.badge(i), None, language, cache, image))
             .collect()
     } else {
         b.hits
@@ -311,7 +341,7 @@ pub(super) fn update(
             .take(ROWS)
             .filter_map(|h| {
                 let item = b.items.iter().find(|i| i.id == h.id)?;
-                Some(row(item, Some(h), language, cache, image))
+                Some(row(item, b.badge(item), Some(h), language, cache, image))
             })
             .collect()
     };

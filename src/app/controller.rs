@@ -131,6 +131,11 @@ pub struct App {
         Option<tokio::sync::mpsc::UnboundedSender<super::interact_worker::InteractCmd>>,
     /// The country sign-up phone numbers and postcodes are checked for.
     pub(super) country: String,
+    /// The feeds' signature checks (badges, Diagnostics, refusal notices);
+    /// None in screen tests without feeds.
+    pub(super) trust: Option<crate::trust::TrustGate>,
+    /// The box's random id, as the outbox keeps it ("" until it says).
+    box_id: String,
     /// Kiosk mode (shared screens); None when off.
     pub(super) kiosk: Option<super::kiosk::Kiosk>,
     /// A seek in the speech is under way: positions reported before it ends are stale.
@@ -215,6 +220,8 @@ impl App {
             overlay: Default::default(),
             interact_items: Vec::new(),
             interact: None,
+            trust: None,
+            box_id: String::new(),
             country: "GB".into(),
             kiosk: None,
             seek_sent: None,
@@ -330,6 +337,12 @@ impl App {
         {
             let fx = self.nav.tune(index);
             self.apply(fx);
+            return;
+        }
+        if action == Action::Info
+            && let Some(why) = self.why_seeing_this()
+        {
+            self.notice(why);
             return;
         }
         if self.nav.screen == Screen::Live && !self.nav.list_open && self.playback.is_none() {
@@ -524,6 +537,14 @@ impl App {
                 }
                 Effect::ChangeSetting(super::preferences::SettingRow::Pin, _) => {
                     self.pin_entry = Some(PinEntry::new(PinPurpose::Set));
+                }
+                Effect::ChangeSetting(super::preferences::SettingRow::BoxId, step) => {
+                    // Right or OK: a new random id, kept by the outbox.
+                    if step > 0
+                        && let Some(worker) = &self.interact
+                    {
+                        let _ = worker.send(super::interact_worker::InteractCmd::NewBoxId);
+                    }
                 }
                 Effect::ChangeSetting(row, step) => self.change_setting(row, step),
                 Effect::OpenSettings => match self.preferences.pin {
@@ -904,6 +925,15 @@ impl App {
 
     /// The accessible label of the focused item, as the screen reader would
     /// announce it (the scripted sessions print it after each step).
+    /// The notice on screen now, in English (what a screen reader would
+    /// announce; scripts and tests read it), or "".
+    pub fn notice_text(&self) -> String {
+        if self.notice_until.is_none() {
+            return String::new();
+        }
+        self.ui.global::<LiveAdapter>().get_status().to_string()
+    }
+
     pub fn focus_label(&self) -> String {
         use super::preferences::SettingRow;
         if let Some(e) = &self.pin_entry {
@@ -1020,6 +1050,11 @@ impl App {
                     Some(SettingRow::About) => {
                         format!("About: Hustings {}", env!("CARGO_PKG_VERSION"))
                     }
+                    Some(SettingRow::SignedFeeds) => format!(
+                        "Signed feeds: {}",
+                        super::trust_view::diagnostics_label(self.trust.as_ref())
+                    ),
+                    Some(SettingRow::BoxId) => format!("Box id: {}", self.box_id),
                     None => String::new(),
                 }
             }
@@ -1237,6 +1272,7 @@ impl App {
         adapter.set_status_kind(kind);
         adapter.set_status_a(a.into());
         adapter.set_status_b(b.into());
+        adapter.set_status_extra(message.extra().into());
         adapter.set_status_is_error(error);
         adapter.set_status_everywhere(false);
     }
@@ -1248,10 +1284,44 @@ impl App {
         self.ui.global::<LiveAdapter>().set_status_everywhere(true);
     }
 
+    /// "Why am I seeing this?" (Info) for the open overlay item or the
+    /// focused archive item; None elsewhere (Info keeps its other uses).
+    fn why_seeing_this(&self) -> Option<Message> {
+        match self.nav.screen {
+            Screen::Live if !self.nav.list_open && self.overlay.stage.is_some() => {
+                let item = self.overlay.item()?;
+                Some(super::trust_view::why(&item.badge, item.sponsor.as_deref()))
+            }
+            Screen::Archive if self.archive.keyboard.is_none() => {
+                let item = self.archive.focused_item()?;
+                Some(super::trust_view::why(
+                    self.archive.badge(item),
+                    item.sponsor.as_deref(),
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// Tells the viewer of the newest feed refused by its signature check
+    /// (all of them are listed in Settings > Diagnostics).
+    fn announce_refusals(&mut self) {
+        let Some(refused) = self.trust.as_ref().and_then(|t| t.take_refusals().pop()) else {
+            return;
+        };
+        self.notice(Message::FeedRefused {
+            url: refused.url,
+            why: refused.why,
+        });
+    }
+
     /// A message from the runtime.
     pub fn handle_msg(&mut self, msg: UiMsg) {
         match msg {
-            UiMsg::Loaded(loaded) => self.loaded(loaded),
+            UiMsg::Loaded(loaded) => {
+                self.loaded(loaded);
+                self.announce_refusals();
+            }
             UiMsg::Player(event) => self.player_event(event),
             UiMsg::Input(action) => self.handle_action(action),
             UiMsg::ArchiveResolved { request, url } => self.start_archive(request, url),
@@ -1259,6 +1329,11 @@ impl App {
             UiMsg::InteractItems(items) => {
                 self.interact_items = items;
                 self.overlay_items();
+                self.announce_refusals();
+            }
+            UiMsg::BoxId(id) => {
+                self.box_id = id;
+                self.refresh();
             }
             UiMsg::InteractRecorded(result) => {
                 self.overlay.recorded(result);
@@ -1421,8 +1496,12 @@ impl App {
                 } else {
                     Message::Text(String::new())
                 };
-                self.buffering_shown = percent < 100;
-                self.set_status(&message, false);
+                // A notice runs its time (as on a zap): a feed refused at
+                // start-up must not be wiped by the first channel's buffering.
+                self.buffering_shown = percent < 100 && self.notice_until.is_none();
+                if self.notice_until.is_none() {
+                    self.set_status(&message, false);
+                }
             }
             PlayerEvent::Error { zap, error } if zap == current => {
                 let name = self
@@ -1706,6 +1785,7 @@ impl App {
             });
         if self.nav.screen == Screen::Archive {
             let images = &mut self.images;
+            super::trust_view::archive_badges(&mut self.archive, self.trust.as_ref());
             super::archive_screen::update(
                 &self.ui,
                 &self.archive,
@@ -1742,6 +1822,7 @@ impl App {
         if matches!(self.nav.screen, Screen::Menu | Screen::Settings) {
             let network = self.network_summary();
             super::settings_screen::update(&self.ui, &self.nav, &self.preferences, &network);
+            super::trust_view::update_settings(&self.ui, self.trust.as_ref(), &self.box_id);
         }
         live::update(
             &self.ui,

@@ -34,6 +34,7 @@ async fn fetch_item(
     budget: u64,
     db: &Path,
     item: &ArchiveItem,
+    http: &HttpClient,
 ) -> Result<Manifest, String> {
     let (evict_cache, db, id) = (cache.to_path_buf(), db.to_path_buf(), item.id.clone());
     let budget = tokio::task::spawn_blocking(move || {
@@ -51,8 +52,7 @@ async fn fetch_item(
     .await
     .map_err(|e| e.to_string())?
     .map_err(|e| e.to_string())?;
-    let http = HttpClient::new().map_err(|e| e.to_string())?;
-    download::download(&http, cache, item, &capabilities(), &budget, |_, _| {})
+    download::download(http, cache, item, &capabilities(), &budget, |_, _| {})
         .await
         .map_err(|e| e.to_string())
 }
@@ -70,10 +70,20 @@ pub(super) fn downloader(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
+    let http = HttpClient::configured(&config.trust);
     Box::new(move |item| {
         let (tx, cache, db) = (tx.clone(), cache.clone(), db.clone());
+        let http = http
+            .as_ref()
+            .map(HttpClient::clone)
+            .map_err(|e| e.to_string());
         rt.spawn(async move {
-            let result = fetch_item(&cache, budget, &db, &item).await.map(|_| ());
+            let result = match http {
+                Ok(http) => fetch_item(&cache, budget, &db, &item, &http)
+                    .await
+                    .map(|_| ()),
+                Err(e) => Err(e),
+            };
             let _ = tx.send(UiMsg::Downloaded {
                 title: item.title,
                 result,
@@ -104,6 +114,13 @@ pub(super) fn fetch_pinned(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
+    let http = match HttpClient::configured(&config.trust) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!("pinned speeches will not be fetched: {e}");
+            return;
+        }
+    };
     if window == crate::archive::schedule::Window::Never {
         return;
     }
@@ -129,7 +146,7 @@ pub(super) fn fetch_pinned(
                 if download::manifest(&cache, &item.id).is_some_and(|m| m.complete) {
                     continue;
                 }
-                match fetch_item(&cache, budget, &db, &item).await {
+                match fetch_item(&cache, budget, &db, &item, &http).await {
                     Ok(_) => {
                         tracing::info!(id = %item.id, "pinned speech fetched for offline viewing");
                         if tx.send(UiMsg::CacheChanged).is_err() {
@@ -152,12 +169,14 @@ pub(super) fn archive_resolver(
     rt: &tokio::runtime::Handle,
     cache: PathBuf,
     base: Option<String>,
+    http: HttpClient,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) -> Box<dyn Fn(PlayRequest)> {
     let caps = capabilities();
     let rt = rt.clone();
     Box::new(move |request| {
         let (tx, cache, base, caps) = (tx.clone(), cache.clone(), base.clone(), caps.clone());
+        let http = http.clone();
         rt.spawn(async move {
             let hls = request.item.hls.clone();
             let chosen = async {
@@ -166,7 +185,7 @@ pub(super) fn archive_resolver(
                     return None;
                 }
                 let base = base?;
-                let body = HttpClient::new().ok()?.fetch(&hls).await.ok()?;
+                let body = http.fetch(&hls).await.ok()?;
                 let parsed = url::Url::parse(&hls).ok()?;
                 let master = match playable_master(&body, &parsed, &caps) {
                     Ok(m) => m?,

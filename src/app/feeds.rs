@@ -16,6 +16,7 @@ use crate::guide::{Guide, match_channels};
 use crate::lineup::{Channel, Lineup, ParseOptions, merge, parse_bytes_with};
 use crate::net::{Fetched, HttpClient, Validators};
 use crate::store::Store;
+use crate::trust::{Decision, FeedKind, TrustGate};
 
 use super::guide_refresh::{OnBadSource, SourceOutcome, import_guides};
 
@@ -90,8 +91,10 @@ pub async fn load_cached(config: &Config) -> Loaded {
     .unwrap_or_default()
 }
 
-/// Refreshes every feed from the network, keeping last good copies.
-pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
+/// Refreshes every feed from the network, keeping last good copies. With
+/// `trust`, every feed is checked against its signature first, and a
+/// rejected one is treated like a malformed one: the last good copy stays.
+pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>) -> Loaded {
     let mut out = Loaded::default();
     if config.feeds.lineup.is_empty() {
         out.error = Some(
@@ -111,7 +114,7 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     };
     let mut lineups = Vec::new();
     for url in &config.feeds.lineup {
-        if let Some(l) = fetch_lineup(config, http, &db, url, &mut out.notices).await {
+        if let Some(l) = fetch_lineup(config, http, trust, &db, url, &mut out.notices).await {
             lineups.push(l);
         }
     }
@@ -145,6 +148,7 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
             &guide_urls,
             OnBadSource::Skip,
             history_start,
+            trust,
         )
         .await
         {
@@ -169,7 +173,7 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
     for url in &config.feeds.archive {
         // The archive is not needed to watch TV: a problem is logged, and the
         // stored archive stays in force.
-        if let Some(problem) = super::archive_feed::refresh(http, &db, url).await {
+        if let Some(problem) = super::archive_feed::refresh(http, &db, url, trust).await {
             tracing::warn!("archive: {problem}");
         }
     }
@@ -190,6 +194,7 @@ pub async fn load(config: &Config, http: &HttpClient) -> Loaded {
 async fn fetch_lineup(
     config: &Config,
     http: &HttpClient,
+    trust: Option<&TrustGate>,
     db: &Path,
     url: &str,
     notices: &mut Vec<String>,
@@ -215,11 +220,29 @@ async fn fetch_lineup(
             .as_ref()
             .map(|c| parse_bytes_with(&c.body, url, &options(config)))
         {
-            Some(Ok(l)) => return Some(l),
+            Some(Ok(l)) => {
+                if let (Some(gate), Some(c)) = (trust, cached.as_ref()) {
+                    // The copy in force, checked again: its badge after a
+                    // restart, and an expiry that passed meanwhile.
+                    gate.check(http, FeedKind::Lineup, url, &c.body, false)
+                        .await;
+                }
+                return Some(l);
+            }
             _ => format!("{url}: the saved copy is unusable"),
         },
         Ok(Fetched::New(body, validators)) => {
+            let decision = match trust {
+                Some(gate) => gate.check(http, FeedKind::Lineup, url, &body, true).await,
+                None => Decision::Unverified {
+                    why: crate::trust::Unverified::CheckingOff(FeedKind::Lineup),
+                },
+            };
             match parse_bytes_with(&body, url, &options(config)) {
+                _ if !decision.accepted() => match decision {
+                    Decision::Rejected { why } => format!("{url}: rejected: {why}"),
+                    _ => format!("{url}: rejected"),
+                },
                 Ok(l) => {
                     for w in l.warnings.iter().take(50) {
                         tracing::warn!("{url}: {w}");

@@ -15,6 +15,7 @@ use thiserror::Error;
 use crate::guide::{GuideError, Record, open_decompressed, read_xmltv};
 use crate::net::{Fetched, HttpClient, Validators, is_remote};
 use crate::store::{ImportStats, Store, StoreError};
+use crate::trust::{Decision, FeedKind, TrustGate};
 
 /// How to treat a source that cannot be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +110,9 @@ fn cached_copy(cache_dir: &Path, url: &str) -> PathBuf {
 
 /// Fetches and imports `sources` (URLs or paths, in order of preference) into
 /// the database at `db`. `history_start`: programmes that ended before it are pruned.
+/// With `trust`, each downloaded guide is checked against its signature
+/// before it replaces the saved copy; a rejected one is a failed source
+/// (the saved, previously accepted copy is read instead).
 pub async fn import_guides(
     http: &HttpClient,
     db: &Path,
@@ -116,6 +120,7 @@ pub async fn import_guides(
     sources: &[String],
     on_bad: OnBadSource,
     history_start: i64,
+    trust: Option<&TrustGate>,
 ) -> Result<ImportReport, ImportError> {
     let started = Instant::now();
     std::fs::create_dir_all(cache_dir)
@@ -143,7 +148,7 @@ pub async fn import_guides(
         } else {
             Validators::default()
         };
-        let file = match http.fetch_to_file(source, &known, &copy).await {
+        let file = match fetch_checked(http, trust, source, &known, &copy).await {
             Ok(Fetched::NotModified) => SourceFile {
                 source: source.clone(),
                 path: Some(copy),
@@ -222,6 +227,47 @@ pub async fn import_guides(
         sources,
         imported: true,
     })
+}
+
+/// Downloads `url` (conditional GET) and, with `trust`, checks it before it
+/// replaces the saved copy at `copy`: the download lands beside it and is
+/// renamed over it only when accepted. Errors name the URL.
+async fn fetch_checked(
+    http: &HttpClient,
+    trust: Option<&TrustGate>,
+    url: &str,
+    known: &Validators,
+    copy: &Path,
+) -> Result<Fetched<()>, String> {
+    let Some(gate) = trust else {
+        return http
+            .fetch_to_file(url, known, copy)
+            .await
+            .map_err(|e| e.to_string());
+    };
+    let mut staging = copy.as_os_str().to_owned();
+    staging.push(".new");
+    let staging = PathBuf::from(staging);
+    match http.fetch_to_file(url, known, &staging).await {
+        Ok(Fetched::NotModified) => {
+            // The copy in force, checked again (its badge after a restart).
+            gate.check_file(http, FeedKind::Guide, url, copy, false)
+                .await;
+            Ok(Fetched::NotModified)
+        }
+        Ok(Fetched::New((), v)) => {
+            let decision = gate
+                .check_file(http, FeedKind::Guide, url, &staging, true)
+                .await;
+            if let Decision::Rejected { why } = decision {
+                let _ = std::fs::remove_file(&staging);
+                return Err(format!("{url}: rejected: {why}"));
+            }
+            std::fs::rename(&staging, copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+            Ok(Fetched::New((), v))
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Imports local guide files into `db` in one transaction, on this thread:

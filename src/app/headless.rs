@@ -317,6 +317,7 @@ pub fn run_script(
                     action: action_name(*action),
                     screen: format!("{:?}", s.app().screen()),
                     focus: s.app().focus_label(),
+                    notice: s.app().notice_text(),
                 };
                 println!("{}", serde_json::to_string(&report).unwrap_or_default());
                 reports.push(report);

@@ -24,6 +24,8 @@ pub enum InteractCmd {
     /// Commit this to the outbox, say so, then try to deliver it (and fetch
     /// the poll's results from the URL, when there is one).
     Record(NewSubmission, Option<String>),
+    /// Replace the box's random id with a new one (Settings).
+    NewBoxId,
 }
 
 /// Starts the worker on a thread of its own (the outbox's SQLite connection
@@ -31,12 +33,14 @@ pub enum InteractCmd {
 /// state directory cannot hold it) interaction is off, and said so.
 pub(super) fn spawn(
     config: &Config,
+    trust: crate::trust::TrustGate,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) -> mpsc::UnboundedSender<InteractCmd> {
     let (cmd_tx, commands) = mpsc::unbounded_channel();
     let path = Outbox::path_in(&config.state_dir());
     let urls = config.feeds.interact.clone();
     let settings = config.interact.clone();
+    let transport = config.trust.clone();
     let started = std::thread::Builder::new()
         .name("interact".into())
         .spawn(move || {
@@ -44,7 +48,7 @@ pub(super) fn spawn(
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(work(path, urls, settings, commands, tx)),
+                Ok(rt) => rt.block_on(work(path, urls, settings, transport, trust, commands, tx)),
                 Err(e) => tracing::error!("interactive items are off: {e}"),
             }
         });
@@ -59,6 +63,8 @@ async fn work(
     path: std::path::PathBuf,
     urls: Vec<String>,
     settings: crate::config::InteractSettings,
+    transport: crate::config::TrustSettings,
+    trust: crate::trust::TrustGate,
     mut commands: mpsc::UnboundedReceiver<InteractCmd>,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) {
@@ -71,12 +77,18 @@ async fn work(
             }
         };
         let (Ok(http), Ok(submitter)) = (
-            HttpClient::new(),
-            Submitter::new(Duration::from_millis(settings.submit_timeout_ms.max(100))),
+            HttpClient::configured(&transport),
+            Submitter::configured(
+                Duration::from_millis(settings.submit_timeout_ms.max(100)),
+                &transport,
+            ),
         ) else {
             tracing::error!("interactive items are off: no HTTP client");
             return;
         };
+        if tx.send(UiMsg::BoxId(outbox.box_id().to_string())).is_err() {
+            return;
+        }
         let mut deliver = tokio::time::interval(DELIVER_EVERY);
         let mut refresh = tokio::time::interval(REFRESH_EVERY);
         loop {
@@ -85,7 +97,7 @@ async fn work(
                     if urls.is_empty() {
                         continue;
                     }
-                    let loaded = crate::interact::load(&http, &outbox, &urls, settings.allow_unsponsored).await;
+                    let loaded = crate::interact::load(&http, &outbox, &urls, settings.allow_unsponsored, Some(&trust)).await;
                     for p in &loaded.problems {
                         tracing::warn!("interactive feed: {p}");
                     }
@@ -100,7 +112,18 @@ async fn work(
                     }
                 }
                 cmd = commands.recv() => {
-                    let Some(InteractCmd::Record(s, results_url)) = cmd else { return };
+                    let (s, results_url) = match cmd {
+                        Some(InteractCmd::Record(s, results_url)) => (s, results_url),
+                        Some(InteractCmd::NewBoxId) => {
+                            match outbox.new_box_id() {
+                                Ok(()) => tracing::info!("the box has a new random id"),
+                                Err(e) => tracing::error!("the box id could not be renewed: {e}"),
+                            }
+                            let _ = tx.send(UiMsg::BoxId(outbox.box_id().to_string()));
+                            continue;
+                        }
+                        None => return,
+                    };
                     let now = chrono::Utc::now().timestamp_millis();
                     let recorded = outbox.record(&s, now).map(|_| ()).map_err(|e| e.to_string());
                     let ok = recorded.is_ok();

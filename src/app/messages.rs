@@ -86,6 +86,23 @@ pub enum Message {
         title: String,
         error: String,
     },
+    /// "Why am I seeing this?" on an item whose feed a trusted publisher
+    /// signed: who, with which key, and the item's sponsor line (shown
+    /// verbatim under the words, see [`Message::extra`]).
+    WhySigned {
+        publisher: String,
+        key_id: String,
+        sponsor: String,
+    },
+    /// "Why am I seeing this?" on an item no trusted publisher signed.
+    WhyUnverified {
+        sponsor: String,
+    },
+    /// A feed failed its signature check; the last verified copy stays.
+    FeedRefused {
+        url: String,
+        why: String,
+    },
 }
 
 impl Message {
@@ -131,6 +148,11 @@ impl Message {
             DownloadFailed { title, error } => (34, title.clone(), error.clone()),
             ReadyForNextViewer => (35, none(), none()),
             ChannelsLocked => (36, none(), none()),
+            FeedRefused { url, why } => (37, url.clone(), why.clone()),
+            WhySigned {
+                publisher, key_id, ..
+            } => (38, publisher.clone(), key_id.clone()),
+            WhyUnverified { .. } => (39, none(), none()),
         }
     }
 
@@ -173,12 +195,26 @@ impl Message {
             34 => "{} could not be downloaded: {}",
             35 => "Ready for the next viewer: what was typed here is gone",
             36 => "This shared screen's channel list needs the PIN",
+            37 => "Not shown: {} failed its signature check ({}). The last verified copy stays.",
+            38 => "Why am I seeing this? Published and signed by {}, signing key {}.",
+            39 => "Why am I seeing this? No publisher this box trusts has signed it.",
             _ => "{}",
         }
     }
 
     /// Highest kind number.
-    pub const LAST_KIND: i32 = 36;
+    pub const LAST_KIND: i32 = 39;
+
+    /// A line shown verbatim under the worded text (a sponsor line: the
+    /// publisher's own words, not translated), or "".
+    pub fn extra(&self) -> String {
+        match self {
+            Message::WhySigned { sponsor, .. } | Message::WhyUnverified { sponsor } => {
+                sponsor.clone()
+            }
+            _ => String::new(),
+        }
+    }
 }
 
 impl fmt::Display for Message {
@@ -193,6 +229,11 @@ impl fmt::Display for Message {
             rest = &rest[at + 2..];
         }
         out.push_str(rest);
+        let extra = self.extra();
+        if !extra.is_empty() {
+            out.push('\n');
+            out.push_str(&extra);
+        }
         f.write_str(&out)
     }
 }

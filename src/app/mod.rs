@@ -33,6 +33,7 @@ pub mod preferences;
 pub mod script;
 mod settings;
 mod settings_screen;
+mod trust_view;
 mod ui;
 mod windowed;
 mod wiring;
@@ -63,6 +64,8 @@ pub enum AppError {
     Ui(String),
     #[error(transparent)]
     Player(#[from] PlayerInitError),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
     #[error("{path}: {message}")]
     Output { path: PathBuf, message: String },
     #[error("tour step '{step}' failed: {message}")]
@@ -90,6 +93,8 @@ pub enum UiMsg {
     ImageReady(String),
     /// The interactive items of the feeds in force.
     InteractItems(Vec<crate::interact::Item>),
+    /// The box's random id (at start, and after the viewer asked for a new one).
+    BoxId(String),
     /// The outbox committed the answer (or could not: why).
     InteractRecorded(Result<(), String>),
     /// A poll's results.

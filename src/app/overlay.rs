@@ -97,12 +97,26 @@ impl Overlay {
             .as_ref()
             .and_then(|_| self.items.get(self.index))
             .map(|i| i.id.clone());
+        // The item being prompted for, while its prompt is up.
+        let prompted = self
+            .prompt_until
+            .is_some_and(|t| now < t)
+            .then(|| self.items.get(self.index).map(|i| i.id.clone()))
+            .flatten();
         self.items = items;
         match open.and_then(|id| self.items.iter().position(|i| i.id == id)) {
             Some(i) => self.index = i,
             None => {
                 if self.stage.is_some() {
                     self.close();
+                }
+                // A refresh (the feeds, the lineup) that still has the item
+                // being prompted for keeps that prompt: RED opens what the
+                // viewer was just offered, not the next item.
+                if let Some(i) = prompted.and_then(|id| self.items.iter().position(|i| i.id == id))
+                {
+                    self.index = i;
+                    return;
                 }
                 self.index = 0;
                 if let Some(fresh) = self
@@ -499,6 +513,21 @@ mod tests {
         assert!(matches!(o.stage, Some(Stage::Saved { results: None })));
         assert_eq!(key(&mut o, Action::Back), OverlayOutcome::Redraw);
         assert!(o.stage.is_none());
+    }
+
+    #[test]
+    fn a_refresh_with_the_same_items_keeps_the_prompt_on_its_item() {
+        let mut o = Overlay::default();
+        let t0 = Instant::now();
+        o.set_items(feed(), t0);
+        let first = o.item().unwrap().id.clone();
+        // The lineup or the guide refreshed meanwhile: same items.
+        o.set_items(feed(), t0 + Duration::from_secs(2));
+        assert_eq!(o.item().unwrap().id, first);
+        assert!(o.prompting(t0 + Duration::from_secs(2)));
+        // Once the prompt is over, a refresh offers the next item.
+        o.set_items(feed(), t0 + PROMPT_TIME + Duration::from_secs(1));
+        assert_ne!(o.item().unwrap().id, first);
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     a.set_title(item.title.clone().into());
     a.set_question(item.question.clone().unwrap_or_default().into());
     a.set_sponsor(item.sponsor.clone().unwrap_or_default().into());
+    a.set_verified_by(
+        match &item.badge {
+            crate::trust::Badge::Verified { publisher, .. } => publisher.clone(),
+            crate::trust::Badge::Unverified => String::new(),
+        }
+        .into(),
+    );
     a.set_position(if o.items.len() > 1 {
         format!("{} of {}", o.index + 1, o.items.len()).into()
     } else {
@@ -207,8 +214,13 @@ pub fn label(o: &Overlay) -> Option<String> {
     })
 }
 
-fn sponsor(item: &crate::interact::Item) -> &str {
-    item.sponsor.as_deref().unwrap_or("unsponsored")
+/// The sponsor line and the badge, as the spoken label ends.
+fn sponsor(item: &crate::interact::Item) -> String {
+    format!(
+        "{}, {}",
+        item.sponsor.as_deref().unwrap_or("unsponsored"),
+        super::trust_view::badge_label(&item.badge)
+    )
 }
 
 #[cfg(test)]

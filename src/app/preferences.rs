@@ -53,10 +53,14 @@ pub enum SettingRow {
     Pin,
     Network,
     About,
+    /// Diagnostics: each feed's signature check (shows only).
+    SignedFeeds,
+    /// The random id sent with answers; OK makes a new one.
+    BoxId,
 }
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 9] = [
+    pub const ALL: [SettingRow; 11] = [
         SettingRow::Language,
         SettingRow::TextSize,
         SettingRow::Contrast,
@@ -66,6 +70,8 @@ impl SettingRow {
         SettingRow::Pin,
         SettingRow::Network,
         SettingRow::About,
+        SettingRow::SignedFeeds,
+        SettingRow::BoxId,
     ];
 }
 
@@ -154,8 +160,13 @@ impl Preferences {
                 let code = SOUND_LANGUAGES[cycle(at, SOUND_LANGUAGES.len())];
                 self.sound_language = (!code.is_empty()).then(|| code.to_string());
             }
-            // The PIN is typed (controller), Network and About only show.
-            SettingRow::Pin | SettingRow::Network | SettingRow::About => return false,
+            // The PIN is typed and the box id renewed by the controller;
+            // Network, About and Signed feeds only show.
+            SettingRow::Pin
+            | SettingRow::Network
+            | SettingRow::About
+            | SettingRow::SignedFeeds
+            | SettingRow::BoxId => return false,
         }
         true
     }

@@ -95,6 +95,8 @@ pub struct StepReport {
     pub action: String,
     pub screen: String,
     pub focus: String,
+    /// The notice on screen after the step (English), or "".
+    pub notice: String,
 }
 
 /// The name of an action as a script writes it.

@@ -157,7 +157,19 @@ pub(super) fn wire(
         }
     });
     let download_tx = ui_tx.clone();
-    let http = HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?;
+    // Plain HTTP only on loopback and where the configuration allows it;
+    // certificates pinned where it says.
+    let http = HttpClient::configured(&config.trust).map_err(|e| AppError::Ui(e.to_string()))?;
+    // Every feed the box loads is checked here first (docs/trust.md).
+    let state_dir = config.state_dir();
+    std::fs::create_dir_all(&state_dir).map_err(|e| AppError::Output {
+        path: state_dir.clone(),
+        message: e.to_string(),
+    })?;
+    let trust = crate::trust::TrustGate::open(&config.trust, &state_dir)?;
+    let loader_trust = trust.clone();
+    let images_http = http.clone();
+    let resolver_http = http.clone();
     let loader_rt = rt.clone();
     let loader_config = config.clone();
     // The first load shows the cache at once, then asks the network.
@@ -168,6 +180,7 @@ pub(super) fn wire(
     let notify = refreshed.clone();
     let reload = Box::new(move || {
         let (tx, config, http) = (ui_tx.clone(), loader_config.clone(), http.clone());
+        let trust = loader_trust.clone();
         let first = first.swap(false, std::sync::atomic::Ordering::AcqRel);
         if loading.swap(true, std::sync::atomic::Ordering::AcqRel) {
             tracing::info!("a refresh is already running");
@@ -185,7 +198,7 @@ pub(super) fn wire(
             // No overall time limit: every request has its own (connect 5 s,
             // 30 s without data, an hour per guide download), and cutting the
             // future short would not stop an import already on a blocking thread.
-            let loaded = load(&config, &http).await;
+            let loaded = load(&config, &http, Some(&trust)).await;
             loading.store(false, std::sync::atomic::Ordering::Release);
             let _ = tx.send(UiMsg::Loaded(loaded));
             notify.notify_one();
@@ -202,19 +215,20 @@ pub(super) fn wire(
         rt,
         config.cache_dir(),
         cache_url,
+        resolver_http,
         download_tx.clone(),
     ));
     downloads::fetch_pinned(rt, config, refreshed, download_tx.clone());
     app.images = super::images::Images::new(
         config.cache_dir(),
-        super::images::fetcher(
-            rt,
-            config.cache_dir(),
-            HttpClient::new().map_err(|e| AppError::Ui(e.to_string()))?,
-            download_tx.clone(),
-        ),
+        super::images::fetcher(rt, config.cache_dir(), images_http, download_tx.clone()),
     );
-    app.interact = Some(super::interact_worker::spawn(config, download_tx.clone()));
+    app.interact = Some(super::interact_worker::spawn(
+        config,
+        trust.clone(),
+        download_tx.clone(),
+    ));
+    app.trust = Some(trust);
     app.country = config.interact.country.clone();
     app.kiosk = super::kiosk::Kiosk::new(&config.kiosk, std::time::Instant::now());
     if app.kiosk.is_some() && app.preferences().pin.is_none() {

@@ -18,9 +18,12 @@ fn refreshed(args: &ClientArgs) -> anyhow::Result<Store> {
     let db = Store::path_in(&dir);
     Store::open(&db)?;
     let rt = runtime()?;
-    let http = HttpClient::new()?;
+    let http = HttpClient::configured(&config.trust)?;
+    let gate = super::trust_gate(&config)?;
     for url in &config.feeds.archive {
-        if let Some(problem) = rt.block_on(crate::app::refresh_archive(&http, &db, url)) {
+        if let Some(problem) =
+            rt.block_on(crate::app::refresh_archive(&http, &db, url, Some(&gate)))
+        {
             eprintln!("archive: {problem}");
         }
     }
@@ -86,7 +89,7 @@ pub fn download(args: &ClientArgs, id: &str, json: bool) -> anyhow::Result<ExitC
             .collect(),
     };
     let rt = runtime()?;
-    let http = HttpClient::new()?;
+    let http = HttpClient::configured(&config.trust)?;
     let manifest = rt.block_on(download::download(
         &http,
         &cache,
@@ -155,16 +158,15 @@ pub fn play(
     let item = refreshed(args)?
         .archive_item(id)?
         .with_context(|| format!("no archive item {id:?} (see `hustings archive list`)"))?;
-    let url = variant_for(&item.hls)?;
+    let url = variant_for(&HttpClient::configured(&config.trust)?, &item.hls)?;
     super::play::run(args, &url, headless, json, seconds, fullscreen)
 }
 
 /// The variant to play when `hls` is a master playlist (else `hls` itself):
 /// the best the connection carries, skipping HEVC without a hardware decoder.
-fn variant_for(hls: &str) -> anyhow::Result<String> {
+fn variant_for(http: &HttpClient, hls: &str) -> anyhow::Result<String> {
     use crate::archive::variants::{Capabilities, choose, variants};
     let rt = runtime()?;
-    let http = HttpClient::new()?;
     let body = rt.block_on(http.fetch(hls))?;
     let base = url::Url::parse(hls)?;
     let Some(all) = variants(&body, &base)? else {

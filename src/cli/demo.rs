@@ -72,6 +72,7 @@ pub fn run_demo(
         if headend.multicast() { "on" } else { "off" }
     );
     config.use_server(headend.url());
+    pin_demo_key(&mut config, headend.demo_public_key())?;
     // The demo headend sends on loopback, so that is where to join.
     config.multicast_interface = Some("lo".into());
     let result = match headless {
@@ -118,6 +119,26 @@ pub fn run_demo(
     drop(headend);
     rt.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(result)
+}
+
+/// The name on the demo headend's verified badges.
+pub const DEMO_PUBLISHER: &str = "Hustings demo headend";
+
+/// Pins the demo headend's key for every feed kind, under its own name:
+/// the demo's feeds are all signed with it, and interactive feeds are
+/// refused unsigned (their default policy is `required`).
+pub fn pin_demo_key(config: &mut crate::config::Config, key: &str) -> anyhow::Result<()> {
+    let pinned = crate::trust::PinnedKey::from_base64(key, None, "the demo headend's key")?;
+    let t = &mut config.trust;
+    for feed in [&mut t.lineup, &mut t.guide, &mut t.archive, &mut t.interact] {
+        if !feed.keys.iter().any(|k| k.trim() == key) {
+            feed.keys.push(key.to_string());
+        }
+    }
+    t.publishers
+        .entry(pinned.id().to_string())
+        .or_insert_with(|| DEMO_PUBLISHER.to_string());
+    Ok(())
 }
 
 /// `hustings headend`: serve until SIGINT or SIGTERM.

@@ -61,7 +61,7 @@ pub fn import(
         .map(|p| p.join("guide-cache"))
         .unwrap_or_else(|| PathBuf::from("guide-cache"));
     let rt = runtime()?;
-    let http = HttpClient::new()?;
+    let http = HttpClient::configured(&super::config_from(args)?.trust)?;
     let history_start = chrono::Utc::now()
         .timestamp()
         .saturating_sub(history_hours.saturating_mul(3600));
@@ -73,6 +73,7 @@ pub fn import(
             sources,
             OnBadSource::Abort,
             history_start,
+            None,
         ))
         .context("guide import failed; the database is unchanged")?;
     if json {

@@ -99,7 +99,10 @@ impl Ctx {
     fn open(args: &ClientArgs) -> anyhow::Result<Ctx> {
         let config = config_from(args)?;
         let outbox = Outbox::open(&Outbox::path_in(&config.state_dir()))?;
-        let submitter = Submitter::new(Duration::from_millis(config.interact.submit_timeout_ms))?;
+        let submitter = Submitter::configured(
+            Duration::from_millis(config.interact.submit_timeout_ms),
+            &config.trust,
+        )?;
         Ok(Ctx {
             config,
             outbox,
@@ -114,12 +117,15 @@ impl Ctx {
         if urls.is_empty() {
             bail!("no interactive feed configured ([feeds] interact, or --server URL)");
         }
-        let http = HttpClient::new()?;
+        let http = HttpClient::configured(&self.config.trust)?;
+        // Answers go only where a feed that passed its check says.
+        let gate = super::trust_gate(&self.config)?;
         let loaded = self.rt.block_on(interact::load(
             &http,
             &self.outbox,
             urls,
             self.config.interact.allow_unsponsored,
+            Some(&gate),
         ));
         for p in &loaded.problems {
             eprintln!("interact: {p}");

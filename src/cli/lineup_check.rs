@@ -2,13 +2,14 @@
 
 use std::process::ExitCode;
 
-use super::runtime;
+use super::{ClientArgs, config_from, runtime};
 use crate::lineup::parse_bytes;
 use crate::net::HttpClient;
 
-pub fn run(source: &str, json: bool) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ClientArgs, source: &str, json: bool) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
-    let http = HttpClient::new()?;
+    // Plain HTTP and certificate pins as the box would fetch it.
+    let http = HttpClient::configured(&config_from(args)?.trust)?;
     let body = rt.block_on(http.fetch(source))?;
     let lineup = parse_bytes(&body, source)?;
     if json {

@@ -314,6 +314,14 @@ pub fn element_present(name: &str) -> bool {
     gstreamer::init().is_ok() && gstreamer::ElementFactory::find(name).is_some()
 }
 
+/// The feed checks of the configuration's `[trust]` section, with the
+/// rollback state in the state directory (made if missing).
+pub fn trust_gate(config: &Config) -> anyhow::Result<crate::trust::TrustGate> {
+    let dir = config.state_dir();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(crate::trust::TrustGate::open(&config.trust, &dir)?)
+}
+
 /// The tokio runtime for network, storage, the player and the headend.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -373,7 +381,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Some(Command::Lineup {
             command: LineupCommand::Check { source, json },
-        }) => lineup_check::run(&source, json),
+        }) => lineup_check::run(&common, &source, json),
         Some(Command::Keygen(args)) => trust::keygen(args),
         Some(Command::Sign(args)) => trust::sign(args),
         Some(Command::Verify(args)) => trust::verify(args),

@@ -220,8 +220,17 @@ async fn interact(State(site): State<SigningSite>, headers: HeaderMap) -> Respon
     )
 }
 
-/// The catalogue is a file the archive generator writes (atomically, by rename).
+/// The catalogue is a file the archive generator writes (atomically, by
+/// rename). A `catalogue.json.minisig` file beside it is served as it is
+/// instead of a fresh signature: a catalogue signed elsewhere (by its
+/// publisher, with `hustings sign`) is published with its own signature,
+/// and a test can serve a stale signature with an altered body, which is
+/// what a tampered mirror looks like.
 async fn catalogue(State(site): State<SigningSite>, headers: HeaderMap) -> Response {
+    let own = site.archive_root.join("catalogue.json.minisig");
+    if let Ok(text) = tokio::fs::read(&own).await {
+        return super::http::conditional(&headers, "text/plain; charset=utf-8", text);
+    }
     let path = site.archive_root.join("catalogue.json");
     match tokio::fs::read(&path).await {
         Ok(body) => respond(

@@ -14,6 +14,7 @@ use url::Url;
 use super::feed::{self, Item};
 use super::outbox::{Outbox, OutboxError};
 use crate::net::{Fetched, HttpClient, Validators};
+use crate::trust::{Decision, FeedKind, TrustGate};
 
 /// The items in force from every feed, and what went wrong on the way.
 #[derive(Debug, Default)]
@@ -63,20 +64,35 @@ fn store(outbox: &Outbox, url: &str, body: &[u8], v: &Validators) -> Result<(), 
 }
 
 /// Refreshes every feed in `urls` and returns the items of the feeds in
-/// force: the new body when it is good, else the last good one.
+/// force: the new body when it is good, else the last good one. With
+/// `trust`, a new body must also pass its signature check (a rejected one
+/// is treated like a malformed one), and items carry their feed's badge.
 pub async fn load(
     http: &HttpClient,
     outbox: &Outbox,
     urls: &[String],
     allow_unsponsored: bool,
+    trust: Option<&TrustGate>,
 ) -> Loaded {
     let mut out = Loaded::default();
     let mut seen = HashSet::new();
     for url in urls {
-        let feed = match load_one(http, outbox, url, allow_unsponsored, &mut out.problems).await {
+        let feed = match load_one(
+            http,
+            outbox,
+            url,
+            allow_unsponsored,
+            trust,
+            &mut out.problems,
+        )
+        .await
+        {
             Some(f) => f,
             None => continue,
         };
+        let badge = trust
+            .map(|gate| gate.badge(url))
+            .unwrap_or(crate::trust::Badge::Unverified);
         for w in &feed.warnings {
             out.problems.push(format!(
                 "{url}: item {} ({}): {}",
@@ -85,7 +101,8 @@ pub async fn load(
                 w.message
             ));
         }
-        for item in feed.items {
+        for mut item in feed.items {
+            item.badge = badge.clone();
             if seen.insert(item.id.clone()) {
                 out.items.push(item);
             } else {
@@ -104,6 +121,7 @@ async fn load_one(
     outbox: &Outbox,
     url: &str,
     allow_unsponsored: bool,
+    trust: Option<&TrustGate>,
     problems: &mut Vec<String>,
 ) -> Option<feed::Feed> {
     let base = match Url::parse(url) {
@@ -133,19 +151,41 @@ async fn load_one(
         }
     };
     match http.fetch_conditional(url, &validators).await {
-        Ok(Fetched::NotModified) => keep_previous(problems),
-        Ok(Fetched::New(body, v)) => match feed::parse(&body, &base, allow_unsponsored) {
-            Ok(f) => {
-                if let Err(e) = store(outbox, url, &body, &v) {
-                    problems.push(e.to_string());
+        Ok(Fetched::NotModified) => {
+            if let (Some(gate), Some((body, _))) = (trust, previous.as_ref()) {
+                // The copy in force, checked again: its badge after a
+                // restart, and an expiry that passed meanwhile.
+                let decision = gate.check(http, FeedKind::Interact, url, body, false).await;
+                if let Decision::Rejected { why } = decision {
+                    problems.push(format!("{url}: the saved copy is rejected: {why}"));
+                    return None;
                 }
-                Some(f)
             }
-            Err(e) => {
-                problems.push(format!("{e}; the previous feed stays in force"));
-                keep_previous(problems)
+            keep_previous(problems)
+        }
+        Ok(Fetched::New(body, v)) => {
+            if let Some(gate) = trust
+                && let Decision::Rejected { why } =
+                    gate.check(http, FeedKind::Interact, url, &body, true).await
+            {
+                problems.push(format!(
+                    "{url}: rejected: {why}; the previous feed stays in force"
+                ));
+                return keep_previous(problems);
             }
-        },
+            match feed::parse(&body, &base, allow_unsponsored) {
+                Ok(f) => {
+                    if let Err(e) = store(outbox, url, &body, &v) {
+                        problems.push(e.to_string());
+                    }
+                    Some(f)
+                }
+                Err(e) => {
+                    problems.push(format!("{e}; the previous feed stays in force"));
+                    keep_previous(problems)
+                }
+            }
+        }
         Err(e) => {
             problems.push(format!("{e}; the previous feed stays in force"));
             keep_previous(problems)

@@ -31,24 +31,65 @@ pub struct SubmitterError(String);
 #[derive(Clone)]
 pub struct Submitter {
     client: reqwest::Client,
+    plain_http: crate::net::PlainHttp,
 }
 
 impl Submitter {
     /// A client whose requests give up after `timeout` (connect included).
     pub fn new(timeout: Duration) -> Result<Self, SubmitterError> {
-        let client = reqwest::Client::builder()
+        Self::build(
+            timeout,
+            &crate::net::tls::Pins::default(),
+            crate::net::PlainHttp::default(),
+        )
+    }
+
+    /// The submitter the configuration asks for: plain HTTP only where
+    /// `[trust] allow_plain_http` allows, certificates pinned per `tls_pins`.
+    pub fn configured(
+        timeout: Duration,
+        trust: &crate::config::TrustSettings,
+    ) -> Result<Self, SubmitterError> {
+        let pins = crate::net::tls::Pins::parse(&trust.tls_pins)
+            .map_err(|e| SubmitterError(e.to_string()))?;
+        Self::build(
+            timeout,
+            &pins,
+            crate::net::PlainHttp::new(&trust.allow_plain_http),
+        )
+    }
+
+    fn build(
+        timeout: Duration,
+        pins: &crate::net::tls::Pins,
+        plain_http: crate::net::PlainHttp,
+    ) -> Result<Self, SubmitterError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
-            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SubmitterError(e.to_string()))?;
-        Ok(Submitter { client })
+            .redirect(plain_http.redirect_policy())
+            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
+        if let Some(config) =
+            crate::net::tls::client_config(pins).map_err(|e| SubmitterError(e.to_string()))?
+        {
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        let client = builder.build().map_err(|e| SubmitterError(e.to_string()))?;
+        // Personal data never crosses a network in clear.
+        Ok(Submitter { client, plain_http })
     }
 
     /// POSTs `body` (JSON) to `url` with `Idempotency-Key: key`. The reply's
     /// body is read to its end: an answer cut off halfway is not an
     /// acknowledgement (the server deduplicates the retry).
     pub async fn post(&self, url: &str, key: &str, body: String) -> Outcome {
+        if let Err(e) = self.plain_http.check(url) {
+            // Kept, not dropped: allowing the URL (or serving it over
+            // HTTPS) sends it.
+            return Outcome::Retry {
+                reason: e.to_string(),
+            };
+        }
         let sent = self
             .client
             .post(url)

@@ -142,6 +142,10 @@ pub struct Item {
     /// The same form as a web page, absolute: shown as a QR code so the
     /// viewer can finish on a phone.
     pub page: Option<String>,
+    /// Who signed the feed this item came from (set by the loader; the
+    /// parser knows nothing of signatures).
+    #[serde(skip)]
+    pub badge: crate::trust::Badge,
 }
 
 #[derive(Deserialize)]
@@ -447,6 +451,7 @@ fn check(raw: RawItem, base: &Url, allow_unsponsored: bool) -> Result<Item, Stri
         fields: raw.fields,
         privacy: raw.privacy,
         sponsor: raw.sponsor,
+        badge: crate::trust::Badge::Unverified,
     })
 }
 

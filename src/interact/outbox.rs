@@ -208,6 +208,21 @@ impl Outbox {
         &self.box_id
     }
 
+    /// Replaces the box's id with a new random one (the viewer's choice in
+    /// Settings): later answers cannot be linked to earlier ones by it.
+    /// Answers already waiting keep the id they were given under.
+    pub fn new_box_id(&mut self) -> Result<(), OutboxError> {
+        let fresh = super::submission::new_key();
+        self.conn
+            .execute(
+                "UPDATE settings SET value = ?1 WHERE name = 'box_id'",
+                [&fresh],
+            )
+            .map_err(|e| self.db_error(e))?;
+        self.box_id = fresh;
+        Ok(())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -59,6 +59,7 @@ mod tests {
             results: None,
             submit: None,
             page: None,
+            badge: crate::trust::Badge::Unverified,
         }
     }
 

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 pub mod multicast;
+pub mod tls;
 
 use thiserror::Error;
 
@@ -22,6 +23,73 @@ pub enum NetError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{url}: plain HTTP is refused off loopback (use https, or list the URL in [trust] allow_plain_http)"
+    )]
+    PlainHttp { url: String },
+}
+
+/// Where plain (unencrypted) HTTP may be used: loopback addresses always,
+/// other URLs only under a configured prefix (`[trust] allow_plain_http`).
+/// Everything else must be HTTPS (rustls, the platform's roots).
+#[derive(Debug, Clone, Default)]
+pub struct PlainHttp {
+    allowed: std::sync::Arc<Vec<String>>,
+}
+
+impl PlainHttp {
+    /// Loopback, plus URLs starting with one of `prefixes`.
+    pub fn new(prefixes: &[String]) -> PlainHttp {
+        PlainHttp {
+            allowed: std::sync::Arc::new(prefixes.to_vec()),
+        }
+    }
+
+    /// Redirects followed as reqwest does (at most 10), except to a URL this
+    /// policy refuses: an HTTPS feed must not be redirected to plain HTTP.
+    pub fn redirect_policy(&self) -> reqwest::redirect::Policy {
+        let policy = self.clone();
+        reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 10 {
+                attempt.error("more than 10 redirects")
+            } else if let Err(e) = policy.check(attempt.url().as_str()) {
+                attempt.error(e)
+            } else {
+                attempt.follow()
+            }
+        })
+    }
+
+    /// Whether `url` may be fetched: every https URL, and plain http only on
+    /// loopback or under an allowed prefix. An error names the URL.
+    pub fn check(&self, url: &str) -> Result<(), NetError> {
+        let parsed = match url::Url::parse(url) {
+            Ok(u) => u,
+            // reqwest names an unparsable URL itself.
+            Err(_) => return Ok(()),
+        };
+        if parsed.scheme() != "http" {
+            return Ok(());
+        }
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if loopback
+            || self
+                .allowed
+                .iter()
+                .any(|p| !p.is_empty() && url.starts_with(p.as_str()))
+        {
+            Ok(())
+        } else {
+            Err(NetError::PlainHttp {
+                url: url.to_string(),
+            })
+        }
+    }
 }
 
 /// HTTP cache validators of a fetched body (for conditional GET).
@@ -48,22 +116,39 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 #[derive(Clone)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    plain_http: PlainHttp,
 }
 
 impl HttpClient {
     /// Builds the client. Connect timeout 5 s, whole request 30 s: a dead
     /// headend must not hold the box's start-up for longer.
     pub fn new() -> Result<Self, NetError> {
-        let inner = reqwest::Client::builder()
+        Self::build(&tls::Pins::default(), PlainHttp::default())
+    }
+
+    /// The client the configuration asks for: plain HTTP where `[trust]
+    /// allow_plain_http` allows it, certificates pinned per `[trust] tls_pins`.
+    pub fn configured(trust: &crate::config::TrustSettings) -> Result<Self, NetError> {
+        Self::build(
+            &tls::Pins::parse(&trust.tls_pins)?,
+            PlainHttp::new(&trust.allow_plain_http),
+        )
+    }
+
+    fn build(pins: &tls::Pins, plain_http: PlainHttp) -> Result<Self, NetError> {
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
-            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| NetError::Request {
-                url: String::new(),
-                message: e.to_string(),
-            })?;
-        Ok(HttpClient { inner })
+            .redirect(plain_http.redirect_policy())
+            .user_agent(concat!("Hustings/", env!("CARGO_PKG_VERSION")));
+        if let Some(config) = tls::client_config(pins)? {
+            builder = builder.tls_backend_preconfigured(config);
+        }
+        let inner = builder.build().map_err(|e| NetError::Request {
+            url: "the HTTP client".into(),
+            message: error_chain(&e),
+        })?;
+        Ok(HttpClient { inner, plain_http })
     }
 
     /// Fetches `location`: an `http(s)://` URL, a `file://` URL or a path.
@@ -93,6 +178,60 @@ impl HttpClient {
 }
 
 impl HttpClient {
+    /// Fetches a small optional file (a feed's detached signature): None when
+    /// the server answers 404 or 410, or the local file does not exist; any
+    /// other failure is an error naming the URL. At most `limit` bytes.
+    pub async fn fetch_optional(
+        &self,
+        location: &str,
+        limit: usize,
+    ) -> Result<Option<Vec<u8>>, NetError> {
+        let body = if is_remote(location) {
+            self.plain_http.check(location)?;
+            let resp = self
+                .inner
+                .get(location)
+                .send()
+                .await
+                .map_err(|e| NetError::Request {
+                    url: location.to_string(),
+                    message: error_chain(&e),
+                })?;
+            let status = resp.status();
+            if status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE {
+                return Ok(None);
+            }
+            if !status.is_success() {
+                return Err(NetError::Status {
+                    url: location.to_string(),
+                    status: status.as_u16(),
+                });
+            }
+            read_capped(resp, location).await?
+        } else {
+            let path = location.strip_prefix("file://").unwrap_or(location);
+            match tokio::fs::read(path).await {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(source) => {
+                    return Err(NetError::File {
+                        path: path.to_string(),
+                        source,
+                    });
+                }
+            }
+        };
+        if body.len() > limit {
+            return Err(NetError::Request {
+                url: location.to_string(),
+                message: format!("{} bytes, more than the {limit} expected", body.len()),
+            });
+        }
+        Ok(Some(body))
+    }
+}
+
+impl HttpClient {
     /// Sends a conditional GET; None when the server answers 304 Not Modified.
     async fn conditional_response(
         &self,
@@ -100,6 +239,7 @@ impl HttpClient {
         v: &Validators,
         timeout: Duration,
     ) -> Result<Option<(reqwest::Response, Validators)>, NetError> {
+        self.plain_http.check(url)?;
         let mut req = self.inner.get(url).timeout(timeout);
         if let Some(etag) = &v.etag {
             req = req.header(reqwest::header::IF_NONE_MATCH, etag);
@@ -278,7 +418,36 @@ pub fn resolve_http(base: &url::Url, field: &str, value: &str) -> Result<String,
 
 #[cfg(test)]
 mod tests {
-    use super::is_remote;
+    use super::{PlainHttp, is_remote};
+
+    #[test]
+    fn plain_http_is_for_loopback_and_allowed_prefixes_only() {
+        let policy = PlainHttp::new(&["http://10.0.0.1/feeds/".to_string()]);
+        for (url, ok) in [
+            ("https://tv.example.org/lineup.m3u", true),
+            ("http://127.0.0.1:8080/lineup.m3u", true),
+            ("http://127.5.5.5/x", true),
+            ("http://[::1]:8080/x", true),
+            ("http://localhost:8080/x", true),
+            ("http://LOCALHOST/x", true),
+            ("http://10.0.0.1/feeds/guide.xml", true),
+            ("http://10.0.0.1/other/guide.xml", false),
+            ("http://tv.example.org/lineup.m3u", false),
+            ("http://127.0.0.1.example.org/x", false),
+            ("http://192.168.1.2/x", false),
+        ] {
+            let got = policy.check(url);
+            assert_eq!(got.is_ok(), ok, "{url}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.to_string().starts_with(url), "{e}");
+            }
+        }
+        assert!(
+            PlainHttp::default()
+                .check("http://10.0.0.1/feeds/x")
+                .is_err()
+        );
+    }
 
     #[test]
     fn remote_locations_are_http_or_https_in_any_case() {

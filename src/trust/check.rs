@@ -11,7 +11,8 @@ use std::path::Path;
 use thiserror::Error;
 
 use super::rollback::{RollbackError, Seen, VersionStore};
-use super::{Decision, FeedKind, KeyError, PinnedKey, Policy, verify_feed};
+use super::signature::FeedBody;
+use super::{Decision, FeedKind, KeyError, PinnedKey, Policy, verify_feed_body};
 use crate::config::TrustSettings;
 
 /// The trust settings or state could not be used.
@@ -21,6 +22,8 @@ pub enum TrustError {
     Key { kind: FeedKind, source: KeyError },
     #[error("trust state: {0}")]
     State(#[from] RollbackError),
+    #[error("the feed could not be read: {0}")]
+    Body(String),
 }
 
 /// Pinned keys, policies and verified versions for every feed kind.
@@ -95,11 +98,28 @@ impl FeedTrust {
         signature: Option<&[u8]>,
         now: i64,
     ) -> Result<Decision, TrustError> {
+        self.check_body(kind, url, FeedBody::Bytes(body), signature, now)
+    }
+
+    /// [`check`](Self::check) for a body in memory or in a file.
+    pub fn check_body(
+        &mut self,
+        kind: FeedKind,
+        url: &str,
+        body: FeedBody<'_>,
+        signature: Option<&[u8]>,
+        now: i64,
+    ) -> Result<Decision, TrustError> {
         let keys = self.keys.get(&kind).map(Vec::as_slice).unwrap_or(&[]);
         let last = self.versions.last(kind, url);
-        let decision = verify_feed(body, signature, kind, keys, self.policy(kind), last, now);
+        let decision = verify_feed_body(body, signature, kind, keys, self.policy(kind), last, now);
         if let Decision::Verified { version, .. } = &decision {
-            self.versions.record(kind, url, Seen::new(*version, body))?;
+            let body_sha256 = body.sha256().map_err(|e| TrustError::Body(e.to_string()))?;
+            let seen = Seen {
+                version: *version,
+                body_sha256,
+            };
+            self.versions.record(kind, url, seen)?;
         }
         Ok(decision)
     }

@@ -11,13 +11,16 @@
 //! rollback state kept in the state directory. `sign` is the publisher side
 //! (`hustings keygen`, `hustings sign`, the demo headend).
 //!
-//! This module decides; it does not fetch (that is `net`), store feeds
-//! (`store`) or draw badges (`app`). It must not import the player, the UI
+//! This module decides; it does not fetch feeds (that is `net`), store
+//! them (`store`) or draw badges (`app`). The one fetch it makes is the
+//! signature beside a feed, through `net`, in `gate.rs`: the `TrustGate`
+//! every loader of the box hands its feed bodies to. It must not import the player, the UI
 //! or GStreamer, and it never implements cryptography itself: verification
 //! is `minisign-verify`, signing is `minisign`.
 
 mod check;
 mod comment;
+mod gate;
 mod keys;
 mod policy;
 mod rollback;
@@ -26,11 +29,12 @@ mod signature;
 
 pub use check::{FeedTrust, TrustError};
 pub use comment::{CommentError, FeedComment, format_time, parse_time};
+pub use gate::{Badge, FeedStatus, Refusal, TrustGate};
 pub use keys::{KeyError, KeyId, PinnedKey};
-pub use policy::{Decision, Policy, Rejection, Unverified, verify_feed};
+pub use policy::{Decision, Policy, Rejection, Unverified, verify_feed, verify_feed_body};
 pub use rollback::{RollbackError, Seen, VersionStore};
 pub use sign::{KeyFiles, PinnedKeyText, SignError, SigningKey, keygen};
-pub use signature::{SignedFeed, verify_signed};
+pub use signature::{FeedBody, SignedFeed, verify_signed, verify_signed_body};
 
 use std::fmt;
 use std::str::FromStr;

@@ -11,7 +11,7 @@ use thiserror::Error;
 use super::comment::CommentError;
 use super::keys::KeyId;
 use super::rollback::Seen;
-use super::signature::verify_signed;
+use super::signature::{FeedBody, verify_signed_body};
 use super::{FeedKind, PinnedKey};
 
 pub use crate::config::FeedPolicy as Policy;
@@ -76,6 +76,16 @@ pub enum Rejection {
     VersionReused { version: u64 },
     #[error("expired at {at}")]
     Expired { at: String },
+    /// The signature could not be fetched (not a 404: a network or server
+    /// failure), so the feed cannot be checked.
+    #[error("the signature could not be fetched: {0}")]
+    SignatureUnavailable(String),
+    /// The verified version could not be recorded, so rollbacks could not
+    /// be refused later.
+    #[error("the verified version could not be recorded: {0}")]
+    State(String),
+    #[error("the feed could not be read: {0}")]
+    Unreadable(String),
 }
 
 /// Decides on one fetched feed: `signature` is its `.minisig` (None when
@@ -83,6 +93,27 @@ pub enum Rejection {
 /// verified copy of this feed (same kind and URL), `now` Unix seconds.
 pub fn verify_feed(
     body: &[u8],
+    signature: Option<&[u8]>,
+    kind: FeedKind,
+    keys: &[PinnedKey],
+    policy: Policy,
+    last: Option<&Seen>,
+    now: i64,
+) -> Decision {
+    verify_feed_body(
+        FeedBody::Bytes(body),
+        signature,
+        kind,
+        keys,
+        policy,
+        last,
+        now,
+    )
+}
+
+/// [`verify_feed`] for a body in memory or in a file.
+pub fn verify_feed_body(
+    body: FeedBody<'_>,
     signature: Option<&[u8]>,
     kind: FeedKind,
     keys: &[PinnedKey],
@@ -120,7 +151,7 @@ pub fn verify_feed(
         }
         (_, Some(s)) => s,
     };
-    match verify_signed(body, signature, Some(kind), keys, last, now) {
+    match verify_signed_body(body, signature, Some(kind), keys, last, now) {
         Ok(signed) => Decision::Verified {
             publisher: signed.publisher,
             key_id: signed.key_id,

@@ -13,6 +13,56 @@ use super::policy::Rejection;
 use super::rollback::Seen;
 use super::{FeedComment, FeedKind, MAX_SIGNATURE_BYTES, PinnedKey};
 
+/// A feed body to check: in memory, or a file read in chunks (a guide of
+/// hundreds of MB is verified without holding it: minisign signatures are
+/// over a BLAKE2b hash of the file, which streams).
+#[derive(Debug, Clone, Copy)]
+pub enum FeedBody<'a> {
+    Bytes(&'a [u8]),
+    File(&'a std::path::Path),
+}
+
+/// Bytes read from a file at a time.
+const CHUNK: usize = 64 * 1024;
+
+impl FeedBody<'_> {
+    /// Hands the body to `f` in chunks.
+    fn for_each_chunk(&self, mut f: impl FnMut(&[u8])) -> std::io::Result<()> {
+        match self {
+            FeedBody::Bytes(b) => {
+                f(b);
+                Ok(())
+            }
+            FeedBody::File(path) => {
+                use std::io::Read;
+                let mut file = std::fs::File::open(path)?;
+                let mut buf = vec![0u8; CHUNK];
+                loop {
+                    match file.read(&mut buf)? {
+                        0 => return Ok(()),
+                        n => f(&buf[..n]),
+                    }
+                }
+            }
+        }
+    }
+
+    /// SHA-256 of the body (what the rollback state remembers).
+    pub fn sha256(&self) -> std::io::Result<[u8; 32]> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        self.for_each_chunk(|c| h.update(c))?;
+        Ok(h.finalize().into())
+    }
+
+    fn unreadable(&self, e: std::io::Error) -> Rejection {
+        match self {
+            FeedBody::File(p) => Rejection::Unreadable(format!("{}: {e}", p.display())),
+            FeedBody::Bytes(_) => Rejection::Unreadable(e.to_string()),
+        }
+    }
+}
+
 /// A feed whose signature and comment checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedFeed {
@@ -38,6 +88,18 @@ pub fn verify_signed(
     last: Option<&Seen>,
     now: i64,
 ) -> Result<SignedFeed, Rejection> {
+    verify_signed_body(FeedBody::Bytes(body), signature, kind, keys, last, now)
+}
+
+/// [`verify_signed`] for a body in memory or in a file.
+pub fn verify_signed_body(
+    body: FeedBody<'_>,
+    signature: &[u8],
+    kind: Option<FeedKind>,
+    keys: &[PinnedKey],
+    last: Option<&Seen>,
+    now: i64,
+) -> Result<SignedFeed, Rejection> {
     if signature.len() > MAX_SIGNATURE_BYTES {
         return Err(Rejection::Malformed(format!(
             "{} bytes, more than a signature",
@@ -57,10 +119,20 @@ pub fn verify_signed(
         .iter()
         .find(|k| k.id() == key_id)
         .ok_or(Rejection::UnknownKey { key_id })?;
-    key.key().verify(body, &sig, false).map_err(|e| match e {
+    let refused = |e| match e {
         minisign_verify::Error::InvalidSignature => Rejection::BadSignature { key_id },
         other => Rejection::Malformed(other.to_string()),
-    })?;
+    };
+    match body {
+        FeedBody::Bytes(b) => key.key().verify(b, &sig, false).map_err(refused)?,
+        FeedBody::File(_) => {
+            // Legacy (not pre-hashed) signatures are refused either way.
+            let mut stream = key.key().verify_stream(&sig).map_err(refused)?;
+            body.for_each_chunk(|c| stream.update(c))
+                .map_err(|e| body.unreadable(e))?;
+            stream.finalize().map_err(refused)?;
+        }
+    }
 
     let comment_text = sig.trusted_comment();
     let comment = FeedComment::parse(comment_text).map_err(|why| Rejection::BadComment {
@@ -88,7 +160,7 @@ pub fn verify_signed(
             });
         }
         Some(last) if comment.version == last.version => {
-            if last.body_sha256 != Seen::hash(body) {
+            if last.body_sha256 != body.sha256().map_err(|e| body.unreadable(e))? {
                 return Err(Rejection::VersionReused {
                     version: comment.version,
                 });
