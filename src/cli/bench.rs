@@ -161,20 +161,23 @@ pub fn zap(rounds: usize, json: bool, tools: &[String]) -> anyhow::Result<ExitCo
         for (i, ch) in DEMO_CHANNELS.iter().enumerate() {
             for s in series.iter_mut() {
                 let url = url_of(ch, s.source);
-                if s.tool == Tool::Hustings {
-                    // A viewer zaps from a channel that is playing: the
-                    // pipeline is warm, as on a box.
-                    let before =
-                        &DEMO_CHANNELS[(i + DEMO_CHANNELS.len() - 1) % DEMO_CHANNELS.len()];
-                    hustings_first_frame(
-                        &rt,
-                        &player,
-                        &mut events,
-                        &url_of(before, s.source),
-                        timeout,
-                    )
-                    .map_err(|e| anyhow::anyhow!("warming up on {}: {e}", before.id))?;
-                }
+                // A viewer zaps from a channel that is playing: the player
+                // is warm, as on a box. gst-play starts a process per stream.
+                let before = &DEMO_CHANNELS[(i + DEMO_CHANNELS.len() - 1) % DEMO_CHANNELS.len()];
+                let before_url = url_of(before, s.source);
+                let warmed = match s.tool {
+                    Tool::Hustings => {
+                        hustings_first_frame(&rt, &player, &mut events, &before_url, timeout)
+                            .map(|_| ())
+                    }
+                    Tool::Mpv => mpv.as_mut().map_or(Err("no mpv".into()), |m| {
+                        m.first_frame(&before_url, timeout).map(|_| ())
+                    }),
+                    Tool::GstPlay => Ok(()),
+                };
+                warmed.map_err(|e| {
+                    anyhow::anyhow!("{} warming up on {}: {e}", s.tool.name(), before.id)
+                })?;
                 if s.source == "neighbour" {
                     // As after a zap in the app: the next channel has been
                     // joined for a while (more than a GOP) before the viewer moves.
@@ -192,10 +195,14 @@ pub fn zap(rounds: usize, json: bool, tools: &[String]) -> anyhow::Result<ExitCo
                         .map_or(Err("no mpv".into()), |m| m.first_frame(&url, timeout)),
                     Tool::GstPlay => super::bench_peers::gst_play_first_frame(&url, timeout),
                 };
-                if s.tool == Tool::Hustings {
-                    // Nothing of ours runs while a peer is measured.
-                    player.send(PlayerCommand::Stop);
-                    player.send(PlayerCommand::Prejoin(vec![]));
+                // Only the player measured runs: each stops once its zap is timed.
+                match s.tool {
+                    Tool::Hustings => {
+                        player.send(PlayerCommand::Stop);
+                        player.send(PlayerCommand::Prejoin(vec![]));
+                    }
+                    Tool::Mpv => mpv.iter_mut().for_each(|m| m.stop()),
+                    Tool::GstPlay => {}
                 }
                 let ms = match outcome {
                     Ok(d) => d.as_millis() as u64,

@@ -91,6 +91,18 @@ impl Mpv {
     }
 }
 
+impl Mpv {
+    /// Stops playing (mpv stays idle), so nothing of mpv's runs while
+    /// another player is measured.
+    pub fn stop(&mut self) {
+        let _ = writeln!(
+            self.socket.get_mut(),
+            "{}",
+            serde_json::json!({ "command": ["stop"] })
+        );
+    }
+}
+
 impl Drop for Mpv {
     fn drop(&mut self) {
         let _ = writeln!(

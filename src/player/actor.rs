@@ -14,6 +14,7 @@ use tokio::time::Instant as TokioInstant;
 use super::output::{audio_sink, video_sink};
 use super::phases::{Marks, Note, watch_demuxer, watch_source_pad, watch_video_decoder};
 use super::prejoin::Prejoin;
+use super::psi::Psi;
 use super::seeks::{Seek, Seeks};
 use super::source::{configure, gst_uri, is_multicast};
 use super::{
@@ -138,6 +139,7 @@ pub fn spawn(
         prejoin: Arc::new(Prejoin::new()),
         attach: Arc::new(Mutex::new(None)),
         headers: Arc::new(Mutex::new(Vec::new())),
+        psi: Arc::new(Psi::default()),
         audio: options.audio,
         iface: options.multicast_interface.clone(),
     };
@@ -183,6 +185,7 @@ struct Shared {
     prejoin: Arc<Prejoin>,
     attach: Attach,
     headers: Headers,
+    psi: Arc<Psi>,
     audio: bool,
     iface: Option<String>,
 }
@@ -212,6 +215,7 @@ impl Shared {
             self.prejoin.clone(),
             self.attach.clone(),
             self.headers.clone(),
+            self.psi.clone(),
         );
         Ok((playbin, captions))
     }
@@ -271,6 +275,7 @@ fn watch_sources(
     prejoin: Arc<Prejoin>,
     attach: Attach,
     headers: Headers,
+    psi: Arc<Psi>,
 ) {
     playbin.connect("source-setup", false, move |args| {
         let source = args.get(1)?.get::<gst::Element>().ok()?;
@@ -287,12 +292,42 @@ fn watch_sources(
         marks.mark(ZapPhase::Join);
         if let Some(pad) = source.static_pad("src") {
             watch_source_pad(&pad, marks.clone());
+            if source.factory().is_some_and(|f| f.name() == "udpsrc") {
+                put_tables_in_front(&pad, psi.clone());
+            }
         } else if let Some(bin) = source.downcast_ref::<gst::Bin>() {
             // rtpsrc and friends expose their pad later.
             let marks = marks.clone();
             bin.connect_pad_added(move |_, pad| watch_source_pad(pad, marks.clone()));
         }
         None
+    });
+}
+
+/// Puts the group's cached programme tables in front of a zap's first
+/// datagram, and learns them from what arrives (psi.rs). Runs after the
+/// counting probe, so the counters see only what the network sent.
+fn put_tables_in_front(pad: &gst::Pad, psi: Arc<Psi>) {
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        let Some(gst::PadProbeData::Buffer(buffer)) = &info.data else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let Ok(map) = buffer.map_readable() else {
+            return gst::PadProbeReturn::Ok;
+        };
+        let Some(mut joined) = psi.buffer(&map) else {
+            return gst::PadProbeReturn::Ok;
+        };
+        joined.extend_from_slice(&map);
+        drop(map);
+        let mut out = gst::Buffer::from_mut_slice(joined);
+        if let Some(o) = out.get_mut() {
+            o.set_pts(buffer.pts());
+            o.set_dts(buffer.dts());
+            o.set_flags(buffer.flags());
+        }
+        info.data = Some(gst::PadProbeData::Buffer(out));
+        gst::PadProbeReturn::Ok
     });
 }
 
@@ -688,6 +723,11 @@ impl Actor {
         if let Ok(mut a) = self.attach.lock() {
             *a = branch.then(|| url.clone());
         }
+        // Plain multicast through udpsrc gets its cached tables in front.
+        let plain_multicast = !branch && is_multicast(&url);
+        self.shared
+            .psi
+            .start(plain_multicast.then_some(url.as_str()));
         let uri = if branch {
             "appsrc://".to_string()
         } else {
@@ -791,6 +831,12 @@ impl Actor {
     /// The watchdog: stalls, recoveries, retries and the way back to multicast.
     fn watch(&mut self, bus: &mut gst::bus::BusStream) {
         self.settle_seeks();
+        if self.shared.psi.take_mismatch() && self.tune.as_ref().is_some_and(|t| !t.failed) {
+            // The cached tables misled the demuxer: start again on the real ones.
+            tracing::warn!("the group's programme tables changed; restarting on the new ones");
+            self.start_url(bus);
+            return;
+        }
         let frames = self.marks.frames.load(Ordering::Relaxed);
         let packets = self.marks.packets.load(Ordering::Relaxed);
         let now = TokioInstant::now();

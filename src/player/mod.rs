@@ -16,6 +16,7 @@
 //!      probes (phases.rs): source pad → packets, bytes, lost TS packets;
 //!      demuxer pad-added → programme tables; decoder sink/src → key frame, picture
 //!      seeks (seeks.rs): one flushing seek at a time, each after the last ASYNC_DONE
+//!      udpsrc: the group's cached PAT/PMT put in front of a zap's first datagram (psi.rs)
 //!
 //!  neighbours: group ─► socket thread ─► latest GOP ─┐ (a zap to it: appsrc://,
 //!  RTP / SSM:  group ─► socket thread ───────────────┘  key frame first)
@@ -44,6 +45,7 @@ pub mod kms;
 mod output;
 mod phases;
 mod prejoin;
+mod psi;
 mod seeks;
 mod source;
 mod tracks;
