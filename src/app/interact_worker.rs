@@ -40,6 +40,10 @@ pub(super) fn spawn(
     let path = Outbox::path_in(&config.state_dir());
     let urls = config.feeds.interact.clone();
     let settings = config.interact.clone();
+    let rules = crate::interact::SponsorRules {
+        allow_unsponsored: settings.allow_unsponsored,
+        jurisdiction: config.transparency.jurisdiction,
+    };
     let transport = config.trust.clone();
     let started = std::thread::Builder::new()
         .name("interact".into())
@@ -48,7 +52,9 @@ pub(super) fn spawn(
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(work(path, urls, settings, transport, trust, commands, tx)),
+                Ok(rt) => rt.block_on(work(
+                    path, urls, settings, rules, transport, trust, commands, tx,
+                )),
                 Err(e) => tracing::error!("interactive items are off: {e}"),
             }
         });
@@ -63,6 +69,7 @@ async fn work(
     path: std::path::PathBuf,
     urls: Vec<String>,
     settings: crate::config::InteractSettings,
+    rules: crate::interact::SponsorRules,
     transport: crate::config::TrustSettings,
     trust: crate::trust::TrustGate,
     mut commands: mpsc::UnboundedReceiver<InteractCmd>,
@@ -97,7 +104,7 @@ async fn work(
                     if urls.is_empty() {
                         continue;
                     }
-                    let loaded = crate::interact::load(&http, &outbox, &urls, settings.allow_unsponsored, Some(&trust)).await;
+                    let loaded = crate::interact::load(&http, &outbox, &urls, rules, Some(&trust)).await;
                     for p in &loaded.problems {
                         tracing::warn!("interactive feed: {p}");
                     }

@@ -579,7 +579,7 @@ mod tests {
         let now = 1_790_000_000;
         let body = demo_feed(now).to_string();
         let base = url::Url::parse("http://127.0.0.1:1/interact/feed.json").unwrap();
-        let f = crate::interact::feed::parse(body.as_bytes(), &base, false).unwrap();
+        let f = crate::interact::feed::parse(body.as_bytes(), &base, Default::default()).unwrap();
         assert!(f.warnings.is_empty(), "{:?}", f.warnings);
         assert_eq!(f.items.len(), POLLS.len() + 2);
         assert!(f.items.iter().all(|i| i.start <= now && now < i.end));
