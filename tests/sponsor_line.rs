@@ -73,8 +73,7 @@ fn the_sponsor_band_is_at_least_four_percent_of_the_picture_on_overlays_and_play
     let played = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|l| l["screen"] == "Archive")
-        .last()
+        .rfind(|l| l["screen"] == "Archive")
         .and_then(|l| l["focus"].as_str().map(String::from))
         .unwrap_or_default();
     assert!(

@@ -400,7 +400,12 @@ mod tests {
             {"id": "d", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "d.m3u8"}
         ]}"#;
         // (jurisdiction, the lines shown by id, the refused ids)
-        let table: &[(Jurisdiction, &[(&str, Option<&str>)], &[&str])] = &[
+        type Case<'a> = (
+            Jurisdiction,
+            &'a [(&'a str, Option<&'a str>)],
+            &'a [&'a str],
+        );
+        let table: &[Case] = &[
             (
                 Jurisdiction::Us,
                 &[
