@@ -154,6 +154,17 @@ impl Default for InteractSettings {
     }
 }
 
+/// Transparency labels on campaign material (`[transparency]`).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TransparencySettings {
+    /// Whose wording structured sponsor lines get, and what they must name:
+    /// "us" (the default: "Paid for by {name}"), "uk" ("Promoted by {name},
+    /// {address}"; an address is required), "eu" ("Political advertisement
+    /// · Sponsor: {name}"). Plain-string sponsor lines are shown as written.
+    pub jurisdiction: crate::trust::Jurisdiction,
+}
+
 /// Signed feeds (`[trust]`, docs/trust.md): the publisher keys pinned per
 /// feed kind and how strictly each kind is checked.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -251,6 +262,7 @@ pub struct Config {
     pub cache: CacheSettings,
     pub interact: InteractSettings,
     pub trust: TrustSettings,
+    pub transparency: TransparencySettings,
     /// State directory (database, cache). None = XDG state dir.
     pub state_dir: Option<PathBuf>,
     /// Multicast interface; overrides the board profile's.
@@ -489,6 +501,31 @@ mod tests {
             Config::default().decoders().is_empty(),
             "generic: GStreamer's ranks"
         );
+    }
+
+    #[test]
+    fn the_transparency_jurisdiction_defaults_to_us_and_refuses_an_unknown_one() {
+        use crate::trust::Jurisdiction;
+        assert_eq!(
+            Config::parse("", Path::new("c.toml"))
+                .unwrap()
+                .transparency
+                .jurisdiction,
+            Jurisdiction::Us
+        );
+        for (text, want) in [("uk", Jurisdiction::Uk), ("eu", Jurisdiction::Eu)] {
+            let c = Config::parse(
+                &format!("[transparency]\njurisdiction = \"{text}\"\n"),
+                Path::new("c.toml"),
+            );
+            assert_eq!(c.unwrap().transparency.jurisdiction, want);
+        }
+        let e = Config::parse(
+            "[transparency]\njurisdiction = \"mars\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("mars"), "{e}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The interactive feed as a box loads it over real HTTP (a small static
 //! server on loopback): a malformed or oversize feed is refused with an error
 //! naming its URL and the previous feed stays in force; a good new feed
-//! replaces it; an unsponsored item is shown only when configured.
+//! replaces it; an unsponsored item is shown only when configured; a
+//! structured sponsor lacking what the configured jurisdiction requires is
+//! refused naming the feed and the item.
 
 mod common;
 
@@ -163,6 +165,51 @@ fn an_unsponsored_item_is_shown_only_when_configured() {
     .unwrap();
     let (ids, _) = list(&config, &state);
     assert_eq!(ids, ["paid", "unpaid"]);
+}
+
+#[test]
+fn a_uk_box_refuses_a_sponsor_without_an_address_naming_the_feed_and_the_item() {
+    let root = common::scratch("interact-imprint-server");
+    let state = common::scratch("interact-imprint-box");
+    let url = format!("{}feed.json", serve(&root));
+    let body = feed(&[("addressed", true), ("nameonly", true)])
+        .replacen(
+            r#""sponsor": "Paid for by Test""#,
+            r#""sponsor": {"name": "Test", "address": "1 High St"}"#,
+            1,
+        )
+        .replacen(
+            r#""sponsor": "Paid for by Test""#,
+            r#""sponsor": {"name": "Test"}"#,
+            1,
+        );
+    publish(&root.join("feed.json"), body.as_bytes(), 1);
+    let config = state.join("config.toml");
+    let write = |extra: &str| {
+        std::fs::write(
+            &config,
+            format!("[feeds]\ninteract = [\"{url}\"]\n[trust.interact]\npolicy = \"off\"\n{extra}"),
+        )
+        .unwrap()
+    };
+    // (configuration, the items shown)
+    let table: &[(&str, &[&str])] = &[
+        ("", &["addressed", "nameonly"]),
+        ("[transparency]\njurisdiction = \"uk\"\n", &["addressed"]),
+        (
+            "[transparency]\njurisdiction = \"uk\"\n[interact]\nallow_unsponsored = true\n",
+            &["addressed"],
+        ),
+    ];
+    for (extra, want) in table {
+        write(extra);
+        let (ids, stderr) = list(&config, &state);
+        assert_eq!(&ids, want, "{extra}: {stderr}");
+        if want.len() == 1 {
+            let line = format!("{url}: item 1 (nameonly): sponsor \"Test\" has no address");
+            assert!(stderr.contains(&line), "{extra}: {stderr}");
+        }
+    }
 }
 
 #[test]

@@ -65,6 +65,7 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
         &db,
         &url,
         Some(&gate),
+        Default::default(),
     ));
     assert_eq!(problem, None);
     let before = titles(&db);
@@ -85,6 +86,7 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
             &db,
             &url,
             Some(&gate),
+            Default::default(),
         ))
         .expect("the tampered catalogue is refused");
     assert!(
@@ -118,6 +120,7 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
         &db,
         &url,
         Some(&gate),
+        Default::default(),
     ));
     assert!(gate.take_refusals().is_empty());
 }

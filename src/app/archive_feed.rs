@@ -20,6 +20,7 @@ pub async fn refresh(
     db: &Path,
     url: &str,
     trust: Option<&TrustGate>,
+    jurisdiction: crate::trust::Jurisdiction,
 ) -> Option<String> {
     let base = match Url::parse(url) {
         Ok(u) => u,
@@ -56,7 +57,7 @@ pub async fn refresh(
         return Some(format!("{url}: rejected: {why}; the saved archive stays"));
     }
     let text = String::from_utf8_lossy(&body);
-    let parsed = match catalogue::parse(&text, &base) {
+    let parsed = match catalogue::parse_for(&text, &base, jurisdiction) {
         Ok(c) => c,
         Err(e) => return Some(format!("{e}; the saved archive stays")),
     };

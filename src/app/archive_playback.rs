@@ -193,7 +193,7 @@ pub fn update(ui: &AppWindow, playback: Option<&ArchivePlayback>, info: bool) {
     }
     a.set_has_chapters(p.item.chapters.len() > 1);
     a.set_has_transcript(!p.cues.is_empty());
-    a.set_sponsor(p.item.sponsor.clone().unwrap_or_default().into());
+    a.set_sponsor(super::trust_view::sponsor_text(p.item.sponsor.as_ref()));
     a.set_caption(p.caption().unwrap_or_default().into());
     a.set_panel_visible(p.panel.is_some());
     if let Some(focus) = p.panel {

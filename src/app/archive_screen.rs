@@ -297,7 +297,7 @@ fn row(
             String::new()
         }
         .into(),
-        sponsor: i.sponsor.clone().unwrap_or_default().into(),
+        sponsor: super::trust_view::sponsor_text(i.sponsor.as_ref()),
         verified_by: match badge {
             Badge::Verified { publisher, .. } => publisher.clone(),
             Badge::Unverified => String::new(),

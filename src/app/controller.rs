@@ -450,18 +450,48 @@ impl App {
     /// open if it applies there too).
     fn overlay_items(&mut self) {
         let now = chrono::Utc::now().timestamp();
+        let items = self.items_for_screen(now);
+        self.overlay.set_items(items, Instant::now());
+        self.overlay.note_on_screen(Instant::now(), now);
+        super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+    }
+
+    /// The interactive items in force on the channel on screen at `now`
+    /// (Unix seconds); the one on screen is held there its 4 s.
+    fn items_for_screen(&self, now: i64) -> Vec<crate::interact::Item> {
         let channel = self
             .nav
             .current
             .and_then(|i| self.channels.get(i))
-            .map(|c| c.key.0.clone());
-        let items =
-            crate::interact::items_in_force(&self.interact_items, channel.as_deref(), None, now)
-                .into_iter()
-                .cloned()
-                .collect();
-        self.overlay.set_items(items, Instant::now());
-        super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+            .map(|c| c.key.0.as_str());
+        crate::interact::items_in_force_holding(
+            &self.interact_items,
+            channel,
+            None,
+            now,
+            self.overlay.on_screen(),
+        )
+        .into_iter()
+        .cloned()
+        .collect()
+    }
+
+    /// The clock opened or closed an item's window (or ended a short
+    /// item's 4 s): the prompt follows. An open item is the viewer's and
+    /// stays until Back, a zap or a refresh, as before.
+    fn overlay_clock(&mut self) {
+        if self.overlay.stage.is_some() {
+            return;
+        }
+        let now = chrono::Utc::now().timestamp();
+        let ids = |items: &[crate::interact::Item]| -> Vec<String> {
+            items.iter().map(|i| i.id.clone()).collect()
+        };
+        if ids(&self.items_for_screen(now)) != ids(&self.overlay.items) {
+            self.overlay_items();
+        } else {
+            self.overlay.note_on_screen(Instant::now(), now);
+        }
     }
 
     /// The banner (or the speech's information) for a while.
@@ -1272,7 +1302,7 @@ impl App {
         adapter.set_status_kind(kind);
         adapter.set_status_a(a.into());
         adapter.set_status_b(b.into());
-        adapter.set_status_extra(message.extra().into());
+        adapter.set_status_extra(super::trust_view::sponsor_text(message.sponsor()));
         adapter.set_status_is_error(error);
         adapter.set_status_everywhere(false);
     }
@@ -1290,13 +1320,13 @@ impl App {
         match self.nav.screen {
             Screen::Live if !self.nav.list_open && self.overlay.stage.is_some() => {
                 let item = self.overlay.item()?;
-                Some(super::trust_view::why(&item.badge, item.sponsor.as_deref()))
+                Some(super::trust_view::why(&item.badge, item.sponsor.as_ref()))
             }
             Screen::Archive if self.archive.keyboard.is_none() => {
                 let item = self.archive.focused_item()?;
                 Some(super::trust_view::why(
                     self.archive.badge(item),
-                    item.sponsor.as_deref(),
+                    item.sponsor.as_ref(),
                 ))
             }
             _ => None,
@@ -1699,6 +1729,7 @@ impl App {
             self.overlay.prompt_until = None;
             super::overlay_view::update(&self.ui, &self.overlay, now);
         }
+        self.overlay_clock();
         if self.digits_until.is_some_and(|t| now >= t) {
             self.digits_until = None;
             let fx = self.nav.commit_number();

@@ -173,7 +173,10 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
     for url in &config.feeds.archive {
         // The archive is not needed to watch TV: a problem is logged, and the
         // stored archive stays in force.
-        if let Some(problem) = super::archive_feed::refresh(http, &db, url, trust).await {
+        if let Some(problem) =
+            super::archive_feed::refresh(http, &db, url, trust, config.transparency.jurisdiction)
+                .await
+        {
             tracing::warn!("archive: {problem}");
         }
     }

@@ -37,10 +37,16 @@ pub(super) fn spawn(
     tx: mpsc::UnboundedSender<UiMsg>,
 ) -> mpsc::UnboundedSender<InteractCmd> {
     let (cmd_tx, commands) = mpsc::unbounded_channel();
-    let path = Outbox::path_in(&config.state_dir());
-    let urls = config.feeds.interact.clone();
-    let settings = config.interact.clone();
-    let transport = config.trust.clone();
+    let setup = WorkerConfig {
+        path: Outbox::path_in(&config.state_dir()),
+        urls: config.feeds.interact.clone(),
+        rules: crate::interact::SponsorRules {
+            allow_unsponsored: config.interact.allow_unsponsored,
+            jurisdiction: config.transparency.jurisdiction,
+        },
+        submit_timeout: Duration::from_millis(config.interact.submit_timeout_ms.max(100)),
+        transport: config.trust.clone(),
+    };
     let started = std::thread::Builder::new()
         .name("interact".into())
         .spawn(move || {
@@ -48,7 +54,7 @@ pub(super) fn spawn(
                 .enable_all()
                 .build()
             {
-                Ok(rt) => rt.block_on(work(path, urls, settings, transport, trust, commands, tx)),
+                Ok(rt) => rt.block_on(work(setup, trust, commands, tx)),
                 Err(e) => tracing::error!("interactive items are off: {e}"),
             }
         });
@@ -58,16 +64,30 @@ pub(super) fn spawn(
     cmd_tx
 }
 
-/// The worker's loop: feeds, deliveries and the UI's requests.
-async fn work(
+/// What the worker takes from the configuration.
+struct WorkerConfig {
     path: std::path::PathBuf,
     urls: Vec<String>,
-    settings: crate::config::InteractSettings,
+    rules: crate::interact::SponsorRules,
+    /// One delivery attempt's limit.
+    submit_timeout: Duration,
     transport: crate::config::TrustSettings,
+}
+
+/// The worker's loop: feeds, deliveries and the UI's requests.
+async fn work(
+    setup: WorkerConfig,
     trust: crate::trust::TrustGate,
     mut commands: mpsc::UnboundedReceiver<InteractCmd>,
     tx: mpsc::UnboundedSender<UiMsg>,
 ) {
+    let WorkerConfig {
+        path,
+        urls,
+        rules,
+        submit_timeout,
+        transport,
+    } = setup;
     {
         let mut outbox = match Outbox::open(&path) {
             Ok(o) => o,
@@ -78,10 +98,7 @@ async fn work(
         };
         let (Ok(http), Ok(submitter)) = (
             HttpClient::configured(&transport),
-            Submitter::configured(
-                Duration::from_millis(settings.submit_timeout_ms.max(100)),
-                &transport,
-            ),
+            Submitter::configured(submit_timeout, &transport),
         ) else {
             tracing::error!("interactive items are off: no HTTP client");
             return;
@@ -97,7 +114,7 @@ async fn work(
                     if urls.is_empty() {
                         continue;
                     }
-                    let loaded = crate::interact::load(&http, &outbox, &urls, settings.allow_unsponsored, Some(&trust)).await;
+                    let loaded = crate::interact::load(&http, &outbox, &urls, rules, Some(&trust)).await;
                     for p in &loaded.problems {
                         tracing::warn!("interactive feed: {p}");
                     }

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::trust::Sponsor;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
     /// Already worded: feed problems carrying technical detail.
@@ -88,15 +90,15 @@ pub enum Message {
     },
     /// "Why am I seeing this?" on an item whose feed a trusted publisher
     /// signed: who, with which key, and the item's sponsor line (shown
-    /// verbatim under the words, see [`Message::extra`]).
+    /// under the words, see [`Message::sponsor`]).
     WhySigned {
         publisher: String,
         key_id: String,
-        sponsor: String,
+        sponsor: Option<Sponsor>,
     },
     /// "Why am I seeing this?" on an item no trusted publisher signed.
     WhyUnverified {
-        sponsor: String,
+        sponsor: Option<Sponsor>,
     },
     /// A feed failed its signature check; the last verified copy stays.
     FeedRefused {
@@ -205,15 +207,20 @@ impl Message {
     /// Highest kind number.
     pub const LAST_KIND: i32 = 39;
 
-    /// A line shown verbatim under the worded text (a sponsor line: the
-    /// publisher's own words, not translated), or "".
-    pub fn extra(&self) -> String {
+    /// The sponsor line shown under the worded text (worded in
+    /// ui/sponsor.slint), if any.
+    pub fn sponsor(&self) -> Option<&Sponsor> {
         match self {
             Message::WhySigned { sponsor, .. } | Message::WhyUnverified { sponsor } => {
-                sponsor.clone()
+                sponsor.as_ref()
             }
-            _ => String::new(),
+            _ => None,
         }
+    }
+
+    /// That sponsor line in English, or "".
+    pub fn extra(&self) -> String {
+        self.sponsor().map(|s| s.to_string()).unwrap_or_default()
     }
 }
 

@@ -85,6 +85,10 @@ pub struct Overlay {
     pub prompt_until: Option<Instant>,
     /// Items already prompted for on this channel (a prompt is not repeated).
     prompted: HashSet<String>,
+    /// The item on screen (prompt or open) and since when (Unix seconds):
+    /// the schedule holds it there with its sponsor line at least
+    /// `interact::MIN_ON_SCREEN_SECS`.
+    on_screen: Option<(String, i64)>,
 }
 
 impl Overlay {
@@ -137,6 +141,26 @@ impl Overlay {
         self.items.get(self.index)
     }
 
+    /// Notes which item is on screen now (after [`Overlay::set_items`] or
+    /// the clock): one newly shown counts from `unix`.
+    pub fn note_on_screen(&mut self, now: Instant, unix: i64) {
+        let shown = (self.stage.is_some() || self.prompting(now))
+            .then(|| self.item().map(|i| i.id.clone()))
+            .flatten();
+        match shown {
+            Some(id) if self.on_screen.as_ref().is_some_and(|(s, _)| *s == id) => {}
+            Some(id) => self.on_screen = Some((id, unix)),
+            None => self.on_screen = None,
+        }
+    }
+
+    /// The item on screen and since when, for the schedule's hold.
+    pub fn on_screen(&self) -> Option<crate::interact::OnScreen<'_>> {
+        self.on_screen
+            .as_ref()
+            .map(|(id, since)| crate::interact::OnScreen { id, since: *since })
+    }
+
     /// The prompt is showing.
     pub fn prompting(&self, now: Instant) -> bool {
         self.stage.is_none() && self.item().is_some() && self.prompt_until.is_some_and(|t| now < t)
@@ -155,6 +179,7 @@ impl Overlay {
         self.close();
         self.prompted.clear();
         self.prompt_until = None;
+        self.on_screen = None;
     }
 
     fn open(&mut self, index: usize) {
@@ -480,7 +505,7 @@ mod tests {
         let base = url::Url::parse("http://h/interact/feed.json").unwrap();
         let now = chrono::Utc::now().timestamp();
         let json = crate::headend::interact::demo_feed(now).to_string();
-        crate::interact::feed::parse(json.as_bytes(), &base, false)
+        crate::interact::feed::parse(json.as_bytes(), &base, Default::default())
             .unwrap()
             .items
     }
@@ -576,5 +601,38 @@ mod tests {
         let elsewhere: Vec<Item> = items.into_iter().filter(|i| i.id != open).collect();
         o.set_items(elsewhere, Instant::now());
         assert!(o.stage.is_none(), "does not apply: closed");
+    }
+
+    #[test]
+    fn a_short_item_prompted_is_held_on_screen_for_four_seconds() {
+        let mut items = feed();
+        items.truncate(1);
+        let (start, id) = (items[0].start, items[0].id.clone());
+        // Scheduled for 2 s only, everywhere.
+        items[0].end = start + 2;
+        items[0].applies = crate::interact::Where::All;
+        let mut o = Overlay::default();
+        let t0 = Instant::now();
+        let in_force = |o: &Overlay, unix: i64| -> Vec<Item> {
+            crate::interact::items_in_force_holding(&items, None, None, unix, o.on_screen())
+                .into_iter()
+                .cloned()
+                .collect()
+        };
+        let first = in_force(&o, start);
+        o.set_items(first, t0);
+        o.note_on_screen(t0, start);
+        // (seconds after the start, the prompt still up)
+        for (after, up) in [(1, true), (2, true), (3, true), (4, false)] {
+            let t = t0 + Duration::from_secs(after as u64);
+            let now_in_force = in_force(&o, start + after);
+            o.set_items(now_in_force, t);
+            o.note_on_screen(t, start + after);
+            assert_eq!(o.prompting(t), up, "{after} s after the start");
+            if up {
+                assert_eq!(o.item().unwrap().id, id);
+            }
+        }
+        assert!(o.on_screen().is_none(), "nothing on screen any more");
     }
 }

@@ -35,6 +35,10 @@ pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     let a = ui.global::<InteractAdapter>();
     a.set_prompt_visible(o.prompting(now));
     a.set_prompt_title(o.item().map(|i| i.title.clone()).unwrap_or_default().into());
+    // The sponsor line goes with the prompt as with the open item.
+    a.set_sponsor(super::trust_view::sponsor_text(
+        o.item().and_then(|i| i.sponsor.as_ref()),
+    ));
     let Some((item, stage)) = o.item().zip(o.stage.as_ref()) else {
         a.set_open(false);
         super::channels_screen::show_keyboard(ui, None);
@@ -43,7 +47,6 @@ pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     a.set_open(true);
     a.set_title(item.title.clone().into());
     a.set_question(item.question.clone().unwrap_or_default().into());
-    a.set_sponsor(item.sponsor.clone().unwrap_or_default().into());
     a.set_verified_by(
         match &item.badge {
             crate::trust::Badge::Verified { publisher, .. } => publisher.clone(),
@@ -218,7 +221,10 @@ pub fn label(o: &Overlay) -> Option<String> {
 fn sponsor(item: &crate::interact::Item) -> String {
     format!(
         "{}, {}",
-        item.sponsor.as_deref().unwrap_or("unsponsored"),
+        item.sponsor
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| "unsponsored".into()),
         super::trust_view::badge_label(&item.badge)
     )
 }

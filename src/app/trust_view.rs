@@ -7,8 +7,8 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::archive_screen::ArchiveBrowser;
 use super::messages::Message;
-use super::ui::{AppWindow, SettingsAdapter, TrustRow};
-use crate::trust::{Badge, Decision, FeedKind, TrustGate};
+use super::ui::{AppWindow, SettingsAdapter, SponsorText, TrustRow};
+use crate::trust::{Badge, Decision, FeedKind, Sponsor, TrustGate};
 
 /// The badge in words, for spoken labels and transcripts.
 pub(super) fn badge_label(badge: &Badge) -> String {
@@ -18,9 +18,21 @@ pub(super) fn badge_label(badge: &Badge) -> String {
     }
 }
 
+/// The sponsor line for the .slint files (`Sponsors.text`); none is kind
+/// 0 with no words.
+pub(super) fn sponsor_text(sponsor: Option<&Sponsor>) -> SponsorText {
+    let (kind, [a, b, c]) = sponsor.map(Sponsor::parts).unwrap_or_default();
+    SponsorText {
+        kind,
+        a: a.into(),
+        b: b.into(),
+        c: c.into(),
+    }
+}
+
 /// "Why am I seeing this?" for an item with this badge and sponsor line.
-pub(super) fn why(badge: &Badge, sponsor: Option<&str>) -> Message {
-    let sponsor = sponsor.unwrap_or_default().to_string();
+pub(super) fn why(badge: &Badge, sponsor: Option<&Sponsor>) -> Message {
+    let sponsor = sponsor.cloned();
     match badge {
         Badge::Verified { publisher, key_id } => Message::WhySigned {
             publisher: publisher.clone(),
@@ -94,13 +106,25 @@ mod tests {
             key_id: "D5F0A7B2C4E1A09F".into(),
         };
         assert_eq!(
-            why(&signed, Some("Paid for by Civic Alliance")).to_string(),
+            why(&signed, Some(&"Paid for by Civic Alliance".into())).to_string(),
             "Why am I seeing this? Published and signed by Civic TV, signing key D5F0A7B2C4E1A09F.\nPaid for by Civic Alliance"
         );
         assert_eq!(
             why(&Badge::Unverified, None).to_string(),
             "Why am I seeing this? No publisher this box trusts has signed it."
         );
+        let uk = Sponsor::Worded {
+            jurisdiction: crate::trust::Jurisdiction::Uk,
+            name: "Civic".into(),
+            address: Some("1 High St".into()),
+            on_behalf_of: None,
+        };
+        let t = sponsor_text(why(&Badge::Unverified, Some(&uk)).sponsor());
+        assert_eq!(
+            (t.kind, t.a.as_str(), t.b.as_str()),
+            (2, "Civic", "1 High St")
+        );
+        assert_eq!(sponsor_text(None).a, "");
         assert_eq!(badge_label(&signed), "verified by Civic TV");
         assert_eq!(badge_label(&Badge::Unverified), "unverified");
     }

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use url::Url;
 
+use crate::trust::sponsor::{self, Jurisdiction, Sponsor};
+
 /// Caps against hostile feeds.
 pub const MAX_ITEMS: usize = 10_000;
 pub const MAX_TEXT: usize = 4096;
@@ -91,8 +93,8 @@ pub struct ArchiveItem {
     pub hls: String,
     /// Segment URI (as written in its playlist) -> SHA-256 hex.
     pub checksums: std::collections::BTreeMap<String, String>,
-    /// "Paid for by ..." on campaign material.
-    pub sponsor: Option<String>,
+    /// The sponsor line on campaign material ("Paid for by ...").
+    pub sponsor: Option<Sponsor>,
     /// Downloaded ahead of time (featured).
     pub pinned: bool,
     /// The catalogue, the lineup's VOD entries or catch-up.
@@ -145,8 +147,9 @@ struct RawItem {
     hls: String,
     #[serde(default)]
     checksums: std::collections::BTreeMap<String, String>,
+    /// A plain line (shown verbatim) or `{name, address, on_behalf_of}`.
     #[serde(default)]
-    sponsor: Option<String>,
+    sponsor: Option<serde_json::Value>,
     #[serde(default)]
     pinned: bool,
 }
@@ -159,8 +162,19 @@ pub struct Catalogue {
     pub warnings: Vec<CatalogueWarning>,
 }
 
-/// Reads a catalogue fetched from `base` (URLs in it are resolved against it).
+/// Reads a catalogue with the default jurisdiction's sponsor wording (tools
+/// and tests; the box uses [`parse_for`] with its configuration's).
 pub fn parse(text: &str, base: &Url) -> Result<Catalogue, CatalogueError> {
+    parse_for(text, base, Jurisdiction::default())
+}
+
+/// Reads a catalogue fetched from `base` (URLs in it are resolved against
+/// it); structured sponsors are worded, and checked, for `jurisdiction`.
+pub fn parse_for(
+    text: &str,
+    base: &Url,
+    jurisdiction: Jurisdiction,
+) -> Result<Catalogue, CatalogueError> {
     let source_name = base.to_string();
     let raw: RawCatalogue =
         serde_json::from_str(text).map_err(|e| CatalogueError::NotACatalogue {
@@ -195,7 +209,7 @@ pub fn parse(text: &str, base: &Url) -> Result<Catalogue, CatalogueError> {
         };
         let item = serde_json::from_value::<RawItem>(value)
             .map_err(|e| e.to_string())
-            .and_then(|raw| check(raw, base));
+            .and_then(|raw| check(raw, base, jurisdiction));
         match item {
             Ok(item) if !seen.insert(item.id.clone()) => out.warnings.push(warn(format!(
                 "duplicate id {:?}; the first is kept",
@@ -216,7 +230,7 @@ fn text(field: &str, value: &str) -> Result<(), String> {
 }
 
 /// Validates one item and resolves its URLs.
-fn check(raw: RawItem, base: &Url) -> Result<ArchiveItem, String> {
+fn check(raw: RawItem, base: &Url, jurisdiction: Jurisdiction) -> Result<ArchiveItem, String> {
     // The id names the item's cache directory: letters, digits, '.', '_'
     // and '-' only, not starting with '.', so it can never be `..` or a path.
     let id_ok = (1..=128).contains(&raw.id.len())
@@ -273,6 +287,12 @@ fn check(raw: RawItem, base: &Url) -> Result<ArchiveItem, String> {
     for s in &raw.speakers {
         text("speaker", &s.name)?;
     }
+    // Not every speech is campaign material: no sponsor (or "") is fine.
+    let sponsor = match &raw.sponsor {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => None,
+        Some(v) => Some(sponsor::from_feed(v, jurisdiction)?),
+    };
     Ok(ArchiveItem {
         hls: crate::net::resolve_http(base, "hls", &raw.hls)?,
         transcript: raw
@@ -293,7 +313,7 @@ fn check(raw: RawItem, base: &Url) -> Result<ArchiveItem, String> {
         topics: raw.topics,
         chapters,
         checksums: raw.checksums,
-        sponsor: raw.sponsor.filter(|s| !s.trim().is_empty()),
+        sponsor,
         pinned: raw.pinned,
         origin: Origin::Catalogue,
     })
@@ -366,5 +386,63 @@ mod tests {
         );
         let e = parse(r#"{"version": 2, "items": []}"#, &base()).unwrap_err();
         assert!(e.to_string().contains("version 2"));
+    }
+
+    #[test]
+    fn a_structured_sponsor_is_worded_for_the_jurisdiction_or_refused_naming_the_item() {
+        let text = r#"{"version": 1, "items": [
+            {"id": "a", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "a.m3u8",
+             "sponsor": {"name": "Civic", "address": "1 High St"}},
+            {"id": "b", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "b.m3u8",
+             "sponsor": {"name": "Green Way"}},
+            {"id": "c", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "c.m3u8",
+             "sponsor": "Paid for by Civic"},
+            {"id": "d", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "d.m3u8"}
+        ]}"#;
+        // (jurisdiction, the lines shown by id, the refused ids)
+        type Case<'a> = (
+            Jurisdiction,
+            &'a [(&'a str, Option<&'a str>)],
+            &'a [&'a str],
+        );
+        let table: &[Case] = &[
+            (
+                Jurisdiction::Us,
+                &[
+                    ("a", Some("Paid for by Civic")),
+                    ("b", Some("Paid for by Green Way")),
+                    ("c", Some("Paid for by Civic")),
+                    ("d", None),
+                ],
+                &[],
+            ),
+            (
+                Jurisdiction::Uk,
+                &[
+                    ("a", Some("Promoted by Civic, 1 High St")),
+                    ("c", Some("Paid for by Civic")),
+                    ("d", None),
+                ],
+                &["b"],
+            ),
+        ];
+        for (j, shown, refused) in table {
+            let c = parse_for(text, &base(), *j).unwrap();
+            let got: Vec<(&str, Option<String>)> = c
+                .items
+                .iter()
+                .map(|i| (i.id.as_str(), i.sponsor.as_ref().map(|s| s.to_string())))
+                .collect();
+            let want: Vec<(&str, Option<String>)> = shown
+                .iter()
+                .map(|(id, l)| (*id, l.map(String::from)))
+                .collect();
+            assert_eq!(got, want, "{j:?}");
+            let ids: Vec<&str> = c.warnings.iter().filter_map(|w| w.id.as_deref()).collect();
+            assert_eq!(ids, *refused, "{j:?}");
+            for w in &c.warnings {
+                assert!(w.message.contains("has no address"), "{}", w.message);
+            }
+        }
     }
 }

@@ -21,9 +21,13 @@ fn refreshed(args: &ClientArgs) -> anyhow::Result<Store> {
     let http = HttpClient::configured(&config.trust)?;
     let gate = super::trust_gate(&config)?;
     for url in &config.feeds.archive {
-        if let Some(problem) =
-            rt.block_on(crate::app::refresh_archive(&http, &db, url, Some(&gate)))
-        {
+        if let Some(problem) = rt.block_on(crate::app::refresh_archive(
+            &http,
+            &db,
+            url,
+            Some(&gate),
+            config.transparency.jurisdiction,
+        )) {
             eprintln!("archive: {problem}");
         }
     }

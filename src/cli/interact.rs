@@ -124,7 +124,10 @@ impl Ctx {
             &http,
             &self.outbox,
             urls,
-            self.config.interact.allow_unsponsored,
+            interact::SponsorRules {
+                allow_unsponsored: self.config.interact.allow_unsponsored,
+                jurisdiction: self.config.transparency.jurisdiction,
+            },
             Some(&gate),
         ));
         for p in &loaded.problems {
@@ -232,7 +235,10 @@ fn signup(ctx: &mut Ctx, id: &str, fields: &[String], consent: bool) -> anyhow::
             "{}\nPrivacy notice: {}\n{}",
             item.title,
             item.privacy.as_deref().unwrap_or("(none)"),
-            item.sponsor.as_deref().unwrap_or("")
+            item.sponsor
+                .as_ref()
+                .map(|s| s.to_string())
+                .unwrap_or_default()
         );
         bail!(
             "{id}: consent not given (--consent accepts the privacy notice above); nothing was stored or sent"

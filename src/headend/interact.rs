@@ -90,6 +90,8 @@ const POLLS: &[DemoPoll] = &[
 
 const SIGNUP_ID: &str = "volunteer";
 const SPONSOR: &str = "Paid for by Civic Hustings Campaign, 1 High Street, Anytown";
+const SPONSOR_NAME: &str = "Civic Hustings Campaign";
+const SPONSOR_ADDRESS: &str = "1 High Street, Anytown";
 const PRIVACY: &str = "Civic Hustings Campaign keeps your name, e-mail, phone number and postcode \
 to contact you about volunteering, for 12 months, and shares them with no one. \
 Ask us to delete them at any time: privacy@civic.example.";
@@ -155,7 +157,9 @@ pub fn demo_feed(now: i64) -> Value {
         "when": when,
         "title": "Polling day is Thursday",
         "question": "Polling stations are open from 7am to 10pm. Bring photo ID.",
-        "sponsor": SPONSOR,
+        // The structured form: the box words it for its jurisdiction
+        // (it names an address, so a "uk" box shows it too).
+        "sponsor": {"name": SPONSOR_NAME, "address": SPONSOR_ADDRESS},
     }));
     json!({"version": 1, "publisher": "Civic Hustings Campaign", "items": items})
 }
@@ -579,7 +583,7 @@ mod tests {
         let now = 1_790_000_000;
         let body = demo_feed(now).to_string();
         let base = url::Url::parse("http://127.0.0.1:1/interact/feed.json").unwrap();
-        let f = crate::interact::feed::parse(body.as_bytes(), &base, false).unwrap();
+        let f = crate::interact::feed::parse(body.as_bytes(), &base, Default::default()).unwrap();
         assert!(f.warnings.is_empty(), "{:?}", f.warnings);
         assert_eq!(f.items.len(), POLLS.len() + 2);
         assert!(f.items.iter().all(|i| i.start <= now && now < i.end));
@@ -588,6 +592,12 @@ mod tests {
             Some("http://127.0.0.1:1/api/v1/submissions")
         );
         assert_eq!(demo_feed(now + 60), demo_feed(now), "stable within a day");
+        let notice = f.items.last().unwrap();
+        assert_eq!(
+            notice.sponsor.as_ref().map(|s| s.to_string()).as_deref(),
+            Some("Paid for by Civic Hustings Campaign"),
+            "the notice's structured sponsor, worded for the default jurisdiction"
+        );
     }
 
     #[test]

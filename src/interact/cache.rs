@@ -71,22 +71,13 @@ pub async fn load(
     http: &HttpClient,
     outbox: &Outbox,
     urls: &[String],
-    allow_unsponsored: bool,
+    rules: feed::SponsorRules,
     trust: Option<&TrustGate>,
 ) -> Loaded {
     let mut out = Loaded::default();
     let mut seen = HashSet::new();
     for url in urls {
-        let feed = match load_one(
-            http,
-            outbox,
-            url,
-            allow_unsponsored,
-            trust,
-            &mut out.problems,
-        )
-        .await
-        {
+        let feed = match load_one(http, outbox, url, rules, trust, &mut out.problems).await {
             Some(f) => f,
             None => continue,
         };
@@ -120,7 +111,7 @@ async fn load_one(
     http: &HttpClient,
     outbox: &Outbox,
     url: &str,
-    allow_unsponsored: bool,
+    rules: feed::SponsorRules,
     trust: Option<&TrustGate>,
     problems: &mut Vec<String>,
 ) -> Option<feed::Feed> {
@@ -142,7 +133,7 @@ async fn load_one(
         .unwrap_or_default();
     let keep_previous = |problems: &mut Vec<String>| {
         let (body, _) = previous.as_ref()?;
-        match feed::parse(body, &base, allow_unsponsored) {
+        match feed::parse(body, &base, rules) {
             Ok(f) => Some(f),
             Err(e) => {
                 problems.push(format!("the cached copy: {e}"));
@@ -173,7 +164,7 @@ async fn load_one(
                 ));
                 return keep_previous(problems);
             }
-            match feed::parse(&body, &base, allow_unsponsored) {
+            match feed::parse(&body, &base, rules) {
                 Ok(f) => {
                     if let Err(e) = store(outbox, url, &body, &v) {
                         problems.push(e.to_string());

@@ -6,13 +6,17 @@
 //! refused only when it is too large or not a feed at all, and then the error
 //! names its URL. Every URL is resolved against the feed's own URL and must be
 //! http(s). Campaign material without a sponsor line is left out unless the
-//! configuration allows it. This module does not fetch, cache or store.
+//! configuration allows it; a structured sponsor lacking what the configured
+//! jurisdiction requires is left out likewise (`trust::sponsor`). This module
+//! does not fetch, cache or store.
 
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use url::Url;
+
+use crate::trust::{Jurisdiction, Sponsor};
 
 /// Largest feed read (a feed of polls is a few kilobytes).
 pub const MAX_FEED_BYTES: usize = 1024 * 1024;
@@ -133,8 +137,8 @@ pub struct Item {
     pub fields: Vec<Field>,
     /// Privacy notice shown at the consent step (required for sign-up).
     pub privacy: Option<String>,
-    /// "Paid for by ..." on campaign material.
-    pub sponsor: Option<String>,
+    /// The sponsor line on campaign material ("Paid for by ...").
+    pub sponsor: Option<Sponsor>,
     /// Poll results (`{"total", "options"}`), absolute.
     pub results: Option<String>,
     /// Where answers are POSTed, absolute.
@@ -198,8 +202,9 @@ struct RawItem {
     fields: Vec<Field>,
     #[serde(default)]
     privacy: Option<String>,
+    /// A plain line (shown verbatim) or `{name, address, on_behalf_of}`.
     #[serde(default)]
-    sponsor: Option<String>,
+    sponsor: Option<serde_json::Value>,
     #[serde(default)]
     results: Option<String>,
     #[serde(default)]
@@ -216,9 +221,29 @@ pub struct Feed {
     pub warnings: Vec<FeedWarning>,
 }
 
+/// What campaign material must carry, from the configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SponsorRules {
+    /// Items without a sponsor line are shown too (`[interact]`).
+    pub allow_unsponsored: bool,
+    /// Whose wording structured sponsors get, and what they must name
+    /// (`[transparency]`).
+    pub jurisdiction: Jurisdiction,
+}
+
+impl SponsorRules {
+    /// The default jurisdiction; unsponsored items allowed or not.
+    pub fn allowing_unsponsored(allow_unsponsored: bool) -> Self {
+        SponsorRules {
+            allow_unsponsored,
+            ..Default::default()
+        }
+    }
+}
+
 /// Reads a feed fetched from `base` (URLs in it are resolved against it).
-/// Items without a sponsor line are left out unless `allow_unsponsored`.
-pub fn parse(body: &[u8], base: &Url, allow_unsponsored: bool) -> Result<Feed, FeedError> {
+/// Items without a sponsor line are left out unless `rules` allow them.
+pub fn parse(body: &[u8], base: &Url, rules: SponsorRules) -> Result<Feed, FeedError> {
     let url = base.to_string();
     if body.len() > MAX_FEED_BYTES {
         return Err(FeedError::TooLarge {
@@ -259,7 +284,7 @@ pub fn parse(body: &[u8], base: &Url, allow_unsponsored: bool) -> Result<Feed, F
         };
         let item = serde_json::from_value::<RawItem>(value)
             .map_err(|e| e.to_string())
-            .and_then(|raw| check(raw, base, allow_unsponsored));
+            .and_then(|raw| check(raw, base, rules));
         match item {
             Ok(item) if !seen.insert(item.id.clone()) => out.warnings.push(warn(format!(
                 "duplicate id {:?}; the first is kept",
@@ -348,7 +373,7 @@ fn check_where(raw: RawWhere) -> Result<Where, String> {
 }
 
 /// Validates one item and resolves its URLs.
-fn check(raw: RawItem, base: &Url, allow_unsponsored: bool) -> Result<Item, String> {
+fn check(raw: RawItem, base: &Url, rules: SponsorRules) -> Result<Item, String> {
     check_id("id", &raw.id)?;
     text("title", &raw.title)?;
     let start = time("start", &raw.when.start)?;
@@ -357,16 +382,16 @@ fn check(raw: RawItem, base: &Url, allow_unsponsored: bool) -> Result<Item, Stri
         return Err("when.end is not after when.start".into());
     }
     let applies = check_where(raw.applies)?;
-    for (field, value) in [
-        ("question", &raw.question),
-        ("privacy", &raw.privacy),
-        ("sponsor", &raw.sponsor),
-    ] {
+    for (field, value) in [("question", &raw.question), ("privacy", &raw.privacy)] {
         if let Some(v) = value {
             text(field, v)?;
         }
     }
-    if raw.sponsor.is_none() && !allow_unsponsored {
+    let sponsor = match &raw.sponsor {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(crate::trust::sponsor::from_feed(v, rules.jurisdiction)?),
+    };
+    if sponsor.is_none() && !rules.allow_unsponsored {
         return Err("no sponsor line (\"paid for by\"); not shown".into());
     }
     match raw.kind {
@@ -450,7 +475,7 @@ fn check(raw: RawItem, base: &Url, allow_unsponsored: bool) -> Result<Item, Stri
         multiple: raw.multiple,
         fields: raw.fields,
         privacy: raw.privacy,
-        sponsor: raw.sponsor,
+        sponsor,
         badge: crate::trust::Badge::Unverified,
     })
 }
@@ -492,7 +517,7 @@ mod tests {
         let f = parse(
             feed(&[poll(r#", "sponsor": "Paid for by Civic""#), signup]).as_bytes(),
             &base(),
-            false,
+            SponsorRules::default(),
         )
         .unwrap();
         assert!(f.warnings.is_empty(), "{:?}", f.warnings);
@@ -568,7 +593,12 @@ mod tests {
             (poll(sp).replace("\"Poll\"", "\"  \""), "title is empty"),
         ];
         for (item, want) in &cases {
-            let f = parse(feed(std::slice::from_ref(item)).as_bytes(), &base(), false).unwrap();
+            let f = parse(
+                feed(std::slice::from_ref(item)).as_bytes(),
+                &base(),
+                SponsorRules::default(),
+            )
+            .unwrap();
             assert!(f.items.is_empty(), "{want}: kept");
             let w = &f.warnings[0];
             assert!(
@@ -578,7 +608,12 @@ mod tests {
             );
             assert_eq!(w.index, 0);
         }
-        let f = parse(feed(&[poll(sp), poll(sp)]).as_bytes(), &base(), false).unwrap();
+        let f = parse(
+            feed(&[poll(sp), poll(sp)]).as_bytes(),
+            &base(),
+            SponsorRules::default(),
+        )
+        .unwrap();
         assert_eq!(f.items.len(), 1);
         assert_eq!(f.warnings[0].index, 1);
         assert_eq!(f.warnings[0].id.as_deref(), Some("p1"));
@@ -589,13 +624,20 @@ mod tests {
     fn an_unsponsored_item_is_kept_only_when_allowed() {
         let text = feed(&[poll("")]);
         assert!(
-            parse(text.as_bytes(), &base(), false)
+            parse(text.as_bytes(), &base(), SponsorRules::default())
                 .unwrap()
                 .items
                 .is_empty()
         );
         assert_eq!(
-            parse(text.as_bytes(), &base(), true).unwrap().items.len(),
+            parse(
+                text.as_bytes(),
+                &base(),
+                SponsorRules::allowing_unsponsored(true)
+            )
+            .unwrap()
+            .items
+            .len(),
             1
         );
     }
@@ -630,7 +672,7 @@ mod tests {
                 "appears twice",
             ),
         ] {
-            let f = parse(feed(&[item]).as_bytes(), &base(), false).unwrap();
+            let f = parse(feed(&[item]).as_bytes(), &base(), SponsorRules::default()).unwrap();
             assert!(f.items.is_empty());
             assert!(f.warnings[0].message.contains(want), "{:?}", f.warnings);
         }
@@ -639,20 +681,84 @@ mod tests {
     #[test]
     fn an_oversize_or_malformed_or_newer_feed_is_refused_naming_the_url() {
         let big = vec![b' '; MAX_FEED_BYTES + 1];
-        let e = parse(&big, &base(), false).unwrap_err();
+        let e = parse(&big, &base(), SponsorRules::default()).unwrap_err();
         assert!(
             e.to_string().starts_with(
                 "http://127.0.0.1:8080/interact/feed.json: interactive feed is larger"
             ),
             "{e}"
         );
-        let e = parse(b"{\"version\": 1, \"items\": [", &base(), false).unwrap_err();
+        let e = parse(
+            b"{\"version\": 1, \"items\": [",
+            &base(),
+            SponsorRules::default(),
+        )
+        .unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("http://127.0.0.1:8080/interact/feed.json: not an interactive feed"),
             "{e}"
         );
-        let e = parse(br#"{"version": 2, "items": []}"#, &base(), false).unwrap_err();
+        let e = parse(
+            br#"{"version": 2, "items": []}"#,
+            &base(),
+            SponsorRules::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("version 2"), "{e}");
+    }
+
+    #[test]
+    fn a_structured_sponsor_is_worded_per_jurisdiction_and_refused_when_incomplete() {
+        let named = r#", "sponsor": {"name": "Civic"}"#;
+        let full =
+            r#", "sponsor": {"name": "Civic", "address": "1 High St", "on_behalf_of": "Ana Ruiz"}"#;
+        let line = r#", "sponsor": "Vote Civic (paid for by Civic)""#;
+        use Jurisdiction::*;
+        // (jurisdiction, unsponsored allowed, sponsor, the line shown or the warning)
+        let table: &[(Jurisdiction, bool, &str, Result<&str, &str>)] = &[
+            (Us, false, named, Ok("Paid for by Civic")),
+            (
+                Uk,
+                false,
+                full,
+                Ok("Promoted by Civic, 1 High St on behalf of Ana Ruiz"),
+            ),
+            (Uk, false, named, Err("has no address; the UK imprint")),
+            // Allowing unsponsored items does not let an incomplete imprint through.
+            (Uk, true, named, Err("has no address")),
+            (
+                Eu,
+                false,
+                named,
+                Ok("Political advertisement · Sponsor: Civic"),
+            ),
+            (Uk, false, line, Ok("Vote Civic (paid for by Civic)")),
+            (
+                Us,
+                false,
+                r#", "sponsor": {"name": ""}"#,
+                Err("sponsor.name is empty"),
+            ),
+        ];
+        for (j, allow, sponsor, want) in table {
+            let rules = SponsorRules {
+                allow_unsponsored: *allow,
+                jurisdiction: *j,
+            };
+            let f = parse(feed(&[poll(sponsor)]).as_bytes(), &base(), rules).unwrap();
+            match want {
+                Ok(line) => {
+                    assert!(f.warnings.is_empty(), "{j:?}: {:?}", f.warnings);
+                    let shown = f.items[0].sponsor.as_ref().map(|s| s.to_string());
+                    assert_eq!(shown.as_deref(), Some(*line), "{j:?}");
+                }
+                Err(words) => {
+                    assert!(f.items.is_empty(), "{j:?}: kept");
+                    assert_eq!(f.warnings[0].id.as_deref(), Some("p1"));
+                    assert!(f.warnings[0].message.contains(words), "{:?}", f.warnings);
+                }
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ pub mod validate;
 
 pub use cache::{Loaded, load};
 pub use deliver::{Outcome, Submitter};
-pub use feed::{Choice, Feed, FeedError, Field, FieldKind, Item, Kind, Where};
+pub use feed::{Choice, Feed, FeedError, Field, FieldKind, Item, Kind, SponsorRules, Where};
 pub use outbox::{Delivery, Outbox, OutboxError, Pending, Recorded, Which};
-pub use schedule::items_in_force;
+pub use schedule::{MIN_ON_SCREEN_SECS, OnScreen, items_in_force, items_in_force_holding};
 pub use submission::{Consent, NewSubmission, SubmissionError, new_key};

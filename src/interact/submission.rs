@@ -219,7 +219,9 @@ mod tests {
            "privacy": "We keep it.", "sponsor": "Paid for by X", "submit": "/s"}
         ]}"#;
         let base = url::Url::parse("http://127.0.0.1/f.json").unwrap();
-        parse(feed.as_bytes(), &base, false).unwrap().items
+        parse(feed.as_bytes(), &base, Default::default())
+            .unwrap()
+            .items
     }
 
     const NOW: i64 = 1_790_000_000;

@@ -26,6 +26,7 @@ mod policy;
 mod rollback;
 pub mod sign;
 mod signature;
+pub mod sponsor;
 
 pub use check::{FeedTrust, TrustError};
 pub use comment::{CommentError, FeedComment, format_time, parse_time};
@@ -35,6 +36,7 @@ pub use policy::{Decision, Policy, Rejection, Unverified, verify_feed, verify_fe
 pub use rollback::{RollbackError, Seen, VersionStore};
 pub use sign::{KeyFiles, PinnedKeyText, SignError, SigningKey, keygen};
 pub use signature::{FeedBody, SignedFeed, verify_signed, verify_signed_body};
+pub use sponsor::{Jurisdiction, Sponsor};
 
 use std::fmt;
 use std::str::FromStr;
