@@ -58,10 +58,13 @@ fn find_mark(path: &Path) -> Mark {
 fn the_sponsor_band_is_at_least_four_percent_of_the_picture_on_overlays_and_playback() {
     let state = common::scratch("sponsor-line-state");
     let out = common::scratch("sponsor-line-out");
+    // The catalogue is there from the box's first refresh, so the archive's
+    // rows are the catalogue's speeches, not catch-up programmes.
+    common::demo_archive(&state);
     // The prompt, the poll open, then the archive's second row (a speech
     // the demo catalogue says is paid for) playing.
     let script = "wait 5000\nshot prompt\nRed\nshot poll\nBack\n\
-        Menu\nDown\nDown\nDown\nOk\nDown\nOk\nwait 3000\nshot playback\n";
+        Menu\nDown\nDown\nDown\nOk\nwait 3000\nDown\nOk\nwait 3000\nshot playback\n";
     let run = common::demo_script(&state, &out, script);
     assert!(
         run.status.success(),

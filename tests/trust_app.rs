@@ -151,17 +151,6 @@ fn tamper(url: &str) {
     std::fs::rename(&part, &file).unwrap();
 }
 
-/// Makes the demo headend's archive in `state` beforehand (the headend keeps
-/// it), so the catalogue is there from the box's first refresh.
-fn demo_archive(state: &Path) {
-    gstreamer::init().unwrap();
-    hustings::headend::archive::generate(
-        &state.join("headend/archive"),
-        chrono::Utc::now().timestamp(),
-    )
-    .unwrap();
-}
-
 fn run(state: &Path, out: &Path, config: &str, script: &str) -> Vec<Value> {
     std::fs::write(out.join("config.toml"), config).unwrap();
     let run = common::demo_script(state, out, script);
@@ -177,7 +166,7 @@ fn run(state: &Path, out: &Path, config: &str, script: &str) -> Vec<Value> {
 fn the_demo_pins_its_headend_and_the_badge_is_on_verified_items_only() {
     let state = common::scratch("trust-demo-state");
     let out = common::scratch("trust-demo-out");
-    demo_archive(&state);
+    common::demo_archive(&state);
     // The lineup is not checked here, so what comes from it (catch-up, VOD)
     // is unverified; the catalogue is signed by the demo headend.
     let config = "[cache]\npinned_window = \"off\"\n[trust.lineup]\npolicy = \"off\"\n";
@@ -275,7 +264,7 @@ fn the_demo_pins_its_headend_and_the_badge_is_on_verified_items_only() {
 fn a_refused_catalogue_is_announced_and_listed_in_diagnostics() {
     let state = common::scratch("trust-refused-state");
     let out = common::scratch("trust-refused-out");
-    demo_archive(&state);
+    common::demo_archive(&state);
     // The headend serves this file as the catalogue's signature: not one.
     std::fs::write(
         state.join("headend/archive/catalogue.json.minisig"),

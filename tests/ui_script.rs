@@ -291,22 +291,11 @@ fn a_pin_keeps_settings_closed_until_it_is_typed() {
     assert!(out.join("pin-pad.png").exists());
 }
 
-/// Makes the demo headend's archive in `state` beforehand (the headend keeps
-/// it), so the catalogue is there from the box's first refresh.
-fn demo_archive(state: &Path) {
-    gstreamer::init().unwrap();
-    hustings::headend::archive::generate(
-        &state.join("headend/archive"),
-        chrono::Utc::now().timestamp(),
-    )
-    .unwrap();
-}
-
 #[test]
 fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
     let state = common::scratch("archive-state");
     let out = common::scratch("archive-out");
-    demo_archive(&state);
+    common::demo_archive(&state);
     let lines = run(
         &state,
         &out,
@@ -367,7 +356,7 @@ fn the_archive_lists_speeches_finds_words_said_and_plays_from_that_moment() {
 fn a_speech_plays_with_chapters_on_colour_keys_a_transcript_panel_and_captions() {
     let state = common::scratch("playback-state");
     let out = common::scratch("playback-out");
-    demo_archive(&state);
+    common::demo_archive(&state);
     // The housing speech (chapters at 0, 4 and 12 s; a line every 4 s) is
     // third in the list, newest first.
     let lines = run(
@@ -442,7 +431,7 @@ fn the_archive_also_lists_the_lineups_videos_and_past_programmes_with_catchup() 
     let state = common::scratch("sources-state");
     let out = common::scratch("sources-out");
     // The list's order: three speeches, the lineup's video on demand, then catch-up.
-    demo_archive(&state);
+    common::demo_archive(&state);
     let output = common::demo_script(
         &state,
         &out,

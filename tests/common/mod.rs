@@ -249,3 +249,14 @@ pub fn headend_process(
     let url = line["url"].as_str().expect("url").to_string();
     (child, url)
 }
+
+/// Makes the demo headend's archive in `state` beforehand (the headend keeps
+/// it), so the catalogue is there from the box's first refresh.
+pub fn demo_archive(state: &std::path::Path) {
+    gstreamer::init().unwrap();
+    hustings::headend::archive::generate(
+        &state.join("headend/archive"),
+        chrono::Utc::now().timestamp(),
+    )
+    .unwrap();
+}
