@@ -54,6 +54,11 @@ impl Psi {
     /// front of it (only the first buffer of a zap, when tables are cached).
     pub(crate) fn buffer(&self, ts: &[u8]) -> Option<Vec<u8>> {
         let mut s = self.state.lock().ok()?;
+        // Once this zap's tables are in front and learned, every other
+        // datagram passes untouched (this runs for each one).
+        if s.url.is_none() || (s.injected.is_some() && s.learned) {
+            return None;
+        }
         let url = s.url.clone()?;
         let prefix = if s.injected.is_none() {
             let cached = s.cache.get(&url).cloned().unwrap_or_default();
