@@ -271,6 +271,7 @@ pub struct Config {
     /// DMI), a built-in name ("rpi4") or a profile file's path.
     pub board: Option<String>,
     pub cec: CecSettings,
+    pub display: DisplaySettings,
     /// The profile in force, once chosen (`platform::board::apply`).
     #[serde(skip)]
     pub profile: Option<BoardProfile>,
@@ -297,6 +298,40 @@ pub struct CecSettings {
     pub follow_tv_standby: bool,
     /// Put the TV to standby when the app stops.
     pub standby_tv: bool,
+}
+
+/// Where the app draws (`[display]`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DisplaySettings {
+    /// "auto": a window where DISPLAY or WAYLAND_DISPLAY is set, else the
+    /// DRM card (KMS); "kms" or "window" to insist on one.
+    pub backend: DisplayBackend,
+    /// The DRM card; unset = the board profile's `drm_device`.
+    pub device: Option<PathBuf>,
+    /// Put video on a plane of its own where the card has one under the
+    /// UI (false: the UI composites the picture, as in a window).
+    pub video_plane: bool,
+}
+
+impl Default for DisplaySettings {
+    fn default() -> Self {
+        DisplaySettings {
+            backend: DisplayBackend::Auto,
+            device: None,
+            video_plane: true,
+        }
+    }
+}
+
+/// `[display] backend`.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DisplayBackend {
+    #[default]
+    Auto,
+    Kms,
+    Window,
 }
 
 impl Default for CecSettings {
@@ -362,6 +397,14 @@ impl Config {
     /// The board profile in force (the built-in generic one unless chosen).
     pub fn board(&self) -> BoardProfile {
         self.profile.clone().unwrap_or_else(BoardProfile::generic)
+    }
+
+    /// The DRM card the app drives on KMS: `[display] device`, else the board's.
+    pub fn drm_device(&self) -> PathBuf {
+        self.display
+            .device
+            .clone()
+            .unwrap_or_else(|| self.board().video.drm_device())
     }
 
     /// The HDMI-CEC adapter to use: the configuration's, else the profile's;

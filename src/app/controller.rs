@@ -94,6 +94,8 @@ pub struct App {
     guide: Guide,
     player: PlayerHandle,
     frames: FrameSlot,
+    /// On a box's display: frames go to the video plane, not into the UI.
+    video_plane: Option<std::rc::Rc<super::kms::KmsHooks>>,
     settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
     /// Keep the neighbours' multicast groups joined for instant zaps.
     pub(super) prejoin_neighbours: bool,
@@ -199,6 +201,7 @@ impl App {
             guide: Guide::default(),
             player,
             frames,
+            video_plane: None,
             settings,
             prejoin_neighbours: false,
             preferences: Default::default(),
@@ -1628,18 +1631,23 @@ impl App {
         if frame.zap < expected {
             return; // a late frame of the channel we left
         }
-        let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-            &frame.rgba,
-            frame.width,
-            frame.height,
-        );
         let adapter = self.ui.global::<LiveAdapter>();
-        adapter.set_frame(slint::Image::from_rgba8(buffer));
+        let zap = frame.zap;
+        if let Some(plane) = &self.video_plane {
+            *plane.video.borrow_mut() = Some(frame);
+        } else {
+            let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
+                &frame.rgba,
+                frame.width,
+                frame.height,
+            );
+            adapter.set_frame(slint::Image::from_rgba8(buffer));
+        }
         adapter.set_has_picture(true);
         if let Some(z) = self
             .zap
             .as_mut()
-            .filter(|z| z.zap == frame.zap && z.shown_at.is_none())
+            .filter(|z| z.zap == zap && z.shown_at.is_none())
         {
             z.shown_at = Some(Instant::now());
             self.shown_zap = z.zap;
@@ -1673,6 +1681,17 @@ impl App {
         if !z.rendered {
             self.last_shown_command = Some((z.zap, z.command_at));
         }
+    }
+
+    /// Sends frames to a box's video plane (`hooks.video`) instead of the UI.
+    pub fn use_video_plane(&mut self, hooks: std::rc::Rc<super::kms::KmsHooks>) {
+        self.ui.global::<LiveAdapter>().set_picture_on_plane(true);
+        self.video_plane = Some(hooks);
+    }
+
+    /// A zap has shown a picture.
+    pub fn has_shown_picture(&self) -> bool {
+        self.outcomes.iter().any(|o| matches!(o, ZapOutcome::Shown(_)))
     }
 
     /// Whether a first frame was handed to the screen but not yet drawn.

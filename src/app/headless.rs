@@ -93,7 +93,7 @@ impl Screen2d {
     }
 }
 
-fn write_png(path: &Path, pixels: &[Rgb8Pixel], width: u32, height: u32) -> Result<(), AppError> {
+pub(super) fn write_png(path: &Path, pixels: &[Rgb8Pixel], width: u32, height: u32) -> Result<(), AppError> {
     let err = |message: String| AppError::Output {
         path: path.to_path_buf(),
         message,

@@ -21,6 +21,7 @@ mod guide_refresh;
 mod headless;
 mod images;
 mod interact_worker;
+pub mod kms;
 mod kiosk;
 mod live;
 pub mod messages;
@@ -47,7 +48,7 @@ pub use guide_refresh::{
 };
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, spawn_settings_writer};
-pub use windowed::{WindowOptions, run_windowed};
+pub use windowed::{Backend, WindowOptions, choose_backend, run_interactive, run_windowed};
 pub use wiring::player_options;
 
 use std::path::PathBuf;

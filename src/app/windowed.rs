@@ -1,4 +1,8 @@
-//! Runs the app in a window (X11 or Wayland through Slint's winit backend).
+//! Runs the app interactively: in a window (X11 or Wayland through Slint's
+//! winit backend), or on the box's own display (DRM/KMS, `super::kms`),
+//! chosen by `[display] backend`. Both are the same app and the same loop;
+//! on KMS the picture may go to a video plane, and a zap's first frame
+//! counts when its page flip completes.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -20,18 +24,109 @@ pub struct WindowOptions {
     pub print_zaps: bool,
 }
 
+/// Where the interactive app draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Window,
+    Kms,
+}
+
+/// The backend `[display] backend` asks for here: auto is a window where
+/// `DISPLAY` or `WAYLAND_DISPLAY` is set, else the DRM card; an error names
+/// what is missing.
+pub fn choose_backend(config: &Config) -> Result<Backend, AppError> {
+    use crate::config::DisplayBackend;
+    let has_window_system = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    let card = config.drm_device();
+    match config.display.backend {
+        DisplayBackend::Window if has_window_system => Ok(Backend::Window),
+        DisplayBackend::Window => Err(AppError::Ui(
+            "[display] backend = \"window\" but DISPLAY and WAYLAND_DISPLAY are unset".into(),
+        )),
+        DisplayBackend::Kms => Ok(Backend::Kms),
+        DisplayBackend::Auto if has_window_system => Ok(Backend::Window),
+        DisplayBackend::Auto if card.exists() => Ok(Backend::Kms),
+        DisplayBackend::Auto => Err(AppError::Ui(format!(
+            "no display: DISPLAY and WAYLAND_DISPLAY are unset and there is no DRM card at {} \
+             (set [display] device, or run `hustings demo --headless DIR` for the scripted tour)",
+            card.display()
+        ))),
+    }
+}
+
+/// Runs the app on the backend the configuration chooses, until it quits.
+pub fn run_interactive(
+    rt: &tokio::runtime::Handle,
+    config: &Config,
+    options: WindowOptions,
+) -> Result<(), AppError> {
+    match choose_backend(config)? {
+        Backend::Window => run_on(rt, config, options, None),
+        Backend::Kms => {
+            let surface = super::kms::install(config)?;
+            run_on(rt, config, options, Some(surface))
+        }
+    }
+}
+
 /// Opens the 1280×720 window (or full screen) and runs until it closes.
 pub fn run_windowed(
     rt: &tokio::runtime::Handle,
     config: &Config,
     options: WindowOptions,
 ) -> Result<(), AppError> {
+    run_on(rt, config, options, None)
+}
+
+fn run_on(
+    rt: &tokio::runtime::Handle,
+    config: &Config,
+    options: WindowOptions,
+    kms: Option<super::kms::KmsSurface>,
+) -> Result<(), AppError> {
     let ui = AppWindow::new().map_err(|e| AppError::Ui(e.to_string()))?;
+    if kms.is_some() {
+        ui.show().map_err(|e| AppError::Ui(e.to_string()))?;
+    }
     let wired = wire(rt, config, ui.clone_strong(), true)?;
     let player = wired.player;
     let cec = wired.cec;
     let mut messages = wired.messages;
     let app = Rc::new(RefCell::new(wired.app));
+    // systemd's READY=1 goes out once the first picture is on screen.
+    let ready = Rc::new(std::cell::Cell::new(false));
+    let print_zaps = options.print_zaps;
+    let capture = match &kms {
+        Some(surface) => Some(super::kms::attach(
+            surface,
+            &app,
+            &ui,
+            print_zaps,
+            ready.clone(),
+            config.state_dir().join("screenshots"),
+        )),
+        None => None,
+    };
+    // SIGTERM (systemd stopping the unit) and SIGINT end the loop cleanly:
+    // the player is shut down and the display handed back below.
+    rt.spawn(async {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("stopping on a signal");
+        let _ = slint::invoke_from_event_loop(|| {
+            let _ = slint::quit_event_loop();
+        });
+    });
 
     let weak = Rc::downgrade(&app);
     ui.global::<AppAdapter>().on_key(move |text| {
@@ -46,15 +141,18 @@ pub fn run_windowed(
     });
 
     let weak = Rc::downgrade(&app);
-    let print_zaps = options.print_zaps;
+    let ready_window = ready.clone();
     let _ = ui.window().set_rendering_notifier(move |state, _| {
-        if matches!(state, slint::RenderingState::AfterRendering)
-            && let Some(app) = weak.upgrade()
-            && let Ok(mut app) = app.try_borrow_mut()
-            && let Some(record) = app.displayed(Instant::now())
-            && print_zaps
-        {
-            println!("{}", serde_json::to_string(&record).unwrap_or_default());
+        if !matches!(state, slint::RenderingState::AfterRendering) {
+            return;
+        }
+        let Some(app) = weak.upgrade() else { return };
+        let Ok(mut app) = app.try_borrow_mut() else { return };
+        if let Some(record) = app.displayed(Instant::now()) {
+            super::kms::report_zap(&record, print_zaps);
+        }
+        if !ready_window.get() && app.has_shown_picture() {
+            ready_window.set(crate::platform::notify::notify("READY=1") || true);
         }
     });
 
@@ -76,22 +174,34 @@ pub fn run_windowed(
             if let Some(app) = weak.upgrade() {
                 app.borrow_mut().tick(Instant::now());
             }
+            if let Some(capture) = &capture {
+                capture.poll();
+            }
         },
     );
 
-    // Under systemd (Type=notify): ready once the event loop runs, then a
-    // watchdog ping from this (the UI) thread, so a hung UI is restarted.
-    let watchdog = slint::Timer::default();
-    slint::Timer::single_shot(Duration::ZERO, || {
-        crate::platform::notify::notify("READY=1");
+    // Under systemd (Type=notify): READY=1 at the first picture (above), and
+    // a watchdog ping from this (the UI) thread's loop, so a hung UI is restarted.
+    // A lineup that never loads must not keep the unit "activating" forever:
+    // ready anyway after a minute, with the reason on screen.
+    let ready_anyway = slint::Timer::default();
+    let late = ready.clone();
+    ready_anyway.start(slint::TimerMode::SingleShot, READY_AT_THE_LATEST, move || {
+        if !late.get() {
+            tracing::warn!("no picture after {} s: telling systemd the app is up", READY_AT_THE_LATEST.as_secs());
+            late.set(crate::platform::notify::notify("READY=1") || true);
+        }
     });
+    let watchdog = slint::Timer::default();
     if let Some(every) = crate::platform::notify::watchdog_interval() {
         watchdog.start(slint::TimerMode::Repeated, every, || {
             crate::platform::notify::notify("WATCHDOG=1");
         });
     }
 
-    ui.window().set_fullscreen(options.fullscreen);
+    if kms.is_none() {
+        ui.window().set_fullscreen(options.fullscreen);
+    }
     let result = ui.run().map_err(|e| AppError::Ui(e.to_string()));
     crate::platform::notify::notify("STOPPING=1");
     player.send(PlayerCommand::Shutdown);
@@ -100,5 +210,9 @@ pub fn run_windowed(
     }
     drop(timer);
     drop(watchdog);
+    drop(ready_anyway);
     result
 }
+
+/// The longest the unit waits for READY=1 when no picture comes.
+const READY_AT_THE_LATEST: Duration = Duration::from_secs(60);

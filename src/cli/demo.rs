@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
-use super::{ClientArgs, config_from, has_display, runtime};
-use crate::app::{TourOptions, WindowOptions, run_script, run_tour, run_windowed};
+use super::{ClientArgs, config_from, runtime};
+use crate::app::{TourOptions, WindowOptions, choose_backend, run_interactive, run_script, run_tour};
 use crate::headend::{Headend, HeadendOptions, MulticastMode};
 
 /// `hustings`: the TV app on the configured feeds.
@@ -19,11 +19,10 @@ pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> 
         config.board().name,
         config.profile_reason
     );
-    if !has_display() {
-        bail!("no display (DISPLAY / WAYLAND_DISPLAY unset); try `hustings demo --headless DIR`");
-    }
+    // No window system and no DRM card: say what is missing before starting anything.
+    choose_backend(&config)?;
     let rt = runtime()?;
-    run_windowed(
+    run_interactive(
         rt.handle(),
         &config,
         WindowOptions {
@@ -52,10 +51,8 @@ pub fn run_demo(
         }
         None => None,
     };
-    if headless.is_none() && !has_display() {
-        bail!(
-            "no display (DISPLAY / WAYLAND_DISPLAY unset); run `hustings demo --headless DIR` for the scripted tour"
-        );
+    if headless.is_none() {
+        choose_backend(&config)?;
     }
     let rt = runtime()?;
     let headend_state = config.state_dir().join("headend");
@@ -105,7 +102,7 @@ pub fn run_demo(
             ExitCode::SUCCESS
         }
         None => {
-            run_windowed(
+            run_interactive(
                 rt.handle(),
                 &config,
                 WindowOptions {

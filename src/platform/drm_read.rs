@@ -11,8 +11,8 @@ use drm::control::{Device as _, ResourceHandles, property};
 
 use super::planes::{Connector, Mode, Plane, PlaneKind, Resources, Zpos};
 
-/// A DRM card opened for enumeration.
-struct Card(std::fs::File);
+/// An open DRM card (for enumeration here; `kms_display` drives it).
+pub(crate) struct Card(pub(crate) std::fs::File);
 
 impl std::os::fd::AsFd for Card {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -73,6 +73,12 @@ pub fn read_card(path: &Path) -> Result<Resources, String> {
         .open(path)
         .map_err(|e| fail("cannot open", e))?;
     let card = Card(file);
+    read_resources(&card, path)
+}
+
+/// Reads the resources of an open card (`path` names it in errors).
+pub(crate) fn read_resources(card: &Card, path: &Path) -> Result<Resources, String> {
+    let fail = |what: &str, e: std::io::Error| format!("{}: {what}: {e}", path.display());
     use drm::Device as _;
     card.set_client_capability(drm::ClientCapability::UniversalPlanes, true)
         .map_err(|e| fail("universal planes", e))?;

@@ -51,6 +51,9 @@ pub struct PlayerOptions {
     pub subtitles: bool,
     /// Prefer an audio-description track when there is one.
     pub audio_description: bool,
+    /// The pixels frames are handed out in: RGBA for the UI to composite,
+    /// BGRx (DRM's XRGB8888) at the screen's size for a video plane.
+    pub frames: super::FrameShape,
 }
 
 impl Default for PlayerOptions {
@@ -69,6 +72,7 @@ impl Default for PlayerOptions {
             subtitle_languages: Vec::new(),
             subtitles: false,
             audio_description: false,
+            frames: super::FrameShape::default(),
         }
     }
 }
@@ -142,6 +146,7 @@ pub fn spawn(
         psi: Arc::new(Psi::default()),
         audio: options.audio,
         iface: options.multicast_interface.clone(),
+        shape: options.frames,
     };
     let (playbin, captions) = shared.build()?;
     let bus = playbin
@@ -188,6 +193,7 @@ struct Shared {
     psi: Arc<Psi>,
     audio: bool,
     iface: Option<String>,
+    shape: super::FrameShape,
 }
 
 impl Shared {
@@ -204,7 +210,7 @@ impl Shared {
         playbin.set_property("video-filter", filter);
         playbin.set_property(
             "video-sink",
-            video_sink(self.marks.clone(), self.frames.clone())?,
+            video_sink(self.marks.clone(), self.frames.clone(), self.shape)?,
         );
         playbin.set_property("audio-sink", audio_sink(self.audio)?);
         watch_elements(&playbin, self.decoder.clone(), self.marks.clone());

@@ -56,7 +56,7 @@ pub use events::{
     DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track,
     TrackPreferences, Tracks, TuneRequest, ZapId, ZapPhase,
 };
-pub use output::{FrameSink, VideoFrame};
+pub use output::{FrameShape, FrameSink, PixelFormat, VideoFrame};
 
 use thiserror::Error;
 

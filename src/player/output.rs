@@ -1,4 +1,7 @@
-//! Video output: the appsink bin that hands RGBA frames to the UI.
+//! Video output: the appsink bin that hands decoded frames to the app,
+//! RGBA for the UI to composite, or BGRx at the screen's size for the
+//! display's video plane (`platform::kms_display` copies them into its
+//! buffers; DRM's XRGB8888 is BGRx in memory).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -11,12 +14,42 @@ use gstreamer_video as gst_video;
 use super::phases::Marks;
 use super::{PlayerInitError, ZapId, ZapPhase};
 
-/// One decoded picture, tightly packed RGBA.
+/// The pixels of handed-out frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PixelFormat {
+    /// R, G, B, A bytes: what the UI's images take.
+    #[default]
+    Rgba,
+    /// B, G, R, x bytes: DRM's XRGB8888, what a video plane takes.
+    Bgrx,
+}
+
+impl PixelFormat {
+    /// GStreamer's name for it.
+    pub fn gst_name(self) -> &'static str {
+        match self {
+            PixelFormat::Rgba => "RGBA",
+            PixelFormat::Bgrx => "BGRx",
+        }
+    }
+}
+
+/// The frames the app wants: their pixels, and a fixed size (the picture
+/// scaled into it with black borders, as a plane that cannot scale needs)
+/// or the stream's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FrameShape {
+    pub format: PixelFormat,
+    pub size: Option<(u32, u32)>,
+}
+
+/// One decoded picture, tightly packed (4 bytes a pixel, in `format`).
 #[derive(Clone)]
 pub struct VideoFrame {
     pub zap: ZapId,
     pub width: u32,
     pub height: u32,
+    pub format: PixelFormat,
     pub rgba: Arc<Vec<u8>>,
 }
 
@@ -39,6 +72,7 @@ pub type FrameSink = Arc<dyn Fn(VideoFrame) + Send + Sync>;
 pub(crate) fn video_sink(
     marks: Arc<Marks>,
     frames: FrameSink,
+    shape: FrameShape,
 ) -> Result<gst::Element, PlayerInitError> {
     let make = |name: &str| {
         gst::ElementFactory::make(name)
@@ -48,10 +82,14 @@ pub(crate) fn video_sink(
     // One element for both (GStreamer 1.22): half the caps queries of
     // videoconvert ! videoscale, which a zap waits for when it negotiates.
     let convert = make("videoconvertscale")?;
-    let caps = gst::Caps::builder("video/x-raw")
-        .field("format", "RGBA")
-        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1))
-        .build();
+    let mut caps = gst::Caps::builder("video/x-raw")
+        .field("format", shape.format.gst_name())
+        .field("pixel-aspect-ratio", gst::Fraction::new(1, 1));
+    if let Some((w, h)) = shape.size {
+        // videoconvertscale keeps the aspect ratio with black borders (add-borders).
+        caps = caps.field("width", w as i32).field("height", h as i32);
+    }
+    let caps = caps.build();
     // max-buffers=1 + drop: the UI wants the newest picture, never a backlog.
     let appsink = gst_app::AppSink::builder()
         .caps(&caps)
@@ -61,7 +99,7 @@ pub(crate) fn video_sink(
         .build();
     let deliver = move |sample: gst::Sample| {
         let zap = marks.zap.load(Ordering::Acquire);
-        if let Some(frame) = to_frame(&sample, zap) {
+        if let Some(frame) = to_frame(&sample, zap, shape.format) {
             frames(frame);
             marks.frames.fetch_add(1, Ordering::Relaxed);
             marks.mark(ZapPhase::FirstDisplayedFrame);
@@ -100,7 +138,7 @@ pub(crate) fn video_sink(
     Ok(bin.upcast())
 }
 
-fn to_frame(sample: &gst::Sample, zap: ZapId) -> Option<VideoFrame> {
+fn to_frame(sample: &gst::Sample, zap: ZapId, format: PixelFormat) -> Option<VideoFrame> {
     let buffer = sample.buffer()?;
     let info = gst_video::VideoInfo::from_caps(sample.caps()?).ok()?;
     let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, &info).ok()?;
@@ -116,6 +154,7 @@ fn to_frame(sample: &gst::Sample, zap: ZapId) -> Option<VideoFrame> {
         zap,
         width: w,
         height: h,
+        format,
         rgba: Arc::new(rgba),
     })
 }
