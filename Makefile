@@ -28,7 +28,7 @@ DEBIAN_PACKAGES := \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
 	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean yocto-check
+.PHONY: help deps build release demo test bench clean yocto-check vm-setup
 
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
@@ -73,6 +73,11 @@ test: deps yocto-check
 # crate list against Cargo.lock, the licence checksum, the systemd unit.
 yocto-check: deps
 	bash yocto-layer/scripts/check-layer.sh
+
+# The VM for tests that need kernel devices (vkms, uinput, vivid CEC): qemu etc.,
+# a Debian guest kernel with vkms.ko, cached in /var/cache/hustings-vm (platform/vm/README.md).
+vm-setup:
+	bash platform/vm/hustings-vm setup
 
 bench: EXTRA_PACKAGES = $(BENCH_PACKAGES)
 bench: release
