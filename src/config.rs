@@ -107,7 +107,7 @@ pub struct KioskSlot {
 }
 
 /// Remote-control sources besides the window's keyboard.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InputSettings {
     /// evdev devices to read, e.g. "/dev/input/by-path/platform-ir-event".
@@ -116,6 +116,20 @@ pub struct InputSettings {
     pub lirc: Option<PathBuf>,
     /// A key map file replacing the built-in one (platform/keymaps/default.toml).
     pub keymap: Option<PathBuf>,
+    /// On KMS (no window system): also read every /dev/input/event* device
+    /// with keys the key map knows, including ones plugged in later.
+    pub discover: bool,
+}
+
+impl Default for InputSettings {
+    fn default() -> Self {
+        InputSettings {
+            evdev: Vec::new(),
+            lirc: None,
+            keymap: None,
+            discover: true,
+        }
+    }
 }
 
 /// The download cache (`[cache]`).

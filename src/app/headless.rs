@@ -148,7 +148,7 @@ impl HeadlessSession {
         });
         window.set_size(PhysicalSize::new(width, height));
         ui.show().map_err(|e| AppError::Ui(e.to_string()))?;
-        let wired = wire(rt, config, ui.clone_strong(), false)?;
+        let wired = wire(rt, config, ui.clone_strong(), false, None)?;
         Ok(HeadlessSession {
             app: wired.app,
             messages: wired.messages,

@@ -311,6 +311,18 @@ impl KmsSurface {
         self.display.borrow().video_path().clone()
     }
 
+    /// The frames the player should hand out: BGRx at the screen's size for
+    /// the video plane, else RGBA for the UI to composite.
+    pub fn frame_shape(&self) -> crate::player::FrameShape {
+        match self.video_path() {
+            VideoPath::Plane { .. } => crate::player::FrameShape {
+                format: crate::player::PixelFormat::Bgrx,
+                size: Some(self.display.borrow().size()),
+            },
+            VideoPath::Composited { .. } => crate::player::FrameShape::default(),
+        }
+    }
+
     /// What is on screen now, through the writeback connector.
     pub fn capture(&self) -> Result<Capture, AppError> {
         self.display
@@ -350,9 +362,10 @@ pub fn attach(
     }
     let weak_ui = ui.as_weak();
     *surface.hooks.picture_visible.borrow_mut() = Some(Box::new(move || {
-        weak_ui
-            .upgrade()
-            .is_some_and(|ui| ui.global::<super::ui::AppAdapter>().get_screen() == 0)
+        weak_ui.upgrade().is_some_and(|ui| {
+            ui.global::<super::ui::AppAdapter>().get_screen() == 0
+                && ui.global::<super::ui::LiveAdapter>().get_has_picture()
+        })
     }));
     let weak = Rc::downgrade(app);
     *surface.hooks.on_flip.borrow_mut() = Some(Box::new(move |flip| {

@@ -90,7 +90,7 @@ fn run_on(
     if kms.is_some() {
         ui.show().map_err(|e| AppError::Ui(e.to_string()))?;
     }
-    let wired = wire(rt, config, ui.clone_strong(), true)?;
+    let wired = wire(rt, config, ui.clone_strong(), true, kms.as_ref())?;
     let player = wired.player;
     let cec = wired.cec;
     let mut messages = wired.messages;
@@ -167,6 +167,9 @@ fn run_on(
 
     let timer = slint::Timer::default();
     let weak = Rc::downgrade(&app);
+    // Fault injection for the service watchdog's test: once this file exists
+    // the main loop hangs (as a deadlock would), and the pings must stop.
+    let hang = std::env::var_os("HUSTINGS_FAULT_HANG_FILE").map(std::path::PathBuf::from);
     timer.start(
         slint::TimerMode::Repeated,
         Duration::from_millis(250),
@@ -176,6 +179,12 @@ fn run_on(
             }
             if let Some(capture) = &capture {
                 capture.poll();
+            }
+            if hang.as_ref().is_some_and(|f| f.exists()) {
+                tracing::error!("HUSTINGS_FAULT_HANG_FILE exists: the main loop hangs now");
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
             }
         },
     );

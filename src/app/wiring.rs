@@ -66,6 +66,7 @@ fn stored_preferences(config: &Config) -> Preferences {
 fn start_remote_input(
     config: &Config,
     tx: mpsc::UnboundedSender<UiMsg>,
+    discover: bool,
 ) -> Result<Option<CecHandle>, AppError> {
     use crate::input::{Keymap, sources};
     // The configuration's key map, else the board's unless it is the built-in one.
@@ -94,6 +95,15 @@ fn start_remote_input(
         let _ = tx.send(UiMsg::Input(action));
     });
     sources::spawn(&wanted, keymap.clone(), on_action.clone());
+    // On a box (no window system to hand keys over): every key device there is.
+    if discover && config.input.discover {
+        crate::input::discover::spawn(
+            std::path::PathBuf::from("/dev/input"),
+            config.input.evdev.clone(),
+            keymap.clone(),
+            on_action.clone(),
+        );
+    }
     let Some(device) = config.cec_device().filter(|d| d.exists()) else {
         return Ok(None);
     };
@@ -117,7 +127,11 @@ pub(super) fn wire(
     config: &Config,
     ui: AppWindow,
     audio: bool,
+    display: Option<&super::kms::KmsSurface>,
 ) -> Result<Wired, AppError> {
+    // On a box: keys from every key device, and frames made for the video plane.
+    let discover_input = display.is_some();
+    let frames_shape = display.map_or_else(Default::default, |d| d.frame_shape());
     let (ui_tx, messages) = mpsc::unbounded_channel();
     let frames = FrameSlot::default();
     let sink_slot = frames.clone();
@@ -139,10 +153,11 @@ pub(super) fn wire(
         audio_languages: tracks.audio_languages,
         subtitles: tracks.subtitles,
         audio_description: tracks.audio_description,
+        frames: frames_shape,
         ..player_options(config, audio)
     };
     let (player, mut events) = player::spawn(rt, options, sink)?;
-    let cec = start_remote_input(config, ui_tx.clone())?;
+    let cec = start_remote_input(config, ui_tx.clone(), discover_input)?;
     let event_tx = ui_tx.clone();
     let cec_events = cec.clone();
     rt.spawn(async move {

@@ -88,7 +88,10 @@ pub fn serve(
         let (replies, event) = device.receive(&frame);
         send(bus, replies);
         match event {
-            Some(CecEvent::Standby) if options.follow_tv_standby => on_action(Action::Stop),
+            Some(CecEvent::Standby) if options.follow_tv_standby => {
+                tracing::info!("HDMI-CEC: the TV went to standby: stopping playback");
+                on_action(Action::Stop)
+            }
             Some(event) => tracing::info!("HDMI-CEC: {event:?}"),
             None => {}
         }

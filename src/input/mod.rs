@@ -10,6 +10,7 @@
 
 pub mod cec;
 pub mod cec_bus;
+pub mod discover;
 pub mod evdev;
 mod keyboard;
 mod keymap;

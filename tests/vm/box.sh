@@ -1,0 +1,108 @@
+#!/bin/bash
+# Runs inside the project's VM (platform/vm/hustings-vm): the box as systemd
+# starts it, on vkms, with a virtual remote (uinput) and the TV on vivid's
+# CEC bus. Driven by tests/kms_vm.rs, which prepared WORKDIR (the channels as
+# pre-encoded TS files, lineup, configuration) and checks what is left there.
+#
+#   box.sh WORKDIR plane|composited
+#
+# Steps (each waits for the app, bounded): first picture (READY=1), capture;
+# plane: a remote key zaps, capture; the TV's key zaps back, capture; the TV
+# goes to standby, capture; then the main loop is hung on purpose and the
+# watchdog pings must stop. composited: first picture, capture, and the zap.
+set -u
+W=$1
+MODE=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=${HUSTINGS_BIN:?}
+# SQLite wants a real filesystem: the guest's tmpfs, not the 9p share.
+STATE=/run/hustings-state
+log() { echo "box.sh: $*" >&2; }
+
+# wait_for FILE PATTERN COUNT SECONDS: until FILE has COUNT lines matching PATTERN.
+wait_for() {
+    local file=$1 pattern=$2 count=$3 limit=$4 t=0
+    while [ "$(grep -c -- "$pattern" "$file" 2>/dev/null || true)" -lt "$count" ]; do
+        sleep 0.5
+        t=$((t + 1))
+        if [ $t -gt $((limit * 2)) ]; then
+            log "timed out after ${limit} s waiting for '$pattern' x$count in $file"
+            return 1
+        fi
+    done
+}
+
+capture() { # NAME: a writeback capture by the app, kept as WORKDIR/NAME.png
+    local n=$1 before
+    before=$(ls "$STATE"/screenshots 2>/dev/null | wc -l)
+    kill -USR1 "$APP"
+    local t=0
+    while [ "$(ls "$STATE"/screenshots 2>/dev/null | wc -l)" -le "$before" ]; do
+        sleep 0.5
+        t=$((t + 1))
+        [ $t -gt 120 ] && { log "no screenshot for $n"; return 1; }
+    done
+    sleep 1 # the PNG is written in one go after the file appears
+    cp "$STATE/screenshots/screen-$((before + 1)).png" "$W/$n.png"
+    cp /sys/kernel/debug/dri/0/state "$W/$n.state" 2>/dev/null || true
+    log "captured $n"
+}
+
+finish() {
+    kill "$APP" 2>/dev/null
+    sleep 1
+    kill -9 "$APP" 2>/dev/null
+    kill $(jobs -p) 2>/dev/null
+    wait 2>/dev/null
+}
+
+# The channels, replayed at their own pace (no encoding in the guest).
+for ch in 1 2; do
+    gst-launch-1.0 -q multifilesrc location="$W/ch$ch.ts" loop=true ! tsparse set-timestamps=true \
+        ! udpsink host=127.0.0.1 port=$((5002 + 2 * ch)) sync=true 2>>"$W/senders.log" &
+done
+python3 "$HERE/notify_listen.py" /run/hustings-notify "$W/notify.log" &
+
+if [ "$MODE" = plane ]; then
+    cec-ctl -d /dev/cec0 --tv >"$W/cec-setup.log" 2>&1
+    cec-ctl -d /dev/cec0 --monitor >"$W/cec-tv.log" 2>&1 &
+    python3 "$HERE/uinput_remote.py" "$W/remote.cmd" >"$W/remote.log" 2>&1 &
+    wait_for "$W/remote.log" "ready" 1 60 || { finish; exit 1; }
+fi
+
+# As systemd starts the unit: no DISPLAY, NOTIFY_SOCKET and WATCHDOG_USEC set.
+unset DISPLAY WAYLAND_DISPLAY
+NOTIFY_SOCKET=/run/hustings-notify WATCHDOG_USEC=2000000 \
+    HUSTINGS_FAULT_HANG_FILE="$W/hang" HUSTINGS_LOG=hustings=info,warn \
+    "$BIN" --config "$W/config.toml" >"$W/app.out" 2>"$W/app.err" &
+APP=$!
+
+status=0
+step() { "$@" || { status=1; finish; exit 1; }; }
+
+step wait_for "$W/notify.log" "READY=1" 1 240
+sleep 2
+step capture first
+if [ "$MODE" = plane ]; then
+    echo KEY_CHANNELUP >>"$W/remote.cmd"
+    step wait_for "$W/app.err" "zap {" 2 180
+    sleep 2
+    step capture remote
+    cec-ctl -d /dev/cec0 -t 4 --user-control-pressed ui-cmd=channel-down >>"$W/cec-setup.log" 2>&1
+    cec-ctl -d /dev/cec0 -t 4 --user-control-released >>"$W/cec-setup.log" 2>&1
+    step wait_for "$W/app.err" "zap {" 3 180
+    sleep 2
+    step capture cec
+    cec-ctl -d /dev/cec0 -t 4 --standby >>"$W/cec-setup.log" 2>&1
+    step wait_for "$W/app.err" "TV went to standby" 1 60
+    sleep 3
+    step capture standby
+    # The watchdog: pings while the loop runs, none once it hangs.
+    touch "$W/hang"
+    step wait_for "$W/app.err" "main loop hangs now" 1 30
+    # Marked on the listener's clock (CLOCK_MONOTONIC).
+    python3 -c 'import time; print(f"{time.monotonic():.3f} HUNG")' >>"$W/notify.log"
+    sleep 8
+fi
+finish
+exit $status
