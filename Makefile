@@ -28,7 +28,7 @@ DEBIAN_PACKAGES := \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
 	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean yocto-check vm-setup
+.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup
 
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
@@ -66,8 +66,25 @@ demo: release
 		echo "Screenshots of the tour are in ./$(DEMO_OUT)/"; \
 	fi
 
-test: deps yocto-check
+test: deps yocto-check box-check vm-setup
 	$(CARGO) test --locked
+
+# The box build (`cargo build --no-default-features`, what the Yocto recipe builds) carries no
+# demo headend and no window system: none of these crates may be in its dependency tree.
+# Only `cargo tree` (about a second, no build); the default tree must have them, so the
+# check cannot pass by reading nothing.
+BOX_FORBIDDEN := axum gstreamer-rtsp-server rand_pcg \
+	i-slint-backend-winit winit x11rb x11-dl wayland-client wayland-sys \
+	i-slint-renderer-femtovg glutin accesskit ksni
+box-check:
+	@box="$$($(CARGO) tree --locked --no-default-features -e normal --prefix none)" && \
+	full="$$($(CARGO) tree --locked -e normal --prefix none)" && \
+	for c in axum gstreamer-rtsp-server winit; do \
+		grep -q "^$$c v" <<<"$$full" || { echo "box-check: the default build has no $$c; update BOX_FORBIDDEN"; exit 1; }; \
+	done && \
+	bad="" && for c in $(BOX_FORBIDDEN); do grep -q "^$$c v" <<<"$$box" && bad="$$bad $$c"; done; \
+	if [ -n "$$bad" ]; then echo "box-check: the box build (--no-default-features) depends on:$$bad"; exit 1; fi; \
+	echo "box-check: the box build has no demo headend and no window system ($$(awk '{print $$1, $$2}' <<<"$$box" | sort -u | wc -l) crates, default $$(awk '{print $$1, $$2}' <<<"$$full" | sort -u | wc -l))"
 
 # The Yocto layer: oelint-adv (from PyPI, into a venv) on its recipes, its
 # crate list against Cargo.lock, the licence checksum, the systemd unit.

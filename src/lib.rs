@@ -13,7 +13,9 @@
 //! Imports point down this list only: `app` uses everything; `player` never
 //! imports `app` or Slint; the core modules (`lineup`, `guide`, `archive`,
 //! `interact`, `trust`, `store`, `net`) never import `player`, `app`, Slint or
-//! GStreamer. `headend` is the demo/test headend; `cli` is the command-line glue.
+//! GStreamer. `headend` is the demo/test headend, compiled only with the
+//! `headend` feature (default on; the box build is `--no-default-features`,
+//! with no headend and no window system); `cli` is the command-line glue.
 //!
 //! Threads: Slint's event loop owns the main thread; a tokio runtime runs the
 //! network, storage, the player actor and the headend; GStreamer's streaming
@@ -35,6 +37,8 @@ pub mod input;
 pub mod player;
 
 pub mod app;
+/// The demo/test headend: only with the `headend` feature (not in the box build).
+#[cfg(feature = "headend")]
 pub mod headend;
 
 pub mod cli;

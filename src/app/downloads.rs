@@ -221,10 +221,7 @@ pub(super) fn serve_cache(rt: &tokio::runtime::Handle, cache: &Path) -> Option<S
         let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
             return;
         };
-        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!("the cache server stopped: {e}");
-        }
+        crate::net::serve::serve_dir(listener, dir).await;
     });
     Some(format!("http://{addr}"))
 }

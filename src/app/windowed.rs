@@ -39,9 +39,15 @@ pub fn choose_backend(config: &Config) -> Result<Backend, AppError> {
     let has_window_system = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    // The box build (no `window` feature) has no window system to use.
+    let has_window_system = has_window_system && cfg!(feature = "window");
     let card = config.drm_device();
     match config.display.backend {
         DisplayBackend::Window if has_window_system => Ok(Backend::Window),
+        DisplayBackend::Window if !cfg!(feature = "window") => Err(AppError::Ui(
+            "[display] backend = \"window\" but this is the box build, which has no window system"
+                .into(),
+        )),
         DisplayBackend::Window => Err(AppError::Ui(
             "[display] backend = \"window\" but DISPLAY and WAYLAND_DISPLAY are unset".into(),
         )),

@@ -153,8 +153,7 @@ pub fn play(
         let server_rt = runtime()?;
         let listener = server_rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
         let addr = listener.local_addr()?;
-        let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-        server_rt.spawn(async move { axum::serve(listener, app).await });
+        server_rt.spawn(crate::net::serve::serve_dir(listener, dir));
         eprintln!("playing {id} from the cache");
         let url = format!("http://{addr}/index.m3u8");
         return super::play::run(args, &url, headless, json, seconds, fullscreen);

@@ -1,4 +1,5 @@
-//! `hustings`, `hustings demo` and `hustings headend`.
+//! `hustings demo` and `hustings headend`: only with the `headend` feature
+//! (the box build carries no demo headend).
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -10,28 +11,6 @@ use anyhow::Context;
 use super::{ClientArgs, config_from, runtime};
 use crate::app::{TourOptions, WindowOptions, choose_backend, run_interactive, run_script, run_tour};
 use crate::headend::{Headend, HeadendOptions, MulticastMode};
-
-/// `hustings`: the TV app on the configured feeds.
-pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> {
-    let config = config_from(args)?;
-    tracing::info!(
-        "board profile {}: {}",
-        config.board().name,
-        config.profile_reason
-    );
-    // No window system and no DRM card: say what is missing before starting anything.
-    choose_backend(&config)?;
-    let rt = runtime()?;
-    run_interactive(
-        rt.handle(),
-        &config,
-        WindowOptions {
-            fullscreen,
-            print_zaps: false,
-        },
-    )?;
-    Ok(ExitCode::SUCCESS)
-}
 
 /// `hustings demo`: the headend in-process, then the app (window or tour).
 pub fn run_demo(

@@ -1,12 +1,21 @@
 //! Command-line glue: argument parsing and one function per subcommand.
 //! The only place besides `main.rs` that uses `anyhow`.
 
+// The benchmarks and the demo start the demo headend or use its generators:
+// not in the box build (`--no-default-features`), where these subcommands do not exist.
+mod app;
 mod archive;
+#[cfg(feature = "headend")]
 mod bench;
+#[cfg(feature = "headend")]
 mod bench_guide;
+#[cfg(feature = "headend")]
 mod bench_peers;
+#[cfg(feature = "headend")]
 mod bench_seek;
+#[cfg(feature = "headend")]
 mod bench_ui;
+#[cfg(feature = "headend")]
 mod demo;
 mod doctor;
 mod doctor_board;
@@ -16,6 +25,7 @@ mod lineup_check;
 mod play;
 mod trust;
 
+#[cfg(feature = "headend")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,6 +34,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
+#[cfg(feature = "headend")]
 use crate::headend::MulticastMode;
 
 /// Hustings: IPTV client for campaign and civic television.
@@ -56,6 +67,7 @@ pub struct ClientArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start the demo headend in-process and the TV app on it.
+    #[cfg(feature = "headend")]
     Demo {
         /// No window: run the scripted remote-control tour, writing PNGs into DIR.
         #[arg(long, value_name = "DIR")]
@@ -69,6 +81,7 @@ pub enum Command {
         multicast: MulticastMode,
     },
     /// Run the demo headend: M3U lineup, XMLTV guide and live channels on loopback.
+    #[cfg(feature = "headend")]
     Headend {
         /// Address to listen on (port 0 picks a free one).
         #[arg(long, default_value = "127.0.0.1:0")]
@@ -120,6 +133,7 @@ pub enum Command {
         command: GuideCommand,
     },
     /// Whole-system benchmarks (use a release build).
+    #[cfg(feature = "headend")]
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
@@ -236,6 +250,7 @@ pub enum GuideCommand {
     },
 }
 
+#[cfg(feature = "headend")]
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Seeking in an archive speech, streamed and from the download cache.
@@ -347,12 +362,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         command,
     } = cli;
     match command {
-        None => demo::run_app(&common, fullscreen),
+        None => app::run_app(&common, fullscreen),
+        #[cfg(feature = "headend")]
         Some(Command::Demo {
             headless,
             script,
             multicast,
         }) => demo::run_demo(&common, headless, script, multicast, fullscreen),
+        #[cfg(feature = "headend")]
         Some(Command::Headend {
             bind,
             multicast,
@@ -386,23 +403,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sign(args)) => trust::sign(args),
         Some(Command::Verify(args)) => trust::verify(args),
         Some(Command::Doctor { json, root }) => doctor::run(&common, json, &root),
-        Some(Command::Bench {
-            command:
-                BenchCommand::Zap {
-                    rounds,
-                    json,
-                    tools,
-                },
-        }) => bench::zap(rounds, json, &tools),
-        Some(Command::Bench {
-            command: BenchCommand::Guide { scale, seed, keep },
-        }) => bench_guide::run(scale, seed, keep.as_deref()),
-        Some(Command::Bench {
-            command: BenchCommand::Ui { json, keep },
-        }) => bench_ui::run(json, keep.as_deref()),
-        Some(Command::Bench {
-            command: BenchCommand::Seek { rounds },
-        }) => bench_seek::run(rounds),
+        #[cfg(feature = "headend")]
+        Some(Command::Bench { command }) => match command {
+            BenchCommand::Zap {
+                rounds,
+                json,
+                tools,
+            } => bench::zap(rounds, json, &tools),
+            BenchCommand::Guide { scale, seed, keep } => {
+                bench_guide::run(scale, seed, keep.as_deref())
+            }
+            BenchCommand::Ui { json, keep } => bench_ui::run(json, keep.as_deref()),
+            BenchCommand::Seek { rounds } => bench_seek::run(rounds),
+        },
         Some(Command::Guide { command }) => match command {
             GuideCommand::Import {
                 sources,

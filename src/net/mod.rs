@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 pub mod multicast;
+pub mod serve;
 pub mod tls;
 
 use thiserror::Error;

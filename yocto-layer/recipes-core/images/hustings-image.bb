@@ -22,8 +22,12 @@ IMAGE_INSTALL = " \
     ${CORE_IMAGE_EXTRA_INSTALL} \
 "
 
-# systemd: the app is a Type=notify unit with a watchdog.
+# systemd: the app is a Type=notify unit with a watchdog. No window system: the
+# app is built without one (the recipe's --no-default-features) and draws on KMS,
+# so a distro with x11 or wayland (poky's default) is refused rather than
+# building X or Wayland libraries into a box that never runs them.
 REQUIRED_DISTRO_FEATURES = "systemd"
+CONFLICT_DISTRO_FEATURES = "x11 wayland"
 inherit features_check
 
 # A read-only-friendly, debuggable-over-ssh box; no local login: the console

@@ -17,18 +17,15 @@ CVE_PRODUCT = "hustings"
 LICENSE = "GPL-3.0-or-later"
 LIC_FILES_CHKSUM = "file://Cargo.toml;beginline=7;endline=7;md5=c8b33124d6b4f3627fd9d18a052058b4"
 
-# Build-time libraries: GStreamer and its RTSP server (gstreamer-rs links them;
-# the demo headend's RTSP service is in the same binary), fontconfig (Slint's
-# font discovery), libxkbcommon and udev (Slint's KMS backend and evdev input).
+# Build-time libraries of the box build (see CARGO_BUILD_FLAGS below): GStreamer
+# core, base and its app/video libraries (gstreamer-rs links them) and fontconfig
+# (Slint's font discovery). No RTSP server (only the demo headend has one) and
+# no libxkbcommon, X11 or Wayland (only Slint's desktop window backend needs them).
 # cmake-native: aws-lc-sys (rustls' crypto provider) builds AWS-LC with CMake.
 DEPENDS = "cmake-native \
     fontconfig \
     gstreamer1.0 \
-    gstreamer1.0-plugins-bad \
     gstreamer1.0-plugins-base \
-    gstreamer1.0-rtsp-server \
-    libxkbcommon \
-    udev \
 "
 
 # The project's git repository. SRCREV is the commit to build: replace it with
@@ -52,14 +49,20 @@ S = "${UNPACKDIR}/git"
 
 inherit cargo cargo-update-recipe-crates pkgconfig systemd useradd
 
-# The Cargo.toml asks for Rust >= 1.95 (edition 2024). oe-core's rust recipe is
-# older in scarthgap/styhead/walnascar: the layer README says how to provide a
-# newer toolchain. Only the top-level Cargo.lock is the build's; the one under
-# fuzz/ belongs to the separate fuzzing workspace.
+# The Cargo.toml asks for Rust >= 1.95 (rust-version; edition 2024): the rust,
+# cargo and libstd-rs recipes of the build must be that new. oe-core's releases
+# up to walnascar ship older ones; the layer README says how to provide them.
+# Only the top-level Cargo.lock is the build's; the one under fuzz/ belongs to
+# the separate fuzzing workspace.
 CARGO_LOCK_SRC_DIR = "${S}"
 
-# ${PN}-headend: see RDEPENDS:${PN}-headend below.
-PACKAGES =+ "${PN}-headend"
+# The box build: Cargo's default features are the developer's (the demo headend
+# with axum, GStreamer's RTSP server and the stream generators; a desktop window
+# through Slint's winit backend on X11/Wayland). Without them the binary is the
+# TV app alone, drawn on KMS, so `hustings headend`, `hustings demo` and
+# `hustings bench` do not exist on the box. oe-core's cargo class has no feature
+# variable; its own recipes (rpm-sequoia) add to CARGO_BUILD_FLAGS.
+CARGO_BUILD_FLAGS += "--no-default-features"
 
 FILES:${PN} += "${nonarch_base_libdir}/udev/rules.d/70-hustings.rules \
                 ${systemd_system_unitdir}/hustings.service"
@@ -105,24 +108,6 @@ RDEPENDS:${PN} = "gstreamer1.0-libav \
     gstreamer1.0-plugins-good-soup \
     gstreamer1.0-plugins-good-udp \
     gstreamer1.0-plugins-good-video4linux2 \
-"
-
-# The demo/test headend (`hustings headend`, `hustings demo`) is in the same
-# binary but encodes its generated channels, so it needs encoders a box never
-# uses. Install hustings-headend only on a test image or a lab machine:
-#   x264enc (ugly-x264, LICENSE_FLAGS "commercial"), avenc_aac (libav),
-#   mpegtsmux, hlssink2 (bad), rtph264pay (good-rtp), videotestsrc,
-#   audiotestsrc, clockoverlay (base).
-ALLOW_EMPTY:${PN}-headend = "1"
-RDEPENDS:${PN}-headend = "${PN} \
-    gstreamer1.0-libav \
-    gstreamer1.0-plugins-bad-hls \
-    gstreamer1.0-plugins-bad-mpegtsmux \
-    gstreamer1.0-plugins-base-audiotestsrc \
-    gstreamer1.0-plugins-base-pango \
-    gstreamer1.0-plugins-base-videotestsrc \
-    gstreamer1.0-plugins-good-rtp \
-    gstreamer1.0-plugins-ugly-x264 \
 "
 
 # The box's user: no login, no home, member of the device groups the udev rules
