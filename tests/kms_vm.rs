@@ -53,14 +53,14 @@ fn prepare(name: &str, plane: bool) -> PathBuf {
     std::fs::write(
         dir.join("lineup.m3u"),
         "#EXTM3U\n\
-         #EXTINF:-1 tvg-id=\"one\" tvg-chno=\"1\",Civic One\nudp://127.0.0.1:5004\n\
-         #EXTINF:-1 tvg-id=\"two\" tvg-chno=\"2\",Council Live\nudp://127.0.0.1:5006\n",
+         #EXTINF:-1 tvg-id=\"one\" tvg-chno=\"1\",Civic One\nudp://@239.255.42.1:5004\n\
+         #EXTINF:-1 tvg-id=\"two\" tvg-chno=\"2\",Council Live\nudp://@239.255.42.2:5006\n",
     )
     .unwrap();
     std::fs::write(
         dir.join("config.toml"),
         format!(
-            "state_dir = \"/run/hustings-state\"\n\
+            "state_dir = \"/run/hustings-state\"\nmulticast_interface = \"lo\"\n\
              [feeds]\nlineup = [\"{}\"]\n\
              [trust.lineup]\npolicy = \"off\"\n\
              [display]\nbackend = \"kms\"\nvideo_plane = {plane}\n\
@@ -160,10 +160,11 @@ impl Shot {
         sum.map(|s| s / n)
     }
 
-    /// Pixels in the band of rows [y0, y1) (fractions of H) that are near white.
-    fn white_in_band(&self, y0: f32, y1: f32) -> usize {
+    /// Near-white pixels in the box [x0, x1) × [y0, y1) (fractions of W and H).
+    fn white_in(&self, x0: f32, x1: f32, y0: f32, y1: f32) -> usize {
         let rows = (y0 * H as f32) as usize..(y1 * H as f32) as usize;
-        rows.flat_map(|y| (0..W as usize).map(move |x| (y, x)))
+        let cols = (x0 * W as f32) as usize..(x1 * W as f32) as usize;
+        rows.flat_map(|y| cols.clone().map(move |x| (y, x)))
             .filter(|&(y, x)| {
                 let i = (y * W as usize + x) * 3;
                 self.pixels[i..i + 3].iter().all(|&c| c > 225)
@@ -174,6 +175,10 @@ impl Shot {
 
 fn is_yellow(c: [u32; 3]) -> bool {
     c[0] > 140 && c[1] > 140 && c[2] < 90
+}
+
+fn is_magenta(c: [u32; 3]) -> bool {
+    c[0] > 140 && c[1] < 90 && c[2] > 140
 }
 
 fn is_green(c: [u32; 3]) -> bool {
@@ -229,19 +234,21 @@ fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
         "the video plane path is in force\n{why}"
     );
 
-    // Boot to picture: the channel's bars under the UI's banner.
+    // Boot to picture: the channel's bars, and the channel list (opened by the
+    // remote's OK) drawn over them from the UI's plane.
     let first = Shot::load(&dir.join("first.png"));
     assert!(
-        is_yellow(first.at(1.5 / 7.0, 0.3)),
-        "the bars' yellow where the video is: {:?}\n{why}",
-        first.at(1.5 / 7.0, 0.3)
+        is_magenta(first.at(4.5 / 7.0, 0.3)),
+        "the bars' magenta where the video shows: {:?}\n{why}",
+        first.at(4.5 / 7.0, 0.3)
     );
-    let banner = first.white_in_band(0.76, 0.96);
-    let above = first.white_in_band(0.40, 0.60);
+    let panel = first.at(0.1, 0.5);
     assert!(
-        banner > 200 && above < 50,
-        "the banner's white text over the picture's bottom ({banner} white pixels; {above} in the bars)\n{why}"
+        panel.iter().all(|&c| c < 120),
+        "the channel list's panel darkens the bars' white on the left: {panel:?}\n{why}"
     );
+    let text = first.white_in(0.05, 0.35, 0.1, 0.25);
+    assert!(text > 100, "the list's white text ({text} pixels)\n{why}");
     let used = planes_in_use(&read(&dir, "first.state"));
     assert!(
         used.len() >= 2,
@@ -289,6 +296,10 @@ fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
     // systemd's view: ready at the first picture, pings while the loop runs, none once it hangs.
     let (ready, pings, hung) = notifications(&read(&dir, "notify.log"));
     assert!(ready, "READY=1\n{why}");
+    assert!(
+        !log.contains("no picture after"),
+        "READY=1 came with the first picture, not by the time limit\n{why}"
+    );
     let hung = hung.expect("the hang was marked");
     assert!(
         pings.iter().filter(|&&t| t < hung).count() >= 2,

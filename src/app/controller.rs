@@ -169,6 +169,9 @@ pub struct App {
     shown_zap: ZapId,
     /// The newest zap shown but not yet confirmed drawn (see [`App::displayed`]).
     last_shown_command: Option<(ZapId, Instant)>,
+    /// A zap drawn before the player said what decoded it: its finished
+    /// record, for the next [`App::displayed`] to hand out.
+    drawn_unreported: Option<ZapRecord>,
     outcomes: Vec<ZapOutcome>,
     banner_until: Option<Instant>,
     digits_until: Option<Instant>,
@@ -239,6 +242,7 @@ impl App {
             zap: None,
             shown_zap: 0,
             last_shown_command: None,
+            drawn_unreported: None,
             outcomes: vec![],
             banner_until: None,
             digits_until: None,
@@ -1677,10 +1681,12 @@ impl App {
             fell_back: z.fell_back,
         };
         tracing::info!(channel = %record.channel, ms = record.first_frame_ms, "zap shown");
-        self.outcomes.push(ZapOutcome::Shown(record));
-        if !z.rendered {
+        if z.rendered {
+            self.drawn_unreported = Some(record.clone());
+        } else {
             self.last_shown_command = Some((z.zap, z.command_at));
         }
+        self.outcomes.push(ZapOutcome::Shown(record));
     }
 
     /// Sends frames to a box's video plane (`hooks.video`) instead of the UI.
@@ -1697,6 +1703,7 @@ impl App {
     /// Whether a first frame was handed to the screen but not yet drawn.
     pub fn awaiting_render(&self) -> bool {
         self.last_shown_command.is_some()
+            || self.drawn_unreported.is_some()
             || self
                 .zap
                 .as_ref()
@@ -1715,6 +1722,9 @@ impl App {
             z.shown_at = Some(at);
             z.rendered = true;
             return None;
+        }
+        if let Some(record) = self.drawn_unreported.take() {
+            return Some(record);
         }
         let (zap, command_at) = self.last_shown_command.take()?;
         self.outcomes.iter_mut().rev().find_map(|o| match o {

@@ -148,6 +148,8 @@ impl HeadlessSession {
         });
         window.set_size(PhysicalSize::new(width, height));
         ui.show().map_err(|e| AppError::Ui(e.to_string()))?;
+        ui.global::<super::ui::SettingsAdapter>()
+            .set_video_path("headless: composited by the UI (software renderer)".into());
         let wired = wire(rt, config, ui.clone_strong(), false, None)?;
         Ok(HeadlessSession {
             app: wired.app,

@@ -163,6 +163,7 @@ impl KmsPlatform {
     /// Draws the UI if it changed, and commits it with any new frame.
     fn present(&self) {
         let mut display = self.display.borrow_mut();
+        display.expire_lost_flip();
         if display.flip_pending() {
             return;
         }
@@ -311,6 +312,21 @@ impl KmsSurface {
         self.display.borrow().video_path().clone()
     }
 
+    /// The display and the video path, for Settings > Diagnostics.
+    pub fn describe(&self) -> String {
+        let d = self.display.borrow();
+        let (w, h) = d.size();
+        format!(
+            "KMS on {} ({}, {}x{}@{}): {}",
+            d.path().display(),
+            d.connector_name(),
+            w,
+            h,
+            d.refresh(),
+            d.video_path()
+        )
+    }
+
     /// The frames the player should hand out: BGRx at the screen's size for
     /// the video plane, else RGBA for the UI to composite.
     pub fn frame_shape(&self) -> crate::player::FrameShape {
@@ -357,6 +373,8 @@ pub fn attach(
     use slint::ComponentHandle;
     let path = surface.video_path();
     tracing::info!("video: {path}");
+    ui.global::<super::ui::SettingsAdapter>()
+        .set_video_path(surface.describe().into());
     if matches!(path, VideoPath::Plane { .. }) {
         app.borrow_mut().use_video_plane(surface.hooks.clone());
     }
@@ -459,7 +477,13 @@ pub fn save_capture(capture: &Capture, path: &std::path::Path) -> Result<(), App
         .chunks_exact(4)
         .map(|p| slint::Rgb8Pixel::new(p[2], p[1], p[0]))
         .collect();
-    super::headless::write_png(path, &pixels, capture.width, capture.height)
+    // Written aside and renamed: whoever watches the directory never reads half a file.
+    let partial = path.with_extension("png.part");
+    super::headless::write_png(&partial, &pixels, capture.width, capture.height)?;
+    std::fs::rename(&partial, path).map_err(|e| AppError::Output {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// Opens the card the configuration names and installs the platform on it.
@@ -467,7 +491,7 @@ pub fn install(config: &crate::config::Config) -> Result<KmsSurface, AppError> {
     let path = config.drm_device();
     let wanted = crate::platform::planes::Wanted {
         // What the player's frames can be made into for a plane.
-        video_formats: vec!["XRGB8888".into(), "ARGB8888".into()],
+        video_formats: crate::platform::kms_display::plane_formats(),
         ..crate::platform::video_output::wanted(&config.board())
     };
     let screen = KmsDisplay::open(&path, &wanted, config.display.video_plane)

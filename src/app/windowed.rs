@@ -104,6 +104,10 @@ fn run_on(
     // systemd's READY=1 goes out once the first picture is on screen.
     let ready = Rc::new(std::cell::Cell::new(false));
     let print_zaps = options.print_zaps;
+    if kms.is_none() {
+        ui.global::<super::ui::SettingsAdapter>()
+            .set_video_path("a window: composited by the UI".into());
+    }
     let capture = match &kms {
         Some(surface) => Some(super::kms::attach(
             surface,

@@ -151,10 +151,30 @@ pub fn expectations(config: &Config, root: &Path) -> Vec<Expected> {
     out
 }
 
-/// How the profile in force would put video on the screen (the player
-/// composites it in the UI until the KMS UI lands).
+/// Where the app would draw and how video would reach the screen: a
+/// window (composited), or the box's display with video on a plane of its
+/// own under the UI, or composited there and why; or what is missing.
 pub fn video_plane(config: &Config, root: &Path) -> String {
-    crate::platform::video_output::on_machine(&config.board(), root).to_string()
+    use crate::app::{Backend, choose_backend};
+    use crate::platform::kms_display::{plan, plane_formats};
+    match choose_backend(config) {
+        Err(e) => e.to_string(),
+        Ok(Backend::Window) => "a window (DISPLAY or WAYLAND_DISPLAY is set): composited by the UI".into(),
+        Ok(Backend::Kms) => {
+            let card = config.drm_device();
+            let on_disk = crate::platform::board::under(root, &card);
+            let wanted = crate::platform::planes::Wanted {
+                video_formats: plane_formats(),
+                ..crate::platform::video_output::wanted(&config.board())
+            };
+            let path = crate::platform::drm_read::read_card(&on_disk)
+                .and_then(|res| plan(&res, &wanted, config.display.video_plane));
+            match path {
+                Ok(p) => format!("KMS on {}: {p}", card.display()),
+                Err(e) => format!("KMS on {}: cannot be used: {e}", card.display()),
+            }
+        }
+    }
 }
 
 /// The human-readable lines.

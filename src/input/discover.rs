@@ -124,7 +124,14 @@ fn start_reader(
         };
         match key_codes(&file) {
             Ok(codes) if is_remote(&codes, &keymap) => {}
-            _ => return,
+            Ok(_) => {
+                tracing::debug!("{}: no remote keys, left alone", path.display());
+                return;
+            }
+            Err(e) => {
+                tracing::debug!("{}: not an evdev device ({e}), left alone", path.display());
+                return;
+            }
         }
         tracing::info!("remote keys from {}", path.display());
         let result = super::evdev::read(file, &keymap, |a| on_action(a));

@@ -189,6 +189,7 @@ struct VideoPlaneState {
 /// The DRM master: one card, one CRTC, a UI plane and perhaps a video plane.
 pub struct KmsDisplay {
     path: PathBuf,
+    driver: String,
     card: Card,
     crtc: crtc::Handle,
     connector: connector::Handle,
@@ -206,6 +207,7 @@ pub struct KmsDisplay {
     shown_rect: Option<Rect>,
     props: HashMap<(u32, &'static str), property::Handle>,
     flip_pending: Option<bool>,
+    pending_since: Instant,
     writeback: Option<connector::Handle>,
     /// UI commits so far (for `hustings bench kms`).
     pub ui_commits: u64,
@@ -301,6 +303,7 @@ impl KmsDisplay {
             });
         let mut display = KmsDisplay {
             path: path.to_path_buf(),
+            driver: res.driver.clone(),
             crtc: handle(layout.crtc).ok_or_else(|| DisplayError::Card {
                 path: path.to_path_buf(),
                 message: "the chosen CRTC has no handle".into(),
@@ -324,6 +327,7 @@ impl KmsDisplay {
             shown_rect: None,
             props: HashMap::new(),
             flip_pending: None,
+            pending_since: Instant::now(),
             writeback,
             ui_commits: 0,
             video_commits: 0,
@@ -437,8 +441,9 @@ impl KmsDisplay {
                         "video planes are switched off ([display] video_plane = false)".into()
                     } else {
                         format!(
-                            "no plane under the UI takes {}",
-                            "the picture's format (XRGB8888)"
+                            "{}: no plane under an alpha UI plane takes {}",
+                            self.driver,
+                            plane_formats().join(" or ")
                         )
                     },
                 };
@@ -618,6 +623,11 @@ impl KmsDisplay {
         self.mode.vrefresh()
     }
 
+    /// The card's device node.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// The connector's name (HDMI-A-1, Virtual-1, ...).
     pub fn connector_name(&self) -> &str {
         &self.connector_name
@@ -703,7 +713,25 @@ impl KmsDisplay {
             }
         }
         self.flip_pending = Some(new_video);
+        self.pending_since = Instant::now();
+        tracing::trace!(ui = frame.ui_changed, video = new_video, "commit");
         Ok(())
+    }
+
+    /// A flip whose event has not come for this long is taken as lost
+    /// (never seen on vkms; a driver bug must not freeze the screen).
+    const FLIP_LOST: Duration = Duration::from_secs(1);
+
+    /// Forgets a flip whose event never came, so the next commit can go.
+    pub fn expire_lost_flip(&mut self) {
+        if self.flip_pending.is_some() && self.pending_since.elapsed() > Self::FLIP_LOST {
+            tracing::warn!(
+                "{}: no page-flip event after {} ms; committing again",
+                self.path.display(),
+                self.pending_since.elapsed().as_millis()
+            );
+            self.flip_pending = None;
+        }
     }
 
     /// Reads the card's events: the pending commit's flip, when it came.
@@ -715,6 +743,7 @@ impl KmsDisplay {
         })?;
         let mut flip = None;
         for event in events {
+            tracing::trace!(pending = ?self.flip_pending, "event");
             if let Event::PageFlip(_) = event
                 && let Some(video) = self.flip_pending.take()
             {
@@ -831,6 +860,35 @@ impl Drop for KmsDisplay {
         let _ = self.card.atomic_commit(AtomicCommitFlags::empty(), req);
         self.release_buffers();
     }
+}
+
+/// The path the display would take on a card described by `res`, before
+/// any commit (`hustings doctor`); the card may still refuse the video
+/// plane in the test commit, and then the UI composites.
+pub fn plan(res: &planes::Resources, wanted: &Wanted, planes_allowed: bool) -> Result<VideoPath, String> {
+    let layout = planes::choose(res, wanted).map_err(|e| e.to_string())?;
+    Ok(match layout.video {
+        Some(v) if planes_allowed => VideoPath::Plane {
+            plane: v.plane,
+            ui_plane: layout.ui_plane,
+        },
+        Some(_) => VideoPath::Composited {
+            reason: "video planes are switched off ([display] video_plane = false)".into(),
+        },
+        None => VideoPath::Composited {
+            reason: format!(
+                "{}: no plane under an alpha UI plane takes {}",
+                res.driver,
+                wanted.video_formats.join(" or ")
+            ),
+        },
+    })
+}
+
+/// The formats the player's frames are made into for a video plane (a
+/// CPU copy, so RGB: the planes every driver has take it).
+pub fn plane_formats() -> Vec<String> {
+    vec!["XRGB8888".into(), "ARGB8888".into()]
 }
 
 fn handle<H: ResourceHandle>(id: u32) -> Option<H> {

@@ -34,15 +34,14 @@ wait_for() {
 
 capture() { # NAME: a writeback capture by the app, kept as WORKDIR/NAME.png
     local n=$1 before
-    before=$(ls "$STATE"/screenshots 2>/dev/null | wc -l)
+    before=$(ls "$STATE"/screenshots/*.png 2>/dev/null | wc -l)
     kill -USR1 "$APP"
     local t=0
-    while [ "$(ls "$STATE"/screenshots 2>/dev/null | wc -l)" -le "$before" ]; do
+    while [ "$(ls "$STATE"/screenshots/*.png 2>/dev/null | wc -l)" -le "$before" ]; do
         sleep 0.5
         t=$((t + 1))
         [ $t -gt 120 ] && { log "no screenshot for $n"; return 1; }
     done
-    sleep 1 # the PNG is written in one go after the file appears
     cp "$STATE/screenshots/screen-$((before + 1)).png" "$W/$n.png"
     cp /sys/kernel/debug/dri/0/state "$W/$n.state" 2>/dev/null || true
     log "captured $n"
@@ -56,10 +55,15 @@ finish() {
     wait 2>/dev/null
 }
 
+mkdir -p "$STATE"
+# Multicast on the guest's loopback only (the VM has no other network).
+ip link set lo multicast on
+ip route add 224.0.0.0/4 dev lo
 # The channels, replayed at their own pace (no encoding in the guest).
 for ch in 1 2; do
-    gst-launch-1.0 -q multifilesrc location="$W/ch$ch.ts" loop=true ! tsparse set-timestamps=true \
-        ! udpsink host=127.0.0.1 port=$((5002 + 2 * ch)) sync=true 2>>"$W/senders.log" &
+    gst-launch-1.0 -q multifilesrc location="$W/ch$ch.ts" loop=true ! tsparse set-timestamps=true alignment=7 \
+        ! udpsink host=239.255.42.$ch port=$((5002 + 2 * ch)) multicast-iface=lo ttl-mc=0 \
+        auto-multicast=true sync=true 2>>"$W/senders.log" &
 done
 python3 "$HERE/notify_listen.py" /run/hustings-notify "$W/notify.log" &
 
@@ -80,10 +84,17 @@ APP=$!
 status=0
 step() { "$@" || { status=1; finish; exit 1; }; }
 
-step wait_for "$W/notify.log" "READY=1" 1 240
-sleep 2
+step wait_for "$W/app.err" "zap {" 1 240
+step wait_for "$W/notify.log" "READY=1" 1 30
+if [ "$MODE" = plane ]; then
+    # OK opens the channel list over the picture (it stays until Back).
+    echo KEY_OK >>"$W/remote.cmd"
+    step wait_for "$W/remote.log" "pressed KEY_OK" 1 30
+    sleep 3
+fi
 step capture first
 if [ "$MODE" = plane ]; then
+    echo KEY_BACK >>"$W/remote.cmd"
     echo KEY_CHANNELUP >>"$W/remote.cmd"
     step wait_for "$W/app.err" "zap {" 2 180
     sleep 2
