@@ -681,4 +681,23 @@ mod tests {
         off.cec.enabled = false;
         assert_eq!(off.cec_device(), None);
     }
+
+    #[test]
+    fn display_settings_parse_and_refuse_unknown_backends() {
+        let c = Config::parse(
+            "[display]\nbackend = \"kms\"\ndevice = \"/dev/dri/card1\"\nvideo_plane = false\n",
+            Path::new("box.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.display.backend, DisplayBackend::Kms);
+        assert_eq!(c.drm_device(), PathBuf::from("/dev/dri/card1"));
+        assert!(!c.display.video_plane);
+        let d = Config::default();
+        assert_eq!(d.display.backend, DisplayBackend::Auto);
+        assert!(d.display.video_plane && d.input.discover);
+        let err = Config::parse("[display]\nbackend = \"x11\"\n", Path::new("box.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("box.toml") && err.contains("x11"), "{err}");
+    }
 }

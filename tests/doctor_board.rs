@@ -21,6 +21,8 @@ fn machine(compatible: &[u8], devices: &[&str]) -> tempfile::TempDir {
 fn doctor(config: &Path, root: &Path, json: bool) -> String {
     let state = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hustings"));
+    // As on a box: no window system (the display line depends on it).
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
     cmd.arg("--config")
         .arg(config)
         .arg("--state")
@@ -63,6 +65,10 @@ fn a_detected_pi_without_its_card_and_decoders_runs_generic_and_says_why() {
             "video plane      composited by the UI (the generic profile's video sink is \"app\")"
         ),
         "{out}"
+    );
+    assert!(
+        out.contains("display          no display: DISPLAY and WAYLAND_DISPLAY are unset and there is no DRM card at /dev/dri/card0"),
+        "no window system and no card: the app could not start, and doctor says why\n{out}"
     );
 }
 

@@ -63,30 +63,47 @@ impl Platform for HeadlessPlatform {
     }
 }
 
-/// The headless screen: the window, its pixels, and where PNGs go.
+/// The headless screen: the window, its pixels, and where PNGs go; or, on
+/// a box's display (`[display] backend = "kms"`), the display itself,
+/// screenshots being writeback captures of what it composed.
 struct Screen2d {
+    kms: Option<super::kms::KmsSurface>,
     window: Rc<MinimalSoftwareWindow>,
     pixels: Vec<Rgb8Pixel>,
     width: u32,
     height: u32,
     out_dir: PathBuf,
     shots: Vec<PathBuf>,
+    /// Software pictures drawn that changed pixels.
+    ui_frames: u64,
 }
 
 impl Screen2d {
-    fn render(&mut self) {
+    /// Draws; returns when the picture was on screen (on KMS: the flip of
+    /// a commit that carried a video frame, else None).
+    fn render(&mut self) -> Option<Instant> {
+        if let Some(kms) = &self.kms {
+            return kms.screen.draw_now().filter(|f| f.video).map(|f| f.at);
+        }
         slint::platform::update_timers_and_animations();
         self.window.request_redraw();
         let width = self.width as usize;
         let pixels = &mut self.pixels;
+        let mut changed = false;
         self.window.draw_if_needed(|renderer| {
-            renderer.render(pixels, width);
+            let region = renderer.render(pixels, width);
+            changed = region.bounding_box_size().width > 0;
         });
+        self.ui_frames += u64::from(changed);
+        Some(Instant::now())
     }
 
     fn save(&mut self, name: &str) -> Result<PathBuf, AppError> {
         let path = self.out_dir.join(format!("{name}.png"));
-        write_png(&path, &self.pixels, self.width, self.height)?;
+        match &self.kms {
+            Some(kms) => super::kms::save_capture(&kms.capture()?, &path)?,
+            None => write_png(&path, &self.pixels, self.width, self.height)?,
+        }
         tracing::info!("screenshot {}", path.display());
         self.shots.push(path.clone());
         Ok(path)
@@ -136,11 +153,17 @@ impl HeadlessSession {
         // The same pixel buffer is drawn into every time, so only what changed
         // is repainted (as on a box with the software renderer).
         let window = MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer);
-        slint::platform::set_platform(Box::new(HeadlessPlatform {
-            window: window.clone(),
-            start: Instant::now(),
-        }))
-        .map_err(|e| AppError::Ui(format!("headless platform: {e}")))?;
+        let on_box = config.display.backend == crate::config::DisplayBackend::Kms;
+        let kms = if on_box {
+            Some(super::kms::install(config)?)
+        } else {
+            slint::platform::set_platform(Box::new(HeadlessPlatform {
+                window: window.clone(),
+                start: Instant::now(),
+            }))
+            .map_err(|e| AppError::Ui(format!("headless platform: {e}")))?;
+            None
+        };
         let ui = AppWindow::new().map_err(|e| AppError::Ui(e.to_string()))?;
         // The UI is laid out on a 1280×720 canvas; render it scaled to the target height.
         window.dispatch_event(WindowEvent::ScaleFactorChanged {
@@ -150,19 +173,24 @@ impl HeadlessSession {
         ui.show().map_err(|e| AppError::Ui(e.to_string()))?;
         ui.global::<super::ui::SettingsAdapter>()
             .set_video_path("headless: composited by the UI (software renderer)".into());
-        let wired = wire(rt, config, ui.clone_strong(), false, None)?;
+        let mut wired = wire(rt, config, ui.clone_strong(), false, kms.as_ref())?;
+        if let Some(surface) = &kms {
+            super::kms::connect(surface, &mut wired.app, &ui);
+        }
         Ok(HeadlessSession {
             app: wired.app,
             messages: wired.messages,
             player: wired.player,
             rt: rt.clone(),
             screen: Screen2d {
+                kms,
                 window,
                 pixels: vec![Rgb8Pixel::default(); (width * height) as usize],
                 width,
                 height,
                 out_dir: out_dir.to_path_buf(),
                 shots: vec![],
+                ui_frames: 0,
             },
         })
     }
@@ -207,9 +235,10 @@ impl HeadlessSession {
                 Ok(Some(m)) => {
                     self.app.handle_msg(m);
                     // A zap's first frame: draw it now, so its figure ends when it is on screen.
-                    if self.app.awaiting_render() {
-                        self.screen.render();
-                        self.app.displayed(Instant::now());
+                    if self.app.awaiting_render()
+                        && let Some(at) = self.screen.render()
+                    {
+                        self.app.displayed(at);
                     }
                 }
                 Ok(None) => {
@@ -242,7 +271,9 @@ impl HeadlessSession {
                 .cloned()
         };
         self.wait_until(step, timeout, move |app| outcome(app).is_some())?;
-        self.screen.render();
+        if let Some(at) = self.screen.render() {
+            self.app.displayed(at);
+        }
         match outcome(&self.app) {
             Some(ZapOutcome::Shown(record)) => Ok(record),
             Some(ZapOutcome::Failed { channel, error, .. }) => Err(AppError::Tour {
@@ -262,9 +293,46 @@ impl HeadlessSession {
         self.app.handle_action(action);
         slint::platform::update_timers_and_animations();
         let drawing = Instant::now();
-        self.screen.render();
+        let _ = self.screen.render();
         let end = Instant::now();
         (end - start, end - drawing)
+    }
+
+    /// Runs as the box's main loop would for `duration`: messages in, every
+    /// new frame drawn (composited) or committed (video plane) as it comes.
+    pub fn watch(&mut self, duration: Duration) {
+        let until = Instant::now() + duration;
+        while Instant::now() < until {
+            let msg = self.rt.block_on(async {
+                tokio::time::timeout(Duration::from_millis(5), self.messages.recv()).await
+            });
+            if let Ok(Some(m)) = msg {
+                self.app.handle_msg(m);
+                while let Ok(m) = self.messages.try_recv() {
+                    self.app.handle_msg(m);
+                }
+            }
+            self.app.tick(Instant::now());
+            if let Some(at) = self.screen.render() {
+                self.app.displayed(at);
+            }
+        }
+    }
+
+    /// UI pictures drawn so far (a redraw that changed pixels).
+    pub fn ui_frames(&self) -> u64 {
+        match &self.screen.kms {
+            Some(kms) => kms.hooks.ui_frames.get(),
+            None => self.screen.ui_frames,
+        }
+    }
+
+    /// How the picture reaches the screen in this session.
+    pub fn video_path(&self) -> String {
+        match &self.screen.kms {
+            Some(kms) => kms.describe(),
+            None => "headless: composited by the UI (software renderer)".into(),
+        }
     }
 
     /// Lets pending messages in, then draws.
@@ -273,12 +341,12 @@ impl HeadlessSession {
             self.app.handle_msg(m);
         }
         self.app.tick(Instant::now());
-        self.screen.render();
+        let _ = self.screen.render();
     }
 
     /// Draws and saves `<out_dir>/<name>.png`; returns its path.
     pub fn screenshot(&mut self, name: &str) -> Result<PathBuf, AppError> {
-        self.screen.render();
+        let _ = self.screen.render();
         self.screen.save(name)
     }
 

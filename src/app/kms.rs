@@ -109,16 +109,22 @@ impl EventLoopProxy for Proxy {
     }
 }
 
-/// The Slint platform on a [`KmsDisplay`].
-pub struct KmsPlatform {
+/// What draws on the display: the window the renderer draws, the picture
+/// kept in memory, and the display it is committed to.
+pub struct Screen {
     window: Rc<MinimalSoftwareWindow>,
     display: Rc<RefCell<KmsDisplay>>,
     hooks: Rc<KmsHooks>,
-    queue: Arc<Queue>,
-    start: Instant,
     shadow: RefCell<Vec<Bgra>>,
     /// The region drawn into the other buffer's last picture, still to copy.
     stale: Cell<Option<(usize, usize, usize, usize)>>,
+}
+
+/// The Slint platform on a [`KmsDisplay`].
+pub struct KmsPlatform {
+    screen: Rc<Screen>,
+    queue: Arc<Queue>,
+    start: Instant,
 }
 
 impl KmsPlatform {
@@ -140,9 +146,13 @@ impl KmsPlatform {
             )));
         }
         Ok(KmsPlatform {
-            window,
-            display: Rc::new(RefCell::new(display)),
-            hooks,
+            screen: Rc::new(Screen {
+                window,
+                display: Rc::new(RefCell::new(display)),
+                hooks,
+                shadow: RefCell::new(vec![Bgra::default(); (w * h) as usize]),
+                stale: Cell::new(None),
+            }),
             queue: Arc::new(Queue {
                 items: Mutex::new(VecDeque::new()),
                 quit: AtomicBool::new(false),
@@ -150,18 +160,26 @@ impl KmsPlatform {
                 wake: unsafe { OwnedFd::from_raw_fd(fd) },
             }),
             start: Instant::now(),
-            shadow: RefCell::new(vec![Bgra::default(); (w * h) as usize]),
-            stale: Cell::new(None),
         })
     }
 
-    /// The display (for captures and the path in force).
-    pub fn display(&self) -> Rc<RefCell<KmsDisplay>> {
-        self.display.clone()
+    /// What draws (shared with the app through [`KmsSurface`]).
+    pub fn screen(&self) -> Rc<Screen> {
+        self.screen.clone()
     }
+}
 
+impl Screen {
     /// Draws the UI if it changed, and commits it with any new frame.
     fn present(&self) {
+        // An event that came while the loop was busy (a long redraw) first.
+        let waiting = {
+            let d = self.display.borrow();
+            d.flip_pending() && crate::platform::kms_display::poll_readable(d.fd().as_raw_fd(), Duration::ZERO)
+        };
+        if waiting {
+            self.dispatch();
+        }
         let mut display = self.display.borrow_mut();
         display.expire_lost_flip();
         if display.flip_pending() {
@@ -232,11 +250,28 @@ impl KmsPlatform {
             Err(e) => tracing::error!("{e}"),
         }
     }
+
+    /// Draws and commits now, and waits (bounded) until it is on screen:
+    /// for runs that drive the app step by step (the scripted tour, benches).
+    /// Returns the flip, when one completed.
+    pub fn draw_now(&self) -> Option<Flip> {
+        slint::platform::update_timers_and_animations();
+        self.window.request_redraw();
+        self.present();
+        let flip = self
+            .display
+            .borrow_mut()
+            .wait_flip(Duration::from_millis(500));
+        flip.unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            None
+        })
+    }
 }
 
 impl Platform for KmsPlatform {
     fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
-        Ok(self.window.clone())
+        Ok(self.screen.window.clone())
     }
 
     fn duration_since_start(&self) -> Duration {
@@ -261,13 +296,13 @@ impl Platform for KmsPlatform {
                 return Ok(());
             }
             slint::platform::update_timers_and_animations();
-            self.present();
+            self.screen.present();
             let mut timeout = slint::platform::duration_until_next_timer_update()
                 .unwrap_or(Duration::from_secs(1));
-            if self.window.has_active_animations() {
+            if self.screen.window.has_active_animations() {
                 timeout = timeout.min(Duration::from_millis(16));
             }
-            let drm = self.display.borrow().fd().as_raw_fd();
+            let drm = self.screen.display.borrow().fd().as_raw_fd();
             let mut fds = [
                 libc::pollfd {
                     fd: drm,
@@ -292,7 +327,7 @@ impl Platform for KmsPlatform {
                     };
                 }
                 if fds[0].revents & libc::POLLIN != 0 {
-                    self.dispatch();
+                    self.screen.dispatch();
                 }
             }
         }
@@ -304,6 +339,7 @@ impl Platform for KmsPlatform {
 pub struct KmsSurface {
     pub display: Rc<RefCell<KmsDisplay>>,
     pub hooks: Rc<KmsHooks>,
+    pub screen: Rc<Screen>,
 }
 
 impl KmsSurface {
@@ -348,6 +384,27 @@ impl KmsSurface {
     }
 }
 
+/// Connects the app to the display: frames to the video plane where the
+/// path is a plane, the picture shown only on live TV with a picture, and
+/// the path in Settings > Diagnostics.
+pub fn connect(surface: &KmsSurface, app: &mut super::App, ui: &super::ui::AppWindow) {
+    use slint::ComponentHandle;
+    let path = surface.video_path();
+    tracing::info!("video: {path}");
+    ui.global::<super::ui::SettingsAdapter>()
+        .set_video_path(surface.describe().into());
+    if matches!(path, VideoPath::Plane { .. }) {
+        app.use_video_plane(surface.hooks.clone());
+    }
+    let weak_ui = ui.as_weak();
+    *surface.hooks.picture_visible.borrow_mut() = Some(Box::new(move || {
+        weak_ui.upgrade().is_some_and(|ui| {
+            ui.global::<super::ui::AppAdapter>().get_screen() == 0
+                && ui.global::<super::ui::LiveAdapter>().get_has_picture()
+        })
+    }));
+}
+
 /// Prints a zap's figure (the demo's JSON line) or logs it.
 pub fn report_zap(record: &super::ZapRecord, print: bool) {
     let line = serde_json::to_string(record).unwrap_or_default();
@@ -370,21 +427,7 @@ pub fn attach(
     ready: Rc<Cell<bool>>,
     shots: std::path::PathBuf,
 ) -> ScreenshotOnSignal {
-    use slint::ComponentHandle;
-    let path = surface.video_path();
-    tracing::info!("video: {path}");
-    ui.global::<super::ui::SettingsAdapter>()
-        .set_video_path(surface.describe().into());
-    if matches!(path, VideoPath::Plane { .. }) {
-        app.borrow_mut().use_video_plane(surface.hooks.clone());
-    }
-    let weak_ui = ui.as_weak();
-    *surface.hooks.picture_visible.borrow_mut() = Some(Box::new(move || {
-        weak_ui.upgrade().is_some_and(|ui| {
-            ui.global::<super::ui::AppAdapter>().get_screen() == 0
-                && ui.global::<super::ui::LiveAdapter>().get_has_picture()
-        })
-    }));
+    connect(surface, &mut app.borrow_mut(), ui);
     let weak = Rc::downgrade(app);
     *surface.hooks.on_flip.borrow_mut() = Some(Box::new(move |flip| {
         // A zap's first frame counts when the flip that shows it completes.
@@ -508,9 +551,11 @@ pub fn install(config: &crate::config::Config) -> Result<KmsSurface, AppError> {
     );
     let hooks = Rc::new(KmsHooks::default());
     let platform = KmsPlatform::new(screen, hooks.clone())?;
+    let shared = platform.screen();
     let surface = KmsSurface {
-        display: platform.display(),
+        display: shared.display.clone(),
         hooks,
+        screen: shared,
     };
     slint::platform::set_platform(Box::new(platform))
         .map_err(|e| AppError::Ui(format!("KMS platform: {e}")))?;

@@ -48,7 +48,9 @@ pub use guide_refresh::{
 };
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, spawn_settings_writer};
-pub use windowed::{Backend, WindowOptions, choose_backend, run_interactive, run_windowed};
+pub use windowed::{
+    Backend, WindowOptions, backend_for, choose_backend, run_interactive, run_windowed,
+};
 pub use wiring::player_options;
 
 use std::path::PathBuf;

@@ -35,30 +35,48 @@ pub enum Backend {
 /// `DISPLAY` or `WAYLAND_DISPLAY` is set, else the DRM card; an error names
 /// what is missing.
 pub fn choose_backend(config: &Config) -> Result<Backend, AppError> {
-    use crate::config::DisplayBackend;
     let has_window_system = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
         .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
-    // The box build (no `window` feature) has no window system to use.
-    let has_window_system = has_window_system && cfg!(feature = "window");
     let card = config.drm_device();
-    match config.display.backend {
-        DisplayBackend::Window if has_window_system => Ok(Backend::Window),
-        DisplayBackend::Window if !cfg!(feature = "window") => Err(AppError::Ui(
+    backend_for(
+        config.display.backend,
+        has_window_system,
+        cfg!(feature = "window"),
+        &card,
+        card.exists(),
+    )
+    .map_err(AppError::Ui)
+}
+
+/// The decision, over plain facts (the card's existence under a root, for `hustings doctor`).
+pub fn backend_for(
+    setting: crate::config::DisplayBackend,
+    has_window_system: bool,
+    window_built: bool,
+    card: &std::path::Path,
+    card_exists: bool,
+) -> Result<Backend, String> {
+    use crate::config::DisplayBackend;
+    // The box build (no `window` feature) has no window system to use.
+    let window = has_window_system && window_built;
+    match setting {
+        DisplayBackend::Window if window => Ok(Backend::Window),
+        DisplayBackend::Window if !window_built => Err(
             "[display] backend = \"window\" but this is the box build, which has no window system"
                 .into(),
-        )),
-        DisplayBackend::Window => Err(AppError::Ui(
-            "[display] backend = \"window\" but DISPLAY and WAYLAND_DISPLAY are unset".into(),
-        )),
+        ),
+        DisplayBackend::Window => {
+            Err("[display] backend = \"window\" but DISPLAY and WAYLAND_DISPLAY are unset".into())
+        }
         DisplayBackend::Kms => Ok(Backend::Kms),
-        DisplayBackend::Auto if has_window_system => Ok(Backend::Window),
-        DisplayBackend::Auto if card.exists() => Ok(Backend::Kms),
-        DisplayBackend::Auto => Err(AppError::Ui(format!(
+        DisplayBackend::Auto if window => Ok(Backend::Window),
+        DisplayBackend::Auto if card_exists => Ok(Backend::Kms),
+        DisplayBackend::Auto => Err(format!(
             "no display: DISPLAY and WAYLAND_DISPLAY are unset and there is no DRM card at {} \
              (set [display] device, or run `hustings demo --headless DIR` for the scripted tour)",
             card.display()
-        ))),
+        )),
     }
 }
 
@@ -235,3 +253,31 @@ fn run_on(
 
 /// The longest the unit waits for READY=1 when no picture comes.
 const READY_AT_THE_LATEST: Duration = Duration::from_secs(60);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DisplayBackend::{Auto, Kms, Window};
+    use std::path::Path;
+
+    #[test]
+    fn the_backend_follows_the_setting_the_window_system_and_the_card() {
+        let card = Path::new("/dev/dri/card0");
+        let pick = |setting, window, built, exists| backend_for(setting, window, built, card, exists);
+        assert_eq!(pick(Auto, true, true, true), Ok(Backend::Window), "a desktop");
+        assert_eq!(pick(Auto, false, true, true), Ok(Backend::Kms), "a box");
+        assert_eq!(
+            pick(Auto, true, false, true),
+            Ok(Backend::Kms),
+            "the box build ignores DISPLAY"
+        );
+        assert_eq!(pick(Kms, true, true, false), Ok(Backend::Kms), "asked for: open() says why not");
+        let none = pick(Auto, false, true, false).unwrap_err();
+        assert!(
+            none.contains("DISPLAY and WAYLAND_DISPLAY are unset") && none.contains("/dev/dri/card0"),
+            "{none}"
+        );
+        assert!(pick(Window, false, true, true).unwrap_err().contains("unset"));
+        assert!(pick(Window, true, false, true).unwrap_err().contains("box build"));
+    }
+}

@@ -43,6 +43,8 @@ struct Report {
     /// How the profile would put video on the screen: a plane through
     /// kmssink, or composited by the UI (and why).
     video_plane: String,
+    /// Where the app would draw, and how its picture would reach the screen.
+    display_path: String,
     state_dir: String,
     demuxers: Vec<Element>,
     sinks: Vec<Element>,
@@ -107,6 +109,7 @@ pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCod
         board_reason: config.profile_reason.clone(),
         expected: doctor_board::expectations(&config, root),
         video_plane: doctor_board::video_plane(&config, root),
+        display_path: doctor_board::display_path(&config, root),
         state_dir: config.state_dir().display().to_string(),
         demuxers: DEMUXERS.iter().map(present).collect(),
         sinks: SINKS.iter().map(present).collect(),
@@ -207,7 +210,13 @@ fn drm_cards() -> Vec<DrmCard> {
 fn print_human(r: &Report) {
     let mark = |b: bool| if b { "yes" } else { "NO " };
     println!("GStreamer        {}", r.gstreamer);
-    doctor_board::print(&r.board, &r.board_reason, &r.expected, &r.video_plane);
+    doctor_board::print(
+        &r.board,
+        &r.board_reason,
+        &r.expected,
+        &r.video_plane,
+        &r.display_path,
+    );
     println!("demuxers/sources");
     for e in &r.demuxers {
         println!("  {} {}", mark(e.present), e.name);

@@ -151,18 +151,33 @@ pub fn expectations(config: &Config, root: &Path) -> Vec<Expected> {
     out
 }
 
-/// Where the app would draw and how video would reach the screen: a
+/// How the profile in force would put video on a plane of its own
+/// (kmssink's view of the board; see `display_path` for what the app does).
+pub fn video_plane(config: &Config, root: &Path) -> String {
+    crate::platform::video_output::on_machine(&config.board(), root).to_string()
+}
+
+/// Where the app would draw and how its picture would reach the screen: a
 /// window (composited), or the box's display with video on a plane of its
 /// own under the UI, or composited there and why; or what is missing.
-pub fn video_plane(config: &Config, root: &Path) -> String {
-    use crate::app::{Backend, choose_backend};
+pub fn display_path(config: &Config, root: &Path) -> String {
+    use crate::app::{Backend, backend_for};
     use crate::platform::kms_display::{plan, plane_formats};
-    match choose_backend(config) {
-        Err(e) => e.to_string(),
+    let card = config.drm_device();
+    let on_disk = crate::platform::board::under(root, &card);
+    let window_system = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
+    match backend_for(
+        config.display.backend,
+        window_system,
+        cfg!(feature = "window"),
+        &card,
+        on_disk.exists(),
+    ) {
+        Err(e) => e,
         Ok(Backend::Window) => "a window (DISPLAY or WAYLAND_DISPLAY is set): composited by the UI".into(),
         Ok(Backend::Kms) => {
-            let card = config.drm_device();
-            let on_disk = crate::platform::board::under(root, &card);
             let wanted = crate::platform::planes::Wanted {
                 video_formats: plane_formats(),
                 ..crate::platform::video_output::wanted(&config.board())
@@ -178,7 +193,7 @@ pub fn video_plane(config: &Config, root: &Path) -> String {
 }
 
 /// The human-readable lines.
-pub fn print(board: &str, reason: &str, expected: &[Expected], video_plane: &str) {
+pub fn print(board: &str, reason: &str, expected: &[Expected], video_plane: &str, display: &str) {
     println!("board profile    {board}: {reason}");
     let missing = expected.iter().filter(|e| !e.present).count();
     println!(
@@ -195,4 +210,5 @@ pub fn print(board: &str, reason: &str, expected: &[Expected], video_plane: &str
         println!("  {state:<8} {:<28} {}{note}", e.what, e.name);
     }
     println!("video plane      {video_plane}");
+    println!("display          {display}");
 }

@@ -8,6 +8,8 @@ mod archive;
 #[cfg(feature = "headend")]
 mod bench;
 #[cfg(feature = "headend")]
+mod bench_display;
+#[cfg(feature = "headend")]
 mod bench_guide;
 #[cfg(feature = "headend")]
 mod bench_peers;
@@ -253,6 +255,22 @@ pub enum GuideCommand {
 #[cfg(feature = "headend")]
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Watching and zapping on each way the picture reaches the screen: UI frames
+    /// per second, CPU per minute, zap to screen (video plane vs composited on a DRM card).
+    Display {
+        /// Seconds of watching to measure, per path.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Zaps per path, alternating Channel up and down.
+        #[arg(long, default_value_t = 10)]
+        zaps: usize,
+        /// Print each path's figures as a JSON line too.
+        #[arg(long)]
+        json: bool,
+        /// Measure one path in this process (plane, composited or software).
+        #[arg(long, hide = true)]
+        only: Option<String>,
+    },
     /// Seeking in an archive speech, streamed and from the download cache.
     Seek {
         /// Seeks per source.
@@ -415,6 +433,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             BenchCommand::Ui { json, keep } => bench_ui::run(json, keep.as_deref()),
             BenchCommand::Seek { rounds } => bench_seek::run(rounds),
+            BenchCommand::Display {
+                seconds,
+                zaps,
+                json,
+                only,
+            } => match only {
+                Some(path) => bench_display::run_path(&common, &path, seconds, zaps),
+                None => bench_display::run(&common, seconds, zaps, json),
+            },
         },
         Some(Command::Guide { command }) => match command {
             GuideCommand::Import {

@@ -170,7 +170,8 @@ pub struct Frame<'a> {
 pub struct Flip {
     /// When its event was read.
     pub at: Instant,
-    /// It carried a new video frame.
+    /// It carried a new picture: a video frame on the plane, or (composited)
+    /// a UI change, which may hold one.
     pub video: bool,
 }
 
@@ -712,7 +713,8 @@ impl KmsDisplay {
                 v.shown = l;
             }
         }
-        self.flip_pending = Some(new_video);
+        // Composited, a new picture comes as a UI change.
+        self.flip_pending = Some(new_video || (self.video.is_none() && frame.ui_changed));
         self.pending_since = Instant::now();
         tracing::trace!(ui = frame.ui_changed, video = new_video, "commit");
         Ok(())
@@ -907,7 +909,7 @@ fn copy_rows(src: &[u8], row: usize, dst: &mut [u8], pitch: usize) {
 }
 
 /// Waits until `fd` is readable, or `timeout`.
-pub(crate) fn poll_readable(fd: i32, timeout: Duration) -> bool {
+pub fn poll_readable(fd: i32, timeout: Duration) -> bool {
     let mut pfd = libc::pollfd {
         fd,
         events: libc::POLLIN,
