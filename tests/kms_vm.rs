@@ -313,7 +313,7 @@ fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
 }
 
 #[test]
-fn without_overlay_planes_the_picture_is_composited() {
+fn without_overlay_planes_the_picture_is_composited_and_scripts_capture_the_display() {
     let dir = prepare("composited", true);
     // vkms without enable_overlay: a primary plane and a cursor, nothing to put video under the UI.
     let (ok, output) = run_box(&dir, "composited", &["--writeback"]);
@@ -338,4 +338,20 @@ fn without_overlay_planes_the_picture_is_composited() {
     );
     let (ready, _, _) = notifications(&read(&dir, "notify.log"));
     assert!(ready, "READY=1\n{why}");
+
+    // `hustings script` on the box path: its shots are the display's own
+    // (writeback, the mode's 1024×768), the list drawn over the picture.
+    let tour = format!("{why}\n--- tour.err\n{}", read(&dir, "tour.err"));
+    let live = Shot::load(&dir.join("tour/live.png"));
+    assert!(
+        is_yellow(live.at(1.5 / 7.0, 0.3)),
+        "the scripted shot shows the picture: {:?}\n{tour}",
+        live.at(1.5 / 7.0, 0.3)
+    );
+    let list = Shot::load(&dir.join("tour/list.png"));
+    assert!(
+        list.at(0.1, 0.5).iter().all(|&c| c < 120) && is_magenta(list.at(4.5 / 7.0, 0.3)),
+        "the channel list over the picture: {:?}\n{tour}",
+        list.at(0.1, 0.5)
+    );
 }

@@ -529,6 +529,36 @@ pub fn save_capture(capture: &Capture, path: &std::path::Path) -> Result<(), App
     })
 }
 
+/// Like [`install`], but waits while the display may yet come (no card
+/// yet, no TV connected, another master): it says so once, tells systemd
+/// it is up and waiting (STATUS=, READY=1, watchdog pings), and tries
+/// again every 2 s, so a box with its TV off is not a crash loop. Other
+/// errors (no permission) end it with their message.
+pub fn install_when_ready(config: &crate::config::Config) -> Result<KmsSurface, AppError> {
+    let mut said = false;
+    loop {
+        match install(config) {
+            Ok(surface) => {
+                if said {
+                    tracing::info!("the display is there now");
+                }
+                return Ok(surface);
+            }
+            Err(AppError::Display(e)) if e.may_pass() => {
+                if !said {
+                    tracing::warn!("{e}; waiting for it");
+                    crate::platform::notify::notify(&format!("STATUS=waiting: {e}"));
+                    crate::platform::notify::notify("READY=1");
+                    said = true;
+                }
+                crate::platform::notify::notify("WATCHDOG=1");
+                std::thread::sleep(Duration::from_secs(2));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// Opens the card the configuration names and installs the platform on it.
 pub fn install(config: &crate::config::Config) -> Result<KmsSurface, AppError> {
     let path = config.drm_device();
@@ -537,8 +567,7 @@ pub fn install(config: &crate::config::Config) -> Result<KmsSurface, AppError> {
         video_formats: crate::platform::kms_display::plane_formats(),
         ..crate::platform::video_output::wanted(&config.board())
     };
-    let screen = KmsDisplay::open(&path, &wanted, config.display.video_plane)
-        .map_err(|e| AppError::Ui(e.to_string()))?;
+    let screen = KmsDisplay::open(&path, &wanted, config.display.video_plane)?;
     let (w, h) = screen.size();
     tracing::info!(
         "display {} on {}: {}x{}@{}; {}",

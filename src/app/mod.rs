@@ -66,6 +66,8 @@ pub enum AppError {
     #[error("the UI could not start: {0}")]
     Ui(String),
     #[error(transparent)]
+    Display(#[from] crate::platform::kms_display::DisplayError),
+    #[error(transparent)]
     Player(#[from] PlayerInitError),
     #[error(transparent)]
     Trust(#[from] crate::trust::TrustError),

@@ -89,7 +89,7 @@ pub fn run_interactive(
     match choose_backend(config)? {
         Backend::Window => run_on(rt, config, options, None),
         Backend::Kms => {
-            let surface = super::kms::install(config)?;
+            let surface = super::kms::install_when_ready(config)?;
             run_on(rt, config, options, Some(surface))
         }
     }

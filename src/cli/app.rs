@@ -2,8 +2,10 @@
 
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use super::{ClientArgs, config_from, runtime};
-use crate::app::{WindowOptions, choose_backend, run_interactive};
+use crate::app::{TourOptions, WindowOptions, choose_backend, run_interactive, run_script};
 
 /// `hustings`: the TV app on the configured feeds, in a window or on the
 /// box's display (`[display] backend`).
@@ -25,5 +27,24 @@ pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> 
             print_zaps: false,
         },
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hustings script FILE --out DIR`: a remote-control script on the
+/// configured feeds, one JSON line per action, the shots saved in DIR.
+pub fn script(args: &ClientArgs, file: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let config = config_from(args)?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the script {}", file.display()))?;
+    let steps = crate::app::script::parse(&text, file)?;
+    let rt = runtime()?;
+    let (reports, shots) = run_script(rt.handle(), &config, TourOptions::new(out.to_path_buf()), &steps)?;
+    eprintln!(
+        "script complete: {} actions, {} screenshots in {}",
+        reports.len(),
+        shots.len(),
+        out.display()
+    );
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
     Ok(ExitCode::SUCCESS)
 }

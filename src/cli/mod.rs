@@ -156,6 +156,16 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = "/")]
         root: PathBuf,
     },
+    /// Run a script of remote actions on the configured feeds (the demo's script
+    /// language) and save its shots: headless, or on the box's display with
+    /// writeback screenshots when `[display] backend = "kms"`.
+    Script {
+        /// The script: one action, `wait MS` or `shot NAME` a line.
+        file: PathBuf,
+        /// Where the shots go (DIR/NAME.png).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -421,6 +431,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sign(args)) => trust::sign(args),
         Some(Command::Verify(args)) => trust::verify(args),
         Some(Command::Doctor { json, root }) => doctor::run(&common, json, &root),
+        Some(Command::Script { file, out }) => app::script(&common, &file, &out),
         #[cfg(feature = "headend")]
         Some(Command::Bench { command }) => match command {
             BenchCommand::Zap {

@@ -47,6 +47,8 @@ pub enum DisplayError {
         "{0}: another program is the display's master (a display server, or another hustings)"
     )]
     NotMaster(PathBuf),
+    #[error("{0}: no display is connected (is the TV plugged in and on?)")]
+    NoOutput(PathBuf),
     #[error("{path}: {message}")]
     Card { path: PathBuf, message: String },
     #[error("{path}: the display refused every mode of {connector} ({tried})")]
@@ -63,6 +65,20 @@ pub enum DisplayError {
     },
     #[error("{path}: no writeback connector to capture the screen with")]
     NoWriteback { path: PathBuf },
+}
+
+impl DisplayError {
+    /// Whether waiting may cure it: a driver that loads late, a TV plugged in
+    /// later, another master going away, a TV that will take a mode later.
+    pub fn may_pass(&self) -> bool {
+        matches!(
+            self,
+            DisplayError::NoCard(_)
+                | DisplayError::NoOutput(_)
+                | DisplayError::NotMaster(_)
+                | DisplayError::ModeRefused { .. }
+        )
+    }
 }
 
 /// How video reaches the screen on this display.
@@ -257,6 +273,13 @@ impl KmsDisplay {
             let path = path.to_path_buf();
             move |source| DisplayError::Io { path, what, source }
         };
+        use drm::Device as _;
+        if let Err(e) = card.get_driver() {
+            return Err(DisplayError::Card {
+                path: path.to_path_buf(),
+                message: format!("not a DRM card ({e})"),
+            });
+        }
         // The first opener is master; a second one is not, and cannot commit.
         if card.acquire_master_lock().is_err() {
             return Err(DisplayError::NotMaster(path.to_path_buf()));
@@ -265,12 +288,14 @@ impl KmsDisplay {
             path: path.to_path_buf(),
             message,
         })?;
-        use drm::Device as _;
         card.set_client_capability(drm::ClientCapability::Atomic, true)
             .map_err(io("atomic modesetting (the driver has none)"))?;
-        let layout = planes::choose(&res, wanted).map_err(|e| DisplayError::Card {
-            path: path.to_path_buf(),
-            message: e.to_string(),
+        let layout = planes::choose(&res, wanted).map_err(|e| match e {
+            planes::PlaneError::NoDisplay { .. } => DisplayError::NoOutput(path.to_path_buf()),
+            other => DisplayError::Card {
+                path: path.to_path_buf(),
+                message: other.to_string(),
+            },
         })?;
         let connector: connector::Handle =
             handle(layout.connector).ok_or_else(|| DisplayError::Card {
@@ -934,6 +959,32 @@ mod tests {
         assert_eq!(&dst[8..10], &[0, 0]);
         assert_eq!(&dst[10..18], &src[8..16]);
         assert_eq!(&dst[20..28], &src[16..24]);
+    }
+
+    #[test]
+    fn only_what_time_can_cure_is_waited_for() {
+        let p = || PathBuf::from("/dev/dri/card0");
+        assert!(DisplayError::NoCard(p()).may_pass(), "a driver that loads late");
+        assert!(DisplayError::NoOutput(p()).may_pass(), "a TV plugged in later");
+        assert!(DisplayError::NotMaster(p()).may_pass());
+        assert!(!DisplayError::Permission(p()).may_pass(), "a set-up error: say it and stop");
+        let not_drm = DisplayError::Card {
+            path: p(),
+            message: "not a DRM card".into(),
+        };
+        assert!(!not_drm.may_pass());
+    }
+
+    #[test]
+    fn a_file_that_is_no_card_says_so() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let wanted = Wanted {
+            video_formats: plane_formats(),
+            max_width: u32::MAX,
+            max_height: u32::MAX,
+        };
+        let err = KmsDisplay::open(file.path(), &wanted, true).err().expect("not a card");
+        assert!(err.to_string().contains("not a DRM card"), "{err}");
     }
 
     #[test]

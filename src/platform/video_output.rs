@@ -1,9 +1,10 @@
 //! Where video goes on this box, from the board profile and the card's
 //! resources: on a DRM plane of its own through `kmssink` (the plane and
 //! connector ids, and the plane's zpos below the UI), or composited by the
-//! UI (the appsink path) with the reason why not a plane. The UI's own
-//! plane and mode set-up belong to Slint's linuxkms backend; `kmssink`
-//! must not change the mode (`force-modesetting=false`).
+//! UI (the appsink path) with the reason why not a plane: the board
+//! profile's view, which `hustings doctor` reports for the recorded boards.
+//! The app itself does not use kmssink: on a box `kms_display` owns the
+//! card and commits the video plane with the UI (its overview says why).
 
 use std::fmt;
 use std::path::Path;

@@ -1,7 +1,9 @@
 //! The video sink for a box whose video goes to a DRM plane of its own:
 //! `kmssink` set up as `platform::video_output` decided (plane, connector,
-//! zpos; no mode setting, which the UI's KMS backend owns). Not yet used
-//! by the actor: that waits for the UI on Slint's linuxkms backend.
+//! zpos; no mode setting). Not used by the actor: on a box the app's own
+//! display owner (`platform::kms_display`) puts frames on the plane in the
+//! UI's commit; this stays for players that own no UI (a kmssink-only
+//! pipeline on a board, checked by its unit test).
 
 use gstreamer as gst;
 use gstreamer::prelude::*;

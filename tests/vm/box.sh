@@ -114,6 +114,13 @@ if [ "$MODE" = plane ]; then
     # Marked on the listener's clock (CLOCK_MONOTONIC).
     python3 -c 'import time; print(f"{time.monotonic():.3f} HUNG")' >>"$W/notify.log"
     sleep 8
+else
+    # The scripted runner on the box path: its shots are writeback captures.
+    kill "$APP"
+    wait "$APP" 2>/dev/null
+    printf 'shot live\nOk\nwait 1500\nshot list\n' >"$W/tour.txt"
+    HUSTINGS_LOG=hustings=info,warn "$BIN" --config "$W/config.toml" script "$W/tour.txt" \
+        --out "$W/tour" >"$W/tour.out" 2>"$W/tour.err" || { log "the script failed"; status=1; }
 fi
 finish
 exit $status
