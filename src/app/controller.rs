@@ -172,6 +172,8 @@ pub struct App {
     /// A zap drawn before the player said what decoded it: its finished
     /// record, for the next [`App::displayed`] to hand out.
     drawn_unreported: Option<ZapRecord>,
+    /// Playback was stopped during this zap: its late frames are not shown.
+    stopped_zap: Option<ZapId>,
     outcomes: Vec<ZapOutcome>,
     banner_until: Option<Instant>,
     digits_until: Option<Instant>,
@@ -243,6 +245,7 @@ impl App {
             shown_zap: 0,
             last_shown_command: None,
             drawn_unreported: None,
+            stopped_zap: None,
             outcomes: vec![],
             banner_until: None,
             digits_until: None,
@@ -551,6 +554,8 @@ impl App {
                     });
                 }
                 Effect::TogglePause => {
+                    // Play after Stop: the player's frames are wanted again.
+                    self.stopped_zap = None;
                     self.paused = !self.paused;
                     self.player.send(if self.paused {
                         PlayerCommand::Pause
@@ -561,6 +566,11 @@ impl App {
                 Effect::Stop => {
                     self.player.send(PlayerCommand::Stop);
                     self.ui.global::<LiveAdapter>().set_has_picture(false);
+                    // Frames already on their way must not bring the picture back.
+                    self.stopped_zap = Some(self.zap.as_ref().map_or(self.shown_zap, |z| z.zap));
+                    if let Some(plane) = &self.video_plane {
+                        plane.video.borrow_mut().take();
+                    }
                 }
                 Effect::Quit => self.quit = true,
                 Effect::ToggleFavourite(i) => self.toggle_favourite(i),
@@ -1634,6 +1644,9 @@ impl App {
         let expected = self.zap.as_ref().map(|z| z.zap).unwrap_or(self.shown_zap);
         if frame.zap < expected {
             return; // a late frame of the channel we left
+        }
+        if self.stopped_zap.is_some_and(|z| frame.zap <= z) {
+            return; // a late frame of what was stopped
         }
         let adapter = self.ui.global::<LiveAdapter>();
         let zap = frame.zap;
