@@ -327,6 +327,16 @@ impl HeadlessSession {
         }
     }
 
+    /// Pictures that reached the screen: video frames committed to the
+    /// plane, else UI redraws (each new frame is one when composited).
+    pub fn pictures(&self) -> u64 {
+        match &self.screen.kms {
+            Some(kms) if kms.display.borrow().video_commits > 0 => kms.display.borrow().video_commits,
+            Some(kms) => kms.hooks.ui_frames.get(),
+            None => self.screen.ui_frames,
+        }
+    }
+
     /// How the picture reaches the screen in this session.
     pub fn video_path(&self) -> String {
         match &self.screen.kms {

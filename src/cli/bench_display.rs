@@ -29,7 +29,13 @@ pub struct PathFigures {
     pub display: String,
     pub watched_s: f64,
     pub ui_frames_per_s: f64,
+    /// Pictures that reached the screen per second (video frames committed
+    /// to the plane, or UI redraws carrying them when composited).
+    pub pictures_per_s: f64,
     pub cpu_s_per_min: f64,
+    /// CPU milliseconds per picture shown: comparable where the machine
+    /// cannot keep up with the channel (an emulated VM).
+    pub cpu_ms_per_picture: f64,
     pub zap_ms: Vec<u64>,
     pub zap_p50_ms: u64,
 }
@@ -84,20 +90,27 @@ pub fn run(args: &ClientArgs, seconds: u64, zaps: usize, json: bool) -> anyhow::
         rows.push(figures);
     }
     println!(
-        "{:<12} {:>10} {:>12} {:>10}  display",
-        "path", "UI fps", "CPU s/min", "zap p50"
+        "{:<11} {:>7} {:>9} {:>10} {:>12} {:>10}  display",
+        "path", "UI fps", "pictures", "CPU s/min", "CPU ms/pic", "zap p50"
     );
     for r in &rows {
         println!(
-            "{:<12} {:>10.1} {:>12.1} {:>8} ms  {}",
-            r.path, r.ui_frames_per_s, r.cpu_s_per_min, r.zap_p50_ms, r.display
+            "{:<11} {:>7.1} {:>7.1}/s {:>10.1} {:>12.1} {:>7} ms  {}",
+            r.path,
+            r.ui_frames_per_s,
+            r.pictures_per_s,
+            r.cpu_s_per_min,
+            r.cpu_ms_per_picture,
+            r.zap_p50_ms,
+            r.display
         );
     }
     if let [plane, composited] = &rows[..] {
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
         println!(
-            "plane / composited: CPU {:.2}, zap p50 {:.2}, UI frames {:.2}",
+            "plane / composited: CPU per minute {:.2}, CPU per picture {:.2}, zap p50 {:.2}, UI frames {:.2}",
             ratio(plane.cpu_s_per_min, composited.cpu_s_per_min),
+            ratio(plane.cpu_ms_per_picture, composited.cpu_ms_per_picture),
             ratio(plane.zap_p50_ms as f64, composited.zap_p50_ms as f64),
             ratio(plane.ui_frames_per_s, composited.ui_frames_per_s),
         );
@@ -133,11 +146,13 @@ pub fn run_path(args: &ClientArgs, path: &str, seconds: u64, zaps: usize) -> any
     s.await_zap("first picture", step)?;
     // The banner and the zap's notices go after 5 s: then only the picture changes.
     s.watch(Duration::from_secs(6));
-    let (frames0, cpu0, t0) = (s.ui_frames(), cpu_seconds(), Instant::now());
+    let (frames0, pictures0, cpu0, t0) = (s.ui_frames(), s.pictures(), cpu_seconds(), Instant::now());
     s.watch(Duration::from_secs(seconds));
     let watched = t0.elapsed().as_secs_f64();
     let ui_fps = (s.ui_frames() - frames0) as f64 / watched;
-    let cpu_per_min = (cpu_seconds() - cpu0) / watched * 60.0;
+    let pictures = (s.pictures() - pictures0) as f64;
+    let cpu = cpu_seconds() - cpu0;
+    let cpu_per_min = cpu / watched * 60.0;
     let mut zap_ms = Vec::new();
     for i in 0..zaps {
         s.press(if i % 2 == 0 { Action::ChannelUp } else { Action::ChannelDown });
@@ -152,7 +167,9 @@ pub fn run_path(args: &ClientArgs, path: &str, seconds: u64, zaps: usize) -> any
         display: s.video_path(),
         watched_s: watched,
         ui_frames_per_s: ui_fps,
+        pictures_per_s: pictures / watched,
         cpu_s_per_min: cpu_per_min,
+        cpu_ms_per_picture: if pictures > 0.0 { cpu * 1000.0 / pictures } else { f64::NAN },
         zap_p50_ms: sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0),
         zap_ms,
     };
