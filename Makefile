@@ -28,7 +28,7 @@ DEBIAN_PACKAGES := \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
 	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup
+.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup conformance
 
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
@@ -93,6 +93,12 @@ yocto-check: deps
 
 # The VM for tests that need kernel devices (vkms, uinput, vivid CEC): qemu etc.,
 # a Debian guest kernel with vkms.ko, cached in /var/cache/hustings-vm (platform/vm/README.md).
+# Other projects' real playlists and guides (../shared/testdata, or HUSTINGS_TESTDATA):
+# the parsers against the world. Not part of `make test` (a clone alone has no such
+# folder); .ci/run runs it where the folder exists.
+conformance: deps
+	$(CARGO) test --locked -- --ignored
+
 vm-setup:
 	bash platform/vm/hustings-vm setup
 

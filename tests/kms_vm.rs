@@ -91,7 +91,13 @@ fn run_box(dir: &Path, mode: &str, vm_flags: &[&str]) -> (bool, String) {
         .arg(vm())
         .arg("run")
         .args(vm_flags)
-        .args(["--out", &dir.display().to_string(), "--timeout", "900", "--"])
+        .args([
+            "--out",
+            &dir.display().to_string(),
+            "--timeout",
+            "900",
+            "--",
+        ])
         .arg("bash")
         .arg(repo().join("tests/vm/box.sh"))
         .arg(dir)
@@ -230,7 +236,11 @@ fn notifications(log: &str) -> (bool, Vec<f64>, Option<f64>) {
 #[test]
 fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
     let dir = prepare("plane", true);
-    let (ok, output) = run_box(&dir, "plane", &["--overlay", "--writeback", "--uinput", "--cec"]);
+    let (ok, output) = run_box(
+        &dir,
+        "plane",
+        &["--overlay", "--writeback", "--uinput", "--cec"],
+    );
     let why = evidence(&dir, &output);
     assert!(ok, "the guest script failed\n{why}");
     let log = read(&dir, "app.err");

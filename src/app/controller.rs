@@ -1710,7 +1710,9 @@ impl App {
 
     /// A zap has shown a picture.
     pub fn has_shown_picture(&self) -> bool {
-        self.outcomes.iter().any(|o| matches!(o, ZapOutcome::Shown(_)))
+        self.outcomes
+            .iter()
+            .any(|o| matches!(o, ZapOutcome::Shown(_)))
     }
 
     /// Whether a first frame was handed to the screen but not yet drawn.

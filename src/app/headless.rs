@@ -110,7 +110,12 @@ impl Screen2d {
     }
 }
 
-pub(super) fn write_png(path: &Path, pixels: &[Rgb8Pixel], width: u32, height: u32) -> Result<(), AppError> {
+pub(super) fn write_png(
+    path: &Path,
+    pixels: &[Rgb8Pixel],
+    width: u32,
+    height: u32,
+) -> Result<(), AppError> {
     let err = |message: String| AppError::Output {
         path: path.to_path_buf(),
         message,
@@ -331,7 +336,9 @@ impl HeadlessSession {
     /// plane, else UI redraws (each new frame is one when composited).
     pub fn pictures(&self) -> u64 {
         match &self.screen.kms {
-            Some(kms) if kms.display.borrow().video_commits > 0 => kms.display.borrow().video_commits,
+            Some(kms) if kms.display.borrow().video_commits > 0 => {
+                kms.display.borrow().video_commits
+            }
             Some(kms) => kms.hooks.ui_frames.get(),
             None => self.screen.ui_frames,
         }

@@ -175,7 +175,8 @@ impl Screen {
         // An event that came while the loop was busy (a long redraw) first.
         let waiting = {
             let d = self.display.borrow();
-            d.flip_pending() && crate::platform::kms_display::poll_readable(d.fd().as_raw_fd(), Duration::ZERO)
+            d.flip_pending()
+                && crate::platform::kms_display::poll_readable(d.fd().as_raw_fd(), Duration::ZERO)
         };
         if waiting {
             self.dispatch();
@@ -323,7 +324,11 @@ impl Platform for KmsPlatform {
                     let mut buf = 0u64;
                     // SAFETY: reads 8 bytes into a live u64 from our eventfd.
                     unsafe {
-                        libc::read(self.queue.wake.as_raw_fd(), (&mut buf as *mut u64).cast(), 8)
+                        libc::read(
+                            self.queue.wake.as_raw_fd(),
+                            (&mut buf as *mut u64).cast(),
+                            8,
+                        )
                     };
                 }
                 if fds[0].revents & libc::POLLIN != 0 {
@@ -466,7 +471,9 @@ impl ScreenshotOnSignal {
             .name("screenshot-signal".into())
             .spawn(move || {
                 use tokio::signal::unix::{SignalKind, signal};
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
                 else {
                     return;
                 };
@@ -591,13 +598,22 @@ pub fn install(config: &crate::config::Config) -> Result<KmsSurface, AppError> {
     Ok(surface)
 }
 
-fn union(a: (usize, usize, usize, usize), b: (usize, usize, usize, usize)) -> (usize, usize, usize, usize) {
+fn union(
+    a: (usize, usize, usize, usize),
+    b: (usize, usize, usize, usize),
+) -> (usize, usize, usize, usize) {
     (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3))
 }
 
 /// Copies the rectangle `(x0, y0, x1, y1)` of `src` (`width` pixels a row)
 /// into `dst` (`pitch` bytes a row).
-fn copy_region(src: &[Bgra], width: usize, dst: &mut [u8], pitch: usize, r: (usize, usize, usize, usize)) {
+fn copy_region(
+    src: &[Bgra],
+    width: usize,
+    dst: &mut [u8],
+    pitch: usize,
+    r: (usize, usize, usize, usize),
+) {
     let (x0, y0, x1, y1) = r;
     if x1 <= x0 {
         return;
@@ -628,7 +644,16 @@ mod tests {
             blue: 0,
             alpha: 128,
         });
-        assert_eq!(px, Bgra { b: 0, g: 0, r: 100, a: 128 }, "over transparent");
+        assert_eq!(
+            px,
+            Bgra {
+                b: 0,
+                g: 0,
+                r: 100,
+                a: 128
+            },
+            "over transparent"
+        );
         let mut px = Bgra::from_rgb(0, 0, 200);
         px.blend(PremultipliedRgbaColor {
             red: 0,
@@ -636,20 +661,40 @@ mod tests {
             blue: 0,
             alpha: 255,
         });
-        assert_eq!(px, Bgra { b: 0, g: 0, r: 0, a: 255 }, "opaque black covers");
+        assert_eq!(
+            px,
+            Bgra {
+                b: 0,
+                g: 0,
+                r: 0,
+                a: 255
+            },
+            "opaque black covers"
+        );
     }
 
     #[test]
     fn a_region_lands_at_its_place_in_a_padded_buffer() {
         let width = 4;
         let src: Vec<Bgra> = (0..16u8)
-            .map(|i| Bgra { b: i, g: 0, r: 0, a: 255 })
+            .map(|i| Bgra {
+                b: i,
+                g: 0,
+                r: 0,
+                a: 255,
+            })
             .collect();
         let pitch = 20;
         let mut dst = vec![0u8; pitch * 4];
         copy_region(&src, width, &mut dst, pitch, (1, 2, 3, 3));
-        assert_eq!(&dst[2 * pitch + 4..2 * pitch + 12], &[9, 0, 0, 255, 10, 0, 0, 255]);
-        assert!(dst[..2 * pitch].iter().all(|&b| b == 0), "rows above untouched");
+        assert_eq!(
+            &dst[2 * pitch + 4..2 * pitch + 12],
+            &[9, 0, 0, 255, 10, 0, 0, 255]
+        );
+        assert!(
+            dst[..2 * pitch].iter().all(|&b| b == 0),
+            "rows above untouched"
+        );
         assert_eq!(union((1, 1, 2, 2), (0, 3, 1, 4)), (0, 1, 2, 4));
     }
 }

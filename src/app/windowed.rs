@@ -141,9 +141,10 @@ fn run_on(
     // the player is shut down and the display handed back below.
     rt.spawn(async {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) =
-            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-        else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             return;
         };
         tokio::select! {
@@ -175,7 +176,9 @@ fn run_on(
             return;
         }
         let Some(app) = weak.upgrade() else { return };
-        let Ok(mut app) = app.try_borrow_mut() else { return };
+        let Ok(mut app) = app.try_borrow_mut() else {
+            return;
+        };
         if let Some(record) = app.displayed(Instant::now()) {
             super::kms::report_zap(&record, print_zaps);
         }
@@ -223,12 +226,19 @@ fn run_on(
     // ready anyway after a minute, with the reason on screen.
     let ready_anyway = slint::Timer::default();
     let late = ready.clone();
-    ready_anyway.start(slint::TimerMode::SingleShot, READY_AT_THE_LATEST, move || {
-        if !late.get() {
-            tracing::warn!("no picture after {} s: telling systemd the app is up", READY_AT_THE_LATEST.as_secs());
-            late.set(crate::platform::notify::notify("READY=1") || true);
-        }
-    });
+    ready_anyway.start(
+        slint::TimerMode::SingleShot,
+        READY_AT_THE_LATEST,
+        move || {
+            if !late.get() {
+                tracing::warn!(
+                    "no picture after {} s: telling systemd the app is up",
+                    READY_AT_THE_LATEST.as_secs()
+                );
+                late.set(crate::platform::notify::notify("READY=1") || true);
+            }
+        },
+    );
     let watchdog = slint::Timer::default();
     if let Some(every) = crate::platform::notify::watchdog_interval() {
         watchdog.start(slint::TimerMode::Repeated, every, || {
@@ -263,21 +273,39 @@ mod tests {
     #[test]
     fn the_backend_follows_the_setting_the_window_system_and_the_card() {
         let card = Path::new("/dev/dri/card0");
-        let pick = |setting, window, built, exists| backend_for(setting, window, built, card, exists);
-        assert_eq!(pick(Auto, true, true, true), Ok(Backend::Window), "a desktop");
+        let pick =
+            |setting, window, built, exists| backend_for(setting, window, built, card, exists);
+        assert_eq!(
+            pick(Auto, true, true, true),
+            Ok(Backend::Window),
+            "a desktop"
+        );
         assert_eq!(pick(Auto, false, true, true), Ok(Backend::Kms), "a box");
         assert_eq!(
             pick(Auto, true, false, true),
             Ok(Backend::Kms),
             "the box build ignores DISPLAY"
         );
-        assert_eq!(pick(Kms, true, true, false), Ok(Backend::Kms), "asked for: open() says why not");
+        assert_eq!(
+            pick(Kms, true, true, false),
+            Ok(Backend::Kms),
+            "asked for: open() says why not"
+        );
         let none = pick(Auto, false, true, false).unwrap_err();
         assert!(
-            none.contains("DISPLAY and WAYLAND_DISPLAY are unset") && none.contains("/dev/dri/card0"),
+            none.contains("DISPLAY and WAYLAND_DISPLAY are unset")
+                && none.contains("/dev/dri/card0"),
             "{none}"
         );
-        assert!(pick(Window, false, true, true).unwrap_err().contains("unset"));
-        assert!(pick(Window, true, false, true).unwrap_err().contains("box build"));
+        assert!(
+            pick(Window, false, true, true)
+                .unwrap_err()
+                .contains("unset")
+        );
+        assert!(
+            pick(Window, true, false, true)
+                .unwrap_err()
+                .contains("box build")
+        );
     }
 }

@@ -32,13 +32,22 @@ pub fn run_app(args: &ClientArgs, fullscreen: bool) -> anyhow::Result<ExitCode> 
 
 /// `hustings script FILE --out DIR`: a remote-control script on the
 /// configured feeds, one JSON line per action, the shots saved in DIR.
-pub fn script(args: &ClientArgs, file: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+pub fn script(
+    args: &ClientArgs,
+    file: &std::path::Path,
+    out: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
     let config = config_from(args)?;
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("reading the script {}", file.display()))?;
     let steps = crate::app::script::parse(&text, file)?;
     let rt = runtime()?;
-    let (reports, shots) = run_script(rt.handle(), &config, TourOptions::new(out.to_path_buf()), &steps)?;
+    let (reports, shots) = run_script(
+        rt.handle(),
+        &config,
+        TourOptions::new(out.to_path_buf()),
+        &steps,
+    )?;
     eprintln!(
         "script complete: {} actions, {} screenshots in {}",
         reports.len(),

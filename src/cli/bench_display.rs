@@ -67,7 +67,12 @@ pub fn run(args: &ClientArgs, seconds: u64, zaps: usize, json: bool) -> anyhow::
         }
         let out = cmd
             .args(["bench", "display", "--only", path])
-            .args(["--seconds", &seconds.to_string(), "--zaps", &zaps.to_string()])
+            .args([
+                "--seconds",
+                &seconds.to_string(),
+                "--zaps",
+                &zaps.to_string(),
+            ])
             .output()
             .with_context(|| format!("running the {path} path"))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -128,7 +133,12 @@ fn cpu_seconds() -> f64 {
 }
 
 /// One path, in this process: prints its figures as one JSON line.
-pub fn run_path(args: &ClientArgs, path: &str, seconds: u64, zaps: usize) -> anyhow::Result<ExitCode> {
+pub fn run_path(
+    args: &ClientArgs,
+    path: &str,
+    seconds: u64,
+    zaps: usize,
+) -> anyhow::Result<ExitCode> {
     let mut config = config_from(args)?;
     match path {
         "plane" | "composited" => {
@@ -139,14 +149,16 @@ pub fn run_path(args: &ClientArgs, path: &str, seconds: u64, zaps: usize) -> any
         other => bail!("no path {other} (plane, composited, software)"),
     }
     let rt = runtime()?;
-    let shots: PathBuf = std::env::temp_dir().join(format!("hustings-bench-display-{}", std::process::id()));
+    let shots: PathBuf =
+        std::env::temp_dir().join(format!("hustings-bench-display-{}", std::process::id()));
     let mut s = HeadlessSession::start(rt.handle(), &config, 1920, 1080, &shots)?;
     let step = Duration::from_secs(120);
     s.wait_until("load the lineup", step, |app| app.current_zap().is_some())?;
     s.await_zap("first picture", step)?;
     // The banner and the zap's notices go after 5 s: then only the picture changes.
     s.watch(Duration::from_secs(6));
-    let (frames0, pictures0, cpu0, t0) = (s.ui_frames(), s.pictures(), cpu_seconds(), Instant::now());
+    let (frames0, pictures0, cpu0, t0) =
+        (s.ui_frames(), s.pictures(), cpu_seconds(), Instant::now());
     s.watch(Duration::from_secs(seconds));
     let watched = t0.elapsed().as_secs_f64();
     let ui_fps = (s.ui_frames() - frames0) as f64 / watched;
@@ -155,7 +167,11 @@ pub fn run_path(args: &ClientArgs, path: &str, seconds: u64, zaps: usize) -> any
     let cpu_per_min = cpu / watched * 60.0;
     let mut zap_ms = Vec::new();
     for i in 0..zaps {
-        s.press(if i % 2 == 0 { Action::ChannelUp } else { Action::ChannelDown });
+        s.press(if i % 2 == 0 {
+            Action::ChannelUp
+        } else {
+            Action::ChannelDown
+        });
         let record = s.await_zap(&format!("zap {}", i + 1), step)?;
         zap_ms.push(record.first_frame_ms);
         s.watch(Duration::from_millis(1500));
@@ -169,8 +185,15 @@ pub fn run_path(args: &ClientArgs, path: &str, seconds: u64, zaps: usize) -> any
         ui_frames_per_s: ui_fps,
         pictures_per_s: pictures / watched,
         cpu_s_per_min: cpu_per_min,
-        cpu_ms_per_picture: if pictures > 0.0 { cpu * 1000.0 / pictures } else { f64::NAN },
-        zap_p50_ms: sorted.get(sorted.len().saturating_sub(1) / 2).copied().unwrap_or(0),
+        cpu_ms_per_picture: if pictures > 0.0 {
+            cpu * 1000.0 / pictures
+        } else {
+            f64::NAN
+        },
+        zap_p50_ms: sorted
+            .get(sorted.len().saturating_sub(1) / 2)
+            .copied()
+            .unwrap_or(0),
         zap_ms,
     };
     println!("{}", serde_json::to_string(&figures)?);

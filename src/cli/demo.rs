@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{ClientArgs, config_from, runtime};
-use crate::app::{TourOptions, WindowOptions, choose_backend, run_interactive, run_script, run_tour};
+use crate::app::{
+    TourOptions, WindowOptions, choose_backend, run_interactive, run_script, run_tour,
+};
 use crate::headend::{Headend, HeadendOptions, MulticastMode};
 
 /// `hustings demo`: the headend in-process, then the app (window or tour).

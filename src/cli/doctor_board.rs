@@ -176,7 +176,9 @@ pub fn display_path(config: &Config, root: &Path) -> String {
         on_disk.exists(),
     ) {
         Err(e) => e,
-        Ok(Backend::Window) => "a window (DISPLAY or WAYLAND_DISPLAY is set): composited by the UI".into(),
+        Ok(Backend::Window) => {
+            "a window (DISPLAY or WAYLAND_DISPLAY is set): composited by the UI".into()
+        }
         Ok(Backend::Kms) => {
             let wanted = crate::platform::planes::Wanted {
                 video_formats: plane_formats(),

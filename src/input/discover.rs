@@ -163,7 +163,10 @@ mod tests {
         let map = Keymap::builtin();
         assert!(is_remote(&codes, &map));
         let power_button = HashSet::from([116u16]);
-        assert!(!is_remote(&power_button, &map), "a power button alone is not a remote");
+        assert!(
+            !is_remote(&power_button, &map),
+            "a power button alone is not a remote"
+        );
         let mouse = HashSet::from([0x110u16, 0x111]); // BTN_LEFT, BTN_RIGHT
         assert!(!is_remote(&mouse, &map));
     }

@@ -39,3 +39,15 @@ pub enum LineupError {
     #[error("{source_name}: not an M3U playlist (no #EXTM3U header and no channel entries)")]
     NotM3u { source_name: String },
 }
+
+/// Where the conformance tests find the shared peer data (other projects'
+/// real playlists and guides): `$HUSTINGS_TESTDATA`, else `../shared/testdata`
+/// beside the checkout. Those tests are `#[ignore]`d: `make conformance`.
+#[cfg(test)]
+pub(crate) fn testdata_dir() -> std::path::PathBuf {
+    std::env::var_os("HUSTINGS_TESTDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata")
+        })
+}

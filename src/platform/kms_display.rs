@@ -39,13 +39,13 @@ use super::planes::{self, Layout, Wanted};
 /// Why the display cannot be used.
 #[derive(Debug, Error)]
 pub enum DisplayError {
-    #[error("no DRM card at {0} (is the display driver loaded? set [display] device or the board's drm_device)")]
+    #[error(
+        "no DRM card at {0} (is the display driver loaded? set [display] device or the board's drm_device)"
+    )]
     NoCard(PathBuf),
     #[error("{0}: permission denied (run as root or in the video group, as the unit file does)")]
     Permission(PathBuf),
-    #[error(
-        "{0}: another program is the display's master (a display server, or another hustings)"
-    )]
+    #[error("{0}: another program is the display's master (a display server, or another hustings)")]
     NotMaster(PathBuf),
     #[error("{0}: no display is connected (is the TV plugged in and on?)")]
     NoOutput(PathBuf),
@@ -115,7 +115,11 @@ impl Fb {
     fn new(card: &Card, (w, h): (u32, u32), format: DrmFourcc) -> std::io::Result<Fb> {
         let mut buffer = card.create_dumb_buffer((w, h), format, 32)?;
         // Legacy ADDFB: depth 24 is XRGB8888, depth 32 ARGB8888 (the only two used here).
-        let depth = if format == DrmFourcc::Argb8888 { 32 } else { 24 };
+        let depth = if format == DrmFourcc::Argb8888 {
+            32
+        } else {
+            24
+        };
         let fb = match card.add_framebuffer(&buffer, depth, 32) {
             Ok(fb) => fb,
             Err(e) => {
@@ -252,7 +256,11 @@ impl KmsDisplay {
     /// Opens `path` as DRM master and lights the screen: the mode under
     /// `wanted`'s cap, a transparent UI plane and a video plane where the
     /// card has one under it (`planes = false`: composited on purpose).
-    pub fn open(path: &Path, wanted: &Wanted, planes_allowed: bool) -> Result<KmsDisplay, DisplayError> {
+    pub fn open(
+        path: &Path,
+        wanted: &Wanted,
+        planes_allowed: bool,
+    ) -> Result<KmsDisplay, DisplayError> {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -430,14 +438,14 @@ impl KmsDisplay {
             tried.push(format!("{}x{}@{}", w, h, mode.vrefresh()));
             self.release_buffers();
             self.mode = mode;
-            let blob = self
-                .card
-                .create_property_blob(&mode)
-                .map_err(|source| DisplayError::Io {
-                    path: self.path.clone(),
-                    what: "mode blob",
-                    source,
-                })?;
+            let blob =
+                self.card
+                    .create_property_blob(&mode)
+                    .map_err(|source| DisplayError::Io {
+                        path: self.path.clone(),
+                        what: "mode blob",
+                        source,
+                    })?;
             self.mode_blob = blob.into();
             // With a video plane: UI with alpha above it.
             if let Some(video) = video_plane {
@@ -548,7 +556,13 @@ impl KmsDisplay {
         })
     }
 
-    fn set(&self, req: &mut AtomicModeReq, obj: impl ResourceHandle + Into<u32> + Copy, name: &'static str, value: u64) -> std::io::Result<()> {
+    fn set(
+        &self,
+        req: &mut AtomicModeReq,
+        obj: impl ResourceHandle + Into<u32> + Copy,
+        name: &'static str,
+        value: u64,
+    ) -> std::io::Result<()> {
         let p = self.prop(obj, name)?;
         req.add_raw_property(obj.into(), p, value);
         Ok(())
@@ -558,7 +572,12 @@ impl KmsDisplay {
     fn base_request(&self, modeset: bool) -> std::io::Result<AtomicModeReq> {
         let mut req = AtomicModeReq::new();
         if modeset {
-            self.set(&mut req, self.connector, "CRTC_ID", u32::from(self.crtc).into())?;
+            self.set(
+                &mut req,
+                self.connector,
+                "CRTC_ID",
+                u32::from(self.crtc).into(),
+            )?;
             self.set(&mut req, self.crtc, "MODE_ID", self.mode_blob)?;
             self.set(&mut req, self.crtc, "ACTIVE", 1)?;
         }
@@ -763,11 +782,14 @@ impl KmsDisplay {
 
     /// Reads the card's events: the pending commit's flip, when it came.
     pub fn dispatch(&mut self) -> Result<Option<Flip>, DisplayError> {
-        let events = self.card.receive_events().map_err(|source| DisplayError::Io {
-            path: self.path.clone(),
-            what: "events",
-            source,
-        })?;
+        let events = self
+            .card
+            .receive_events()
+            .map_err(|source| DisplayError::Io {
+                path: self.path.clone(),
+                what: "events",
+                source,
+            })?;
         let mut flip = None;
         for event in events {
             tracing::trace!(pending = ?self.flip_pending, "event");
@@ -814,7 +836,8 @@ impl KmsDisplay {
         };
         self.wait_flip(Duration::from_secs(2))?;
         let size = self.size();
-        let mut target = Fb::new(&self.card, size, DrmFourcc::Xrgb8888).map_err(io("capture buffer"))?;
+        let mut target =
+            Fb::new(&self.card, size, DrmFourcc::Xrgb8888).map_err(io("capture buffer"))?;
         let mut fence: i32 = -1;
         let front = Some(1 - self.ui_back);
         let result = (|| -> std::io::Result<()> {
@@ -892,7 +915,11 @@ impl Drop for KmsDisplay {
 /// The path the display would take on a card described by `res`, before
 /// any commit (`hustings doctor`); the card may still refuse the video
 /// plane in the test commit, and then the UI composites.
-pub fn plan(res: &planes::Resources, wanted: &Wanted, planes_allowed: bool) -> Result<VideoPath, String> {
+pub fn plan(
+    res: &planes::Resources,
+    wanted: &Wanted,
+    planes_allowed: bool,
+) -> Result<VideoPath, String> {
     let layout = planes::choose(res, wanted).map_err(|e| e.to_string())?;
     Ok(match layout.video {
         Some(v) if planes_allowed => VideoPath::Plane {
@@ -964,10 +991,19 @@ mod tests {
     #[test]
     fn only_what_time_can_cure_is_waited_for() {
         let p = || PathBuf::from("/dev/dri/card0");
-        assert!(DisplayError::NoCard(p()).may_pass(), "a driver that loads late");
-        assert!(DisplayError::NoOutput(p()).may_pass(), "a TV plugged in later");
+        assert!(
+            DisplayError::NoCard(p()).may_pass(),
+            "a driver that loads late"
+        );
+        assert!(
+            DisplayError::NoOutput(p()).may_pass(),
+            "a TV plugged in later"
+        );
         assert!(DisplayError::NotMaster(p()).may_pass());
-        assert!(!DisplayError::Permission(p()).may_pass(), "a set-up error: say it and stop");
+        assert!(
+            !DisplayError::Permission(p()).may_pass(),
+            "a set-up error: say it and stop"
+        );
         let not_drm = DisplayError::Card {
             path: p(),
             message: "not a DRM card".into(),
@@ -983,7 +1019,9 @@ mod tests {
             max_width: u32::MAX,
             max_height: u32::MAX,
         };
-        let err = KmsDisplay::open(file.path(), &wanted, true).err().expect("not a card");
+        let err = KmsDisplay::open(file.path(), &wanted, true)
+            .err()
+            .expect("not a card");
         assert!(err.to_string().contains("not a DRM card"), "{err}");
     }
 
