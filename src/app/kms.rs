@@ -59,6 +59,9 @@ impl TargetPixel for Bgra {
     }
 }
 
+/// What to do when a commit reaches the screen.
+pub type OnFlip = Box<dyn FnMut(Flip)>;
+
 /// What the app shares with the event loop: the newest frame for the
 /// video plane, whether the current screen shows the picture, and what to
 /// do when a commit reaches the screen.
@@ -66,7 +69,7 @@ impl TargetPixel for Bgra {
 pub struct KmsHooks {
     pub video: RefCell<Option<VideoFrame>>,
     pub picture_visible: RefCell<Option<Box<dyn Fn() -> bool>>>,
-    pub on_flip: RefCell<Option<Box<dyn FnMut(Flip)>>>,
+    pub on_flip: RefCell<Option<OnFlip>>,
     /// Frames the UI rendered (for `hustings bench kms`).
     pub ui_frames: Cell<u64>,
 }
@@ -410,16 +413,6 @@ pub fn connect(surface: &KmsSurface, app: &mut super::App, ui: &super::ui::AppWi
     }));
 }
 
-/// Prints a zap's figure (the demo's JSON line) or logs it.
-pub fn report_zap(record: &super::ZapRecord, print: bool) {
-    let line = serde_json::to_string(record).unwrap_or_default();
-    if print {
-        println!("{line}");
-    } else {
-        tracing::info!("zap {line}");
-    }
-}
-
 /// Connects the running app to the display: frames to the video plane
 /// (where the path is a plane), the picture shown only on live TV, zap
 /// figures and READY=1 at the first flip that carried a picture. Returns
@@ -440,15 +433,8 @@ pub fn attach(
             return;
         }
         let Some(app) = weak.upgrade() else { return };
-        let Ok(mut app) = app.try_borrow_mut() else {
-            return;
-        };
-        if let Some(record) = app.displayed(flip.at) {
-            report_zap(&record, print_zaps);
-        }
-        if !ready.get() && app.has_shown_picture() {
-            crate::platform::notify::notify("READY=1");
-            ready.set(true);
+        if let Ok(mut app) = app.try_borrow_mut() {
+            super::windowed::picture_on_screen(&mut app, flip.at, print_zaps, &ready);
         }
     }));
     ScreenshotOnSignal::start(surface.clone(), shots)

@@ -49,7 +49,8 @@ pub use guide_refresh::{
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, spawn_settings_writer};
 pub use windowed::{
-    Backend, WindowOptions, backend_for, choose_backend, run_interactive, run_windowed,
+    Backend, WindowOptions, backend_for, choose_backend, has_window_system, run_interactive,
+    run_windowed,
 };
 pub use wiring::player_options;
 

@@ -35,18 +35,22 @@ pub enum Backend {
 /// `DISPLAY` or `WAYLAND_DISPLAY` is set, else the DRM card; an error names
 /// what is missing.
 pub fn choose_backend(config: &Config) -> Result<Backend, AppError> {
-    let has_window_system = ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     let card = config.drm_device();
     backend_for(
         config.display.backend,
-        has_window_system,
+        has_window_system(),
         cfg!(feature = "window"),
         &card,
         card.exists(),
     )
     .map_err(AppError::Ui)
+}
+
+/// DISPLAY or WAYLAND_DISPLAY names a window system.
+pub fn has_window_system() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 /// The decision, over plain facts (the card's existence under a root, for `hustings doctor`).
@@ -126,17 +130,16 @@ fn run_on(
         ui.global::<super::ui::SettingsAdapter>()
             .set_video_path("a window: composited by the UI".into());
     }
-    let capture = match &kms {
-        Some(surface) => Some(super::kms::attach(
+    let capture = kms.as_ref().map(|surface| {
+        super::kms::attach(
             surface,
             &app,
             &ui,
             print_zaps,
             ready.clone(),
             config.state_dir().join("screenshots"),
-        )),
-        None => None,
-    };
+        )
+    });
     // SIGTERM (systemd stopping the unit) and SIGINT end the loop cleanly:
     // the player is shut down and the display handed back below.
     rt.spawn(async {
@@ -176,14 +179,8 @@ fn run_on(
             return;
         }
         let Some(app) = weak.upgrade() else { return };
-        let Ok(mut app) = app.try_borrow_mut() else {
-            return;
-        };
-        if let Some(record) = app.displayed(Instant::now()) {
-            super::kms::report_zap(&record, print_zaps);
-        }
-        if !ready_window.get() && app.has_shown_picture() {
-            ready_window.set(crate::platform::notify::notify("READY=1") || true);
+        if let Ok(mut app) = app.try_borrow_mut() {
+            picture_on_screen(&mut app, Instant::now(), print_zaps, &ready_window);
         }
     });
 
@@ -235,7 +232,8 @@ fn run_on(
                     "no picture after {} s: telling systemd the app is up",
                     READY_AT_THE_LATEST.as_secs()
                 );
-                late.set(crate::platform::notify::notify("READY=1") || true);
+                crate::platform::notify::notify("READY=1");
+                late.set(true);
             }
         },
     );
@@ -259,6 +257,29 @@ fn run_on(
     drop(watchdog);
     drop(ready_anyway);
     result
+}
+
+/// A picture reached the screen at `at` (a window drew, or a page flip that
+/// carried one completed): finishes the zap's figure (printed for the demo,
+/// else logged), and tells systemd the box is up at its first picture.
+pub(super) fn picture_on_screen(
+    app: &mut super::App,
+    at: Instant,
+    print: bool,
+    ready: &std::cell::Cell<bool>,
+) {
+    if let Some(record) = app.displayed(at) {
+        let line = serde_json::to_string(&record).unwrap_or_default();
+        if print {
+            println!("{line}");
+        } else {
+            tracing::info!("zap {line}");
+        }
+    }
+    if !ready.get() && app.has_shown_picture() {
+        crate::platform::notify::notify("READY=1");
+        ready.set(true);
+    }
 }
 
 /// The longest the unit waits for READY=1 when no picture comes.

@@ -165,12 +165,9 @@ pub fn display_path(config: &Config, root: &Path) -> String {
     use crate::platform::kms_display::{plan, plane_formats};
     let card = config.drm_device();
     let on_disk = crate::platform::board::under(root, &card);
-    let window_system = ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()));
     match backend_for(
         config.display.backend,
-        window_system,
+        crate::app::has_window_system(),
         cfg!(feature = "window"),
         &card,
         on_disk.exists(),

@@ -230,8 +230,7 @@ pub struct KmsDisplay {
     flip_pending: Option<bool>,
     pending_since: Instant,
     writeback: Option<connector::Handle>,
-    /// UI commits so far (for `hustings bench kms`).
-    pub ui_commits: u64,
+    /// Video frames committed so far (`hustings bench display`).
     pub video_commits: u64,
 }
 
@@ -363,7 +362,6 @@ impl KmsDisplay {
             flip_pending: None,
             pending_since: Instant::now(),
             writeback,
-            ui_commits: 0,
             video_commits: 0,
             card,
         };
@@ -471,15 +469,11 @@ impl KmsDisplay {
                 }
             } else {
                 self.video_path = VideoPath::Composited {
-                    reason: if layout.video.is_some() {
-                        "video planes are switched off ([display] video_plane = false)".into()
-                    } else {
-                        format!(
-                            "{}: no plane under an alpha UI plane takes {}",
-                            self.driver,
-                            plane_formats().join(" or ")
-                        )
-                    },
+                    reason: composited_reason(
+                        &self.driver,
+                        layout.video.is_some(),
+                        &plane_formats(),
+                    ),
                 };
             }
             match self.set_up_planes(size, None) {
@@ -559,7 +553,7 @@ impl KmsDisplay {
     fn set(
         &self,
         req: &mut AtomicModeReq,
-        obj: impl ResourceHandle + Into<u32> + Copy,
+        obj: impl ResourceHandle,
         name: &'static str,
         value: u64,
     ) -> std::io::Result<()> {
@@ -744,7 +738,6 @@ impl KmsDisplay {
             )
             .map_err(io("commit"))?;
         if frame.ui_changed {
-            self.ui_commits += 1;
             // The other buffer is drawn into next; the caller brings it up
             // to date (it knows what changed since that buffer was shown).
             self.ui_back = 1 - self.ui_back;
@@ -926,17 +919,22 @@ pub fn plan(
             plane: v.plane,
             ui_plane: layout.ui_plane,
         },
-        Some(_) => VideoPath::Composited {
-            reason: "video planes are switched off ([display] video_plane = false)".into(),
-        },
-        None => VideoPath::Composited {
-            reason: format!(
-                "{}: no plane under an alpha UI plane takes {}",
-                res.driver,
-                wanted.video_formats.join(" or ")
-            ),
+        other => VideoPath::Composited {
+            reason: composited_reason(&res.driver, other.is_some(), &wanted.video_formats),
         },
     })
+}
+
+/// Why the UI composites: planes switched off, or none fit.
+fn composited_reason(driver: &str, plane_there: bool, formats: &[String]) -> String {
+    if plane_there {
+        "video planes are switched off ([display] video_plane = false)".into()
+    } else {
+        format!(
+            "{driver}: no plane under an alpha UI plane takes {}",
+            formats.join(" or ")
+        )
+    }
 }
 
 /// The formats the player's frames are made into for a video plane (a
