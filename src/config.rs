@@ -326,6 +326,9 @@ pub struct DisplaySettings {
     /// Put video on a plane of its own where the card has one under the
     /// UI (false: the UI composites the picture, as in a window).
     pub video_plane: bool,
+    /// How long the now/next banner stays after a zap or Info, in seconds
+    /// (TiviMate's and Kodi's "channel info" time); 0 keeps it until Info or Back.
+    pub banner_seconds: u64,
 }
 
 impl Default for DisplaySettings {
@@ -334,6 +337,7 @@ impl Default for DisplaySettings {
             backend: DisplayBackend::Auto,
             device: None,
             video_plane: true,
+            banner_seconds: 5,
         }
     }
 }

@@ -63,7 +63,7 @@ fn prepare(name: &str, plane: bool) -> PathBuf {
             "state_dir = \"/run/hustings-state\"\nmulticast_interface = \"lo\"\n\
              [feeds]\nlineup = [\"{}\"]\n\
              [trust.lineup]\npolicy = \"off\"\n\
-             [display]\nbackend = \"kms\"\nvideo_plane = {plane}\n\
+             [display]\nbackend = \"kms\"\nvideo_plane = {plane}\nbanner_seconds = 0\n\
              [cec]\ndevice = \"/dev/cec1\"\n\
              [player]\njoin_timeout_ms = 30000\nno_picture_timeout_ms = 120000\nstall_timeout_ms = 20000\n",
             dir.join("lineup.m3u").display()
@@ -278,6 +278,15 @@ fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
         "channel 2's green after the remote's Channel up: {:?}\n{why}",
         remote.at(0.5, 0.3)
     );
+    // The zap's banner, drawn by the UI plane over the video plane at the
+    // bottom (it stays: banner_seconds = 0, since emulated zaps are slow).
+    let band = remote.at(0.5, 0.88);
+    assert!(
+        !is_green(band) && band.iter().all(|&c| c < 120),
+        "the banner's panel darkens the green at the bottom: {band:?}\n{why}"
+    );
+    let title = remote.white_in(0.12, 0.6, 0.74, 0.86);
+    assert!(title > 100, "the banner's white title ({title} pixels)\n{why}");
     let zaps: Vec<&str> = log.lines().filter(|l| l.contains("zap {")).collect();
     assert!(zaps.len() >= 3, "a figure per zap\n{why}");
     assert!(

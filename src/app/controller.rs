@@ -16,8 +16,6 @@ use crate::input::{Action, action_for_key};
 use crate::lineup::Channel;
 use crate::player::{DecoderInfo, PlayerCommand, PlayerEvent, PlayerHandle, ZapId};
 
-/// How long the banner stays after a zap or Info.
-const BANNER_TIME: Duration = Duration::from_secs(5);
 /// How long a typed channel number waits for more digits.
 const DIGIT_TIME: Duration = Duration::from_millis(1800);
 /// How long a notice stays.
@@ -99,6 +97,8 @@ pub struct App {
     settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
     /// Keep the neighbours' multicast groups joined for instant zaps.
     pub(super) prejoin_neighbours: bool,
+    /// How long the banner stays (`[display] banner_seconds`); None: until Info or Back.
+    pub(super) banner_time: Option<Duration>,
     /// What the viewer chose in Settings.
     preferences: super::preferences::Preferences,
     /// The configuration's track languages, under the viewer's choice.
@@ -209,6 +209,7 @@ impl App {
             video_plane: None,
             settings,
             prejoin_neighbours: false,
+            banner_time: Some(Duration::from_secs(5)),
             preferences: Default::default(),
             track_base: Default::default(),
             tracks: Default::default(),
@@ -507,7 +508,7 @@ impl App {
     /// The banner (or the speech's information) for a while.
     fn show_info(&mut self) {
         self.nav.banner = true;
-        self.banner_until = Some(Instant::now() + BANNER_TIME);
+        self.banner_until = self.banner_time.map(|t| Instant::now() + t);
         self.refresh_playback();
     }
 
@@ -528,7 +529,7 @@ impl App {
             match effect {
                 Effect::Tune(i) => self.tune(i),
                 Effect::Banner(show) => {
-                    self.banner_until = show.then(|| Instant::now() + BANNER_TIME);
+                    self.banner_until = self.banner_time.filter(|_| show).map(|t| Instant::now() + t);
                     self.ui.global::<LiveAdapter>().set_banner_visible(show);
                     self.refresh_playback();
                 }

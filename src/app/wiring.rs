@@ -222,6 +222,10 @@ pub(super) fn wire(
     let settings = Some(spawn_settings_writer(rt, config.state_dir()));
     let mut app = App::new(ui, player.clone(), frames, settings, reload);
     app.prejoin_neighbours = config.player.prejoin_neighbours;
+    app.banner_time = match config.display.banner_seconds {
+        0 => None,
+        s => Some(std::time::Duration::from_secs(s)),
+    };
     app.track_base = base;
     app.set_preferences(preferences);
     let cache_url = downloads::serve_cache(rt, &config.cache_dir());
