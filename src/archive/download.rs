@@ -256,7 +256,9 @@ pub async fn download(
         if m.segments.iter().any(|s| s.name == name) {
             continue;
         }
-        let expected = item.checksums.get(uri);
+        // The segment's URL (keys relative to the catalogue), else the URI
+        // as its playlist writes it.
+        let expected = item.checksums.get(abs).or_else(|| item.checksums.get(uri));
         let mut attempt = 0;
         let bytes = loop {
             let bytes = fetch(abs.clone()).await?;

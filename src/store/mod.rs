@@ -25,7 +25,7 @@ use thiserror::Error;
 /// A storage failure, naming the database file.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", describe(source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
@@ -36,6 +36,24 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+}
+
+/// SQLite's words for an error, led by a plain "the disk is full" when it
+/// is (SQLite says "database or disk is full", which reads like a limit of ours).
+pub fn describe(e: &rusqlite::Error) -> String {
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        format!("the disk is full ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+impl StoreError {
+    /// Whether this is a full disk.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite { source, .. }
+            if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
+    }
 }
 
 /// Ordered migrations; entry N brings the schema from version N to N+1.
@@ -368,6 +386,28 @@ impl Store {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    /// Stores several settings in one transaction: all of them or none.
+    pub fn set_settings(&mut self, pairs: &[(String, String)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(&err)?;
+            for (key, value) in pairs {
+                stmt.execute(params![key, value]).map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)
     }
 
     /// Reads a small setting.

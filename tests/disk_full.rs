@@ -1,0 +1,194 @@
+//! A full disk for the outbox and for the guide import (the archive's is in
+//! `archive_cache_limits.rs`): the state directory is a small tmpfs in a
+//! mount namespace of the test's own (`unshare -m`, root as on CI), filled
+//! with a file. The box says the disk is full, loses nothing it had
+//! committed, and works again once the file is gone.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+/// Runs `script` (sh) in a private mount namespace with a tmpfs of `size`
+/// mounted on `dir`; returns (stdout, stderr). Exit 90: no tmpfs here.
+fn in_namespace(dir: &Path, size: &str, script: &str) -> (String, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let script = format!(
+        "mount -t tmpfs -o size={size} hustings-test {dir} || exit 90\n{script}",
+        dir = dir.display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    );
+    assert_ne!(out.status.code(), Some(90), "no tmpfs: {stderr}");
+    (stdout, stderr)
+}
+
+/// The value printed as `name=VALUE` on a line of its own.
+fn value<'a>(stdout: &'a str, name: &str) -> &'a str {
+    let prefix = format!("{name}=");
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {name}= in {stdout}"))
+}
+
+/// The stderr lines between `>>> name` and the next `>>>` marker.
+fn section<'a>(stderr: &'a str, name: &str) -> &'a str {
+    let start = stderr
+        .find(&format!(">>> {name}\n"))
+        .unwrap_or_else(|| panic!("no section {name} in {stderr}"));
+    let rest = &stderr[start..];
+    let end = rest[4..].find(">>> ").map(|e| e + 4).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// Fills the disk under `dir`: a file as big as what is left.
+const FILL: &str = "dd if=/dev/zero of=\"$STATE/filler\" bs=4096 2>/dev/null; sync";
+
+#[test]
+fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
+    let root = common::scratch("disk-full-outbox");
+    let state = root.join("state");
+    let port = common::free_port();
+    let bind = format!("127.0.0.1:{port}");
+    // The first two submissions are refused with 503, so the first answer
+    // is still in the outbox when the disk fills.
+    let (headend, _) =
+        common::headend_process(&bind, &root.join("headend"), &["--fail-submissions", "503,503"]);
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _headend = Kill(headend);
+    let key = std::fs::read_to_string(root.join("headend/trust/demo.pub")).unwrap();
+    let key = key.lines().nth(1).unwrap().trim().to_string();
+    let config = root.join("config.toml");
+    std::fs::write(&config, format!("[trust.interact]\nkeys = [\"{key}\"]\n")).unwrap();
+    let bin = format!(
+        "{} --config {} --server http://{bind}/ --state \"$STATE\"",
+        env!("CARGO_BIN_EXE_hustings"),
+        config.display()
+    );
+    let script = format!(
+        "STATE={state}\n\
+         echo '>>> first' >&2; {bin} interact answer issue-priority housing; echo first=$?\n\
+         {FILL}\n\
+         echo '>>> full' >&2; {bin} interact answer debate-winner ruiz; echo full=$?\n\
+         echo '>>> pending' >&2; {bin} interact outbox --json | tr -d '\\n'; echo; echo pending=$?\n\
+         {bin} interact outbox --json > /dev/null; echo listed=$?\n\
+         rm \"$STATE/filler\"\n\
+         echo '>>> again' >&2; {bin} interact answer debate-winner ruiz; echo again=$?\n\
+         echo '>>> flush' >&2; {bin} interact flush --timeout 30; echo flush=$?\n\
+         echo left=$({bin} interact outbox --json)\n",
+        state = state.display(),
+    );
+    let (stdout, stderr) = in_namespace(&state, "4m", &script);
+    assert_eq!(value(&stdout, "first"), "0", "{stderr}");
+    // The second answer is refused, saying why.
+    assert_ne!(value(&stdout, "full"), "0", "saved on a full disk?\n{stderr}");
+    let full = section(&stderr, "full");
+    assert!(full.contains("the disk is full"), "{full}");
+    // The first is still there, whole.
+    let pending: serde_json::Value = serde_json::from_str(
+        stdout
+            .lines()
+            .find(|l| l.starts_with('['))
+            .unwrap_or_else(|| panic!("{stdout}\n{stderr}")),
+    )
+    .unwrap();
+    let items: Vec<&str> = pending
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["item"].as_str().unwrap())
+        .collect();
+    assert_eq!(items, ["issue-priority"], "{stdout}");
+    // Space is back: the second answer is saved, and both are delivered.
+    assert_eq!(value(&stdout, "again"), "0", "{}", section(&stderr, "again"));
+    assert_eq!(value(&stdout, "flush"), "0", "{}", section(&stderr, "flush"));
+    assert_eq!(value(&stdout, "left"), "[]");
+    let (_, body) = common::get(&format!("http://{bind}/api/v1/stats"));
+    let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(stats["submissions"], 2, "{stats}");
+}
+
+fn guide(seed: u64, path: &Path) {
+    let spec = hustings::headend::guide_gen::GuideSpec {
+        seed,
+        channels: 100,
+        days: 1,
+        start: 1_790_000_000,
+    };
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    hustings::headend::guide_gen::write_guide(&mut f, &spec).unwrap();
+}
+
+/// A plain HTTP server for the files in `root`.
+fn serve(root: &Path) -> String {
+    let listener = common::runtime()
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(root));
+    common::runtime().spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/")
+}
+
+#[test]
+fn a_full_disk_stops_a_guide_import_clearly_keeps_the_old_guide_and_recovers() {
+    let root = common::scratch("disk-full-guide");
+    let files = root.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    guide(1, &files.join("a.xml"));
+    guide(2, &files.join("b.xml"));
+    let url = serve(&files);
+    let state = root.join("state");
+    let import = format!(
+        "{} guide import --json --history-hours 100000000 --db \"$STATE/g.sqlite3\"",
+        env!("CARGO_BIN_EXE_hustings")
+    );
+    let count = "sqlite3 \"$STATE/g.sqlite3\" 'PRAGMA integrity_check; SELECT count(*) FROM programme; SELECT min(title) FROM programme'";
+    let script = format!(
+        "STATE={state}\n\
+         echo '>>> a' >&2; {import} {files}/a.xml > /dev/null; echo a=$?\n\
+         echo before=$({count} | tr '\\n' ' ')\n\
+         {FILL}\n\
+         echo '>>> download' >&2; {import} {url}b.xml; echo download=$?\n\
+         echo '>>> local' >&2; {import} {files}/b.xml; echo local=$?\n\
+         echo after=$({count} | tr '\\n' ' ')\n\
+         echo junk=$(ls -A \"$STATE/guide-cache\" | grep -c '^\\.')\n\
+         rm \"$STATE/filler\"\n\
+         echo '>>> again' >&2; {import} {url}b.xml > /dev/null; echo again=$?\n\
+         echo b=$({count} | tr '\\n' ' ')\n",
+        state = state.display(),
+        files = files.display(),
+    );
+    let (stdout, stderr) = in_namespace(&state, "48m", &script);
+    assert_eq!(value(&stdout, "a"), "0", "{}", section(&stderr, "a"));
+    let before = value(&stdout, "before");
+    assert!(before.starts_with("ok "), "{before}");
+    // Both ways of failing say the disk is full, and change nothing.
+    for (name, what) in [("download", "downloading"), ("local", "importing")] {
+        assert_ne!(value(&stdout, name), "0", "{what} on a full disk?");
+        let said = section(&stderr, name);
+        assert!(
+            said.contains("the disk is full") && said.contains("the database is unchanged"),
+            "{what}: {said}"
+        );
+    }
+    assert_eq!(value(&stdout, "after"), before, "the old guide changed");
+    assert_eq!(value(&stdout, "junk"), "0", "a half download is left");
+    // Space is back: the new guide goes in.
+    assert_eq!(value(&stdout, "again"), "0", "{}", section(&stderr, "again"));
+    let b = value(&stdout, "b");
+    assert!(b.starts_with("ok ") && b != before, "{b}");
+}
