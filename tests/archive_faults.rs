@@ -33,7 +33,9 @@ fn headend_state(name: &str) -> PathBuf {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     let template = TEMPLATE.get_or_init(|| {
         let t = common::scratch("archive-faults-template");
-        common::demo_archive(&t);
+        gstreamer::init().unwrap();
+        hustings::headend::archive::generate(&t.join("archive"), chrono::Utc::now().timestamp())
+            .unwrap();
         t
     });
     let state = common::scratch(name);

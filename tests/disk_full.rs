@@ -48,8 +48,14 @@ fn section<'a>(stderr: &'a str, name: &str) -> &'a str {
     &rest[..end]
 }
 
-/// Fills the disk under `dir`: a file as big as what is left.
+/// Fills the disk under `$STATE`: a file as big as what is left.
 const FILL: &str = "dd if=/dev/zero of=\"$STATE/filler\" bs=4096 2>/dev/null; sync";
+/// Fills the disk under `$STATE` but for `$LEAVE` bytes.
+const FILL_BUT: &str = "head -c $(( $(df --output=avail -B1 \"$STATE\" | tail -1) - LEAVE )) /dev/zero > \"$STATE/filler\"";
+/// Prints the bytes free under `$STATE` as `NAME=N`.
+fn free(name: &str) -> String {
+    format!("echo {name}=$(df --output=avail -B1 \"$STATE\" | tail -1)")
+}
 
 #[test]
 fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
@@ -83,9 +89,8 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
          echo '>>> first' >&2; {bin} interact answer issue-priority housing; echo first=$?\n\
          {FILL}\n\
          echo '>>> full' >&2; {bin} interact answer debate-winner ruiz; echo full=$?\n\
-         echo '>>> pending' >&2; {bin} interact outbox --json | tr -d '\\n'; echo; echo pending=$?\n\
-         {bin} interact outbox --json > /dev/null; echo listed=$?\n\
          rm \"$STATE/filler\"\n\
+         echo '>>> pending' >&2; {bin} interact outbox --json | tr -d '\\n'; echo\n\
          echo '>>> again' >&2; {bin} interact answer debate-winner ruiz; echo again=$?\n\
          echo '>>> flush' >&2; {bin} interact flush --timeout 30; echo flush=$?\n\
          echo left=$({bin} interact outbox --json)\n",
@@ -97,7 +102,7 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
     assert_ne!(value(&stdout, "full"), "0", "saved on a full disk?\n{stderr}");
     let full = section(&stderr, "full");
     assert!(full.contains("the disk is full"), "{full}");
-    // The first is still there, whole.
+    // Space is back: the first is still there, whole.
     let pending: serde_json::Value = serde_json::from_str(
         stdout
             .lines()
@@ -112,7 +117,7 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
         .map(|p| p["item"].as_str().unwrap())
         .collect();
     assert_eq!(items, ["issue-priority"], "{stdout}");
-    // Space is back: the second answer is saved, and both are delivered.
+    // The second answer is saved now, and both are delivered.
     assert_eq!(value(&stdout, "again"), "0", "{}", section(&stderr, "again"));
     assert_eq!(value(&stdout, "flush"), "0", "{}", section(&stderr, "flush"));
     assert_eq!(value(&stdout, "left"), "[]");
@@ -161,23 +166,35 @@ fn a_full_disk_stops_a_guide_import_clearly_keeps_the_old_guide_and_recovers() {
         "STATE={state}\n\
          echo '>>> a' >&2; {import} {files}/a.xml > /dev/null; echo a=$?\n\
          echo before=$({count} | tr '\\n' ' ')\n\
-         {FILL}\n\
+         LEAVE=1048576; {FILL_BUT}\n\
+         {free_before}\n\
          echo '>>> download' >&2; {import} {url}b.xml; echo download=$?\n\
          echo '>>> local' >&2; {import} {files}/b.xml; echo local=$?\n\
-         echo after=$({count} | tr '\\n' ' ')\n\
+         {free_after}\n\
+         dd if=/dev/zero of=\"$STATE/filler2\" bs=4096 2>/dev/null\n\
+         echo '>>> full' >&2; {import} {files}/b.xml; echo full=$?\n\
          echo junk=$(ls -A \"$STATE/guide-cache\" | grep -c '^\\.')\n\
-         rm \"$STATE/filler\"\n\
+         rm \"$STATE/filler\" \"$STATE/filler2\"\n\
+         echo after=$({count} | tr '\\n' ' ')\n\
          echo '>>> again' >&2; {import} {url}b.xml > /dev/null; echo again=$?\n\
          echo b=$({count} | tr '\\n' ' ')\n",
         state = state.display(),
         files = files.display(),
+        free_before = free("free_before"),
+        free_after = free("free_after"),
     );
     let (stdout, stderr) = in_namespace(&state, "48m", &script);
     assert_eq!(value(&stdout, "a"), "0", "{}", section(&stderr, "a"));
     let before = value(&stdout, "before");
     assert!(before.starts_with("ok "), "{before}");
-    // Both ways of failing say the disk is full, and change nothing.
-    for (name, what) in [("download", "downloading"), ("local", "importing")] {
+    // Each way of failing says the disk is full, and changes nothing: a
+    // download that does not fit, an import that does not fit in the WAL,
+    // and a disk without a page left (SQLite cannot even open it).
+    for (name, what) in [
+        ("download", "downloading"),
+        ("local", "importing"),
+        ("full", "opening"),
+    ] {
         assert_ne!(value(&stdout, name), "0", "{what} on a full disk?");
         let said = section(&stderr, name);
         assert!(
@@ -185,9 +202,19 @@ fn a_full_disk_stops_a_guide_import_clearly_keeps_the_old_guide_and_recovers() {
             "{what}: {said}"
         );
     }
+    // Space is back: the old guide is there, whole.
     assert_eq!(value(&stdout, "after"), before, "the old guide changed");
+    // The import that failed gave back the space its pages took.
+    let (free_before, free_after): (u64, u64) = (
+        value(&stdout, "free_before").parse().unwrap(),
+        value(&stdout, "free_after").parse().unwrap(),
+    );
+    assert!(
+        free_after + 64 * 1024 >= free_before,
+        "{free_before} bytes free before the failed imports, {free_after} after"
+    );
     assert_eq!(value(&stdout, "junk"), "0", "a half download is left");
-    // Space is back: the new guide goes in.
+    // And the new guide goes in.
     assert_eq!(value(&stdout, "again"), "0", "{}", section(&stderr, "again"));
     let b = value(&stdout, "b");
     assert!(b.starts_with("ok ") && b != before, "{b}");

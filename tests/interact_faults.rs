@@ -169,6 +169,13 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
         "{pending:?}"
     );
 
+    // While it waits, the sign-up is in the outbox's files (the scan at
+    // the end can see it).
+    let in_outbox = db_files(&Outbox::path_in(&state)).iter().any(|f| {
+        std::fs::read(f).is_ok_and(|b| b.windows(EMAIL.len()).any(|w| w == EMAIL.as_bytes()))
+    });
+    assert!(in_outbox, "the pending sign-up is not in the outbox's files");
+
     // The server is back, answers 500, then 503, then commits the first
     // submission it stores and dies before replying.
     let mut headend = Headend(

@@ -129,7 +129,13 @@ pub(super) async fn layer(
     }
     let rate = faults.segment_rate.filter(|_| segment);
     let (parts, body) = resp.into_parts();
+    let length = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     let state = Tail {
+        length,
         inner: body.into_data_stream(),
         pieces: VecDeque::new(),
         offset: 0,
@@ -144,6 +150,14 @@ pub(super) async fn layer(
                 if let Some(rate) = t.rate {
                     let secs = piece.len() as f64 / rate as f64;
                     tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+                }
+                // Hyper stops asking for more once Content-Length bytes went
+                // out, so the end of a sized body is its last byte.
+                if t.pieces.is_empty()
+                    && t.length == Some(t.offset)
+                    && let Some(line) = t.done.take()
+                {
+                    t.faults.log(line);
                 }
                 return Some((Ok(piece), t));
             }
@@ -167,6 +181,8 @@ pub(super) async fn layer(
 
 /// A body on its way through the faults.
 struct Tail {
+    /// The body's Content-Length, when it has one.
+    length: Option<u64>,
     inner: axum::body::BodyDataStream,
     pieces: VecDeque<Bytes>,
     offset: u64,

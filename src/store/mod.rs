@@ -38,10 +38,24 @@ pub enum StoreError {
     },
 }
 
+/// Whether SQLite failed for want of disk space: SQLITE_FULL when a write
+/// does not fit, and SQLITE_IOERR_SHMSIZE when a WAL database cannot even
+/// size its shared-memory file (the first thing an open does on a disk
+/// with not a page left).
+pub fn disk_full(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => {
+            f.code == rusqlite::ErrorCode::DiskFull
+                || f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE
+        }
+        _ => false,
+    }
+}
+
 /// SQLite's words for an error, led by a plain "the disk is full" when it
-/// is (SQLite says "database or disk is full", which reads like a limit of ours).
+/// is (SQLite says "database or disk is full", or "disk I/O error").
 pub fn describe(e: &rusqlite::Error) -> String {
-    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+    if disk_full(e) {
         format!("the disk is full ({e})")
     } else {
         e.to_string()
@@ -51,8 +65,7 @@ pub fn describe(e: &rusqlite::Error) -> String {
 impl StoreError {
     /// Whether this is a full disk.
     pub fn is_disk_full(&self) -> bool {
-        matches!(self, StoreError::Sqlite { source, .. }
-            if source.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull))
+        matches!(self, StoreError::Sqlite { source, .. } if disk_full(source))
     }
 }
 
@@ -408,6 +421,18 @@ impl Store {
             }
         }
         tx.commit().map_err(&err)
+    }
+
+    /// Gives the disk back the space a rolled-back transaction took in the
+    /// WAL (SQLite keeps the file at its largest): after a guide import that
+    /// failed, on a disk it may just have filled. Best effort.
+    pub fn release_wal(&self) {
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::debug!(path = %self.path.display(), "WAL checkpoint: {e}");
+        }
     }
 
     /// Reads a small setting.
