@@ -139,7 +139,11 @@ fn decode_all(state: &Path, scratch: &Path) -> usize {
         .expect("decoding ends");
     pipeline.set_state(gstreamer::State::Null).unwrap();
     if let gstreamer::MessageView::Error(e) = msg.view() {
-        panic!("the downloaded speech does not decode: {} ({:?})", e.error(), e.debug());
+        panic!(
+            "the downloaded speech does not decode: {} ({:?})",
+            e.error(),
+            e.debug()
+        );
     }
     frames.load(std::sync::atomic::Ordering::SeqCst)
 }
@@ -162,7 +166,12 @@ fn a_headend_killed_inside_a_segment_costs_no_segment_twice_and_the_item_plays()
     let mut server = start_headend(
         port,
         &hstate,
-        &["--request-log", log_arg, "--segment-rate", &RATE.to_string()],
+        &[
+            "--request-log",
+            log_arg,
+            "--segment-rate",
+            &RATE.to_string(),
+        ],
     );
 
     // The segment to die in, and when inside it.
@@ -172,7 +181,9 @@ fn a_headend_killed_inside_a_segment_costs_no_segment_twice_and_the_item_plays()
         .len();
     let send_time = Duration::from_secs_f64(size as f64 / RATE as f64);
     let into = send_time.mul_f64(rng.random_range(0.15..0.85));
-    eprintln!("killing the headend {into:?} into segment {k} ({size} bytes, {send_time:?} to send)");
+    eprintln!(
+        "killing the headend {into:?} into segment {k} ({size} bytes, {send_time:?} to send)"
+    );
 
     let mut dl = hustings(port, &state, &["archive", "download", ITEM])
         .stderr(Stdio::piped())
@@ -213,7 +224,11 @@ fn a_headend_killed_inside_a_segment_costs_no_segment_twice_and_the_item_plays()
     let out = hustings(port, &state, &["archive", "download", ITEM, "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(done["complete"], true);
     assert_eq!(done["segments"], SEGMENTS);
@@ -233,7 +248,15 @@ fn a_headend_killed_inside_a_segment_costs_no_segment_twice_and_the_item_plays()
     let out = hustings(
         port,
         &state,
-        &["archive", "play", ITEM, "--headless", "--json", "--seconds", "1"],
+        &[
+            "archive",
+            "play",
+            ITEM,
+            "--headless",
+            "--json",
+            "--seconds",
+            "1",
+        ],
     )
     .output()
     .unwrap();
@@ -288,7 +311,9 @@ fn a_damaged_segment_is_fetched_again_and_never_counted_as_downloaded() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(
-        stderr.contains(&format!("{thrice}: the segment does not match its checksum")),
+        stderr.contains(&format!(
+            "{thrice}: the segment does not match its checksum"
+        )),
         "{stderr}"
     );
     let text = read(&log);
@@ -305,7 +330,9 @@ fn a_damaged_segment_is_fetched_again_and_never_counted_as_downloaded() {
         .collect();
     files.sort();
     assert!(
-        !files.iter().any(|f| f == "index.m3u8" || f.ends_with(".part") || f == "seg00006.ts"),
+        !files
+            .iter()
+            .any(|f| f == "index.m3u8" || f.ends_with(".part") || f == "seg00006.ts"),
         "{files:?}"
     );
     // Not playable from the cache while it is wrong.
@@ -315,7 +342,11 @@ fn a_damaged_segment_is_fetched_again_and_never_counted_as_downloaded() {
     let out = hustings(port, &state, &["archive", "download", ITEM, "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = read(&log);
     assert_eq!(count(&text, &thrice), (4, 4), "{text}");
     assert_eq!(count(&text, &once), (2, 2), "{text}");

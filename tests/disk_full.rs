@@ -60,8 +60,11 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
     let bind = format!("127.0.0.1:{port}");
     // The first two submissions are refused with 503, so the first answer
     // is still in the outbox when the disk fills.
-    let (headend, _) =
-        common::headend_process(&bind, &root.join("headend"), &["--fail-submissions", "503,503"]);
+    let (headend, _) = common::headend_process(
+        &bind,
+        &root.join("headend"),
+        &["--fail-submissions", "503,503"],
+    );
     struct Kill(std::process::Child);
     impl Drop for Kill {
         fn drop(&mut self) {
@@ -94,7 +97,11 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
     let (stdout, stderr) = in_namespace(&state, "4m", &script);
     assert_eq!(value(&stdout, "first"), "0", "{stderr}");
     // The second answer is refused, saying why.
-    assert_ne!(value(&stdout, "full"), "0", "saved on a full disk?\n{stderr}");
+    assert_ne!(
+        value(&stdout, "full"),
+        "0",
+        "saved on a full disk?\n{stderr}"
+    );
     let full = section(&stderr, "full");
     assert!(full.contains("the disk is full"), "{full}");
     // Space is back: the first is still there, whole.
@@ -113,8 +120,18 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
         .collect();
     assert_eq!(items, ["issue-priority"], "{stdout}");
     // The second answer is saved now, and both are delivered.
-    assert_eq!(value(&stdout, "again"), "0", "{}", section(&stderr, "again"));
-    assert_eq!(value(&stdout, "flush"), "0", "{}", section(&stderr, "flush"));
+    assert_eq!(
+        value(&stdout, "again"),
+        "0",
+        "{}",
+        section(&stderr, "again")
+    );
+    assert_eq!(
+        value(&stdout, "flush"),
+        "0",
+        "{}",
+        section(&stderr, "flush")
+    );
     assert_eq!(value(&stdout, "left"), "[]");
     let (_, body) = common::get(&format!("http://{bind}/api/v1/stats"));
     let stats: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -197,7 +214,12 @@ fn a_full_disk_stops_a_guide_import_clearly_keeps_the_old_guide_and_recovers() {
     assert_eq!(value(&stdout, "after"), before, "the old guide changed");
     assert_eq!(value(&stdout, "junk"), "0", "a half download is left");
     // And the new guide goes in.
-    assert_eq!(value(&stdout, "again"), "0", "{}", section(&stderr, "again"));
+    assert_eq!(
+        value(&stdout, "again"),
+        "0",
+        "{}",
+        section(&stderr, "again")
+    );
     let b = value(&stdout, "b");
     assert!(b.starts_with("ok ") && b != before, "{b}");
 }
@@ -219,8 +241,8 @@ fn avail(dir: &Path) -> u64 {
 /// The child, inside the namespace: the app's connection open, a guide
 /// import that does not fit, and the space before and after.
 fn wal_child(state: &Path, files: &Path) {
-    use std::io::Write;
     use hustings::app::{OnBadSource, import_paths};
+    use std::io::Write;
     let db = state.join("g.sqlite3");
     import_paths(&db, &[files.join("a.xml")], OnBadSource::Abort, 0).unwrap();
     // The app keeps connections open (its settings writer, the guide's

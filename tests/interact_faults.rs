@@ -103,13 +103,21 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
     )
     .unwrap();
     let out = hustings(&state, &server, &["interact", "list"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut logs = String::from_utf8_lossy(&out.stderr).to_string();
     drop(headend);
 
     // The server is gone: the answers are saved, not sent.
     let out = hustings(&state, &server, &["interact", "answer", "bus-lanes", "yes"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     logs.push_str(&String::from_utf8_lossy(&out.stderr));
     let mut args = vec!["interact", "signup", "volunteer", "--consent"];
     let fields = [
@@ -160,12 +168,16 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
     let pending = outbox.pending().unwrap();
     assert_eq!(pending.len(), 2);
     for p in &pending {
-        assert!((5..=8).contains(&p.attempts), "{rounds} rounds: {pending:?}");
+        assert!(
+            (5..=8).contains(&p.attempts),
+            "{rounds} rounds: {pending:?}"
+        );
     }
     assert!(
-        pending
-            .iter()
-            .all(|p| p.last_error.as_deref().is_some_and(|e| e.contains("127.0.0.1"))),
+        pending.iter().all(|p| p
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("127.0.0.1"))),
         "{pending:?}"
     );
 
@@ -174,7 +186,10 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
     let in_outbox = db_files(&Outbox::path_in(&state)).iter().any(|f| {
         std::fs::read(f).is_ok_and(|b| b.windows(EMAIL.len()).any(|w| w == EMAIL.as_bytes()))
     });
-    assert!(in_outbox, "the pending sign-up is not in the outbox's files");
+    assert!(
+        in_outbox,
+        "the pending sign-up is not in the outbox's files"
+    );
 
     // The server is back, answers 500, then 503, then commits the first
     // submission it stores and dies before replying.
@@ -191,7 +206,13 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
         let d = rt
             .block_on(outbox.deliver_pending(&submitter, now, Which::Due))
             .unwrap();
-        errors.extend(outbox.pending().unwrap().into_iter().filter_map(|p| p.last_error));
+        errors.extend(
+            outbox
+                .pending()
+                .unwrap()
+                .into_iter()
+                .filter_map(|p| p.last_error),
+        );
         now = d.next_attempt_at.unwrap_or(now);
         if headend.0.try_wait().unwrap().is_some() {
             break;
@@ -202,12 +223,19 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
     assert_eq!(status.signal(), Some(9), "it died of SIGKILL");
     assert!(errors.iter().any(|e| e.contains("HTTP 500")), "{errors:?}");
     assert!(errors.iter().any(|e| e.contains("HTTP 503")), "{errors:?}");
-    assert_eq!(outbox.pending().unwrap().len(), 2, "nothing was acknowledged");
+    assert_eq!(
+        outbox.pending().unwrap().len(),
+        2,
+        "nothing was acknowledged"
+    );
 
     // It restarts; the outbox sends both again with their keys.
     let _headend = Headend(common::headend_process(&bind, &hstate, &[]).0);
     let committed = stats(&server);
-    assert_eq!(committed["submissions"], 1, "the one it died after: {committed}");
+    assert_eq!(
+        committed["submissions"], 1,
+        "the one it died after: {committed}"
+    );
     let mut rounds = 0;
     while !outbox.pending().unwrap().is_empty() {
         let d = rt
@@ -219,7 +247,10 @@ fn a_signup_goes_through_refusals_errors_and_a_crash_after_commit_exactly_once()
     }
     let s = stats(&server);
     assert_eq!(s["submissions"], 2, "each once: {s}");
-    assert_eq!(s["replays"], 1, "the one committed before the crash came again: {s}");
+    assert_eq!(
+        s["replays"], 1,
+        "the one committed before the crash came again: {s}"
+    );
     assert_eq!(s["conflicts"], 0, "{s}");
     let (_, body) = common::get(&format!("{server}api/v1/polls/bus-lanes/results"));
     let results: serde_json::Value = serde_json::from_slice(&body).unwrap();

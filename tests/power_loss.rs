@@ -320,7 +320,11 @@ fn a_guide_import_killed_at_20_moments_leaves_the_previous_guide_whole() {
     let cache = dir.join("box/guide-cache");
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     let out = import(&db, &url('a')).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want_a = digest(&open_checked(&db, &[]), GUIDE_ROWS);
     let measured = dir.join("measure/hustings.sqlite3");
     std::fs::create_dir_all(measured.parent().unwrap()).unwrap();
@@ -328,9 +332,13 @@ fn a_guide_import_killed_at_20_moments_leaves_the_previous_guide_whole() {
     let spawned = Instant::now();
     let out = import(&measured, &url('b')).output().unwrap();
     let total = spawned.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let import_time = (spawned + total)
-        .saturating_duration_since(server.progress("/b.xml").done_at.unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let import_time =
+        (spawned + total).saturating_duration_since(server.progress("/b.xml").done_at.unwrap());
     let want_b = digest(&open_checked(&measured, &[]), GUIDE_ROWS);
     assert_ne!(want_a, want_b);
     assert!(want_a.0 > 5_000, "{want_a:?} programmes");
@@ -398,8 +406,15 @@ fn a_guide_import_killed_at_20_moments_leaves_the_previous_guide_whole() {
     // Power back for good: the next import completes and nothing is left over.
     let next = if current.0 == 'a' { 'b' } else { 'a' };
     let out = import(&db, &url(next)).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let got = digest(&open_checked(&db, &["programme_fts", "description_fts"]), GUIDE_ROWS);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = digest(
+        &open_checked(&db, &["programme_fts", "description_fts"]),
+        GUIDE_ROWS,
+    );
     assert_eq!(got, if next == 'a' { want_a } else { want_b });
     assert_eq!(
         leftovers(&cache),
@@ -485,7 +500,11 @@ fn archive_catalogue_writes_killed_at_random_moments_leave_one_whole_catalogue()
         let spawned = Instant::now();
         let out = list().output().unwrap();
         total = total.max(spawned.elapsed());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let conn = open_checked(&db, &["archive_fts", "cue_fts"]);
         want.push(digest(&conn, ARCHIVE_ROWS));
         assert_eq!(want.last().unwrap().0, ITEMS);
@@ -549,9 +568,9 @@ fn preferences(n: u64) -> hustings::app::preferences::Preferences {
     use hustings::app::preferences::{Language, Preferences};
     Preferences {
         language: Language::ALL[(n % 3) as usize],
-        large_text: n % 2 == 0,
+        large_text: n.is_multiple_of(2),
         high_contrast: n % 2 == 1,
-        subtitles: n % 2 == 0,
+        subtitles: n.is_multiple_of(2),
         audio_description: n % 2 == 1,
         sound_language: Some(format!("l{n}")),
         pin: Some(format!("pin-of-generation-{n}")),

@@ -141,7 +141,10 @@ pub fn cached_ids(cache: &Path) -> Vec<String> {
 }
 
 /// A media playlist's segments (absolute URLs and durations), checked.
-fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<(String, String, f64)>), DownloadError> {
+/// A segment as its playlist gives it: (URI as written, absolute URL, seconds).
+type PlaylistSegment = (String, String, f64);
+
+fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<PlaylistSegment>), DownloadError> {
     let err = |message: String| DownloadError::Playlist {
         url: url.to_string(),
         message,

@@ -366,8 +366,8 @@ mod tests {
             .into_iter()
             .collect(),
         );
-        let c = crate::archive::catalogue::parse(&catalogue_with(1_790_000_000, &sums), &base)
-            .unwrap();
+        let c =
+            crate::archive::catalogue::parse(&catalogue_with(1_790_000_000, &sums), &base).unwrap();
         let item = &c.items[0];
         assert_eq!(
             item.checksums

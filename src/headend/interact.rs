@@ -471,7 +471,11 @@ async fn submit(State(server): State<Arc<Server>>, headers: HeaderMap, body: Byt
         .pop_front();
     if let Some(status) = failure.and_then(|s| StatusCode::from_u16(s).ok()) {
         tracing::info!(key = %s.key, %status, "failing this submission (--fail-submissions)");
-        return error(status, "fault", "failed on purpose (--fail-submissions)".into());
+        return error(
+            status,
+            "fault",
+            "failed on purpose (--fail-submissions)".into(),
+        );
     }
     let now = chrono::Utc::now().timestamp();
     let srv = server.clone();
