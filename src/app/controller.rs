@@ -676,9 +676,7 @@ impl App {
 
     fn save_preferences(&self) {
         if let Some(tx) = &self.settings {
-            for (key, value) in self.preferences.to_settings() {
-                let _ = tx.send(super::settings::SettingsWrite::Set(key.into(), value));
-            }
+            super::settings::save_preferences(tx, &self.preferences);
         }
     }
 

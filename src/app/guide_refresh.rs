@@ -298,6 +298,22 @@ fn import_files(
     history_start: i64,
 ) -> Result<(ImportStats, Vec<SourceReport>), ImportError> {
     let mut store = Store::open(db)?;
+    let result = import_into(&mut store, files, on_bad, history_start);
+    if result.is_err() {
+        // The transaction rolled back, but its pages stay in the WAL file:
+        // give the space back (the disk may be full because of them).
+        store.release_wal();
+    }
+    result
+}
+
+/// [`import_files`] on an open store.
+fn import_into(
+    store: &mut Store,
+    files: Vec<SourceFile>,
+    on_bad: OnBadSource,
+    history_start: i64,
+) -> Result<(ImportStats, Vec<SourceReport>), ImportError> {
     let mut reports = Vec::new();
     let mut remember = Vec::new();
     let stats = {

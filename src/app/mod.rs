@@ -47,7 +47,7 @@ pub use guide_refresh::{
     import_paths,
 };
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
-pub use settings::{SettingsWrite, spawn_settings_writer};
+pub use settings::{SettingsWrite, save_preferences, spawn_settings_writer};
 pub use windowed::{
     Backend, WindowOptions, backend_for, choose_backend, has_window_system, run_interactive,
     run_windowed,

@@ -91,7 +91,9 @@ pub struct ArchiveItem {
     pub thumbnail: Option<String>,
     /// HLS master (or media) playlist.
     pub hls: String,
-    /// Segment URI (as written in its playlist) -> SHA-256 hex.
+    /// Segment -> SHA-256 hex: each key as written in the catalogue (a URI
+    /// as written in its playlist) and, when it resolves, as an absolute URL
+    /// against the catalogue's (the form that tells variants apart).
     pub checksums: std::collections::BTreeMap<String, String>,
     /// The sponsor line on campaign material ("Paid for by ...").
     pub sponsor: Option<Sponsor>,
@@ -279,10 +281,20 @@ fn check(raw: RawItem, base: &Url, jurisdiction: Jurisdiction) -> Result<Archive
         }
     }
     chapters.sort_by(|a, b| a.start.total_cmp(&b.start));
-    for (uri, sum) in &raw.checksums {
+    let mut checksums = std::collections::BTreeMap::new();
+    for (uri, sum) in raw.checksums {
         if sum.len() != 64 || !sum.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(format!("checksum of {uri:?} is not SHA-256 hex"));
         }
+        // Relative to the catalogue, like every other URL in it: a master
+        // playlist's variants each have a `seg000.ts`, and only the resolved
+        // form says which one is meant.
+        if let Ok(abs) = base.join(&uri)
+            && matches!(abs.scheme(), "http" | "https")
+        {
+            checksums.insert(abs.to_string(), sum.clone());
+        }
+        checksums.insert(uri, sum);
     }
     for s in &raw.speakers {
         text("speaker", &s.name)?;
@@ -312,7 +324,7 @@ fn check(raw: RawItem, base: &Url, jurisdiction: Jurisdiction) -> Result<Archive
         duration: raw.duration,
         topics: raw.topics,
         chapters,
-        checksums: raw.checksums,
+        checksums,
         sponsor,
         pinned: raw.pinned,
         origin: Origin::Catalogue,

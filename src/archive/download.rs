@@ -141,7 +141,10 @@ pub fn cached_ids(cache: &Path) -> Vec<String> {
 }
 
 /// A media playlist's segments (absolute URLs and durations), checked.
-fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<(String, String, f64)>), DownloadError> {
+/// A segment as its playlist gives it: (URI as written, absolute URL, seconds).
+type PlaylistSegment = (String, String, f64);
+
+fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<PlaylistSegment>), DownloadError> {
     let err = |message: String| DownloadError::Playlist {
         url: url.to_string(),
         message,
@@ -256,7 +259,9 @@ pub async fn download(
         if m.segments.iter().any(|s| s.name == name) {
             continue;
         }
-        let expected = item.checksums.get(uri);
+        // The segment's URL (keys relative to the catalogue), else the URI
+        // as its playlist writes it.
+        let expected = item.checksums.get(abs).or_else(|| item.checksums.get(uri));
         let mut attempt = 0;
         let bytes = loop {
             let bytes = fetch(abs.clone()).await?;

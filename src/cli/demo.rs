@@ -125,6 +125,7 @@ pub fn run_headend(
     bind: SocketAddr,
     multicast: MulticastMode,
     drop_replies: f64,
+    faults: crate::headend::faults::Faults,
 ) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     rt.block_on(async {
@@ -133,6 +134,7 @@ pub fn run_headend(
             state_dir: args.state.clone(),
             multicast,
             drop_replies,
+            faults,
         })
         .await?;
         println!(

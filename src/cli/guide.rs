@@ -55,7 +55,7 @@ pub fn import(
 ) -> anyhow::Result<ExitCode> {
     let db = db_path(args, db)?;
     // Ensure the schema exists before the import opens it.
-    Store::open(&db)?;
+    Store::open(&db).context("guide import failed; the database is unchanged")?;
     let cache = db
         .parent()
         .map(|p| p.join("guide-cache"))

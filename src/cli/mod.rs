@@ -94,6 +94,21 @@ pub enum Command {
         /// Fault test: drop this share (0 to 1) of submission replies after committing them.
         #[arg(long, default_value_t = 0.0, value_name = "P")]
         drop_replies: f64,
+        /// Append `start METHOD PATH` and `done METHOD PATH STATUS` per request to FILE.
+        #[arg(long, value_name = "FILE")]
+        request_log: Option<PathBuf>,
+        /// Fault test: send archive segments at this many bytes per second.
+        #[arg(long, value_name = "BYTES")]
+        segment_rate: Option<u64>,
+        /// Fault test: flip one byte of the first COUNT answers for URL path PATH (repeatable).
+        #[arg(long, value_name = "PATH=COUNT", value_parser = crate::headend::faults::parse_damage)]
+        damage: Vec<(String, u32)>,
+        /// Fault test: answer the first submissions with these HTTP statuses, in order, without storing them.
+        #[arg(long, value_name = "STATUS,...", value_delimiter = ',')]
+        fail_submissions: Vec<u16>,
+        /// Fault test: SIGKILL the headend right after it commits its Nth new submission, before replying.
+        #[arg(long, value_name = "N")]
+        die_after_commit: Option<u32>,
     },
     /// Polls and sign-up forms: list, answer, sign up, flush the outbox.
     Interact {
@@ -400,7 +415,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bind,
             multicast,
             drop_replies,
-        }) => demo::run_headend(&common, bind, multicast, drop_replies),
+            request_log,
+            segment_rate,
+            damage,
+            fail_submissions,
+            die_after_commit,
+        }) => demo::run_headend(
+            &common,
+            bind,
+            multicast,
+            drop_replies,
+            crate::headend::faults::Faults {
+                request_log,
+                segment_rate,
+                damage,
+                fail_submissions,
+                die_after_commit,
+            },
+        ),
         Some(Command::Interact { command }) => interact::run(&common, command),
         Some(Command::Play {
             uri,

@@ -13,7 +13,8 @@
 //! HEVC in hardware.
 //!
 //! Made in the background after the headend starts; the catalogue appears
-//! last, so a box that fetches it finds every file it names.
+//! last, so a box that fetches it finds every file it names, with the
+//! SHA-256 of every segment (a box checks each one it downloads).
 
 use std::path::Path;
 
@@ -188,7 +189,11 @@ pub fn generate(root: &Path, now: i64) -> Result<(), String> {
         std::fs::write(dir.join("thumb.svg"), s.thumbnail())
             .map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let catalogue = catalogue(now);
+    let mut sums = std::collections::BTreeMap::new();
+    for s in SPEECHES {
+        sums.insert(s.id, checksums(root, s)?);
+    }
+    let catalogue = catalogue_with(now, &sums);
     let tmp = root.join("catalogue.json.part");
     std::fs::write(&tmp, catalogue).map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, root.join("catalogue.json")).map_err(|e| e.to_string())
@@ -245,8 +250,44 @@ fn encode(s: &Speech, dir: &Path, video: &str) -> Result<(), String> {
     result
 }
 
-/// The catalogue (URLs relative to it).
+/// The SHA-256 of every segment of a speech's playlists (each variant's),
+/// keyed by its URL relative to the catalogue, as the catalogue gives them.
+fn checksums(
+    root: &Path,
+    s: &Speech,
+) -> Result<std::collections::BTreeMap<String, String>, String> {
+    use sha2::{Digest, Sha256};
+    let mut out = std::collections::BTreeMap::new();
+    for variant in ["", "hevc/"] {
+        let dir = root.join(s.id).join(variant);
+        let Ok(playlist) = std::fs::read(dir.join("index.m3u8")) else {
+            continue;
+        };
+        let p = m3u8_rs::parse_media_playlist_res(&playlist)
+            .map_err(|e| format!("{}: {e}", dir.join("index.m3u8").display()))?;
+        for seg in &p.segments {
+            let file = dir.join(&seg.uri);
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let hex: String = Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            out.insert(format!("{}/{variant}{}", s.id, seg.uri), hex);
+        }
+    }
+    Ok(out)
+}
+
+/// The catalogue (URLs relative to it), without checksums.
 pub fn catalogue(now: i64) -> String {
+    catalogue_with(now, &Default::default())
+}
+
+/// The catalogue with each speech's segment checksums (by speech id).
+pub fn catalogue_with(
+    now: i64,
+    checksums: &std::collections::BTreeMap<&str, std::collections::BTreeMap<String, String>>,
+) -> String {
     let items: Vec<serde_json::Value> = SPEECHES
         .iter()
         .map(|s| {
@@ -274,6 +315,9 @@ pub fn catalogue(now: i64) -> String {
             });
             if let Some(sponsor) = s.sponsor {
                 item["sponsor"] = sponsor.into();
+            }
+            if let Some(sums) = checksums.get(s.id).filter(|m| !m.is_empty()) {
+                item["checksums"] = serde_json::json!(sums);
             }
             item
         })
@@ -306,5 +350,36 @@ mod tests {
             assert_eq!(cues[1].start, f64::from(CUE_SECONDS));
             assert_eq!(cues[0].text, s.transcript[0]);
         }
+    }
+
+    #[test]
+    fn checksums_name_each_variants_segments_relative_to_the_catalogue() {
+        let base = url::Url::parse("http://127.0.0.1:1/archive/catalogue.json").unwrap();
+        let mut sums = std::collections::BTreeMap::new();
+        let hex = |c: char| c.to_string().repeat(64);
+        sums.insert(
+            "ruiz-housing",
+            [
+                ("ruiz-housing/seg000.ts".to_string(), hex('a')),
+                ("ruiz-housing/hevc/seg000.ts".to_string(), hex('b')),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        let c =
+            crate::archive::catalogue::parse(&catalogue_with(1_790_000_000, &sums), &base).unwrap();
+        let item = &c.items[0];
+        assert_eq!(
+            item.checksums
+                .get("http://127.0.0.1:1/archive/ruiz-housing/seg000.ts"),
+            Some(&hex('a'))
+        );
+        assert_eq!(
+            item.checksums
+                .get("http://127.0.0.1:1/archive/ruiz-housing/hevc/seg000.ts"),
+            Some(&hex('b')),
+            "the HEVC variant's seg000.ts is told apart from the H.264 one"
+        );
+        assert!(c.items[1].checksums.is_empty());
     }
 }

@@ -172,10 +172,16 @@ pub struct StoreError {
     pub source: rusqlite::Error,
 }
 
-/// The server side: submissions in SQLite, and the reply-dropping fault.
+/// The server side: submissions in SQLite, and the faults it can be asked
+/// to cause (dropped replies, error answers, a crash after a commit).
 pub struct Server {
     db: Mutex<Connection>,
     drop_replies: f64,
+    /// Statuses still to answer instead of storing (`--fail-submissions`).
+    fail: Mutex<std::collections::VecDeque<u16>>,
+    /// Die after committing this many new submissions (`--die-after-commit`).
+    die_after_commit: Option<u32>,
+    committed: std::sync::atomic::AtomicU32,
 }
 
 const SCHEMA: &str = "
@@ -221,6 +227,15 @@ struct Submission {
 impl Server {
     /// Opens (or creates) the store at `path`.
     pub fn open(path: &Path, drop_replies: f64) -> Result<Arc<Server>, StoreError> {
+        Self::open_with(path, drop_replies, &super::faults::Faults::default())
+    }
+
+    /// Opens the store at `path` with the submission faults of `faults`.
+    pub fn open_with(
+        path: &Path,
+        drop_replies: f64,
+        faults: &super::faults::Faults,
+    ) -> Result<Arc<Server>, StoreError> {
         let err = |source| StoreError {
             path: path.to_path_buf(),
             source,
@@ -238,6 +253,9 @@ impl Server {
             } else {
                 0.0
             },
+            fail: Mutex::new(faults.fail_submissions.iter().copied().collect()),
+            die_after_commit: faults.die_after_commit,
+            committed: std::sync::atomic::AtomicU32::new(0),
         }))
     }
 
@@ -446,6 +464,19 @@ async fn submit(State(server): State<Arc<Server>>, headers: HeaderMap, body: Byt
     if let Err((status, code, message)) = check(&s, &headers) {
         return error(status, code, message);
     }
+    let failure = server
+        .fail
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .pop_front();
+    if let Some(status) = failure.and_then(|s| StatusCode::from_u16(s).ok()) {
+        tracing::info!(key = %s.key, %status, "failing this submission (--fail-submissions)");
+        return error(
+            status,
+            "fault",
+            "failed on purpose (--fail-submissions)".into(),
+        );
+    }
     let now = chrono::Utc::now().timestamp();
     let srv = server.clone();
     let stored = tokio::task::spawn_blocking(move || srv.store(&s, now).map(|o| (o, s))).await;
@@ -468,6 +499,22 @@ async fn submit(State(server): State<Arc<Server>>, headers: HeaderMap, body: Byt
             );
         }
     };
+    if matches!(outcome, Stored::New(_))
+        && let Some(n) = server.die_after_commit
+        && server
+            .committed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1
+            == n
+    {
+        // A crash between the commit (synchronous=FULL, on disk) and the
+        // reply: the client never hears that its submission was recorded.
+        tracing::warn!(key = %s.key, "dying after the commit (--die-after-commit)");
+        // SAFETY: kill(2) on our own pid has no memory-safety preconditions.
+        unsafe {
+            libc::kill(libc::getpid(), libc::SIGKILL);
+        }
+    }
     let reply = match outcome {
         Stored::New(r) | Stored::Replay(r) => {
             ([(axum::http::header::CONTENT_TYPE, "application/json")], r).into_response()

@@ -16,6 +16,7 @@ pub mod archive;
 pub mod captions;
 pub mod catchup;
 mod channels;
+pub mod faults;
 mod feeds;
 pub mod guide_gen;
 mod http;
@@ -51,6 +52,8 @@ pub struct HeadendOptions {
     pub multicast: MulticastMode,
     /// Share (0 to 1) of submission replies dropped after committing (fault tests).
     pub drop_replies: f64,
+    /// Other faults for tests, and the request log (all off by default).
+    pub faults: faults::Faults,
 }
 
 impl Default for HeadendOptions {
@@ -60,6 +63,7 @@ impl Default for HeadendOptions {
             state_dir: None,
             multicast: MulticastMode::Auto,
             drop_replies: 0.0,
+            faults: faults::Faults::default(),
         }
     }
 }
@@ -157,8 +161,16 @@ impl Headend {
         for ch in DEMO_CHANNELS {
             senders.push(channels::Sender::start(ch, &hls_root, instance)?);
         }
-        let interact =
-            interact::Server::open(&state_dir.join("interact.sqlite3"), options.drop_replies)?;
+        let interact = interact::Server::open_with(
+            &state_dir.join("interact.sqlite3"),
+            options.drop_replies,
+            &options.faults,
+        )?;
+        let http_faults =
+            faults::HttpFaults::open(&options.faults).map_err(|source| HeadendError::Io {
+                path: options.faults.request_log.clone().unwrap_or_default(),
+                source,
+            })?;
         let signer = std::sync::Arc::new(signing::Signer::load_or_create(&state_dir)?);
         let demo_public_key = signer.public_key_base64();
         let app = http::router(http::Site {
@@ -174,6 +186,10 @@ impl Headend {
             multicast: instance,
             archive_root: archive_root.clone(),
         }));
+        let app = match http_faults {
+            Some(f) => app.layer(axum::middleware::from_fn_with_state(f, faults::layer)),
+            None => app,
+        };
         // The archive is made in the background: it is not needed to zap.
         let archive = tokio::task::spawn_blocking(move || {
             let now = chrono::Utc::now().timestamp();

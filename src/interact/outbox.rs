@@ -37,7 +37,7 @@ pub const FILE_NAME: &str = "outbox.sqlite3";
 /// Why the outbox could not do what was asked.
 #[derive(Debug, Error)]
 pub enum OutboxError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", crate::store::describe(source))]
     Db {
         path: PathBuf,
         source: rusqlite::Error,

@@ -19,7 +19,7 @@ pub enum NetError {
     Request { url: String, message: String },
     #[error("{url}: server answered HTTP {status}")]
     Status { url: String, status: u16 },
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", crate::net::describe_io(source))]
     File {
         path: String,
         source: std::io::Error,
@@ -290,13 +290,19 @@ impl HttpClient {
         };
         // A private temporary file beside the destination: two fetchers of the
         // same URL never write into one file, and a failed download leaves
-        // nothing behind (the temporary file is removed on drop).
+        // nothing behind (the temporary file is removed on drop). A process
+        // killed mid-download (a power cut) cannot remove its own, so the name
+        // carries the writer's pid and the next fetch removes those of the dead.
         let dir = dest.parent().unwrap_or(std::path::Path::new("."));
         let dir_error = |source| NetError::File {
             path: dir.display().to_string(),
             source,
         };
-        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(dir_error)?;
+        remove_orphaned_parts(dir);
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("{PART_PREFIX}{}-", std::process::id()))
+            .tempfile_in(dir)
+            .map_err(dir_error)?;
         let part = tmp.path().to_path_buf();
         let file_error = |source| NetError::File {
             path: part.display().to_string(),
@@ -344,6 +350,50 @@ impl HttpClient {
         {
             None => Ok(Fetched::NotModified),
             Some((resp, validators)) => Ok(Fetched::New(read_capped(resp, url).await?, validators)),
+        }
+    }
+}
+
+/// An I/O error's words, led by a plain "the disk is full" when it is.
+pub fn describe_io(e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::StorageFull {
+        format!("the disk is full ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+/// How the temporary file of a download in progress is named:
+/// `.part-<pid>-<random>`, beside its destination.
+const PART_PREFIX: &str = ".part-";
+
+/// Removes the temporary files that downloads of processes no longer
+/// running left in `dir` (killed before they could clean up). A file whose
+/// writer still runs is left alone. Best effort: a failure only costs space.
+fn remove_orphaned_parts(dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PART_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // /proc/<pid> exists while the process does (a reused pid keeps the
+        // file a while longer, which is harmless).
+        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => tracing::info!(
+                    path = %entry.path().display(),
+                    "removed a download left by a process that was killed"
+                ),
+                Err(e) => tracing::debug!(path = %entry.path().display(), "{e}"),
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ use thiserror::Error;
 /// A storage failure, naming the database file.
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", describe(source))]
     Sqlite {
         path: PathBuf,
         source: rusqlite::Error,
@@ -36,6 +36,37 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+}
+
+/// Whether SQLite failed for want of disk space: SQLITE_FULL when a write
+/// does not fit, and SQLITE_IOERR_SHMSIZE when a WAL database cannot even
+/// size its shared-memory file (the first thing an open does on a disk
+/// with not a page left).
+pub fn disk_full(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => {
+            f.code == rusqlite::ErrorCode::DiskFull
+                || f.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE
+        }
+        _ => false,
+    }
+}
+
+/// SQLite's words for an error, led by a plain "the disk is full" when it
+/// is (SQLite says "database or disk is full", or "disk I/O error").
+pub fn describe(e: &rusqlite::Error) -> String {
+    if disk_full(e) {
+        format!("the disk is full ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+impl StoreError {
+    /// Whether this is a full disk.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(self, StoreError::Sqlite { source, .. } if disk_full(source))
+    }
 }
 
 /// Ordered migrations; entry N brings the schema from version N to N+1.
@@ -368,6 +399,40 @@ impl Store {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    /// Stores several settings in one transaction: all of them or none.
+    pub fn set_settings(&mut self, pairs: &[(String, String)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = move |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(&err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO setting (key, value) VALUES (?1, ?2)
+                     ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(&err)?;
+            for (key, value) in pairs {
+                stmt.execute(params![key, value]).map_err(&err)?;
+            }
+        }
+        tx.commit().map_err(&err)
+    }
+
+    /// Gives the disk back the space a rolled-back transaction took in the
+    /// WAL (SQLite keeps the file at its largest): after a guide import that
+    /// failed, on a disk it may just have filled. Best effort.
+    pub fn release_wal(&self) {
+        if let Err(e) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::debug!(path = %self.path.display(), "WAL checkpoint: {e}");
+        }
     }
 
     /// Reads a small setting.
