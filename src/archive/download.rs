@@ -141,7 +141,10 @@ pub fn cached_ids(cache: &Path) -> Vec<String> {
 }
 
 /// A media playlist's segments (absolute URLs and durations), checked.
-fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<(String, String, f64)>), DownloadError> {
+pub fn segments(
+    bytes: &[u8],
+    url: &Url,
+) -> Result<(u64, Vec<(String, String, f64)>), DownloadError> {
     let err = |message: String| DownloadError::Playlist {
         url: url.to_string(),
         message,
