@@ -15,11 +15,13 @@ use hustings::platform::cec::CecDevice;
 use hustings::platform::cec_linux::CecMsg;
 use libfuzzer_sys::fuzz_target;
 
+/// The built-in key map, read once (reading it each run would be most of the work).
+static KEYMAP: std::sync::LazyLock<Keymap> = std::sync::LazyLock::new(Keymap::builtin);
+
 fuzz_target!(|data: &[u8]| {
     let Some((me, mut rest)) = data.split_at_checked(3) else {
         return;
     };
-    let keymap = Keymap::builtin();
     let mut device = CecDevice::new(me[0] & 0x0f, u16::from_be_bytes([me[1], me[2]]), "Hustings");
     let mut keys = CecKeys::default();
     while let Some((&len, tail)) = rest.split_first() {
@@ -38,6 +40,6 @@ fuzz_target!(|data: &[u8]| {
                 "reply {reply:02x?} cannot be sent"
             );
         }
-        let _ = keys.message(frame, &keymap);
+        let _ = keys.message(frame, &KEYMAP);
     }
 });
