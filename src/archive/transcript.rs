@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn an_hour_count_that_overflows_skips_the_cue() {
-        // Found by fuzzing (fuzz/corpus/webvtt/crash-hour-overflow): 18 digits
+        // Found by fuzzing (fuzz/corpus/webvtt/crash-hour-overflow): 16 digits
         // of hours times 3600 overflowed u64 and panicked.
         let vtt = "WEBVTT\n\n000000000018214728011035400:15:00.000 --> 00:00:10.000\nOverflow\n\n\
                    5124095576030431:00:00.000 --> 5124095576030431:00:01.000\nLate but whole\n";
