@@ -28,12 +28,14 @@ DEBIAN_PACKAGES := \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
 	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup conformance
+.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup conformance \
+	fuzz fuzz-build fuzz-smoke fuzz-deps
 
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
 	@echo "make test   build and run the tests"
 	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries, UI"
+	@echo "make fuzz   each parser's fuzz target for FUZZ_SECONDS (60); make fuzz-smoke: build all, run each briefly"
 
 # The peers `make bench` compares against.
 BENCH_PACKAGES := mpv gstreamer1.0-plugins-base-apps
@@ -109,6 +111,36 @@ bench: release
 	$(RELEASE_BIN) bench guide --scale 4
 	$(RELEASE_BIN) bench ui
 	$(RELEASE_BIN) bench seek
+
+# Fuzzing (fuzz/, docs/fuzzing.md): cargo-fuzz targets for every parser of untrusted input.
+# No sanitizer by default: the parsers are safe Rust, so AddressSanitizer would find nothing
+# that the panics, overflow checks, time and memory limits already catch, at half the speed;
+# and on stable Rust it needs RUSTC_BOOTSTRAP=1 (-Zsanitizer), set here when asked for:
+# `make fuzz FUZZ_SANITIZER=address` (its own target directory: other RUSTFLAGS).
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_RUNS ?= 10000
+FUZZ_SANITIZER ?= none
+FUZZ_TARGETS ?=
+FUZZ_TARGET_DIR ?= $(HOME)/.cache/hustings-fuzz$(if $(filter none,$(FUZZ_SANITIZER)),,-$(FUZZ_SANITIZER))
+FUZZ_BIN := $(FUZZ_TARGET_DIR)/x86_64-unknown-linux-gnu/release
+FUZZ_ENV := CARGO_TARGET_DIR=$(FUZZ_TARGET_DIR) $(if $(filter none,$(FUZZ_SANITIZER)),,RUSTC_BOOTSTRAP=1)
+# Fuzzing shares the machine: lowest priority unless FUZZ_NICE= is given.
+FUZZ_NICE ?= nice -n 19
+
+fuzz-deps: deps
+	@$(CARGO) fuzz --version 2>/dev/null | grep -q "$(CARGO_FUZZ_VERSION)" || \
+		$(CARGO) install --locked cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+
+fuzz-build: fuzz-deps
+	$(FUZZ_ENV) $(FUZZ_NICE) $(CARGO) fuzz build --sanitizer $(FUZZ_SANITIZER)
+
+fuzz: fuzz-build
+	$(FUZZ_NICE) bash fuzz/run.sh "$(FUZZ_BIN)" seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# CI: every target still builds and survives its seeds plus 10,000 inputs.
+fuzz-smoke: fuzz-build
+	$(FUZZ_NICE) bash fuzz/run.sh "$(FUZZ_BIN)" smoke $(FUZZ_SMOKE_RUNS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf "$(DEMO_OUT)"

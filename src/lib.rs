@@ -36,9 +36,17 @@ pub mod platform;
 pub mod input;
 pub mod player;
 
+// Not in the fuzz build (`--cfg fuzzing`, fuzz/): no parser lives in the UI or the CLI glue,
+// and leaving them out spares compiling the generated UI (ui/build.rs skips it too).
+#[cfg(not(fuzzing))]
 pub mod app;
 /// The demo/test headend: only with the `headend` feature (not in the box build).
 #[cfg(feature = "headend")]
 pub mod headend;
 
+#[cfg(not(fuzzing))]
 pub mod cli;
+
+/// The parsers private to their modules, for the fuzz targets in `fuzz/` only: not an API.
+#[doc(hidden)]
+pub mod fuzzing;

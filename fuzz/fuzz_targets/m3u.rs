@@ -1,4 +1,5 @@
-//! Any bytes through the M3U reader: a playlist or an error, never a panic.
+//! Any bytes through the M3U reader (`lineup::parse_bytes`, what a lineup
+//! fetch hands it): a lineup with warnings or an error, never a panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -8,5 +9,6 @@ fuzz_target!(|data: &[u8]| {
         for ch in &lineup.channels {
             assert!(!ch.url.is_empty());
         }
+        let _ = lineup.guide_urls();
     }
 });

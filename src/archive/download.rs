@@ -140,11 +140,11 @@ pub fn cached_ids(cache: &Path) -> Vec<String> {
         .collect()
 }
 
-/// A media playlist's segments (absolute URLs and durations), checked.
 /// A segment as its playlist gives it: (URI as written, absolute URL, seconds).
-type PlaylistSegment = (String, String, f64);
+pub type PlaylistSegment = (String, String, f64);
 
-fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<PlaylistSegment>), DownloadError> {
+/// A media playlist's segments (absolute URLs and durations), checked.
+pub fn segments(bytes: &[u8], url: &Url) -> Result<(u64, Vec<PlaylistSegment>), DownloadError> {
     let err = |message: String| DownloadError::Playlist {
         url: url.to_string(),
         message,

@@ -23,7 +23,8 @@ fn timestamp(s: &str) -> Option<f64> {
         .map(|p| p.parse().ok())
         .collect::<Option<_>>()?;
     let secs = match parts[..] {
-        [h, m, s] if m < 60 && s < 60 => h * 3600 + m * 60 + s,
+        // An hour count too large for u64 seconds is no time (found by fuzzing).
+        [h, m, s] if m < 60 && s < 60 => h.checked_mul(3600)?.checked_add(m * 60 + s)?,
         [m, s] if m < 60 && s < 60 => m * 60 + s,
         _ => return None,
     };
@@ -112,5 +113,18 @@ mod tests {
             ]
         );
         assert_eq!(parse("not vtt"), None);
+    }
+
+    #[test]
+    fn an_hour_count_that_overflows_skips_the_cue() {
+        // Found by fuzzing (fuzz/corpus/webvtt/crash-hour-overflow): 16 digits
+        // of hours times 3600 overflowed u64 and panicked.
+        let vtt = "WEBVTT\n\n000000000018214728011035400:15:00.000 --> 00:00:10.000\nOverflow\n\n\
+                   5124095576030431:00:00.000 --> 5124095576030431:00:01.000\nLate but whole\n";
+        let cues = parse(vtt).unwrap();
+        assert_eq!(cues.len(), 1);
+        assert_eq!(cues[0].text, "Late but whole");
+        assert_eq!(timestamp("18446744073709551615:00:00.000"), None);
+        assert_eq!(parse("WEBVTT\n8472801103540015:1:0.000-->"), Some(vec![]));
     }
 }

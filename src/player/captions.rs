@@ -308,10 +308,14 @@ pub(crate) fn video_filter(
 /// The frame's captions as `cc_data` triplets. The first caption meta is
 /// used (a parser and a decoder may both attach the same data).
 fn cc_data(buffer: &gst::BufferRef) -> Option<Vec<u8>> {
-    use gst_video::VideoCaptionType as T;
     let meta = buffer.iter_meta::<gst_video::VideoCaptionMeta>().next()?;
-    let data = meta.data();
-    Some(match meta.caption_type() {
+    meta_cc_data(meta.caption_type(), meta.data())
+}
+
+/// A caption meta's data (of the given type) as `cc_data` triplets.
+pub fn meta_cc_data(kind: gst_video::VideoCaptionType, data: &[u8]) -> Option<Vec<u8>> {
+    use gst_video::VideoCaptionType as T;
+    Some(match kind {
         T::Cea708Raw => data.to_vec(),
         // Field-1 byte pairs.
         T::Cea608Raw => data

@@ -44,12 +44,12 @@ mod events;
 pub mod kms;
 mod output;
 mod phases;
-mod prejoin;
-mod psi;
+pub(crate) mod prejoin;
+pub(crate) mod psi;
 mod seeks;
 mod source;
 mod tracks;
-mod ts;
+pub(crate) mod ts;
 
 pub use actor::{PlayerHandle, PlayerOptions, spawn};
 pub use events::{

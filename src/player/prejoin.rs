@@ -31,13 +31,13 @@ const RECENT_BYTES: usize = 6 * 1024 * 1024;
 
 /// The recent datagrams of one group.
 #[derive(Default)]
-pub(crate) struct Recent {
+pub struct Recent {
     datagrams: VecDeque<(Vec<u8>, Flags)>,
     bytes: usize,
 }
 
 impl Recent {
-    pub(crate) fn push(&mut self, datagram: Vec<u8>) {
+    pub fn push(&mut self, datagram: Vec<u8>) {
         let flags = scan(&datagram);
         self.bytes += datagram.len();
         self.datagrams.push_back((datagram, flags));
@@ -51,7 +51,7 @@ impl Recent {
 
     /// From the last PAT before the last random-access point (everything
     /// kept when there is no such pair yet).
-    pub(crate) fn start(&self) -> impl Iterator<Item = &[u8]> {
+    pub fn start(&self) -> impl Iterator<Item = &[u8]> {
         let rai = self.datagrams.iter().rposition(|(_, m)| m.random_access);
         let from = rai
             .and_then(|r| self.datagrams.iter().take(r + 1).rposition(|(_, m)| m.pat))

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use super::ts::PACKET;
 
 #[derive(Default)]
-pub(crate) struct Psi {
+pub struct Psi {
     state: Mutex<State>,
 }
 
@@ -39,7 +39,7 @@ struct State {
 
 impl Psi {
     /// A new stream: `url` when it is a multicast group read by udpsrc.
-    pub(crate) fn start(&self, url: Option<&str>) {
+    pub fn start(&self, url: Option<&str>) {
         if let Ok(mut s) = self.state.lock() {
             let cache = std::mem::take(&mut s.cache);
             *s = State {
@@ -52,7 +52,7 @@ impl Psi {
 
     /// Looks at a buffer from the source; returns the packets to put in
     /// front of it (only the first buffer of a zap, when tables are cached).
-    pub(crate) fn buffer(&self, ts: &[u8]) -> Option<Vec<u8>> {
+    pub fn buffer(&self, ts: &[u8]) -> Option<Vec<u8>> {
         let mut s = self.state.lock().ok()?;
         // Once this zap's tables are in front and learned, every other
         // datagram passes untouched (this runs for each one).
@@ -75,7 +75,7 @@ impl Psi {
 
     /// Whether the group's tables differed from the cached ones put in front
     /// (once: the flag is cleared).
-    pub(crate) fn take_mismatch(&self) -> bool {
+    pub fn take_mismatch(&self) -> bool {
         self.state
             .lock()
             .map(|mut s| std::mem::take(&mut s.mismatch))

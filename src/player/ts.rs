@@ -2,18 +2,18 @@
 //! diagnostics: where a clean start is (PAT, random-access point), continuity
 //! errors (lost packets), and the TS payload of an RTP datagram.
 
-pub(crate) const PACKET: usize = 188;
+pub const PACKET: usize = 188;
 
 /// What a run of TS packets carries that matters for a clean start.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Flags {
+pub struct Flags {
     pub pat: bool,
     pub random_access: bool,
 }
 
 /// Looks through TS packets for a PAT and a random-access point (the flag a
 /// multiplexer sets on a key frame's first packet).
-pub(crate) fn scan(ts: &[u8]) -> Flags {
+pub fn scan(ts: &[u8]) -> Flags {
     let mut flags = Flags::default();
     for p in ts.chunks_exact(PACKET).filter(|p| p[0] == 0x47) {
         let pid = (u16::from(p[1] & 0x1f) << 8) | u16::from(p[2]);
@@ -37,7 +37,7 @@ pub(crate) fn scan(ts: &[u8]) -> Flags {
 
 /// Counts continuity-counter errors per PID: each lost TS packet (or run of
 /// them) on a PID is one error.
-pub(crate) struct Continuity {
+pub struct Continuity {
     /// Last counter per PID; 0xff = not seen yet.
     last: Box<[u8; 8192]>,
     pub errors: u64,
@@ -54,7 +54,7 @@ impl Default for Continuity {
 
 impl Continuity {
     /// Checks a run of TS packets; anything that is not TS is ignored.
-    pub(crate) fn check(&mut self, ts: &[u8]) {
+    pub fn check(&mut self, ts: &[u8]) {
         if !ts.len().is_multiple_of(PACKET) || ts.first() != Some(&0x47) {
             return;
         }
@@ -80,14 +80,14 @@ impl Continuity {
     }
 
     /// Forgets every PID (a new stream).
-    pub(crate) fn reset(&mut self) {
+    pub fn reset(&mut self) {
         self.last.fill(0xff);
     }
 }
 
 /// The payload of an RTP datagram (RFC 3550: version 2, CSRCs, extension,
 /// padding), or the datagram itself when it is plain TS.
-pub(crate) fn rtp_payload(datagram: &[u8]) -> Option<&[u8]> {
+pub fn rtp_payload(datagram: &[u8]) -> Option<&[u8]> {
     if datagram.first() == Some(&0x47) {
         return Some(datagram);
     }
