@@ -222,8 +222,13 @@ fn guide_import_checks_the_pinned_keys_and_no_verify_is_the_way_out() {
         "{stderr}"
     );
     let db_s = db.to_str().unwrap();
-    let none = json(&hustings(&["guide", "search", "--json", "--db", db_s, "Debate"]));
-    assert!(none.as_array().unwrap().is_empty(), "nothing imported: {none}");
+    let none = json(&hustings(&[
+        "guide", "search", "--json", "--db", db_s, "Debate",
+    ]));
+    assert!(
+        none.as_array().unwrap().is_empty(),
+        "nothing imported: {none}"
+    );
 
     // --no-verify: the explicit way out.
     let skipped = json(&import(&db, &["--no-verify"]));

@@ -330,10 +330,7 @@ fn a_stripped_signature_and_a_replayed_older_version_are_refused_and_the_last_go
     assert_eq!(refused.len(), 3, "{refused:?}");
     for (kind, why) in &refused {
         assert!(
-            matches!(
-                why,
-                Rejection::NoLongerVerified { version: 2, .. }
-            ),
+            matches!(why, Rejection::NoLongerVerified { version: 2, .. }),
             "{kind}: {why:?}"
         );
     }
@@ -368,7 +365,9 @@ fn a_stripped_signature_and_a_replayed_older_version_are_refused_and_the_last_go
     assert!(shown.channels.is_empty());
     let error = shown.error.unwrap_or_default();
     assert!(
-        error.contains("lineup.m3u: rejected: no signature, but a publisher key is pinned for lineup feeds"),
+        error.contains(
+            "lineup.m3u: rejected: no signature, but a publisher key is pinned for lineup feeds"
+        ),
         "{error}"
     );
 }
@@ -461,7 +460,10 @@ fn oversized_endless_bombed_and_trickling_guides_are_cut_off_and_the_previous_gu
     config.downloads.guide_deadline_seconds = 2;
     let impatient = HttpClient::for_config(&config).unwrap();
     assert_eq!(impatient.limits().guide_deadline, Duration::from_secs(2));
-    assert_eq!(http.limits().guide_max_ratio, Limits::default().guide_max_ratio);
+    assert_eq!(
+        http.limits().guide_max_ratio,
+        Limits::default().guide_max_ratio
+    );
 
     let import = |http: &HttpClient| {
         let run = import_guides(
@@ -486,11 +488,36 @@ fn oversized_endless_bombed_and_trickling_guides_are_cut_off_and_the_previous_gu
     assert_eq!(guide_titles(&db, "Steadfast"), ["Steadfast"]);
 
     for (m, what, client, why) in [
-        (1, "64 MiB announced", &http, "larger than 16 MB; the limit is [downloads] guide_max_mb"),
-        (2, "endless", &http, "larger than 16 MB; the limit is [downloads] guide_max_mb"),
-        (3, "a gzip bomb file", &http, "gzip data expands more than 100 times"),
-        (4, "a gzip bomb in transfer", &http, "larger than 16 MB; the limit is [downloads] guide_max_mb"),
-        (5, "a trickle", &impatient, "the transfer took longer than 2 s ([downloads] guide_deadline_seconds)"),
+        (
+            1,
+            "64 MiB announced",
+            &http,
+            "larger than 16 MB; the limit is [downloads] guide_max_mb",
+        ),
+        (
+            2,
+            "endless",
+            &http,
+            "larger than 16 MB; the limit is [downloads] guide_max_mb",
+        ),
+        (
+            3,
+            "a gzip bomb file",
+            &http,
+            "gzip data expands more than 100 times",
+        ),
+        (
+            4,
+            "a gzip bomb in transfer",
+            &http,
+            "larger than 16 MB; the limit is [downloads] guide_max_mb",
+        ),
+        (
+            5,
+            "a trickle",
+            &impatient,
+            "the transfer took longer than 2 s ([downloads] guide_deadline_seconds)",
+        ),
     ] {
         mode.store(m, Ordering::SeqCst);
         let report = import(client);
@@ -502,9 +529,17 @@ fn oversized_endless_bombed_and_trickling_guides_are_cut_off_and_the_previous_gu
             message.starts_with(&format!("{url}: refused: ")) && message.contains(why),
             "{what}: {message}"
         );
-        assert_eq!(guide_titles(&db, "Steadfast"), ["Steadfast"], "{what}: the previous guide stays");
+        assert_eq!(
+            guide_titles(&db, "Steadfast"),
+            ["Steadfast"],
+            "{what}: the previous guide stays"
+        );
         let left = bytes_under(&state);
-        assert!(left < 8 << 20, "{what}: {left} bytes left under {}", state.display());
+        assert!(
+            left < 8 << 20,
+            "{what}: {left} bytes left under {}",
+            state.display()
+        );
     }
 }
 
@@ -580,9 +615,33 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
         let (target, got) = (location.clone(), got.clone());
         async move {
             match req.path.as_str() {
-                "/away-307" => respond(stream, "307 Temporary Redirect", &[("Location", &target)], b"").await,
-                "/away-308" => respond(stream, "308 Permanent Redirect", &[("Location", &target)], b"").await,
-                "/moved" => respond(stream, "307 Temporary Redirect", &[("Location", "/signup-here")], b"").await,
+                "/away-307" => {
+                    respond(
+                        stream,
+                        "307 Temporary Redirect",
+                        &[("Location", &target)],
+                        b"",
+                    )
+                    .await
+                }
+                "/away-308" => {
+                    respond(
+                        stream,
+                        "308 Permanent Redirect",
+                        &[("Location", &target)],
+                        b"",
+                    )
+                    .await
+                }
+                "/moved" => {
+                    respond(
+                        stream,
+                        "307 Temporary Redirect",
+                        &[("Location", "/signup-here")],
+                        b"",
+                    )
+                    .await
+                }
                 _ => {
                     got.lock().unwrap().push(req.body.len());
                     respond(stream, "200 OK", &[], b"{}").await
@@ -597,7 +656,11 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
         let d = common::runtime()
             .block_on(outbox.deliver_pending(&submitter, 2_000, hustings::interact::Which::All))
             .unwrap();
-        assert_eq!((d.delivered, d.failed, d.pending), (0, 1, 1), "{path}: {d:?}");
+        assert_eq!(
+            (d.delivered, d.failed, d.pending),
+            (0, 1, 1),
+            "{path}: {d:?}"
+        );
         let pending = outbox.pending().unwrap();
         let why = pending[0].last_error.clone().unwrap_or_default();
         assert!(
@@ -607,7 +670,11 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
             "{path}: {why}"
         );
     }
-    assert_eq!(reached.load(Ordering::SeqCst), 0, "nothing reached the other origin");
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "nothing reached the other origin"
+    );
 
     // Within the same origin a 307 is followed, with the answer re-sent.
     let dir = common::scratch("trust-net-redirect-same");
@@ -656,7 +723,11 @@ fn a_fetched_lineup_cannot_make_the_box_read_a_local_guide() {
     std::fs::write(&local, guide("Secretive")).unwrap();
     let local = local.display().to_string();
     let (base, files) = mirror();
-    let refs = [local.clone(), format!("file://{local}"), "/etc/passwd".to_string()];
+    let refs = [
+        local.clone(),
+        format!("file://{local}"),
+        "/etc/passwd".to_string(),
+    ];
     files.lock().unwrap().insert(
         "/lineup.m3u".into(),
         format!(

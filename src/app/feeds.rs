@@ -406,24 +406,45 @@ mod tests {
         let local = "/etc/hustings/lineup.m3u";
         type Case = (&'static str, &'static str, Vec<&'static str>, usize);
         let cases: Vec<Case> = vec![
-            ("http://g.example/guide.xml.gz", remote, vec!["http://g.example/guide.xml.gz"], 0),
-            ("HTTPS://g.example/a.xml", remote, vec!["https://g.example/a.xml"], 0),
+            (
+                "http://g.example/guide.xml.gz",
+                remote,
+                vec!["http://g.example/guide.xml.gz"],
+                0,
+            ),
+            (
+                "HTTPS://g.example/a.xml",
+                remote,
+                vec!["https://g.example/a.xml"],
+                0,
+            ),
             ("/etc/passwd", remote, vec![], 1),
             ("file:///etc/passwd", remote, vec![], 1),
             ("guide.xml", remote, vec![], 1),
             ("ftp://g.example/guide.xml", remote, vec![], 1),
             ("/srv/guide.xml", local, vec!["/srv/guide.xml"], 0),
-            ("http://g.example/a.xml, /etc/shadow", remote, vec!["http://g.example/a.xml"], 1),
+            (
+                "http://g.example/a.xml, /etc/shadow",
+                remote,
+                vec!["http://g.example/a.xml"],
+                1,
+            ),
         ];
         for (value, lineup_url, want, refused) in cases {
             let text = format!("#EXTM3U x-tvg-url=\"{value}\"\n#EXTINF:-1,A\nhttp://h/a\n");
-            let options = ParseOptions { start_number: 1, udpxy: None };
+            let options = ParseOptions {
+                start_number: 1,
+                udpxy: None,
+            };
             let l = parse_bytes_with(text.as_bytes(), lineup_url, &options).unwrap();
             let (refs, warnings) = guide_references(lineup_url, &l);
             assert_eq!(refs, want, "{value}");
             assert_eq!(warnings.len(), refused, "{value}: {warnings:?}");
             for w in warnings {
-                assert!(w.starts_with(lineup_url) && w.contains("must be an http(s) URL"), "{w}");
+                assert!(
+                    w.starts_with(lineup_url) && w.contains("must be an http(s) URL"),
+                    "{w}"
+                );
             }
         }
     }

@@ -463,14 +463,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 json,
                 history_hours,
                 no_verify,
-            } => guide::import(
-                &common,
-                &sources,
-                db,
-                json,
-                history_hours,
-                !no_verify,
-            ),
+            } => guide::import(&common, &sources, db, json, history_hours, !no_verify),
             GuideCommand::Now { db, at, json } => guide::now(&common, db, at.as_deref(), json),
             GuideCommand::Grid {
                 db,

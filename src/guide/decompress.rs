@@ -126,9 +126,8 @@ impl<R: Read> Read for Limited<R> {
         let n = self.inner.read(buf)?;
         self.out += n as u64;
         const MB: u64 = 1024 * 1024;
-        let exceeded = |message: String| {
-            io::Error::new(io::ErrorKind::InvalidData, LimitExceeded(message))
-        };
+        let exceeded =
+            |message: String| io::Error::new(io::ErrorKind::InvalidData, LimitExceeded(message));
         if self.out > self.limits.max_output {
             return Err(exceeded(format!(
                 "decompresses to more than {} MB ([downloads] guide_max_xml_mb)",
@@ -284,8 +283,8 @@ mod tests {
 
     /// Reads through the limited decoder; the error's text when refused.
     fn read_limited(bytes: Vec<u8>, limits: DecompressLimits) -> Result<u64, String> {
-        let mut r = open_decompressed_limited(io::Cursor::new(bytes), limits)
-            .map_err(|e| e.to_string())?;
+        let mut r =
+            open_decompressed_limited(io::Cursor::new(bytes), limits).map_err(|e| e.to_string())?;
         let mut total = 0u64;
         let mut buf = vec![0u8; 1 << 16];
         loop {
@@ -312,7 +311,12 @@ mod tests {
             max_output: 64 * MB,
             max_ratio: 100,
         };
-        type Case = (&'static str, Vec<u8>, DecompressLimits, Result<u64, &'static str>);
+        type Case = (
+            &'static str,
+            Vec<u8>,
+            DecompressLimits,
+            Result<u64, &'static str>,
+        );
         let cases: Vec<Case> = vec![
             ("plain within the cap", zeros(MB), big, Ok(MB)),
             (
@@ -351,7 +355,12 @@ mod tests {
                 big,
                 Err("xz data expands more than 100 times"),
             ),
-            ("varied text past the grace", gzip(&varied), big, Ok(20 * MB)),
+            (
+                "varied text past the grace",
+                gzip(&varied),
+                big,
+                Ok(20 * MB),
+            ),
         ];
         for (name, bytes, limits, want) in cases {
             let got = read_limited(bytes, limits);

@@ -149,7 +149,12 @@ impl Submitter {
 /// Reads a reply to its end, [`MAX_REPLY`] bytes at most: an answer cut off
 /// halfway, or one far too long to be an acknowledgement, is not one.
 async fn read_reply(mut resp: reqwest::Response, url: &str) -> Result<(), String> {
-    let too_long = || format!("{url}: reply larger than {} KiB; not an acknowledgement", MAX_REPLY / 1024);
+    let too_long = || {
+        format!(
+            "{url}: reply larger than {} KiB; not an acknowledgement",
+            MAX_REPLY / 1024
+        )
+    };
     if resp.content_length().is_some_and(|n| n > MAX_REPLY as u64) {
         return Err(too_long());
     }

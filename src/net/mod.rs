@@ -411,12 +411,7 @@ impl HttpClient {
         self.plain_http.check(location)?;
         let deadline = self.feed_deadline(location);
         let sent = deadline
-            .within(
-                self.inner
-                    .get(location)
-                    .timeout(deadline.backstop())
-                    .send(),
-            )
+            .within(self.inner.get(location).timeout(deadline.backstop()).send())
             .await?;
         let resp = sent.map_err(|e| NetError::Request {
             url: location.to_string(),
@@ -739,7 +734,9 @@ mod tests {
             ("http://user@10.0.0.1/", "user name or password"),
             ("http://10.0.0.1/?x=1", "query or fragment"),
         ] {
-            let err = PlainHttp::new(&[entry.to_string()]).unwrap_err().to_string();
+            let err = PlainHttp::new(&[entry.to_string()])
+                .unwrap_err()
+                .to_string();
             assert!(
                 err.starts_with("[trust] allow_plain_http: ")
                     && err.contains(entry)
@@ -747,7 +744,10 @@ mod tests {
                 "{entry}: {err}"
             );
         }
-        assert!(PlainHttp::new(&[String::new()]).is_ok(), "blank entries are skipped");
+        assert!(
+            PlainHttp::new(&[String::new()]).is_ok(),
+            "blank entries are skipped"
+        );
     }
 
     #[test]

@@ -585,8 +585,19 @@ mod tests {
             assert_eq!(&got, want, "{name}");
         }
         // A newer signed version still replaces it.
-        let got = verify_feed(b"newer", Some(&good), g, pinned, Policy::Preferred, Some(&seen), NOW);
-        assert!(matches!(got, Decision::Verified { version: 8, .. }), "{got:?}");
+        let got = verify_feed(
+            b"newer",
+            Some(&good),
+            g,
+            pinned,
+            Policy::Preferred,
+            Some(&seen),
+            NOW,
+        );
+        assert!(
+            matches!(got, Decision::Verified { version: 8, .. }),
+            "{got:?}"
+        );
         let why = Rejection::NoLongerVerified {
             version: 7,
             why: Unverified::Unsigned,
