@@ -568,7 +568,7 @@ impl HttpClient {
 /// A size for messages: whole MB as MB, else bytes.
 fn size(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
     } else {
         format!("{bytes} bytes")
