@@ -179,6 +179,53 @@ pub struct TransparencySettings {
     pub jurisdiction: crate::trust::Jurisdiction,
 }
 
+/// Limits on what the box downloads (`[downloads]`): a feed server that
+/// sends an endless body, a gzip bomb or one byte a second must cost the box
+/// a bounded amount of disk, memory and time.
+///
+/// The guide defaults are sized for a 14-day guide of 2,000 channels. At an
+/// average of 30 programmes per channel per day (half-hour slots in prime
+/// time, longer ones at night) that is 2,000 x 14 x 30 = 840,000 programmes;
+/// with a title, a description, categories and credits an XMLTV programme
+/// runs to about 1 KB, so about 860 MB of XML, and 1.7 GB for a guide with
+/// twice the detail. 2,048 MB decompressed leaves that room. XMLTV gzips
+/// about 8:1 (5:1 to 12:1 on providers' files), so the same guide is about
+/// 110-220 MB compressed, and served uncompressed it would not fit any box
+/// anyway: 256 MB downloaded. Real guides never compress past about 30:1,
+/// while a gzip bomb of zeros compresses about 1,000:1: a ratio of 100 is
+/// refused once 16 MB have come out (small files may be more repetitive).
+/// At 256 MB, 30 minutes for one guide download allows a line of about
+/// 1.2 Mbit/s; lineups, catalogues and signatures are small and get 30 s.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DownloadSettings {
+    /// Whole-transfer deadline of a small feed (lineup, catalogue,
+    /// interactive feed, signature), connection included.
+    pub feed_deadline_seconds: u64,
+    /// Whole-transfer deadline of one guide download.
+    pub guide_deadline_seconds: u64,
+    /// Largest guide download, as written to disk (compressed when the
+    /// server sends `.gz`/`.xz`; after any HTTP transfer compression).
+    pub guide_max_mb: u64,
+    /// Largest guide once decompressed (the XML the reader is fed).
+    pub guide_max_xml_mb: u64,
+    /// Largest decompressed / downloaded size ratio of a guide, checked once
+    /// 16 MB have been decompressed.
+    pub guide_max_ratio: u64,
+}
+
+impl Default for DownloadSettings {
+    fn default() -> Self {
+        DownloadSettings {
+            feed_deadline_seconds: 30,
+            guide_deadline_seconds: 1800,
+            guide_max_mb: 256,
+            guide_max_xml_mb: 2048,
+            guide_max_ratio: 100,
+        }
+    }
+}
+
 /// Signed feeds (`[trust]`, docs/trust.md): the publisher keys pinned per
 /// feed kind and how strictly each kind is checked.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -276,6 +323,7 @@ pub struct Config {
     pub cache: CacheSettings,
     pub interact: InteractSettings,
     pub trust: TrustSettings,
+    pub downloads: DownloadSettings,
     pub transparency: TransparencySettings,
     /// State directory (database, cache). None = XDG state dir.
     pub state_dir: Option<PathBuf>,
@@ -604,6 +652,24 @@ mod tests {
         assert!(
             Config::parse("[trust.lineup]\npolicy = \"maybe\"\n", Path::new("c.toml")).is_err()
         );
+    }
+
+    #[test]
+    fn download_limits_default_for_a_big_guide_and_parse() {
+        let d = Config::default().downloads;
+        assert_eq!(
+            (d.guide_max_mb, d.guide_max_xml_mb, d.guide_max_ratio),
+            (256, 2048, 100)
+        );
+        let c = Config::parse(
+            "[downloads]\nguide_deadline_seconds = 2\nguide_max_mb = 1\n",
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.downloads.guide_deadline_seconds, 2);
+        assert_eq!(c.downloads.guide_max_mb, 1);
+        assert_eq!(c.downloads.feed_deadline_seconds, 30);
+        assert!(Config::parse("[downloads]\nguide_max_gb = 1\n", Path::new("c.toml")).is_err());
     }
 
     #[test]

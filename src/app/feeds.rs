@@ -113,8 +113,15 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
         }
     };
     let mut lineups = Vec::new();
+    let mut advertised = Vec::new();
     for url in &config.feeds.lineup {
         if let Some(l) = fetch_lineup(config, http, trust, &db, url, &mut out.notices).await {
+            let (refs, refused) = guide_references(url, &l);
+            for r in refused {
+                tracing::warn!("{r}");
+                out.notices.push(r);
+            }
+            advertised.extend(refs);
             lineups.push(l);
         }
     }
@@ -128,11 +135,9 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
     }
     let mut guide_urls = config.feeds.guide.clone();
     if guide_urls.is_empty() {
-        for l in &lineups {
-            for u in l.guide_urls() {
-                if !guide_urls.iter().any(|g| g == u) {
-                    guide_urls.push(u.to_string());
-                }
+        for u in advertised {
+            if !guide_urls.contains(&u) {
+                guide_urls.push(u);
             }
         }
     }
@@ -191,6 +196,30 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
     })
     .await
     .unwrap_or_default()
+}
+
+/// The guides a lineup advertises (`x-tvg-url`, `url-tvg`) that the box may
+/// fetch, and a warning for each one refused. A lineup fetched over the
+/// network may name only http(s) URLs: a path or `file://` URL in it would
+/// have the box read (and import, unchecked) a local file of the server's
+/// choosing. Local paths come only from the box's own configuration, so a
+/// lineup that is itself a local file keeps them.
+fn guide_references(lineup_url: &str, lineup: &Lineup) -> (Vec<String>, Vec<String>) {
+    let mut refs = Vec::new();
+    let mut refused = Vec::new();
+    for r in lineup.guide_urls() {
+        let http = url::Url::parse(r)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        match http {
+            Some(u) => refs.push(u.to_string()),
+            None if !crate::net::is_remote(lineup_url) => refs.push(r.to_string()),
+            None => refused.push(format!(
+                "{lineup_url}: guide {r:?} ignored: a guide named by a fetched lineup must be an http(s) URL"
+            )),
+        }
+    }
+    (refs, refused)
 }
 
 /// Fetches one lineup with conditional GET; falls back to the saved copy.
@@ -365,4 +394,58 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
         .iter()
         .map(|(k, v)| (k.clone(), v.to_string()))
         .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fetched_lineup_may_name_only_http_guides() {
+        let remote = "https://tv.example.org/lineup.m3u";
+        let local = "/etc/hustings/lineup.m3u";
+        type Case = (&'static str, &'static str, Vec<&'static str>, usize);
+        let cases: Vec<Case> = vec![
+            (
+                "http://g.example/guide.xml.gz",
+                remote,
+                vec!["http://g.example/guide.xml.gz"],
+                0,
+            ),
+            (
+                "HTTPS://g.example/a.xml",
+                remote,
+                vec!["https://g.example/a.xml"],
+                0,
+            ),
+            ("/etc/passwd", remote, vec![], 1),
+            ("file:///etc/passwd", remote, vec![], 1),
+            ("guide.xml", remote, vec![], 1),
+            ("ftp://g.example/guide.xml", remote, vec![], 1),
+            ("/srv/guide.xml", local, vec!["/srv/guide.xml"], 0),
+            (
+                "http://g.example/a.xml, /etc/shadow",
+                remote,
+                vec!["http://g.example/a.xml"],
+                1,
+            ),
+        ];
+        for (value, lineup_url, want, refused) in cases {
+            let text = format!("#EXTM3U x-tvg-url=\"{value}\"\n#EXTINF:-1,A\nhttp://h/a\n");
+            let options = ParseOptions {
+                start_number: 1,
+                udpxy: None,
+            };
+            let l = parse_bytes_with(text.as_bytes(), lineup_url, &options).unwrap();
+            let (refs, warnings) = guide_references(lineup_url, &l);
+            assert_eq!(refs, want, "{value}");
+            assert_eq!(warnings.len(), refused, "{value}: {warnings:?}");
+            for w in warnings {
+                assert!(
+                    w.starts_with(lineup_url) && w.contains("must be an http(s) URL"),
+                    "{w}"
+                );
+            }
+        }
+    }
 }

@@ -5,6 +5,12 @@
 //! chunk by chunk, the reader emits one record at a time, and the import
 //! writes each straight into the open transaction. The new guide appears all
 //! at once on commit; any failure before that leaves the old one in place.
+//!
+//! Disk and time stay bounded too, whatever the server sends (`[downloads]`):
+//! `net` cuts a download off past its size cap or whole-transfer deadline
+//! and leaves nothing behind, and the reader refuses a document that
+//! decompresses past its size or ratio cap (a gzip bomb) before the import
+//! commits, so the previous guide stays.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -12,7 +18,7 @@ use std::time::Instant;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::guide::{GuideError, Record, open_decompressed, read_xmltv};
+use crate::guide::{DecompressLimits, GuideError, Record, open_decompressed_limited, read_xmltv};
 use crate::net::{Fetched, HttpClient, Validators, is_remote};
 use crate::store::{ImportStats, Store, StoreError};
 use crate::trust::{Decision, FeedKind, TrustGate};
@@ -213,10 +219,15 @@ pub async fn import_guides(
         });
     }
     let db = db.to_path_buf();
-    let (stats, sources) =
-        tokio::task::spawn_blocking(move || import_files(&db, files, on_bad, history_start))
-            .await
-            .map_err(|e| ImportError::Source(e.to_string()))??;
+    let limits = DecompressLimits {
+        max_output: http.limits().guide_max_xml_bytes,
+        max_ratio: http.limits().guide_max_ratio,
+    };
+    let (stats, sources) = tokio::task::spawn_blocking(move || {
+        import_files(&db, files, on_bad, history_start, limits)
+    })
+    .await
+    .map_err(|e| ImportError::Source(e.to_string()))??;
     Ok(ImportReport {
         channels: stats.channels,
         programmes: stats.programmes,
@@ -287,7 +298,12 @@ pub fn import_paths(
             note: None,
         })
         .collect();
-    import_files(db, files, on_bad, history_start).map(|(stats, _)| stats)
+    // The operator's own files, measured: no size or ratio cap.
+    let unlimited = DecompressLimits {
+        max_output: u64::MAX,
+        max_ratio: u64::MAX,
+    };
+    import_files(db, files, on_bad, history_start, unlimited).map(|(stats, _)| stats)
 }
 
 /// Reads every file into one import (blocking; run off the async threads).
@@ -296,6 +312,7 @@ fn import_files(
     files: Vec<SourceFile>,
     on_bad: OnBadSource,
     history_start: i64,
+    limits: DecompressLimits,
 ) -> Result<(ImportStats, Vec<SourceReport>), ImportError> {
     let mut store = Store::open(db)?;
     let result = import_into(&mut store, files, on_bad, history_start);
@@ -336,7 +353,7 @@ fn import_into(
             };
             import.begin_source()?;
             let before = import.programmes_added();
-            let result = read_into(&path, &source, &mut import);
+            let result = read_into(&path, &source, limits, &mut import);
             match result {
                 Ok(summary) => {
                     import.end_source(true)?;
@@ -393,6 +410,7 @@ enum Ready {
 fn read_into(
     path: &Path,
     source: &str,
+    limits: DecompressLimits,
     import: &mut crate::store::GuideImport<'_>,
 ) -> Result<crate::guide::ReadSummary, String> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Ready>>(8);
@@ -401,7 +419,7 @@ fn read_into(
         let parser = scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             let stopped = || GuideError::Sink("the import stopped".into());
-            let summary = read_file(path, source, &mut |record| {
+            let summary = read_file(path, source, limits, &mut |record| {
                 batch.push(match record {
                     Record::Channel(c) => Ready::Channel(c),
                     Record::Programme(p) => Ready::Programme(rows.row(p)),
@@ -446,9 +464,10 @@ fn read_into(
 fn read_file(
     path: &Path,
     source: &str,
+    limits: DecompressLimits,
     on_record: &mut dyn FnMut(Record) -> Result<(), GuideError>,
 ) -> Result<crate::guide::ReadSummary, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
-    let reader = open_decompressed(file).map_err(|e| format!("{source}: {e}"))?;
+    let reader = open_decompressed_limited(file, limits).map_err(|e| format!("{source}: {e}"))?;
     read_xmltv(reader, source, on_record).map_err(|e| e.to_string())
 }

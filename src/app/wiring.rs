@@ -174,7 +174,7 @@ pub(super) fn wire(
     let download_tx = ui_tx.clone();
     // Plain HTTP only on loopback and where the configuration allows it;
     // certificates pinned where it says.
-    let http = HttpClient::configured(&config.trust).map_err(|e| AppError::Ui(e.to_string()))?;
+    let http = HttpClient::for_config(config).map_err(|e| AppError::Ui(e.to_string()))?;
     // Every feed the box loads is checked here first (docs/trust.md).
     let state_dir = config.state_dir();
     std::fs::create_dir_all(&state_dir).map_err(|e| AppError::Output {

@@ -1,4 +1,8 @@
 //! `hustings guide import|now|grid|search`.
+//!
+//! `guide import` checks downloaded guides as the box's refresh does (the
+//! `[trust.guide]` keys and policy, the rollback state in the state
+//! directory); `--no-verify` is the explicit way to skip that.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -52,6 +56,7 @@ pub fn import(
     db: Option<PathBuf>,
     json: bool,
     history_hours: i64,
+    verify: bool,
 ) -> anyhow::Result<ExitCode> {
     let db = db_path(args, db)?;
     // Ensure the schema exists before the import opens it.
@@ -61,7 +66,13 @@ pub fn import(
         .map(|p| p.join("guide-cache"))
         .unwrap_or_else(|| PathBuf::from("guide-cache"));
     let rt = runtime()?;
-    let http = HttpClient::configured(&super::config_from(args)?.trust)?;
+    let config = super::config_from(args)?;
+    let http = HttpClient::for_config(&config)?;
+    let gate = if verify {
+        Some(super::trust_gate(&config)?)
+    } else {
+        None
+    };
     let history_start = chrono::Utc::now()
         .timestamp()
         .saturating_sub(history_hours.saturating_mul(3600));
@@ -73,7 +84,7 @@ pub fn import(
             sources,
             OnBadSource::Abort,
             history_start,
-            None,
+            gate.as_ref(),
         ))
         .context("guide import failed; the database is unchanged")?;
     if json {

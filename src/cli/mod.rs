@@ -238,6 +238,10 @@ pub enum GuideCommand {
         /// Keep programmes that ended up to this many hours ago.
         #[arg(long, default_value_t = 24, value_name = "H")]
         history_hours: i64,
+        /// Import downloaded guides without checking their signatures
+        /// against the keys pinned in `[trust.guide]` (the explicit way out).
+        #[arg(long)]
+        no_verify: bool,
     },
     /// Now and next on every channel.
     Now {
@@ -490,7 +494,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 db,
                 json,
                 history_hours,
-            } => guide::import(&common, &sources, db, json, history_hours),
+                no_verify,
+            } => guide::import(&common, &sources, db, json, history_hours, !no_verify),
             GuideCommand::Now { db, at, json } => guide::now(&common, db, at.as_deref(), json),
             GuideCommand::Grid {
                 db,

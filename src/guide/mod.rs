@@ -26,7 +26,7 @@ mod hostile_tests;
 #[cfg(test)]
 mod peer_tests;
 
-pub use decompress::open_decompressed;
+pub use decompress::{DecompressLimits, RATIO_GRACE, open_decompressed, open_decompressed_limited};
 pub use matching::match_channels;
 pub use model::{Credit, Guide, GuideChannel, LangText, Programme};
 pub use overlap::{Overlap, overlap, resolve_overlaps};
@@ -68,6 +68,13 @@ pub enum GuideError {
         source_name: String,
         position: u64,
         limit: u64,
+    },
+    /// The document decompresses past the configured size or ratio
+    /// ([`DecompressLimits`]): refused before it could fill the box.
+    #[error("{source_name}: refused: {message}")]
+    Limit {
+        source_name: String,
+        message: String,
     },
     /// The record callback asked to stop (the store could not take a record).
     #[error("guide import stopped by its consumer: {0}")]

@@ -20,7 +20,7 @@ use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::decode::{EventTooLarge, Utf8Input};
-use super::decompress::DecompressError;
+use super::decompress::{DecompressError, LimitExceeded};
 use super::record::{Capture, ChannelBuilder, ProgrammeBuilder, attr, push_capped};
 use super::{GuideChannel, GuideError, GuideWarning, Programme, parse_xmltv_time};
 
@@ -468,6 +468,12 @@ fn io_error(e: &std::io::Error, position: u64, source_name: &str) -> GuideError 
         return GuideError::Compression {
             source_name: source_name.to_string(),
             message: format!("{d} (after {position} bytes of XML)"),
+        };
+    }
+    if let Some(l) = inner.and_then(|i| i.downcast_ref::<LimitExceeded>()) {
+        return GuideError::Limit {
+            source_name: source_name.to_string(),
+            message: l.to_string(),
         };
     }
     if let Some(t) = inner.and_then(|i| i.downcast_ref::<EventTooLarge>()) {

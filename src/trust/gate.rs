@@ -18,9 +18,10 @@ use super::{Decision, FeedBody, FeedKind, FeedTrust, PinnedKey, Policy, Rejectio
 use crate::config::TrustSettings;
 use crate::net::HttpClient;
 
-/// The most of a `.minisig` response read; the check itself refuses
-/// anything over [`super::MAX_SIGNATURE_BYTES`] with a clear reason.
-const SIGNATURE_FETCH_LIMIT: usize = 64 * 1024;
+/// The most of a `.minisig` response accepted: `net` stops reading one byte
+/// past it, so a server answering with an endless "signature" costs the box
+/// 4 KiB, not the 16 MiB a feed may take.
+const SIGNATURE_FETCH_LIMIT: usize = super::MAX_SIGNATURE_BYTES;
 
 /// What the viewer is told about the copy of a feed in force.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -217,6 +218,12 @@ impl TrustGate {
                 .unwrap_or_else(|e| Decision::Rejected {
                     why: Rejection::State(e.to_string()),
                 }),
+            // Too big to be a signature: it is there, and it is not one.
+            Err(crate::net::NetError::TooLarge { limit, .. }) => Decision::Rejected {
+                why: Rejection::Malformed(format!(
+                    "more than {limit} bytes, more than a signature"
+                )),
+            },
             Err(e) => Decision::Rejected {
                 why: Rejection::SignatureUnavailable(e.to_string()),
             },
@@ -415,15 +422,24 @@ mod tests {
             }
         ));
 
-        // Unsigned under `preferred`: accepted, plainly unverified.
+        // The signature deleted (stripped) under `preferred`: the feed was
+        // verified before, so the unsigned body is refused and the verified
+        // copy keeps its badge.
         std::fs::remove_file(site.dir.path().join("feed.json.minisig")).unwrap();
         let unsigned = site.publish(b"{\"items\": [2]}", false);
         assert!(matches!(
             check(&unsigned, true),
-            Decision::Unverified { .. }
+            Decision::Rejected {
+                why: Rejection::NoLongerVerified { .. }
+            }
         ));
-        assert_eq!(g.badge(&url), Badge::Unverified);
-        assert!(g.take_refusals().is_empty());
+        assert_eq!(g.badge(&url), verified);
+        let refusals = g.take_refusals();
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        assert!(
+            refusals[0].why.contains("was verified before"),
+            "{refusals:?}"
+        );
     }
 
     #[test]

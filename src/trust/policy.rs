@@ -1,10 +1,20 @@
 //! The per-feed policy and the decision the box acts on.
 //!
 //! `required`: no signature, no feed. `preferred`: an unsigned feed is shown
-//! but marked unverified; a signature that is there but wrong is a
-//! rejection, since that is what tampering looks like. `off`: nothing is
-//! checked and nothing is marked verified. Whatever is rejected, the caller
-//! keeps the previous verified feed in force; this file only decides.
+//! but marked unverified, as long as no publisher key is pinned for its kind;
+//! a signature that is there but wrong is a rejection, since that is what
+//! tampering looks like. `off`: nothing is checked and nothing is marked
+//! verified. Whatever is rejected, the caller keeps the previous verified
+//! feed in force; this file only decides.
+//!
+//! Two rules close the door a mirror could open by deleting the `.minisig`
+//! (signature stripping): where a key is pinned, a feed without a signature
+//! is refused, whatever the policy says about unsigned feeds; and once a
+//! feed (kind + URL) has been verified, as the rollback state records, no
+//! unverified body takes its place under `preferred` or `required`. Without
+//! these a stripped signature would be "unsigned, shown unverified", and the
+//! tampering and rollback checks would never run. `off` stays the operator's
+//! explicit way out (a configuration change, not something a server can do).
 
 use thiserror::Error;
 
@@ -58,6 +68,16 @@ pub enum Unverified {
 pub enum Rejection {
     #[error("no signature, and {0} feeds must be signed")]
     MissingSignature(FeedKind),
+    /// Under `preferred`: unsigned, but a key is pinned for the kind, so a
+    /// signature is expected (a missing one is what stripping looks like).
+    #[error("no signature, but a publisher key is pinned for {0} feeds")]
+    UnsignedWithPinnedKey(FeedKind),
+    /// The feed was verified before (version `version`); an unverified body
+    /// never replaces it.
+    #[error(
+        "{why}, but version {version} of this feed was verified before: only a verified copy may replace it"
+    )]
+    NoLongerVerified { version: u64, why: Unverified },
     #[error("{0} feeds must be signed, but no publisher key is pinned for them")]
     NoPinnedKey(FeedKind),
     #[error("the signature file is not a minisign signature: {0}")]
@@ -121,45 +141,62 @@ pub fn verify_feed_body(
     last: Option<&Seen>,
     now: i64,
 ) -> Decision {
-    let signature = match (policy, signature) {
-        (Policy::Off, _) => {
-            return Decision::Unverified {
-                why: Unverified::CheckingOff(kind),
+    if policy == Policy::Off {
+        return Decision::Unverified {
+            why: Unverified::CheckingOff(kind),
+        };
+    }
+    // What an unverified outcome would be, if the rules below allow one.
+    let unverified = match signature {
+        None if !keys.is_empty() => {
+            return Decision::Rejected {
+                why: match (policy, last) {
+                    (_, Some(seen)) => Rejection::NoLongerVerified {
+                        version: seen.version,
+                        why: Unverified::Unsigned,
+                    },
+                    (Policy::Required, None) => Rejection::MissingSignature(kind),
+                    (_, None) => Rejection::UnsignedWithPinnedKey(kind),
+                },
             };
         }
-        (Policy::Required, None) => {
+        None if policy == Policy::Required => {
             return Decision::Rejected {
                 why: Rejection::MissingSignature(kind),
             };
         }
-        (Policy::Preferred, None) => {
-            return Decision::Unverified {
-                why: Unverified::Unsigned,
-            };
-        }
-        (Policy::Required, Some(_)) if keys.is_empty() => {
+        None => Unverified::Unsigned,
+        Some(_) if keys.is_empty() && policy == Policy::Required => {
             return Decision::Rejected {
                 why: Rejection::NoPinnedKey(kind),
             };
         }
         // A box that pins nothing cannot tell a good signature from a
         // forged one; under `preferred` that is the same as unsigned.
-        (Policy::Preferred, Some(_)) if keys.is_empty() => {
-            return Decision::Unverified {
-                why: Unverified::NoPinnedKey(kind),
+        Some(_) if keys.is_empty() => Unverified::NoPinnedKey(kind),
+        Some(s) => {
+            return match verify_signed_body(body, s, Some(kind), keys, last, now) {
+                Ok(signed) => Decision::Verified {
+                    publisher: signed.publisher,
+                    key_id: signed.key_id,
+                    version: signed.comment.version,
+                    expires: signed.comment.expires,
+                    unchanged: signed.unchanged,
+                },
+                Err(why) => Decision::Rejected { why },
             };
         }
-        (_, Some(s)) => s,
     };
-    match verify_signed_body(body, signature, Some(kind), keys, last, now) {
-        Ok(signed) => Decision::Verified {
-            publisher: signed.publisher,
-            key_id: signed.key_id,
-            version: signed.comment.version,
-            expires: signed.comment.expires,
-            unchanged: signed.unchanged,
+    // Verified before (keys since removed from the configuration, say):
+    // nothing unverified takes the verified copy's place.
+    match last {
+        Some(seen) => Decision::Rejected {
+            why: Rejection::NoLongerVerified {
+                version: seen.version,
+                why: unverified,
+            },
         },
-        Err(why) => Decision::Rejected { why },
+        None => Decision::Unverified { why: unverified },
     }
 }
 
@@ -432,10 +469,19 @@ mod tests {
                 },
             ),
             (
-                "preferred, unsigned",
+                "preferred, unsigned, a key pinned: a stripped signature",
                 Policy::Preferred,
                 None,
                 pinned,
+                Decision::Rejected {
+                    why: Rejection::UnsignedWithPinnedKey(g),
+                },
+            ),
+            (
+                "preferred, unsigned, nothing pinned",
+                Policy::Preferred,
+                None,
+                &[],
                 Decision::Unverified {
                     why: Unverified::Unsigned,
                 },
@@ -482,6 +528,84 @@ mod tests {
             assert_eq!(&got, want, "{name}");
             assert_eq!(got.accepted(), !matches!(want, Decision::Rejected { .. }));
         }
+    }
+
+    #[test]
+    fn once_verified_a_feed_is_never_replaced_by_an_unverified_body() {
+        let f = fixture();
+        let g = FeedKind::Guide;
+        let seen = Seen::new(7, BODY);
+        let pinned = std::slice::from_ref(&f.pinned);
+        let no_longer = |why| Decision::Rejected {
+            why: Rejection::NoLongerVerified { version: 7, why },
+        };
+        let good = sign(&f.key, g, 8, NOW + 60, b"newer");
+        type Case<'a> = (&'a str, Policy, Option<&'a [u8]>, &'a [PinnedKey], Decision);
+        let cases: &[Case] = &[
+            (
+                "preferred, signature stripped",
+                Policy::Preferred,
+                None,
+                pinned,
+                no_longer(Unverified::Unsigned),
+            ),
+            (
+                "required, signature stripped",
+                Policy::Required,
+                None,
+                pinned,
+                no_longer(Unverified::Unsigned),
+            ),
+            (
+                "preferred, the keys since removed from the configuration, unsigned",
+                Policy::Preferred,
+                None,
+                &[],
+                no_longer(Unverified::Unsigned),
+            ),
+            (
+                "preferred, the keys since removed, signed",
+                Policy::Preferred,
+                Some(&good),
+                &[],
+                no_longer(Unverified::NoPinnedKey(g)),
+            ),
+            (
+                "off: the operator's explicit way out",
+                Policy::Off,
+                None,
+                pinned,
+                Decision::Unverified {
+                    why: Unverified::CheckingOff(g),
+                },
+            ),
+        ];
+        for (name, policy, sig, keys, want) in cases {
+            let got = verify_feed(b"newer", *sig, g, keys, *policy, Some(&seen), NOW);
+            assert_eq!(&got, want, "{name}");
+        }
+        // A newer signed version still replaces it.
+        let got = verify_feed(
+            b"newer",
+            Some(&good),
+            g,
+            pinned,
+            Policy::Preferred,
+            Some(&seen),
+            NOW,
+        );
+        assert!(
+            matches!(got, Decision::Verified { version: 8, .. }),
+            "{got:?}"
+        );
+        let why = Rejection::NoLongerVerified {
+            version: 7,
+            why: Unverified::Unsigned,
+        };
+        assert_eq!(
+            why.to_string(),
+            "the feed is not signed, but version 7 of this feed was verified before: only a verified copy may replace it"
+        );
     }
 
     #[test]

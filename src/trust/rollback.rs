@@ -1,6 +1,11 @@
 //! The highest verified version of each feed (kind + URL), kept so an old,
 //! validly signed feed cannot be replayed to the box (rollback).
 //!
+//! An entry is also the box's lasting record that the feed *was verified*:
+//! from then on `policy.rs` refuses any unverified body at that URL, so a
+//! mirror that deletes the signature (stripping) cannot slip in an unsigned
+//! copy or an older one, even after a restart.
+//!
 //! A small JSON file in the state directory (`trust-versions.json`), written
 //! whole to a temporary file, synced and renamed over the old one, so a power
 //! cut leaves the old state or the new one, never half of either. It is a
