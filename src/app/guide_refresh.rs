@@ -315,7 +315,7 @@ fn import_files(
     limits: DecompressLimits,
 ) -> Result<(ImportStats, Vec<SourceReport>), ImportError> {
     let mut store = Store::open(db)?;
-    let result = import_into(&mut store, files, on_bad, history_start);
+    let result = import_into(&mut store, files, on_bad, history_start, limits);
     if result.is_err() {
         // The transaction rolled back, but its pages stay in the WAL file:
         // give the space back (the disk may be full because of them).
@@ -330,6 +330,7 @@ fn import_into(
     files: Vec<SourceFile>,
     on_bad: OnBadSource,
     history_start: i64,
+    limits: DecompressLimits,
 ) -> Result<(ImportStats, Vec<SourceReport>), ImportError> {
     let mut reports = Vec::new();
     let mut remember = Vec::new();
