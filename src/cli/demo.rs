@@ -41,6 +41,8 @@ pub fn run_demo(
         .block_on(Headend::start(HeadendOptions {
             state_dir: Some(headend_state),
             multicast,
+            // The box and its headend keep one time (`--clock-start`).
+            clock: config.clock.clone(),
             ..Default::default()
         }))
         .context("starting the demo headend")?;
@@ -133,6 +135,10 @@ pub fn run_headend(
             state_dir: args.state.clone(),
             multicast,
             drop_replies,
+            clock: args.clock_start.map_or_else(
+                crate::config::Clock::system,
+                crate::config::Clock::starting_at,
+            ),
         })
         .await?;
         println!(

@@ -64,6 +64,11 @@ pub struct ClientArgs {
     /// Where the box keeps its database and cache (default: the XDG or systemd state directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Start the wall clock at this time (RFC 3339 or Unix seconds) instead of
+    /// the system's; it runs on from there. For tests and reproducible demos:
+    /// the guide, reminders, catch-up and signatures all follow it.
+    #[arg(long, global = true, value_name = "TIME", value_parser = crate::config::parse_clock_start, hide = true)]
+    pub clock_start: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -348,6 +353,9 @@ pub fn config_on(args: &ClientArgs, root: &std::path::Path) -> anyhow::Result<Co
     if let Some(state) = &args.state {
         config.state_dir = Some(state.clone());
     }
+    if let Some(start) = args.clock_start {
+        config.clock = crate::config::Clock::starting_at(start);
+    }
     crate::platform::board::apply(&mut config, root, &element_present)?;
     Ok(config)
 }
@@ -362,7 +370,11 @@ pub fn element_present(name: &str) -> bool {
 pub fn trust_gate(config: &Config) -> anyhow::Result<crate::trust::TrustGate> {
     let dir = config.state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(crate::trust::TrustGate::open(&config.trust, &dir)?)
+    Ok(crate::trust::TrustGate::open(
+        &config.trust,
+        &dir,
+        config.clock.clone(),
+    )?)
 }
 
 /// The tokio runtime for network, storage, the player and the headend.

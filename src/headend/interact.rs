@@ -176,6 +176,8 @@ pub struct StoreError {
 pub struct Server {
     db: Mutex<Connection>,
     drop_replies: f64,
+    /// "Now" for the feed's schedule and submissions' receipt times.
+    clock: crate::config::Clock,
 }
 
 const SCHEMA: &str = "
@@ -219,8 +221,12 @@ struct Submission {
 }
 
 impl Server {
-    /// Opens (or creates) the store at `path`.
-    pub fn open(path: &Path, drop_replies: f64) -> Result<Arc<Server>, StoreError> {
+    /// Opens (or creates) the store at `path`; the feed is made around `clock`'s now.
+    pub fn open(
+        path: &Path,
+        drop_replies: f64,
+        clock: crate::config::Clock,
+    ) -> Result<Arc<Server>, StoreError> {
         let err = |source| StoreError {
             path: path.to_path_buf(),
             source,
@@ -238,6 +244,7 @@ impl Server {
             } else {
                 0.0
             },
+            clock,
         }))
     }
 
@@ -344,10 +351,8 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
-async fn feed(headers: HeaderMap) -> Response {
-    let body = demo_feed(chrono::Utc::now().timestamp())
-        .to_string()
-        .into_bytes();
+async fn feed(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    let body = demo_feed(server.clock.now()).to_string().into_bytes();
     super::http::conditional(&headers, "application/json", body)
 }
 
@@ -446,7 +451,7 @@ async fn submit(State(server): State<Arc<Server>>, headers: HeaderMap, body: Byt
     if let Err((status, code, message)) = check(&s, &headers) {
         return error(status, code, message);
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = server.clock.now();
     let srv = server.clone();
     let stored = tokio::task::spawn_blocking(move || srv.store(&s, now).map(|o| (o, s))).await;
     let (outcome, s) = match stored {
@@ -603,7 +608,7 @@ mod tests {
     #[test]
     fn the_store_dedupes_by_key_and_refuses_a_second_answer_per_box_and_poll() {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(&dir.path().join("i.sqlite3"), 0.0).unwrap();
+        let server = Server::open(&dir.path().join("i.sqlite3"), 0.0, Default::default()).unwrap();
         let sub = |key: &str, option: &str| Submission {
             key: key.into(),
             box_id: "b0b0b0b0b0b0b0b0".into(),

@@ -51,6 +51,10 @@ pub struct HeadendOptions {
     pub multicast: MulticastMode,
     /// Share (0 to 1) of submission replies dropped after committing (fault tests).
     pub drop_replies: f64,
+    /// Where "now" is: the guide, the interactive feed, the archive's dates,
+    /// catch-up and signatures are made around it (the system clock unless
+    /// a test fixed it, so its guide is the same whenever it runs).
+    pub clock: crate::config::Clock,
 }
 
 impl Default for HeadendOptions {
@@ -60,6 +64,7 @@ impl Default for HeadendOptions {
             state_dir: None,
             multicast: MulticastMode::Auto,
             drop_replies: 0.0,
+            clock: crate::config::Clock::system(),
         }
     }
 }
@@ -157,8 +162,11 @@ impl Headend {
         for ch in DEMO_CHANNELS {
             senders.push(channels::Sender::start(ch, &hls_root, instance)?);
         }
-        let interact =
-            interact::Server::open(&state_dir.join("interact.sqlite3"), options.drop_replies)?;
+        let interact = interact::Server::open(
+            &state_dir.join("interact.sqlite3"),
+            options.drop_replies,
+            options.clock.clone(),
+        )?;
         let signer = std::sync::Arc::new(signing::Signer::load_or_create(&state_dir)?);
         let demo_public_key = signer.public_key_base64();
         let app = http::router(http::Site {
@@ -166,6 +174,7 @@ impl Headend {
             multicast: instance,
             hls_root: hls_root.clone(),
             archive_root: archive_root.clone(),
+            clock: options.clock.clone(),
         })
         .merge(interact::router(interact))
         .merge(signing::router(signing::SigningSite {
@@ -173,10 +182,12 @@ impl Headend {
             base_url: url.clone(),
             multicast: instance,
             archive_root: archive_root.clone(),
+            clock: options.clock.clone(),
         }));
         // The archive is made in the background: it is not needed to zap.
+        let clock = options.clock.clone();
         let archive = tokio::task::spawn_blocking(move || {
-            let now = chrono::Utc::now().timestamp();
+            let now = clock.now();
             if let Err(e) = archive::generate(&archive_root, now) {
                 tracing::error!("the demo archive could not be made: {e}");
             }
