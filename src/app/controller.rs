@@ -1627,10 +1627,16 @@ impl App {
                 );
                 self.ui.global::<LiveAdapter>().set_diagnostics(text.into());
             }
-            PlayerEvent::Seeked { zap, position, .. } if zap == current => {
+            PlayerEvent::Seeked {
+                zap,
+                target,
+                position,
+                ..
+            } if zap == current => {
                 self.seek_sent = None;
                 if let Some(p) = self.playback.as_mut() {
-                    p.position = position.as_secs_f64();
+                    // The bar shows where the picture is (a seek lands on a key frame).
+                    p.position = position.unwrap_or(target).as_secs_f64();
                     self.position_at = Some(Instant::now());
                 }
             }

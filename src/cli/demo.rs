@@ -135,10 +135,7 @@ pub fn run_headend(
             state_dir: args.state.clone(),
             multicast,
             drop_replies,
-            clock: args.clock_start.map_or_else(
-                crate::config::Clock::system,
-                crate::config::Clock::starting_at,
-            ),
+            clock: super::clock(args),
         })
         .await?;
         println!(

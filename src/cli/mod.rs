@@ -360,6 +360,15 @@ pub fn config_on(args: &ClientArgs, root: &std::path::Path) -> anyhow::Result<Co
     Ok(config)
 }
 
+/// The clock the command line asks for: the system's, or one started at
+/// `--clock-start`.
+pub fn clock(args: &ClientArgs) -> crate::config::Clock {
+    args.clock_start.map_or_else(
+        crate::config::Clock::system,
+        crate::config::Clock::starting_at,
+    )
+}
+
 /// Whether GStreamer has the element (false when GStreamer cannot start).
 pub fn element_present(name: &str) -> bool {
     gstreamer::init().is_ok() && gstreamer::ElementFactory::find(name).is_some()
@@ -438,8 +447,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: LineupCommand::Check { source, json },
         }) => lineup_check::run(&common, &source, json),
         Some(Command::Keygen(args)) => trust::keygen(args),
-        Some(Command::Sign(args)) => trust::sign(args),
-        Some(Command::Verify(args)) => trust::verify(args),
+        Some(Command::Sign(args)) => trust::sign(args, &clock(&common)),
+        Some(Command::Verify(args)) => trust::verify(args, &clock(&common)),
         Some(Command::Doctor { json, root }) => doctor::run(&common, json, &root),
         Some(Command::Script { file, out }) => app::script(&common, &file, &out),
         #[cfg(feature = "headend")]
