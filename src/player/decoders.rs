@@ -153,7 +153,11 @@ mod tests {
             entry("avdec_h265", SW, "video/x-h265, alignment=au"),
         ];
         let rpi4 = [
-            entry("v4l2slh265dec", HW, "video/x-h265, stream-format=byte-stream"),
+            entry(
+                "v4l2slh265dec",
+                HW,
+                "video/x-h265, stream-format=byte-stream",
+            ),
             entry("avdec_h264", SW, "video/x-h264"),
         ];
         let amlogic = [
@@ -191,6 +195,10 @@ mod tests {
             .find(|d| d.name == "avdec_h264")
             .expect("gstreamer1.0-libav is installed");
         assert!(!is_hardware_klass(&avdec.klass));
-        assert!(avdec.sink_caps.can_intersect(&gst::Caps::new_empty_simple("video/x-h264")));
+        assert!(
+            avdec
+                .sink_caps
+                .can_intersect(&gst::Caps::new_empty_simple("video/x-h264"))
+        );
     }
 }
