@@ -10,6 +10,9 @@ use serde::Deserialize;
 use thiserror::Error;
 
 mod board;
+mod clock;
+
+pub use clock::{Clock, parse_start as parse_clock_start};
 
 pub use board::{
     BoardCache, BoardDetect, BoardInput, BoardNetwork, BoardProfile, BoardVideo, DEFAULT_DRM_DEVICE,
@@ -344,6 +347,10 @@ pub struct Config {
     /// such as `board`, are relative to its directory).
     #[serde(skip)]
     pub file: Option<PathBuf>,
+    /// Where "now" comes from: the system clock, unless the command line
+    /// started one at a fixed time (`--clock-start`, for tests and demos).
+    #[serde(skip)]
+    pub clock: Clock,
 }
 
 /// The box as an HDMI-CEC playback device (`[cec]`).

@@ -17,6 +17,7 @@ fn hustings(state: &std::path::Path, args: &[&str]) -> (bool, String, String) {
             "--state",
             state.to_str().unwrap(),
         ])
+        .args(common::clock_arg())
         .args(args)
         .output()
         .unwrap();

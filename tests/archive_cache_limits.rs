@@ -15,6 +15,7 @@ use common::headend;
 fn hustings(server: &str, state: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hustings"))
         .args(["--server", server, "--state", state.to_str().unwrap()])
+        .args(common::clock_arg())
         .args(args)
         .output()
         .unwrap()
@@ -51,6 +52,7 @@ fn many_downloads_stay_within_the_budget_and_pinned_speeches_go_last() {
         let out = Command::new(env!("CARGO_BIN_EXE_hustings"))
             .args(["--config", config.to_str().unwrap()])
             .args(["--server", headend().url()])
+            .args(common::clock_arg())
             .args(["--state", state.to_str().unwrap()])
             .args(["archive", "download", id, "--json"])
             .output()
@@ -96,13 +98,14 @@ fn a_full_disk_stops_the_download_cleanly_and_says_so() {
     // needs about 1.7 MB.
     let script = format!(
         "mount -t tmpfs -o size=1m hustings-test {cache} || exit 90\n\
-         {bin} --server {server} --state {state} archive download price-transport\n\
+         {bin} --server {server} --state {state} --clock-start {now} archive download price-transport\n\
          echo \"exit=$?\"\n\
          ls {cache}/archive/price-transport\n\
          cat {cache}/archive/price-transport/manifest.json\n",
         cache = cache.display(),
         bin = env!("CARGO_BIN_EXE_hustings"),
         server = headend().url(),
+        now = common::clock().now(),
         state = state.display(),
     );
     let out = Command::new("unshare")
@@ -252,11 +255,8 @@ fn demo_with_window(name: &str, window: &str) -> Vec<String> {
     // The demo headend's archive made beforehand (it keeps it in its state),
     // so the box's first refresh finds the catalogue.
     gstreamer::init().unwrap();
-    hustings::headend::archive::generate(
-        &state.join("headend/archive"),
-        chrono::Utc::now().timestamp(),
-    )
-    .unwrap();
+    hustings::headend::archive::generate(&state.join("headend/archive"), common::CLOCK_START)
+        .unwrap();
     let run = common::demo_script(&state, &out, "wait 12000\n");
     assert!(
         run.status.success(),
@@ -279,7 +279,11 @@ fn demo_with_window(name: &str, window: &str) -> Vec<String> {
 
 #[test]
 fn pinned_speeches_are_fetched_ahead_of_time_inside_the_window_only() {
-    let now = chrono::Local::now().time();
+    // The window around where the demo's clock starts, in the box's time zone.
+    let now = chrono::DateTime::from_timestamp(common::CLOCK_START, 0)
+        .unwrap()
+        .with_timezone(&chrono::Local)
+        .time();
     let hhmm = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
     let inside = format!(
         "{}-{}",

@@ -32,7 +32,9 @@ fn a_programme_restarts_and_a_finished_one_plays_to_its_end() {
         .is_some()
     );
     std::thread::sleep(Duration::from_secs(9));
-    let now = chrono::Utc::now().timestamp();
+    // The headend's clock (it maps catch-up times onto its recordings'
+    // system-stamped times itself).
+    let now = common::clock().now();
 
     let running = CatchupProgramme {
         start: now - 8,

@@ -98,8 +98,10 @@ fn the_guide_is_imported_matched_and_shown_from_the_cache_on_the_next_start() {
     let mut config = Config::default();
     config.use_server(common::headend().url());
     config.state_dir = Some(common::scratch("offline-guide"));
+    // The box on the headend's clock, and "now" from it.
+    config.clock = common::clock().clone();
     let http = HttpClient::new().unwrap();
-    let now = chrono::Utc::now().timestamp();
+    let now = config.clock.now();
     let fresh = rt.block_on(hustings::app::load(&config, &http, None));
     assert!(fresh.notices.is_empty(), "{:?}", fresh.notices);
     let cached = rt.block_on(hustings::app::load_cached(&config));

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 fn hustings(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(common::clock_arg())
         .args(args)
         .output()
         .unwrap()

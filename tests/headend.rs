@@ -50,11 +50,20 @@ fn guide_has_now_and_next_for_every_channel() {
     let (status, body) = get(&format!("{}guide.xml.gz", headend().url()));
     assert_eq!(status, 200);
     let guide = hustings::guide::parse_xmltv_bytes(&body, "guide.xml.gz").unwrap();
-    let now = chrono::Utc::now().timestamp();
+    let now = common::clock().now();
     for ch in DEMO_CHANNELS {
         let (on_air, next) = guide.now_next(ch.id, now);
         assert!(on_air.is_some() && next.is_some(), "{}", ch.id);
     }
+    // The guide the tests' clock gives (common::CLOCK_START, 10:07): the
+    // programme on air began at 10:00 and the next one begins at 10:30, 23
+    // minutes away, so "the next programme is in the future" holds in every test.
+    let (on_air, next) = guide.now_next("civic-one", now);
+    let (on_air, next) = (on_air.unwrap(), next.unwrap());
+    assert_eq!(on_air.title, "Campaign Trail");
+    assert_eq!(on_air.start, common::CLOCK_START - 7 * 60);
+    assert_eq!(next.start, common::CLOCK_START + 23 * 60);
+    assert_eq!(next.title, "Town Hall: Housing and Rents");
 }
 
 #[test]
@@ -92,6 +101,7 @@ fn headend_command_prints_its_url_first_and_serves_there() {
             "--state",
         ])
         .arg(&state)
+        .args(common::clock_arg())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

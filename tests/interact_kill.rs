@@ -60,6 +60,7 @@ impl Box {
         let mut c = Command::new(env!("CARGO_BIN_EXE_hustings"));
         c.args(["--config", self.config.to_str().unwrap()])
             .args(["--server", server, "--state", self.state.to_str().unwrap()])
+            .args(common::clock_arg())
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());

@@ -23,6 +23,7 @@ fn hustings(state: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hustings"))
         .args(["--config", config.to_str().unwrap()])
         .args(["--server", common::headend().url()])
+        .args(common::clock_arg())
         .args(["--state", state.to_str().unwrap()])
         .args(args)
         // Debug logs from every crate: personal data must not be in any of them.

@@ -3,6 +3,9 @@
 //! As root (CI), the test re-runs itself under `unshare --net` with loopback
 //! up, multicast on and a 224.0.0.0/4 route, so nothing it sends can leave the
 //! namespace. Elsewhere it fails with a message, unless HUSTINGS_SKIP_NETNS=1.
+//! The re-run's output is captured and handed on without its own
+//! `test result:` summary, so each test counts once in a run's totals (the
+//! outer run reports it; `.ci/run` adds up the summaries).
 
 mod common;
 
@@ -33,19 +36,32 @@ fn in_private_netns(test: &str) -> bool {
         "{test} needs root to make a private network namespace (unshare -n); run as root or set HUSTINGS_SKIP_NETNS=1 to skip it"
     );
     let exe = std::env::current_exe().unwrap();
-    let status = Command::new("unshare")
+    let run = Command::new("unshare")
         .args(["--net", "--", "sh", "-c"])
         .arg("ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo && exec \"$0\" \"$@\"")
         .arg(exe)
         .args([test, "--exact", "--nocapture", "--test-threads=1"])
         .env(INNER, "1")
-        .status()
+        .output()
         .expect("unshare (util-linux) and ip (iproute2) are installed");
+    // Through print!, so the harness captures it (shown when the test fails),
+    // less the inner summary: this one test is the outer run's to count.
+    print!("{}", without_summary(&run.stdout));
+    eprint!("{}", String::from_utf8_lossy(&run.stderr));
     assert!(
-        status.success(),
+        run.status.success(),
         "{test} failed inside its network namespace"
     );
     false
+}
+
+/// A test binary's output without its `test result:` lines.
+fn without_summary(out: &[u8]) -> String {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter(|l| !l.starts_with("test result:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// A headend of this test's own, inside its namespace.

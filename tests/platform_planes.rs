@@ -1,5 +1,5 @@
-//! Video planes chosen for recorded boards (tests/drm/, from their drivers'
-//! plane set-up): video on a plane below the UI where the hardware allows,
+//! Video planes chosen for the target boards as described by hand in
+//! tests/drm/ (from their drivers' documented plane set-up, not recorded): video on a plane below the UI where the hardware allows,
 //! one plane with the video composited by the UI where it does not, and the
 //! output mode capped by the board profile.
 

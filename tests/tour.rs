@@ -37,6 +37,8 @@ fn the_headless_tour_zaps_every_channel_and_writes_pictures() {
         .args([
             "--state",
             state.to_str().unwrap(),
+            "--clock-start",
+            &common::CLOCK_START.to_string(),
             "demo",
             "--headless",
             out.to_str().unwrap(),

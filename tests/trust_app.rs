@@ -54,7 +54,8 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
     settings
         .publishers
         .insert(id.to_string(), "Civic TV".into());
-    let gate = TrustGate::open(&settings, &state).unwrap();
+    // The box on the headend's clock: its signatures expire by that clock.
+    let gate = TrustGate::open(&settings, &state, common::clock().clone()).unwrap();
     let db = Store::path_in(&state);
     Store::open(&db).unwrap();
     let http = HttpClient::new().unwrap();

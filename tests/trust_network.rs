@@ -155,7 +155,7 @@ fn xmltv_time(t: i64) -> String {
 
 /// A one-channel guide with one programme running now, titled `title`.
 fn guide(title: &str) -> Vec<u8> {
-    let now = chrono::Utc::now().timestamp();
+    let now = common::clock().now();
     format!(
         "<tv><channel id=\"alpha\"><display-name>Alpha</display-name></channel>\
          <programme start=\"{}\" stop=\"{}\" channel=\"alpha\"><title>{title}</title></programme></tv>",
@@ -220,7 +220,7 @@ fn publish(
                 let comment = FeedComment {
                     kind: *kind,
                     version,
-                    expires: chrono::Utc::now().timestamp() + 86_400,
+                    expires: common::clock().now() + 86_400,
                 };
                 files.insert(sig, key.sign(body, &comment).unwrap().into_bytes());
             }
@@ -298,7 +298,7 @@ fn a_stripped_signature_and_a_replayed_older_version_are_refused_and_the_last_go
     let key = SigningKey::generate().unwrap();
     let config = config(&base, &state, &key);
     let db = Store::path_in(&state);
-    let gate = TrustGate::open(&config.trust, &state).unwrap();
+    let gate = TrustGate::open(&config.trust, &state, common::clock().clone()).unwrap();
 
     // Version 1, then version 2, both signed: each is taken.
     let v1 = feeds("Amber");
@@ -352,7 +352,7 @@ fn a_stripped_signature_and_a_replayed_older_version_are_refused_and_the_last_go
 
     // A restarted box remembers that these feeds were verified.
     publish(&files, &forged, None);
-    let gate = TrustGate::open(&config.trust, &state).unwrap();
+    let gate = TrustGate::open(&config.trust, &state, common::clock().clone()).unwrap();
     kept(&refresh(&config, &gate), "stripped, after a restart");
     assert_eq!(rejections(&gate).len(), 3);
 
@@ -360,7 +360,7 @@ fn a_stripped_signature_and_a_replayed_older_version_are_refused_and_the_last_go
     // lineup is refused too (nothing to show rather than a forged lineup).
     let fresh = common::scratch("trust-net-strip-fresh");
     let config = self::config(&base, &fresh, &key);
-    let gate = TrustGate::open(&config.trust, &fresh).unwrap();
+    let gate = TrustGate::open(&config.trust, &fresh, common::clock().clone()).unwrap();
     let shown = refresh(&config, &gate);
     assert!(shown.channels.is_empty());
     let error = shown.error.unwrap_or_default();
@@ -562,7 +562,7 @@ fn a_signature_is_read_4_kib_at_most_and_a_longer_one_is_refused_without_the_res
     let key = SigningKey::generate().unwrap();
     let mut settings = hustings::config::TrustSettings::default();
     settings.archive.keys = vec![key.public_key_base64()];
-    let gate = TrustGate::open(&settings, &state).unwrap();
+    let gate = TrustGate::open(&settings, &state, common::clock().clone()).unwrap();
     let http = HttpClient::new().unwrap();
     let decision = common::runtime()
         .block_on(async {

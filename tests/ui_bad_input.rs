@@ -30,6 +30,8 @@ fn a_dead_feed_and_a_dead_channel_are_reported_and_the_app_keeps_working() {
     config.feeds.guide = vec![format!("{}guide.xml.gz", common::headend().url())];
     config.state_dir = Some(dir.join("state"));
     config.player.join_timeout_ms = 800;
+    // The session on the headend's clock, as its guide is.
+    config.clock = common::clock().clone();
 
     let rt = common::runtime();
     let mut s = HeadlessSession::start(rt.handle(), &config, 1280, 720, &dir).unwrap();

@@ -140,6 +140,9 @@ pub struct App {
     box_id: String,
     /// Kiosk mode (shared screens); None when off.
     pub(super) kiosk: Option<super::kiosk::Kiosk>,
+    /// Where "now" is for the guide, reminders, catch-up, polls and the
+    /// clock on screen (the system's, unless the runner fixed it).
+    clock: crate::config::Clock,
     /// A seek in the speech is under way: positions reported before it ends are stale.
     seek_sent: Option<Instant>,
     /// Seek there (seconds) once this zap shows its first picture.
@@ -197,6 +200,7 @@ impl App {
         frames: FrameSlot,
         settings: Option<tokio::sync::mpsc::UnboundedSender<super::settings::SettingsWrite>>,
         reload: Box<dyn Fn()>,
+        clock: crate::config::Clock,
     ) -> App {
         let app = App {
             ui,
@@ -233,6 +237,7 @@ impl App {
             box_id: String::new(),
             country: "GB".into(),
             kiosk: None,
+            clock,
             seek_sent: None,
             cache: None,
             download: None,
@@ -259,7 +264,7 @@ impl App {
             paused: false,
             quit: false,
         };
-        live::clear_preview(&app.ui);
+        live::clear_preview(&app.ui, &app.clock);
         guide::clear_preview(&app.ui);
         app.set_status(&Message::Loading, false);
         (app.reload)();
@@ -358,7 +363,7 @@ impl App {
         }
         if self.nav.screen == Screen::Live && !self.nav.list_open && self.playback.is_none() {
             use super::overlay::OverlayOutcome;
-            let now = chrono::Utc::now().timestamp();
+            let now = self.clock.now();
             match self
                 .overlay
                 .handle(action, Instant::now(), now, &self.country)
@@ -446,7 +451,7 @@ impl App {
         let start = self
             .kiosk
             .as_ref()
-            .and_then(|k| k.channel_at(chrono::Local::now().time(), &self.channels));
+            .and_then(|k| k.channel_at(self.clock.local().time(), &self.channels));
         if let Some(index) = start.or(self.nav.current) {
             let fx = self.nav.tune(index);
             self.apply(fx);
@@ -460,7 +465,7 @@ impl App {
     /// The interactive items for the channel on screen (an open one stays
     /// open if it applies there too).
     fn overlay_items(&mut self) {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let items = self.items_for_screen(now);
         self.overlay.set_items(items, Instant::now());
         self.overlay.note_on_screen(Instant::now(), now);
@@ -494,7 +499,7 @@ impl App {
         if self.overlay.stage.is_some() {
             return;
         }
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let ids = |items: &[crate::interact::Item]| -> Vec<String> {
             items.iter().map(|i| i.id.clone()).collect()
         };
@@ -736,7 +741,7 @@ impl App {
             };
             self.nav.screen = Screen::Live;
             self.nav.current = Some(index);
-            self.play_catchup(index, &programme, chrono::Utc::now().timestamp());
+            self.play_catchup(index, &programme, self.clock.now());
             self.refresh();
             return;
         }
@@ -814,7 +819,7 @@ impl App {
 
     /// Info on a guide programme: its details screen.
     fn open_details(&mut self) {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let row = self
             .guide_page
             .iter()
@@ -855,7 +860,7 @@ impl App {
             DetailsOutcome::Close => self.nav.screen = Screen::Guide,
             DetailsOutcome::Do(what) => {
                 let (index, p) = (d.channel, d.programme.clone());
-                let now = chrono::Utc::now().timestamp();
+                let now = self.clock.now();
                 match what {
                     DetailAction::Watch => {
                         self.nav.screen = Screen::Live;
@@ -985,7 +990,7 @@ impl App {
         if let Some(e) = &self.pin_entry {
             return format!("PIN pad: {} of 4 digits", e.digits.len());
         }
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let channel = |i: usize| {
             self.channels.get(i).map(|ch| {
                 let on_now = self
@@ -1124,7 +1129,7 @@ impl App {
     /// OK on a guide programme: live now, catch-up if past, else a reminder
     /// set (or taken off).
     fn open_programme(&mut self, row: usize, _cell: usize) {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let programme = guide::programme_at(&self.guide_page, &self.nav).cloned();
         match programme {
             Some(p) if p.start > now => {
@@ -1146,7 +1151,7 @@ impl App {
         let Some(index) = self.nav.current else {
             return;
         };
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         let on_air = self
             .channels
             .get(index)
@@ -1488,7 +1493,7 @@ impl App {
             let kiosk_start = self
                 .kiosk
                 .as_ref()
-                .and_then(|k| k.channel_at(chrono::Local::now().time(), &self.channels));
+                .and_then(|k| k.channel_at(self.clock.local().time(), &self.channels));
             let start = kiosk_start
                 .or_else(|| {
                     loaded
@@ -1621,10 +1626,16 @@ impl App {
                 );
                 self.ui.global::<LiveAdapter>().set_diagnostics(text.into());
             }
-            PlayerEvent::Seeked { zap, position, .. } if zap == current => {
+            PlayerEvent::Seeked {
+                zap,
+                target,
+                position,
+                ..
+            } if zap == current => {
                 self.seek_sent = None;
                 if let Some(p) = self.playback.as_mut() {
-                    p.position = position.as_secs_f64();
+                    // The bar shows where the picture is (a seek lands on a key frame).
+                    p.position = position.unwrap_or(target).as_secs_f64();
                     self.position_at = Some(Instant::now());
                 }
             }
@@ -1787,9 +1798,9 @@ impl App {
             (self.reload)();
         }
         self.fire_reminders(now);
-        live::update_clock(&self.ui);
+        live::update_clock(&self.ui, &self.clock);
         // Programmes change on the minute: keep now/next, progress and the guide current.
-        let minute = chrono::Utc::now().timestamp() / 60;
+        let minute = self.clock.now() / 60;
         if minute != self.refreshed_minute {
             self.refreshed_minute = minute;
             // A shared screen nobody is using follows its schedule.
@@ -1797,7 +1808,7 @@ impl App {
                 .kiosk
                 .as_ref()
                 .filter(|k| k.idle(now))
-                .and_then(|k| k.channel_at(chrono::Local::now().time(), &self.channels));
+                .and_then(|k| k.channel_at(self.clock.local().time(), &self.channels));
             if let Some(index) = scheduled.filter(|i| Some(*i) != self.nav.current) {
                 let fx = self.nav.tune(index);
                 self.apply(fx);
@@ -1812,7 +1823,7 @@ impl App {
         if self.reminder_offer.is_some_and(|(_, until)| now >= until) {
             self.reminder_offer = None;
         }
-        let wall = chrono::Utc::now().timestamp();
+        let wall = self.clock.now();
         let due: Vec<_> = self
             .reminders
             .iter()
@@ -1838,7 +1849,7 @@ impl App {
 
     /// Pushes navigation and data state into the screens' adapters.
     fn refresh(&mut self) {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now();
         if self.nav.screen == Screen::Live && self.live_stopped {
             // Back on live TV after a speech: the channel watched before.
             self.live_stopped = false;

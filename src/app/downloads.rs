@@ -109,6 +109,7 @@ pub(super) fn fetch_pinned(
             return;
         }
     };
+    let clock = config.clock.clone();
     let (cache, budget, db) = (
         config.cache_dir(),
         config.cache_budget(),
@@ -131,7 +132,7 @@ pub(super) fn fetch_pinned(
                 _ = every.tick() => {}
                 _ = refreshed.notified() => {}
             }
-            if !window.contains(chrono::Local::now().time()) {
+            if !window.contains(clock.local().time()) {
                 continue;
             }
             let reader_db = db.clone();

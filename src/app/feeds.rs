@@ -143,8 +143,9 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
     }
     if !guide_urls.is_empty() {
         let cache = config.state_dir().join("guide-cache");
-        let history_start = chrono::Utc::now()
-            .timestamp()
+        let history_start = config
+            .clock
+            .now()
             .saturating_sub(config.feeds.history_hours.saturating_mul(3600));
         match import_guides(
             http,
@@ -279,7 +280,7 @@ async fn fetch_lineup(
                     for w in l.warnings.iter().take(50) {
                         tracing::warn!("{url}: {w}");
                     }
-                    let now = chrono::Utc::now().timestamp();
+                    let now = config.clock.now();
                     let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
                     let saved = tokio::task::spawn_blocking(move || {
                         let store = Store::open(&db_path)?;
@@ -349,7 +350,7 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
     }
     let guide_channels = store.guide_channel_list().unwrap_or_default();
     let matches = match_channels(&out.channels, &guide_channels, &config.feeds.guide_map);
-    let now = chrono::Utc::now().timestamp();
+    let now = config.clock.now();
     let mut programmes = Vec::new();
     for ch in &out.channels {
         let Some(id) = matches.get(&ch.key.0) else {

@@ -46,6 +46,7 @@ pub(super) fn spawn(
         },
         submit_timeout: Duration::from_millis(config.interact.submit_timeout_ms.max(100)),
         transport: config.trust.clone(),
+        clock: config.clock.clone(),
     };
     let started = std::thread::Builder::new()
         .name("interact".into())
@@ -72,6 +73,8 @@ struct WorkerConfig {
     /// One delivery attempt's limit.
     submit_timeout: Duration,
     transport: crate::config::TrustSettings,
+    /// "Now" for the outbox's attempts (the app's clock).
+    clock: crate::config::Clock,
 }
 
 /// The worker's loop: feeds, deliveries and the UI's requests.
@@ -87,6 +90,7 @@ async fn work(
         rules,
         submit_timeout,
         transport,
+        clock,
     } = setup;
     {
         let mut outbox = match Outbox::open(&path) {
@@ -123,7 +127,7 @@ async fn work(
                     }
                 }
                 _ = deliver.tick() => {
-                    let now = chrono::Utc::now().timestamp_millis();
+                    let now = clock.now_millis();
                     if let Err(e) = outbox.deliver_pending(&submitter, now, Which::Due).await {
                         tracing::warn!("outbox: {e}");
                     }
@@ -141,7 +145,7 @@ async fn work(
                         }
                         None => return,
                     };
-                    let now = chrono::Utc::now().timestamp_millis();
+                    let now = clock.now_millis();
                     let recorded = outbox.record(&s, now).map(|_| ()).map_err(|e| e.to_string());
                     let ok = recorded.is_ok();
                     let _ = tx.send(UiMsg::InteractRecorded(recorded));

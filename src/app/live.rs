@@ -40,7 +40,7 @@ pub(super) fn guide_id(ch: &Channel) -> &str {
 }
 
 /// Replaces the .slint preview data with an empty screen.
-pub(super) fn clear_preview(ui: &AppWindow) {
+pub(super) fn clear_preview(ui: &AppWindow, clock: &crate::config::Clock) {
     let a = ui.global::<LiveAdapter>();
     a.set_banner_visible(false);
     a.set_has_picture(false);
@@ -57,16 +57,16 @@ pub(super) fn clear_preview(ui: &AppWindow) {
     ] {
         set(&a, "".into());
     }
-    update_clock(ui);
+    update_clock(ui, clock);
 }
 
 /// Rows of the live channel list panel.
 const LIST_ROWS: usize = 7;
 
 /// Updates the clock text.
-pub(super) fn update_clock(ui: &AppWindow) {
+pub(super) fn update_clock(ui: &AppWindow, clock: &crate::config::Clock) {
     ui.global::<LiveAdapter>()
-        .set_clock(Local::now().format("%H:%M").to_string().into());
+        .set_clock(clock.local().format("%H:%M").to_string().into());
 }
 
 /// Pushes the banner and list state.

@@ -501,17 +501,19 @@ impl Overlay {
 mod tests {
     use super::*;
 
+    /// The tests' "now" (2026-09-21 14:13:20 UTC): a fixed time, not the wall clock's.
+    const NOW: i64 = 1_790_000_000;
+
     fn feed() -> Vec<Item> {
         let base = url::Url::parse("http://h/interact/feed.json").unwrap();
-        let now = chrono::Utc::now().timestamp();
-        let json = crate::headend::interact::demo_feed(now).to_string();
+        let json = crate::headend::interact::demo_feed(NOW).to_string();
         crate::interact::feed::parse(json.as_bytes(), &base, Default::default())
             .unwrap()
             .items
     }
 
     fn key(o: &mut Overlay, a: Action) -> OverlayOutcome {
-        o.handle(a, Instant::now(), chrono::Utc::now().timestamp(), "GB")
+        o.handle(a, Instant::now(), NOW, "GB")
     }
 
     #[test]

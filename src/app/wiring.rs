@@ -181,7 +181,7 @@ pub(super) fn wire(
         path: state_dir.clone(),
         message: e.to_string(),
     })?;
-    let trust = crate::trust::TrustGate::open(&config.trust, &state_dir)?;
+    let trust = crate::trust::TrustGate::open(&config.trust, &state_dir, config.clock.clone())?;
     let loader_trust = trust.clone();
     let images_http = http.clone();
     let resolver_http = http.clone();
@@ -220,7 +220,14 @@ pub(super) fn wire(
         });
     });
     let settings = Some(spawn_settings_writer(rt, config.state_dir()));
-    let mut app = App::new(ui, player.clone(), frames, settings, reload);
+    let mut app = App::new(
+        ui,
+        player.clone(),
+        frames,
+        settings,
+        reload,
+        config.clock.clone(),
+    );
     app.prejoin_neighbours = config.player.prejoin_neighbours;
     app.banner_time = match config.display.banner_seconds {
         0 => None,

@@ -41,6 +41,8 @@ pub fn run_demo(
         .block_on(Headend::start(HeadendOptions {
             state_dir: Some(headend_state),
             multicast,
+            // The box and its headend keep one time (`--clock-start`).
+            clock: config.clock.clone(),
             ..Default::default()
         }))
         .context("starting the demo headend")?;
@@ -135,6 +137,7 @@ pub fn run_headend(
             multicast,
             drop_replies,
             faults,
+            clock: super::clock(args),
         })
         .await?;
         println!(

@@ -25,10 +25,10 @@ fn db_path(args: &ClientArgs, db: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     Ok(Store::path_in(&dir))
 }
 
-/// Parses a time: Unix seconds, an XMLTV time, or "now".
-fn parse_time(s: Option<&str>) -> anyhow::Result<i64> {
+/// Parses a time: Unix seconds, an XMLTV time, or "now" (by `clock`).
+fn parse_time(s: Option<&str>, clock: &crate::config::Clock) -> anyhow::Result<i64> {
     match s {
-        None | Some("now") => Ok(chrono::Utc::now().timestamp()),
+        None | Some("now") => Ok(clock.now()),
         Some(t) => t
             .parse::<i64>()
             .ok()
@@ -73,8 +73,8 @@ pub fn import(
     } else {
         None
     };
-    let history_start = chrono::Utc::now()
-        .timestamp()
+    let history_start = super::clock(args)
+        .now()
         .saturating_sub(history_hours.saturating_mul(3600));
     let report = rt
         .block_on(import_guides(
@@ -111,7 +111,7 @@ pub fn now(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = Store::open_reader(&db_path(args, db)?)?;
-    let rows = store.now_next(parse_time(at)?)?;
+    let rows = store.now_next(parse_time(at, &super::clock(args))?)?;
     if json {
         println!("{}", serde_json::to_string(&rows)?);
     } else {
@@ -133,7 +133,7 @@ pub fn grid(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let store = Store::open_reader(&db_path(args, db)?)?;
-    let from = parse_time(from)?;
+    let from = parse_time(from, &super::clock(args))?;
     let to = from + (hours * 3600.0) as i64;
     let ids: Vec<String> = match channels {
         Some(list) => list

@@ -91,10 +91,6 @@ struct Ctx {
     submitter: Submitter,
 }
 
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
-
 impl Ctx {
     fn open(args: &ClientArgs) -> anyhow::Result<Ctx> {
         let config = config_from(args)?;
@@ -145,10 +141,11 @@ impl Ctx {
 
     /// Tries to deliver everything pending once; reports, never fails the command.
     fn deliver_once(&mut self) {
-        match self.rt.block_on(
-            self.outbox
-                .deliver_pending(&self.submitter, now_ms(), Which::All),
-        ) {
+        match self.rt.block_on(self.outbox.deliver_pending(
+            &self.submitter,
+            self.config.clock.now_millis(),
+            Which::All,
+        )) {
             Ok(d) if d.pending == 0 => eprintln!("delivered; the outbox is empty"),
             Ok(d) => eprintln!("{} pending, delivery will be retried", d.pending),
             Err(e) => eprintln!("delivery: {e}"),
@@ -163,7 +160,7 @@ fn list(
     programme: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let items = ctx.items()?;
-    let now = chrono::Utc::now().timestamp();
+    let now = ctx.config.clock.now();
     let shown: Vec<&Item> = match channel {
         Some(_) => schedule::items_in_force(&items, channel, programme, now),
         None => items
@@ -202,7 +199,7 @@ fn list(
 
 fn answer(ctx: &mut Ctx, id: &str, options: &[String]) -> anyhow::Result<ExitCode> {
     let item = ctx.item(id)?;
-    let now = chrono::Utc::now();
+    let now = ctx.config.clock.utc();
     let sub =
         interact::submission::poll_answer(&item, options, interact::new_key(), now.timestamp())?;
     match ctx.outbox.record(&sub, now.timestamp_millis()) {
@@ -244,7 +241,7 @@ fn signup(ctx: &mut Ctx, id: &str, fields: &[String], consent: bool) -> anyhow::
             "{id}: consent not given (--consent accepts the privacy notice above); nothing was stored or sent"
         );
     }
-    let now = chrono::Utc::now();
+    let now = ctx.config.clock.utc();
     let sub = interact::submission::signup(
         &item,
         &answers,
@@ -266,9 +263,11 @@ fn flush(ctx: &mut Ctx, timeout: f64) -> anyhow::Result<ExitCode> {
     // The first round sends everything (a person asked); later rounds keep to the backoff.
     let mut which = Which::All;
     loop {
-        let d = ctx
-            .rt
-            .block_on(ctx.outbox.deliver_pending(&ctx.submitter, now_ms(), which))?;
+        let d = ctx.rt.block_on(ctx.outbox.deliver_pending(
+            &ctx.submitter,
+            ctx.config.clock.now_millis(),
+            which,
+        ))?;
         which = Which::Due;
         if d.pending == 0 {
             eprintln!("the outbox is empty");
@@ -279,8 +278,11 @@ fn flush(ctx: &mut Ctx, timeout: f64) -> anyhow::Result<ExitCode> {
             eprintln!("{} still pending after {timeout} s", d.pending);
             return Ok(ExitCode::FAILURE);
         }
-        let next = d.next_attempt_at.unwrap_or_else(now_ms);
-        let wait = Duration::from_millis(next.saturating_sub(now_ms()).max(0) as u64);
+        let next = d
+            .next_attempt_at
+            .unwrap_or_else(|| ctx.config.clock.now_millis());
+        let wait =
+            Duration::from_millis(next.saturating_sub(ctx.config.clock.now_millis()).max(0) as u64);
         std::thread::sleep(wait.min(left));
     }
 }

@@ -64,6 +64,11 @@ pub struct ClientArgs {
     /// Where the box keeps its database and cache (default: the XDG or systemd state directory).
     #[arg(long, global = true, value_name = "DIR")]
     pub state: Option<PathBuf>,
+    /// Start the wall clock at this time (RFC 3339 or Unix seconds) instead of
+    /// the system's; it runs on from there. For tests and reproducible demos:
+    /// the guide, reminders, catch-up and signatures all follow it.
+    #[arg(long, global = true, value_name = "TIME", value_parser = crate::config::parse_clock_start, hide = true)]
+    pub clock_start: Option<i64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -367,8 +372,20 @@ pub fn config_on(args: &ClientArgs, root: &std::path::Path) -> anyhow::Result<Co
     if let Some(state) = &args.state {
         config.state_dir = Some(state.clone());
     }
+    if let Some(start) = args.clock_start {
+        config.clock = crate::config::Clock::starting_at(start);
+    }
     crate::platform::board::apply(&mut config, root, &element_present)?;
     Ok(config)
+}
+
+/// The clock the command line asks for: the system's, or one started at
+/// `--clock-start`.
+pub fn clock(args: &ClientArgs) -> crate::config::Clock {
+    args.clock_start.map_or_else(
+        crate::config::Clock::system,
+        crate::config::Clock::starting_at,
+    )
 }
 
 /// Whether GStreamer has the element (false when GStreamer cannot start).
@@ -381,7 +398,11 @@ pub fn element_present(name: &str) -> bool {
 pub fn trust_gate(config: &Config) -> anyhow::Result<crate::trust::TrustGate> {
     let dir = config.state_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    Ok(crate::trust::TrustGate::open(&config.trust, &dir)?)
+    Ok(crate::trust::TrustGate::open(
+        &config.trust,
+        &dir,
+        config.clock.clone(),
+    )?)
 }
 
 /// The tokio runtime for network, storage, the player and the headend.
@@ -462,8 +483,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: LineupCommand::Check { source, json },
         }) => lineup_check::run(&common, &source, json),
         Some(Command::Keygen(args)) => trust::keygen(args),
-        Some(Command::Sign(args)) => trust::sign(args),
-        Some(Command::Verify(args)) => trust::verify(args),
+        Some(Command::Sign(args)) => trust::sign(args, &clock(&common)),
+        Some(Command::Verify(args)) => trust::verify(args, &clock(&common)),
         Some(Command::Doctor { json, root }) => doctor::run(&common, json, &root),
         Some(Command::Script { file, out }) => app::script(&common, &file, &out),
         #[cfg(feature = "headend")]

@@ -92,10 +92,10 @@ pub fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `hustings sign`.
-pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
+pub fn sign(args: SignArgs, clock: &crate::config::Clock) -> anyhow::Result<ExitCode> {
     let expires = trust::parse_time(&args.expires)
         .with_context(|| format!("--expires {:?}", args.expires))?;
-    if expires <= chrono::Utc::now().timestamp() {
+    if expires <= clock.now() {
         eprintln!(
             "warning: --expires {} has passed: boxes will refuse this feed",
             args.expires
@@ -122,7 +122,7 @@ pub fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `hustings verify`: exit 0 when verified, 1 when rejected.
-pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub fn verify(args: VerifyArgs, clock: &crate::config::Clock) -> anyhow::Result<ExitCode> {
     let keys = args
         .key
         .iter()
@@ -149,7 +149,7 @@ pub fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let now = chrono::Utc::now().timestamp();
+    let now = clock.now();
     match verify_signed(&body, &signature, args.kind, &keys, None, now) {
         Ok(signed) => {
             println!(

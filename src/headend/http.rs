@@ -20,6 +20,8 @@ pub struct Site {
     pub hls_root: PathBuf,
     /// The demo archive: catalogue.json, <id>/index.m3u8, transcripts.
     pub archive_root: PathBuf,
+    /// "Now" for the guide and catch-up.
+    pub clock: crate::config::Clock,
 }
 
 pub fn router(site: Site) -> Router {
@@ -54,10 +56,15 @@ async fn catchup(
     if !DEMO_CHANNELS.iter().any(|c| c.id == channel) {
         return (StatusCode::NOT_FOUND, format!("no channel {channel}\n")).into_response();
     }
-    let now = chrono::Utc::now().timestamp();
+    // The recordings are stamped by the system's clock (files' modification
+    // times): a clock a test started elsewhere asks in its own time, so the
+    // request is moved onto the system's by how far apart they are.
+    let skew = site.clock.ahead_of_system();
+    let now = site.clock.now() - skew;
     let dir = site.hls_root.join(&channel);
     let hls_path = format!("/hls/{channel}/");
-    match super::catchup::playlist(&dir, &hls_path, q.utc, q.duration.unwrap_or(3600), now) {
+    let utc = q.utc.saturating_sub(skew);
+    match super::catchup::playlist(&dir, &hls_path, utc, q.duration.unwrap_or(3600), now) {
         Ok(body) => (
             [(header::CONTENT_TYPE, "application/vnd.apple.mpegurl")],
             body,
@@ -123,13 +130,13 @@ async fn lineup_unicast(State(site): State<Site>, headers: HeaderMap) -> Respons
 }
 
 /// The guide changes every half hour (it is generated around "now").
-async fn guide(headers: HeaderMap) -> Response {
-    let body = feeds::xmltv(chrono::Utc::now().timestamp()).into_bytes();
+async fn guide(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let body = feeds::xmltv(site.clock.now()).into_bytes();
     conditional(&headers, "application/xml; charset=utf-8", body)
 }
 
-async fn guide_gz(headers: HeaderMap) -> Response {
-    let body = feeds::gzip(feeds::xmltv(chrono::Utc::now().timestamp()).as_bytes());
+async fn guide_gz(State(site): State<Site>, headers: HeaderMap) -> Response {
+    let body = feeds::gzip(feeds::xmltv(site.clock.now()).as_bytes());
     conditional(&headers, "application/gzip", body)
 }
 

@@ -182,6 +182,8 @@ pub struct Server {
     /// Die after committing this many new submissions (`--die-after-commit`).
     die_after_commit: Option<u32>,
     committed: std::sync::atomic::AtomicU32,
+    /// "Now" for the feed's schedule and submissions' receipt times.
+    clock: crate::config::Clock,
 }
 
 const SCHEMA: &str = "
@@ -225,15 +227,20 @@ struct Submission {
 }
 
 impl Server {
-    /// Opens (or creates) the store at `path`.
-    pub fn open(path: &Path, drop_replies: f64) -> Result<Arc<Server>, StoreError> {
-        Self::open_with(path, drop_replies, &super::faults::Faults::default())
+    /// Opens (or creates) the store at `path`; the feed is made around `clock`'s now.
+    pub fn open(
+        path: &Path,
+        drop_replies: f64,
+        clock: crate::config::Clock,
+    ) -> Result<Arc<Server>, StoreError> {
+        Self::open_with(path, drop_replies, clock, &super::faults::Faults::default())
     }
 
     /// Opens the store at `path` with the submission faults of `faults`.
     pub fn open_with(
         path: &Path,
         drop_replies: f64,
+        clock: crate::config::Clock,
         faults: &super::faults::Faults,
     ) -> Result<Arc<Server>, StoreError> {
         let err = |source| StoreError {
@@ -256,6 +263,7 @@ impl Server {
             fail: Mutex::new(faults.fail_submissions.iter().copied().collect()),
             die_after_commit: faults.die_after_commit,
             committed: std::sync::atomic::AtomicU32::new(0),
+            clock,
         }))
     }
 
@@ -362,10 +370,8 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
         .into_response()
 }
 
-async fn feed(headers: HeaderMap) -> Response {
-    let body = demo_feed(chrono::Utc::now().timestamp())
-        .to_string()
-        .into_bytes();
+async fn feed(State(server): State<Arc<Server>>, headers: HeaderMap) -> Response {
+    let body = demo_feed(server.clock.now()).to_string().into_bytes();
     super::http::conditional(&headers, "application/json", body)
 }
 
@@ -477,7 +483,7 @@ async fn submit(State(server): State<Arc<Server>>, headers: HeaderMap, body: Byt
             "failed on purpose (--fail-submissions)".into(),
         );
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = server.clock.now();
     let srv = server.clone();
     let stored = tokio::task::spawn_blocking(move || srv.store(&s, now).map(|o| (o, s))).await;
     let (outcome, s) = match stored {
@@ -650,7 +656,7 @@ mod tests {
     #[test]
     fn the_store_dedupes_by_key_and_refuses_a_second_answer_per_box_and_poll() {
         let dir = tempfile::tempdir().unwrap();
-        let server = Server::open(&dir.path().join("i.sqlite3"), 0.0).unwrap();
+        let server = Server::open(&dir.path().join("i.sqlite3"), 0.0, Default::default()).unwrap();
         let sub = |key: &str, option: &str| Submission {
             key: key.into(),
             box_id: "b0b0b0b0b0b0b0b0".into(),

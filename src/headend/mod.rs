@@ -54,6 +54,10 @@ pub struct HeadendOptions {
     pub drop_replies: f64,
     /// Other faults for tests, and the request log (all off by default).
     pub faults: faults::Faults,
+    /// Where "now" is: the guide, the interactive feed, the archive's dates,
+    /// catch-up and signatures are made around it (the system clock unless
+    /// a test fixed it, so its guide is the same whenever it runs).
+    pub clock: crate::config::Clock,
 }
 
 impl Default for HeadendOptions {
@@ -64,6 +68,7 @@ impl Default for HeadendOptions {
             multicast: MulticastMode::Auto,
             drop_replies: 0.0,
             faults: faults::Faults::default(),
+            clock: crate::config::Clock::system(),
         }
     }
 }
@@ -164,6 +169,7 @@ impl Headend {
         let interact = interact::Server::open_with(
             &state_dir.join("interact.sqlite3"),
             options.drop_replies,
+            options.clock.clone(),
             &options.faults,
         )?;
         let http_faults =
@@ -178,6 +184,7 @@ impl Headend {
             multicast: instance,
             hls_root: hls_root.clone(),
             archive_root: archive_root.clone(),
+            clock: options.clock.clone(),
         })
         .merge(interact::router(interact))
         .merge(signing::router(signing::SigningSite {
@@ -185,14 +192,16 @@ impl Headend {
             base_url: url.clone(),
             multicast: instance,
             archive_root: archive_root.clone(),
+            clock: options.clock.clone(),
         }));
         let app = match http_faults {
             Some(f) => app.layer(axum::middleware::from_fn_with_state(f, faults::layer)),
             None => app,
         };
         // The archive is made in the background: it is not needed to zap.
+        let clock = options.clock.clone();
         let archive = tokio::task::spawn_blocking(move || {
-            let now = chrono::Utc::now().timestamp();
+            let now = clock.now();
             if let Err(e) = archive::generate(&archive_root, now) {
                 tracing::error!("the demo archive could not be made: {e}");
             }

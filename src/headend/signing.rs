@@ -123,6 +123,8 @@ pub struct SigningSite {
     pub base_url: String,
     pub multicast: Option<u16>,
     pub archive_root: PathBuf,
+    /// "Now" for the feeds signed and the signatures' times.
+    pub clock: crate::config::Clock,
 }
 
 /// `<feed>.minisig` for every feed, and `trust/demo.pub`.
@@ -153,7 +155,7 @@ fn respond(
     kind: FeedKind,
     body: &[u8],
 ) -> Response {
-    let now = chrono::Utc::now().timestamp();
+    let now = site.clock.now();
     match site.signer.signature(feed, kind, body, now) {
         Ok(text) => super::http::conditional(
             headers,
@@ -194,7 +196,7 @@ async fn lineup_unicast(State(site): State<SigningSite>, headers: HeaderMap) -> 
 }
 
 async fn guide(State(site): State<SigningSite>, headers: HeaderMap) -> Response {
-    let body = feeds::xmltv(chrono::Utc::now().timestamp());
+    let body = feeds::xmltv(site.clock.now());
     respond(
         &site,
         &headers,
@@ -205,12 +207,12 @@ async fn guide(State(site): State<SigningSite>, headers: HeaderMap) -> Response 
 }
 
 async fn guide_gz(State(site): State<SigningSite>, headers: HeaderMap) -> Response {
-    let body = feeds::gzip(feeds::xmltv(chrono::Utc::now().timestamp()).as_bytes());
+    let body = feeds::gzip(feeds::xmltv(site.clock.now()).as_bytes());
     respond(&site, &headers, "guide.xml.gz", FeedKind::Guide, &body)
 }
 
 async fn interact(State(site): State<SigningSite>, headers: HeaderMap) -> Response {
-    let body = super::interact::demo_feed(chrono::Utc::now().timestamp()).to_string();
+    let body = super::interact::demo_feed(site.clock.now()).to_string();
     respond(
         &site,
         &headers,

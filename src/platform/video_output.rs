@@ -2,7 +2,7 @@
 //! resources: on a DRM plane of its own through `kmssink` (the plane and
 //! connector ids, and the plane's zpos below the UI), or composited by the
 //! UI (the appsink path) with the reason why not a plane: the board
-//! profile's view, which `hustings doctor` reports for the recorded boards.
+//! profile's view, which `hustings doctor` reports for the boards described in tests/drm/.
 //! The app itself does not use kmssink: on a box `kms_display` owns the
 //! card and commits the video plane with the UI (its overview says why).
 

@@ -1202,9 +1202,17 @@ impl Actor {
                 // after the previous one had arrived (seeks.rs).
                 // A waiting seek goes out when the quiet period is over (run loop).
                 if let Some(seek) = self.seeks.async_done(Instant::now()) {
+                    // Where the pipeline is, not where it was asked to go: the
+                    // two differ by up to a key-frame interval, and only the
+                    // first says the seek did something.
+                    let position = self
+                        .playbin
+                        .query_position::<gst::ClockTime>()
+                        .map(|p| Duration::from_nanos(p.nseconds()));
                     self.emit(PlayerEvent::Seeked {
                         zap,
-                        position: seek.to,
+                        target: seek.to,
+                        position,
                         elapsed: seek.asked.elapsed(),
                     });
                 }

@@ -200,7 +200,13 @@ pub enum PlayerEvent {
     /// sink (`elapsed` from the command).
     Seeked {
         zap: ZapId,
-        position: Duration,
+        /// Where the viewer asked to go.
+        target: Duration,
+        /// Where the pipeline says it is once the seek has landed (a position
+        /// query at its ASYNC_DONE): a key-unit seek lands on the key frame
+        /// at or before the target, so this is what the picture shows.
+        /// None if the pipeline could not answer.
+        position: Option<Duration>,
         elapsed: Duration,
     },
     /// The audio and subtitle tracks changed (new stream, or a selection).

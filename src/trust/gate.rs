@@ -104,6 +104,8 @@ struct GateState {
     trust: FeedTrust,
     feeds: BTreeMap<String, FeedStatus>,
     unannounced: Vec<Refusal>,
+    /// "Now" for signatures' expiry and rollback (the box's clock).
+    clock: crate::config::Clock,
 }
 
 /// The box's feed checks; clones share one state.
@@ -111,12 +113,18 @@ struct GateState {
 pub struct TrustGate(Arc<Mutex<GateState>>);
 
 impl TrustGate {
-    /// Reads the `[trust]` settings and the rollback state in `state_dir`.
-    pub fn open(settings: &TrustSettings, state_dir: &Path) -> Result<TrustGate, TrustError> {
+    /// Reads the `[trust]` settings and the rollback state in `state_dir`;
+    /// signatures are checked against `clock`'s now.
+    pub fn open(
+        settings: &TrustSettings,
+        state_dir: &Path,
+        clock: crate::config::Clock,
+    ) -> Result<TrustGate, TrustError> {
         Ok(TrustGate(Arc::new(Mutex::new(GateState {
             trust: FeedTrust::open(settings, state_dir)?,
             feeds: BTreeMap::new(),
             unannounced: Vec::new(),
+            clock,
         }))))
     }
 
@@ -209,8 +217,8 @@ impl TrustGate {
         signature: Result<Option<Vec<u8>>, crate::net::NetError>,
         fresh: bool,
     ) -> Decision {
-        let now = chrono::Utc::now().timestamp();
         let mut state = self.state();
+        let now = state.clock.now();
         let decision = match signature {
             Ok(signature) => state
                 .trust
@@ -363,7 +371,7 @@ mod tests {
         settings
             .publishers
             .insert(key.key_id().to_string(), "Civic TV".into());
-        TrustGate::open(&settings, state).unwrap()
+        TrustGate::open(&settings, state, Default::default()).unwrap()
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! Shared test fixtures: one real headend per test binary, on an ephemeral
-//! loopback port, and a runtime to run it on.
+//! loopback port, and a runtime to run it on; and the tests' clock.
+//!
+//! No test depends on where the wall clock stands: the headends and the
+//! apps the tests start read a clock started at [`CLOCK_START`] (10:07:00 of
+//! a fixed day), so the demo guide's programmes are the same whenever the
+//! tests run, and the next boundary (10:30) is 23 minutes away.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use hustings::config::Clock;
 use hustings::headend::{Headend, HeadendOptions, MulticastMode};
 use hustings::player::{self, FrameSink, PlayerEvent, PlayerHandle, PlayerOptions};
 use tokio::runtime::Runtime;
@@ -20,6 +26,24 @@ pub fn runtime() -> &'static Runtime {
             .build()
             .unwrap()
     })
+}
+
+/// Where the tests' clocks start: Wednesday 4 March 2026, 10:07:00 UTC.
+/// In the demo guide civic-one shows "Campaign Trail" from 10:00 to 10:30,
+/// then "Town Hall: Housing and Rents" (a programme in the future).
+pub const CLOCK_START: i64 = 1_772_618_820;
+
+/// The clock of this test binary's in-process headends (started at
+/// [`CLOCK_START`] when first asked for).
+pub fn clock() -> &'static Clock {
+    static CLOCK: OnceLock<Clock> = OnceLock::new();
+    CLOCK.get_or_init(|| Clock::starting_at(CLOCK_START))
+}
+
+/// `--clock-start` for a `hustings` process working with [`headend`]: the
+/// shared clock's time now, so the two agree.
+pub fn clock_arg() -> [String; 2] {
+    ["--clock-start".into(), clock().now().to_string()]
 }
 
 /// A scratch directory under the target's test tmpdir.
@@ -38,6 +62,7 @@ pub fn headend() -> &'static Headend {
         let options = HeadendOptions {
             state_dir: Some(scratch("headend")),
             multicast: MulticastMode::Auto,
+            clock: clock().clone(),
             ..Default::default()
         };
         runtime()
@@ -186,7 +211,10 @@ pub fn get(url: &str) -> (u16, Vec<u8>) {
 }
 
 /// Runs `hustings --state STATE demo --multicast off --headless OUT --script`
-/// with `script` written to OUT/script.txt.
+/// with `script` written to OUT/script.txt, its clock started at
+/// [`CLOCK_START`]; each later run on the same STATE (a restart) starts two
+/// minutes later than the one before, as a restart comes after the run it
+/// follows (the box refuses a signed feed older than one it has seen).
 pub fn demo_script(
     state: &std::path::Path,
     out: &std::path::Path,
@@ -200,8 +228,16 @@ pub fn demo_script(
     if !config.exists() {
         std::fs::write(&config, "[cache]\npinned_window = \"off\"\n").unwrap();
     }
+    let runs_file = state.join("test-clock-runs");
+    let runs: i64 = std::fs::read_to_string(&runs_file)
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(0);
+    std::fs::write(&runs_file, (runs + 1).to_string()).unwrap();
+    let start = CLOCK_START + 120 * runs;
     std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
         .args(["--config", config.to_str().unwrap()])
+        .args(["--clock-start", &start.to_string()])
         .args([
             "--state",
             state.to_str().unwrap(),
@@ -225,7 +261,8 @@ pub fn free_port() -> u16 {
 }
 
 /// Starts `hustings headend --multicast off --bind BIND --state STATE EXTRA...`
-/// as a process; returns it and its base URL once it has printed its first line.
+/// as a process, on the tests' clock ([`clock_arg`]); returns it and its base
+/// URL once it has printed its first line.
 pub fn headend_process(
     bind: &str,
     state: &std::path::Path,
@@ -235,6 +272,7 @@ pub fn headend_process(
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
         .args(["headend", "--multicast", "off", "--bind", bind])
         .args(["--state", state.to_str().unwrap()])
+        .args(clock_arg())
         .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -254,9 +292,5 @@ pub fn headend_process(
 /// it), so the catalogue is there from the box's first refresh.
 pub fn demo_archive(state: &std::path::Path) {
     gstreamer::init().unwrap();
-    hustings::headend::archive::generate(
-        &state.join("headend/archive"),
-        chrono::Utc::now().timestamp(),
-    )
-    .unwrap();
+    hustings::headend::archive::generate(&state.join("headend/archive"), CLOCK_START).unwrap();
 }
