@@ -182,6 +182,8 @@ pub struct App {
     refreshed_minute: i64,
     /// Failed refreshes in a row (for the back-off).
     failures: u32,
+    /// Network loads applied (see [`App::feed_loads`]).
+    feed_loads: u64,
     volume: f64,
     muted: bool,
     paused: bool,
@@ -253,6 +255,7 @@ impl App {
             reload_at: None,
             refreshed_minute: 0,
             failures: 0,
+            feed_loads: 0,
             volume: 1.0,
             muted: false,
             paused: false,
@@ -296,6 +299,55 @@ impl App {
     /// Whether the viewer asked to quit (Power).
     pub fn quit_requested(&self) -> bool {
         self.quit
+    }
+
+    /// Asks for the feeds again now (lineup, guide, archive), as the
+    /// refresh timer does; the result arrives as [`UiMsg::Loaded`].
+    pub fn reload_feeds(&mut self) {
+        (self.reload)();
+    }
+
+    /// Network loads of the feeds applied so far (a failed one counts).
+    pub fn feed_loads(&self) -> u64 {
+        self.feed_loads
+    }
+
+    /// Where the poll or form overlay is: "closed", "prompt", "poll",
+    /// "confirm", "form", "consent", "saving", "saved", "failed" or "notice".
+    pub fn overlay_state(&self) -> &'static str {
+        use super::overlay::Stage;
+        match &self.overlay.stage {
+            None if self.overlay.prompting(Instant::now()) => "prompt",
+            None => "closed",
+            Some(Stage::Poll { .. }) => "poll",
+            Some(Stage::Confirm { .. }) => "confirm",
+            Some(Stage::Form { .. }) => "form",
+            Some(Stage::Consent) => "consent",
+            Some(Stage::Saving) => "saving",
+            Some(Stage::Saved { .. }) => "saved",
+            Some(Stage::Failed(_)) => "failed",
+            Some(Stage::Notice) => "notice",
+        }
+    }
+
+    /// The interactive items of the feeds in force (all channels).
+    pub fn interact_item_count(&self) -> usize {
+        self.interact_items.len()
+    }
+
+    /// A speech of the archive is playing (its playback bar is in force).
+    pub fn playing_archive(&self) -> bool {
+        self.playback.is_some()
+    }
+
+    /// A seek in the speech was sent and its picture has not come yet.
+    pub fn seeking(&self) -> bool {
+        self.seek_sent.is_some()
+    }
+
+    /// The archive items listed (catalogue, on-demand entries, catch-up).
+    pub fn archive_item_count(&self) -> usize {
+        self.archive.items.len()
     }
 
     /// A key from the window; true if it meant something.
@@ -1410,6 +1462,9 @@ impl App {
     }
 
     fn loaded(&mut self, loaded: Loaded) {
+        if !loaded.from_cache {
+            self.feed_loads += 1;
+        }
         if let Some(error) = loaded.error {
             if loaded.from_cache {
                 return;

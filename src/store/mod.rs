@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 use thiserror::Error;
 
+/// The size SQLite truncates the write-ahead log back to after a checkpoint
+/// (`PRAGMA journal_size_limit`).
+pub const WAL_LIMIT_BYTES: i64 = 64 << 20;
+
 /// A storage failure, naming the database file.
 #[derive(Debug, Error)]
 pub enum StoreError {
