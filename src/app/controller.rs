@@ -28,6 +28,9 @@ const REMIND_BEFORE: i64 = 60;
 const REMINDER_OFFER: Duration = Duration::from_secs(60);
 /// First wait before retrying a failed load (doubles each time).
 const RELOAD_TIME: Duration = Duration::from_secs(15);
+/// Zap outcomes kept (the newest): the last one is all the app reads, and a
+/// box zaps thousands of times between restarts.
+const OUTCOMES_KEPT: usize = 64;
 
 /// One zap, measured from the command to the first frame on screen.
 #[derive(Debug, Clone, Serialize)]
@@ -174,7 +177,10 @@ pub struct App {
     drawn_unreported: Option<ZapRecord>,
     /// Playback was stopped during this zap: its late frames are not shown.
     stopped_zap: Option<ZapId>,
-    outcomes: Vec<ZapOutcome>,
+    /// The newest [`OUTCOMES_KEPT`] zap outcomes.
+    outcomes: std::collections::VecDeque<ZapOutcome>,
+    /// Some zap has shown a picture since the start.
+    shown_any: bool,
     banner_until: Option<Instant>,
     digits_until: Option<Instant>,
     notice_until: Option<Instant>,
@@ -248,7 +254,8 @@ impl App {
             last_shown_command: None,
             drawn_unreported: None,
             stopped_zap: None,
-            outcomes: vec![],
+            outcomes: Default::default(),
+            shown_any: false,
             banner_until: None,
             digits_until: None,
             notice_until: None,
@@ -283,9 +290,17 @@ impl App {
         &self.channels
     }
 
-    /// How every zap so far ended.
-    pub fn outcomes(&self) -> &[ZapOutcome] {
-        &self.outcomes
+    /// How the newest zaps ended (at most the last 64), oldest first.
+    pub fn outcomes(&self) -> impl DoubleEndedIterator<Item = &ZapOutcome> {
+        self.outcomes.iter()
+    }
+
+    fn push_outcome(&mut self, outcome: ZapOutcome) {
+        self.shown_any |= matches!(outcome, ZapOutcome::Shown(_));
+        if self.outcomes.len() >= OUTCOMES_KEPT {
+            self.outcomes.pop_front();
+        }
+        self.outcomes.push_back(outcome);
     }
 
     /// The zap in progress or last started.
@@ -1621,7 +1636,7 @@ impl App {
                 );
                 self.notice_until = None;
                 if let Some(z) = self.zap.take() {
-                    self.outcomes.push(ZapOutcome::Failed {
+                    self.push_outcome(ZapOutcome::Failed {
                         zap: z.zap,
                         channel: name,
                         error: error.to_string(),
@@ -1754,7 +1769,7 @@ impl App {
         } else {
             self.last_shown_command = Some((z.zap, z.command_at));
         }
-        self.outcomes.push(ZapOutcome::Shown(record));
+        self.push_outcome(ZapOutcome::Shown(record));
     }
 
     /// Sends frames to a box's video plane (`hooks.video`) instead of the UI.
@@ -1765,9 +1780,7 @@ impl App {
 
     /// A zap has shown a picture.
     pub fn has_shown_picture(&self) -> bool {
-        self.outcomes
-            .iter()
-            .any(|o| matches!(o, ZapOutcome::Shown(_)))
+        self.shown_any
     }
 
     /// Whether a first frame was handed to the screen but not yet drawn.

@@ -272,7 +272,6 @@ impl HeadlessSession {
         })?;
         let outcome = move |app: &App| {
             app.outcomes()
-                .iter()
                 .rev()
                 .find(|o| match o {
                     ZapOutcome::Shown(r) => r.zap == zap,
