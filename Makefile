@@ -28,12 +28,13 @@ DEBIAN_PACKAGES := \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
 	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup conformance
+.PHONY: help deps build release demo test bench soak clean yocto-check box-check vm-setup conformance
 
 help:
 	@echo "make demo   build and run the demo (headless tour into ./$(DEMO_OUT)/ when there is no display)"
 	@echo "make test   build and run the tests"
 	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries, UI"
+	@echo "make soak   release-build soak: 5,000 zaps and 100 guide refreshes in one app process (about an hour)"
 
 # The peers `make bench` compares against.
 BENCH_PACKAGES := mpv gstreamer1.0-plugins-base-apps
@@ -109,6 +110,13 @@ bench: release
 	$(RELEASE_BIN) bench guide --scale 4
 	$(RELEASE_BIN) bench ui
 	$(RELEASE_BIN) bench seek
+
+# A box's months in one app process (`hustings bench soak`, README "Soak"):
+# memory, descriptors, threads, GStreamer elements and the WAL from warm-up to
+# the end. About an hour on this machine, so not part of `make test` (whose
+# smoke test runs `bench soak --quick`).
+soak: release
+	HUSTINGS_LOG=warn nice $(RELEASE_BIN) bench soak
 
 clean:
 	rm -rf "$(DEMO_OUT)"

@@ -111,8 +111,47 @@ fn count_dir(path: &str) -> usize {
     std::fs::read_dir(path).map_or(0, |d| d.count())
 }
 
-/// Open descriptors by kind (socket, pipe, anon_inode:[eventfd], a file's folder).
+/// Socket inodes of this network namespace: inode -> "tcp ESTABLISHED" etc.
+fn socket_kinds() -> std::collections::HashMap<String, String> {
+    const TCP_STATES: [&str; 12] = [
+        "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+        "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+    ];
+    let mut kinds = std::collections::HashMap::new();
+    for proto in ["tcp", "tcp6", "udp", "udp6", "unix"] {
+        let Ok(table) = std::fs::read_to_string(format!("/proc/self/net/{proto}")) else {
+            continue;
+        };
+        for line in table.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (inode, kind) = if proto == "unix" {
+                (f.get(6), "unix".to_string())
+            } else {
+                let state = f
+                    .get(3)
+                    .and_then(|h| usize::from_str_radix(h, 16).ok())
+                    .and_then(|i| TCP_STATES.get(i))
+                    .copied()
+                    .unwrap_or("?");
+                let kind = if proto.starts_with("udp") {
+                    "udp".to_string()
+                } else {
+                    format!("tcp {state}")
+                };
+                (f.get(9), kind)
+            };
+            if let Some(inode) = inode {
+                kinds.insert((*inode).to_string(), kind);
+            }
+        }
+    }
+    kinds
+}
+
+/// Open descriptors by kind (tcp and its state, udp, unix, pipe,
+/// anon_inode:[eventfd], a file's folder).
 fn fd_kinds() -> BTreeMap<String, usize> {
+    let sockets = socket_kinds();
     let mut kinds = BTreeMap::new();
     for entry in std::fs::read_dir("/proc/self/fd").into_iter().flatten() {
         let Ok(entry) = entry else { continue };
@@ -120,18 +159,20 @@ fn fd_kinds() -> BTreeMap<String, usize> {
             continue;
         };
         let t = target.to_string_lossy();
-        let kind = match t.split_once(':') {
-            Some((k, rest)) if !t.starts_with('/') => {
-                if k == "anon_inode" {
-                    t.to_string()
-                } else {
-                    let _ = rest;
-                    k.to_string()
-                }
-            }
-            _ => target
+        let kind = if let Some(inode) = t.strip_prefix("socket:[") {
+            let inode = inode.trim_end_matches(']');
+            sockets
+                .get(inode)
+                .cloned()
+                .unwrap_or_else(|| "socket".to_string())
+        } else if t.starts_with("anon_inode:") {
+            t.to_string()
+        } else if let Some((k, _)) = t.split_once(':').filter(|_| !t.starts_with('/')) {
+            k.to_string()
+        } else {
+            target
                 .parent()
-                .map_or_else(|| t.to_string(), |p| p.display().to_string()),
+                .map_or_else(|| t.to_string(), |p| p.display().to_string())
         };
         *kinds.entry(kind).or_insert(0) += 1;
     }
