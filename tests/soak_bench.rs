@@ -21,7 +21,11 @@ fn the_quick_soak_runs_every_activity_and_reports_every_figure() {
     );
     let report: serde_json::Value = stdout
         .lines()
-        .find_map(|l| serde_json::from_str(l).ok().filter(|v: &serde_json::Value| v.get("samples").is_some()))
+        .find_map(|l| {
+            serde_json::from_str(l)
+                .ok()
+                .filter(|v: &serde_json::Value| v.get("samples").is_some())
+        })
         .unwrap_or_else(|| panic!("no JSON report in:\n{stdout}"));
     let samples = report["samples"].as_array().expect("samples");
     assert!(samples.len() >= 2, "warm-up and end at least: {report}");
@@ -36,7 +40,10 @@ fn the_quick_soak_runs_every_activity_and_reports_every_figure() {
         assert!(s["elements"].as_u64().unwrap() > 5, "{s}");
     }
     for delta in ["rss_mb", "fds", "threads", "elements", "wal_mb"] {
-        assert!(report["delta"][delta].is_number(), "delta {delta}: {report}");
+        assert!(
+            report["delta"][delta].is_number(),
+            "delta {delta}: {report}"
+        );
     }
     for goal in ["rss", "fds", "threads", "elements", "wal"] {
         assert!(report["goals"][goal].is_boolean(), "goal {goal}: {report}");

@@ -13,7 +13,9 @@
 //! again, `--serve`), so their sockets, threads, elements and memory are not
 //! counted as the box's. Elements are counted by a GStreamer tracer of our
 //! own (`player::census`: why not the core `leaks` tracer or GLib's
-//! instance counts is said there).
+//! instance counts is said there). `HUSTINGS_SOAK_TRIM=1` (a diagnostic)
+//! calls glibc's `malloc_trim` before each sample and prints what it gave
+//! back, to tell memory glibc keeps free from growth.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -114,8 +116,18 @@ fn count_dir(path: &str) -> usize {
 /// Socket inodes of this network namespace: inode -> "tcp ESTABLISHED" etc.
 fn socket_kinds() -> std::collections::HashMap<String, String> {
     const TCP_STATES: [&str; 12] = [
-        "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-        "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+        "?",
+        "ESTABLISHED",
+        "SYN_SENT",
+        "SYN_RECV",
+        "FIN_WAIT1",
+        "FIN_WAIT2",
+        "TIME_WAIT",
+        "CLOSE",
+        "CLOSE_WAIT",
+        "LAST_ACK",
+        "LISTEN",
+        "CLOSING",
     ];
     let mut kinds = std::collections::HashMap::new();
     for proto in ["tcp", "tcp6", "udp", "udp6", "unix"] {
@@ -185,14 +197,14 @@ fn wal_mb(db: &Path) -> f64 {
     std::fs::metadata(PathBuf::from(wal)).map_or(0.0, |m| m.len() as f64 / 1_048_576.0)
 }
 
-fn sample(
-    label: &str,
-    zaps: usize,
-    start: Instant,
-    db: &Path,
-    census: &ElementCensus,
-) -> Sample {
+fn sample(label: &str, zaps: usize, start: Instant, db: &Path, census: &ElementCensus) -> Sample {
     let element_types = census.by_type();
+    if std::env::var_os("HUSTINGS_SOAK_TRIM").is_some() {
+        let before = rss_mb();
+        // SAFETY: malloc_trim has no preconditions.
+        unsafe { libc::malloc_trim(0) };
+        eprintln!("soak: malloc_trim: {before:.1} -> {:.1} MB", rss_mb());
+    }
     Sample {
         label: label.to_string(),
         zaps,
@@ -234,8 +246,8 @@ pub fn serve(dir: &Path) -> anyhow::Result<ExitCode> {
         headend.wait_for_archive().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let files =
-            axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir.join("feeds")));
+        let files = axum::Router::new()
+            .fallback_service(tower_http::services::ServeDir::new(dir.join("feeds")));
         tokio::spawn(async move { axum::serve(listener, files).await });
         let served = Served {
             headend: headend.url().to_string(),
@@ -270,7 +282,13 @@ fn lineup(served: &Served, generation: usize) -> String {
         .next()
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(0);
-    let hls = |i: usize| format!("{}hls/{}/index.m3u8", served.headend, DEMO_CHANNELS[i % n].id);
+    let hls = |i: usize| {
+        format!(
+            "{}hls/{}/index.m3u8",
+            served.headend,
+            DEMO_CHANNELS[i % n].id
+        )
+    };
     let mut out = String::from("#EXTM3U\n");
     let mut entry = |number: usize, guide: usize, name: &str, group: &str, url: &str| {
         out.push_str(&format!(
@@ -283,10 +301,22 @@ fn lineup(served: &Served, generation: usize) -> String {
         } else {
             hls(i)
         };
-        entry(i + 1, i, &format!("{} (multicast)", ch.name), "Multicast", &url);
+        entry(
+            i + 1,
+            i,
+            &format!("{} (multicast)", ch.name),
+            "Multicast",
+            &url,
+        );
     }
     for (i, ch) in DEMO_CHANNELS.iter().enumerate() {
-        entry(n + i + 1, n + i, &format!("{} (HLS)", ch.name), "HLS", &hls(i));
+        entry(
+            n + i + 1,
+            n + i,
+            &format!("{} (HLS)", ch.name),
+            "HLS",
+            &hls(i),
+        );
     }
     for k in 0..EXTRA_CHANNELS {
         let id = (generation * 7 + k) % EXTRA_POOL;
@@ -356,7 +386,8 @@ impl Run<'_> {
     /// Waits for the zap just started; a failure is counted, not fatal.
     fn finish_zap(&mut self, before: Option<u64>) -> anyhow::Result<()> {
         let step = format!("zap {}", self.zaps + 1);
-        self.s.wait_until(&step, STEP, |app| app.current_zap() != before)?;
+        self.s
+            .wait_until(&step, STEP, |app| app.current_zap() != before)?;
         self.zaps += 1;
         match self.s.await_zap(&step, STEP) {
             Ok(record) => self.number = record.number,
@@ -364,7 +395,11 @@ impl Run<'_> {
                 self.failed_zaps += 1;
                 eprintln!("soak: {e}");
                 if self.failed_zaps > 10 + self.zaps / 20 {
-                    bail!("too many failed zaps ({} of {})", self.failed_zaps, self.zaps);
+                    bail!(
+                        "too many failed zaps ({} of {})",
+                        self.failed_zaps,
+                        self.zaps
+                    );
                 }
             }
         }
@@ -597,10 +632,10 @@ pub fn run(o: SoakOptions) -> anyhow::Result<ExitCode> {
     for feed in [&mut config.trust.archive, &mut config.trust.interact] {
         feed.keys.push(served.key.clone());
     }
-    config
-        .trust
-        .publishers
-        .insert(pinned.id().to_string(), super::demo::DEMO_PUBLISHER.to_string());
+    config.trust.publishers.insert(
+        pinned.id().to_string(),
+        super::demo::DEMO_PUBLISHER.to_string(),
+    );
     let db = crate::store::Store::path_in(&config.state_dir());
 
     crate::player::init()?;
@@ -632,9 +667,8 @@ pub fn run(o: SoakOptions) -> anyhow::Result<ExitCode> {
     run.loads = 1;
     run.s
         .wait_until("first load", LOAD, |app| app.feed_loads() >= 1)?;
-    run.s.wait_until("first channel", STEP, |app| {
-        app.current_zap().is_some()
-    })?;
+    run.s
+        .wait_until("first channel", STEP, |app| app.current_zap().is_some())?;
     let _ = run.s.await_zap("first channel", STEP);
 
     // Warm-up: every path once (and zaps enough to reach every channel), so
@@ -697,7 +731,7 @@ pub fn run(o: SoakOptions) -> anyhow::Result<ExitCode> {
         "archive_plays": run.archive_plays - counted_from.4,
         "seeks": run.seeks,
     });
-    let goals = report(&warm, &end, max_wal);
+    let goals = report(&warm, &end, max_wal, &samples);
     if o.json {
         println!(
             "{}",
@@ -759,7 +793,7 @@ fn print_row(s: &Sample) {
 }
 
 /// Prints the deltas and the goals; returns the goals as JSON.
-fn report(warm: &Sample, end: &Sample, max_wal: f64) -> serde_json::Value {
+fn report(warm: &Sample, end: &Sample, max_wal: f64, samples: &[Sample]) -> serde_json::Value {
     let rss = end.rss_mb - warm.rss_mb;
     let d = |a: usize, b: usize| b as i64 - a as i64;
     let (fds, threads, elements) = (
@@ -800,6 +834,14 @@ fn report(warm: &Sample, end: &Sample, max_wal: f64) -> serde_json::Value {
         "  WAL             {:.1} MB at the end, at most {max_wal:.1} MB between refreshes   (goal <= {wal_bound:.0} MB: {})",
         end.wal_mb,
         met(max_wal <= wal_bound)
+    );
+    let most = |f: fn(&Sample) -> usize| samples.iter().map(f).max().unwrap_or(0);
+    println!(
+        "  most at any sample: {:.1} MB, {} descriptors, {} threads, {} elements",
+        samples.iter().map(|s| s.rss_mb).fold(0.0, f64::max),
+        most(|s| s.fds),
+        most(|s| s.threads),
+        most(|s| s.elements)
     );
     print_changes("elements", &warm.element_types, &end.element_types);
     print_changes("descriptors", &warm.fd_kinds, &end.fd_kinds);

@@ -481,7 +481,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             BenchCommand::Ui { json, keep } => bench_ui::run(json, keep.as_deref()),
             BenchCommand::Seek { rounds } => bench_seek::run(rounds),
-            BenchCommand::Soak { serve: Some(dir), .. } => bench_soak::serve(&dir),
+            BenchCommand::Soak {
+                serve: Some(dir), ..
+            } => bench_soak::serve(&dir),
             BenchCommand::Soak {
                 zaps,
                 guide_refreshes,
