@@ -28,7 +28,7 @@ DEBIAN_PACKAGES := \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
 	python3 python3-venv systemd
 
-.PHONY: help deps build release demo test bench clean yocto-check box-check vm-setup conformance \
+.PHONY: help deps build release demo test bench soak clean yocto-check box-check vm-setup conformance \
 	fuzz fuzz-build fuzz-smoke fuzz-deps
 
 help:
@@ -36,6 +36,7 @@ help:
 	@echo "make test   build and run the tests"
 	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries, UI"
 	@echo "make fuzz   each parser's fuzz target for FUZZ_SECONDS (60); make fuzz-smoke: build all, run each briefly"
+	@echo "make soak   release-build soak: 5,000 zaps and 100 guide refreshes in one app process (about an hour)"
 
 # The peers `make bench` compares against.
 BENCH_PACKAGES := mpv gstreamer1.0-plugins-base-apps
@@ -141,6 +142,13 @@ fuzz: fuzz-build
 # CI: every target still builds and survives its seeds plus 10,000 inputs.
 fuzz-smoke: fuzz-build
 	$(FUZZ_NICE) bash fuzz/run.sh "$(FUZZ_BIN)" smoke $(FUZZ_SMOKE_RUNS) $(FUZZ_TARGETS)
+
+# A box's months in one app process (`hustings bench soak`, README "Soak"):
+# memory, descriptors, threads, GStreamer elements and the WAL from warm-up to
+# the end. About an hour on this machine, so not part of `make test` (whose
+# smoke test runs `bench soak --quick`).
+soak: release
+	HUSTINGS_LOG=warn nice $(RELEASE_BIN) bench soak
 
 clean:
 	rm -rf "$(DEMO_OUT)"

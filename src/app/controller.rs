@@ -26,6 +26,9 @@ const REMIND_BEFORE: i64 = 60;
 const REMINDER_OFFER: Duration = Duration::from_secs(60);
 /// First wait before retrying a failed load (doubles each time).
 const RELOAD_TIME: Duration = Duration::from_secs(15);
+/// Zap outcomes kept (the newest): the last one is all the app reads, and a
+/// box zaps thousands of times between restarts.
+const OUTCOMES_KEPT: usize = 64;
 
 /// One zap, measured from the command to the first frame on screen.
 #[derive(Debug, Clone, Serialize)]
@@ -177,7 +180,10 @@ pub struct App {
     drawn_unreported: Option<ZapRecord>,
     /// Playback was stopped during this zap: its late frames are not shown.
     stopped_zap: Option<ZapId>,
-    outcomes: Vec<ZapOutcome>,
+    /// The newest [`OUTCOMES_KEPT`] zap outcomes.
+    outcomes: std::collections::VecDeque<ZapOutcome>,
+    /// Some zap has shown a picture since the start.
+    shown_any: bool,
     banner_until: Option<Instant>,
     digits_until: Option<Instant>,
     notice_until: Option<Instant>,
@@ -185,6 +191,8 @@ pub struct App {
     refreshed_minute: i64,
     /// Failed refreshes in a row (for the back-off).
     failures: u32,
+    /// Network loads applied (see [`App::feed_loads`]).
+    feed_loads: u64,
     volume: f64,
     muted: bool,
     paused: bool,
@@ -252,13 +260,15 @@ impl App {
             last_shown_command: None,
             drawn_unreported: None,
             stopped_zap: None,
-            outcomes: vec![],
+            outcomes: Default::default(),
+            shown_any: false,
             banner_until: None,
             digits_until: None,
             notice_until: None,
             reload_at: None,
             refreshed_minute: 0,
             failures: 0,
+            feed_loads: 0,
             volume: 1.0,
             muted: false,
             paused: false,
@@ -286,9 +296,17 @@ impl App {
         &self.channels
     }
 
-    /// How every zap so far ended.
-    pub fn outcomes(&self) -> &[ZapOutcome] {
-        &self.outcomes
+    /// How the newest zaps ended (at most the last 64), oldest first.
+    pub fn outcomes(&self) -> impl DoubleEndedIterator<Item = &ZapOutcome> {
+        self.outcomes.iter()
+    }
+
+    fn push_outcome(&mut self, outcome: ZapOutcome) {
+        self.shown_any |= matches!(outcome, ZapOutcome::Shown(_));
+        if self.outcomes.len() >= OUTCOMES_KEPT {
+            self.outcomes.pop_front();
+        }
+        self.outcomes.push_back(outcome);
     }
 
     /// The zap in progress or last started.
@@ -302,6 +320,55 @@ impl App {
     /// Whether the viewer asked to quit (Power).
     pub fn quit_requested(&self) -> bool {
         self.quit
+    }
+
+    /// Asks for the feeds again now (lineup, guide, archive), as the
+    /// refresh timer does; the result arrives as [`UiMsg::Loaded`].
+    pub fn reload_feeds(&mut self) {
+        (self.reload)();
+    }
+
+    /// Network loads of the feeds applied so far (a failed one counts).
+    pub fn feed_loads(&self) -> u64 {
+        self.feed_loads
+    }
+
+    /// Where the poll or form overlay is: "closed", "prompt", "poll",
+    /// "confirm", "form", "consent", "saving", "saved", "failed" or "notice".
+    pub fn overlay_state(&self) -> &'static str {
+        use super::overlay::Stage;
+        match &self.overlay.stage {
+            None if self.overlay.prompting(Instant::now()) => "prompt",
+            None => "closed",
+            Some(Stage::Poll { .. }) => "poll",
+            Some(Stage::Confirm { .. }) => "confirm",
+            Some(Stage::Form { .. }) => "form",
+            Some(Stage::Consent) => "consent",
+            Some(Stage::Saving) => "saving",
+            Some(Stage::Saved { .. }) => "saved",
+            Some(Stage::Failed(_)) => "failed",
+            Some(Stage::Notice) => "notice",
+        }
+    }
+
+    /// The interactive items of the feeds in force (all channels).
+    pub fn interact_item_count(&self) -> usize {
+        self.interact_items.len()
+    }
+
+    /// A speech of the archive is playing (its playback bar is in force).
+    pub fn playing_archive(&self) -> bool {
+        self.playback.is_some()
+    }
+
+    /// A seek in the speech was sent and its picture has not come yet.
+    pub fn seeking(&self) -> bool {
+        self.seek_sent.is_some()
+    }
+
+    /// The archive items listed (catalogue, on-demand entries, catch-up).
+    pub fn archive_item_count(&self) -> usize {
+        self.archive.items.len()
     }
 
     /// A key from the window; true if it meant something.
@@ -1414,6 +1481,9 @@ impl App {
     }
 
     fn loaded(&mut self, loaded: Loaded) {
+        if !loaded.from_cache {
+            self.feed_loads += 1;
+        }
         if let Some(error) = loaded.error {
             if loaded.from_cache {
                 return;
@@ -1570,7 +1640,7 @@ impl App {
                 );
                 self.notice_until = None;
                 if let Some(z) = self.zap.take() {
-                    self.outcomes.push(ZapOutcome::Failed {
+                    self.push_outcome(ZapOutcome::Failed {
                         zap: z.zap,
                         channel: name,
                         error: error.to_string(),
@@ -1709,7 +1779,7 @@ impl App {
         } else {
             self.last_shown_command = Some((z.zap, z.command_at));
         }
-        self.outcomes.push(ZapOutcome::Shown(record));
+        self.push_outcome(ZapOutcome::Shown(record));
     }
 
     /// Sends frames to a box's video plane (`hooks.video`) instead of the UI.
@@ -1720,9 +1790,7 @@ impl App {
 
     /// A zap has shown a picture.
     pub fn has_shown_picture(&self) -> bool {
-        self.outcomes
-            .iter()
-            .any(|o| matches!(o, ZapOutcome::Shown(_)))
+        self.shown_any
     }
 
     /// Whether a first frame was handed to the screen but not yet drawn.

@@ -390,6 +390,11 @@ fn import_into(
     for (url, v) in remember {
         store.set_validators(&url, &v, now)?;
     }
+    match store.checkpoint_wal() {
+        Ok(true) => {}
+        Ok(false) => tracing::debug!("WAL checkpoint after the import: readers busy"),
+        Err(e) => tracing::warn!("WAL checkpoint after the import: {e}"),
+    }
     Ok((stats, reports))
 }
 

@@ -205,6 +205,11 @@ impl HeadlessSession {
         &self.app
     }
 
+    /// The controller, to act on it as the runtime would (a feed refresh).
+    pub fn app_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+
     /// Presses a remote key.
     pub fn press(&mut self, action: Action) {
         self.app.handle_action(action);
@@ -267,7 +272,6 @@ impl HeadlessSession {
         })?;
         let outcome = move |app: &App| {
             app.outcomes()
-                .iter()
                 .rev()
                 .find(|o| match o {
                     ZapOutcome::Shown(r) => r.zap == zap,

@@ -27,7 +27,7 @@ const IN_NETNS: &str = "HUSTINGS_BENCH_NETNS";
 /// (loopback only, multicast on), so the demo's multicast never touches a
 /// real interface; returns its exit code. None: already inside, or not root
 /// (then the bench uses the host's loopback with TTL 0).
-fn rerun_in_private_netns() -> anyhow::Result<Option<ExitCode>> {
+pub(super) fn rerun_in_private_netns() -> anyhow::Result<Option<ExitCode>> {
     if std::env::var_os(IN_NETNS).is_some() {
         return Ok(None);
     }

@@ -16,6 +16,8 @@ mod bench_peers;
 #[cfg(feature = "headend")]
 mod bench_seek;
 #[cfg(feature = "headend")]
+mod bench_soak;
+#[cfg(feature = "headend")]
 mod bench_ui;
 #[cfg(feature = "headend")]
 mod demo;
@@ -305,6 +307,43 @@ pub enum BenchCommand {
         #[arg(long, hide = true)]
         only: Option<String>,
     },
+    /// A long working life in one app process (zaps, guide and lineup
+    /// refreshes, poll overlays, archive plays): memory, descriptors, threads,
+    /// GStreamer elements and the SQLite WAL from warm-up to the end.
+    Soak {
+        /// Zaps (multicast and HLS, neighbours and typed numbers).
+        #[arg(long, default_value_t = 5000)]
+        zaps: usize,
+        /// Guide refreshes (each a full import of the generated guide).
+        #[arg(long, default_value_t = 100)]
+        guide_refreshes: usize,
+        /// Poll overlays: open, answer, close.
+        #[arg(long, default_value_t = 200)]
+        overlays: usize,
+        /// Archive plays, four seeks each.
+        #[arg(long, default_value_t = 50)]
+        archive_plays: usize,
+        /// Lineup refreshes, each adding and removing channels.
+        #[arg(long, default_value_t = 20)]
+        lineup_refreshes: usize,
+        /// The generated guide's channels and days.
+        #[arg(long, default_value_t = 1000)]
+        guide_channels: usize,
+        #[arg(long, default_value_t = 7)]
+        guide_days: u32,
+        /// Samples printed between the warm-up and the end.
+        #[arg(long, default_value_t = 20)]
+        samples: usize,
+        /// A short run of every activity (the smoke test): 40 zaps, a small guide.
+        #[arg(long)]
+        quick: bool,
+        /// Print the samples, deltas and goals as one JSON line too.
+        #[arg(long)]
+        json: bool,
+        /// Internal: serve the headend and the feeds in DIR (the bench's child process).
+        #[arg(long, value_name = "DIR", hide = true)]
+        serve: Option<PathBuf>,
+    },
     /// Seeking in an archive speech, streamed and from the download cache.
     Seek {
         /// Seeks per source.
@@ -499,6 +538,35 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             BenchCommand::Ui { json, keep } => bench_ui::run(json, keep.as_deref()),
             BenchCommand::Seek { rounds } => bench_seek::run(rounds),
+            BenchCommand::Soak {
+                serve: Some(dir), ..
+            } => bench_soak::serve(&dir),
+            BenchCommand::Soak {
+                zaps,
+                guide_refreshes,
+                overlays,
+                archive_plays,
+                lineup_refreshes,
+                guide_channels,
+                guide_days,
+                samples,
+                quick,
+                json,
+                serve: None,
+            } => {
+                let options = bench_soak::SoakOptions {
+                    zaps,
+                    guide_refreshes,
+                    overlays,
+                    archive_plays,
+                    lineup_refreshes,
+                    guide_channels,
+                    guide_days,
+                    samples,
+                    json,
+                };
+                bench_soak::run(if quick { options.quick() } else { options })
+            }
             BenchCommand::Display {
                 seconds,
                 zaps,

@@ -168,6 +168,7 @@ pub fn spawn(
         neighbours: Vec::new(),
         shared,
         rebuild: false,
+        starts: 0,
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
@@ -420,6 +421,8 @@ struct Actor {
     shared: Shared,
     /// A hardware decoder failed: the next start builds a fresh playbin3.
     rebuild: bool,
+    /// URLs started on this playbin3 (see [`REBUILD_EVERY`]).
+    starts: u32,
 }
 
 /// Streams GStreamer 1.22 cannot receive itself: RTP (its rtpsrc would need
@@ -428,6 +431,14 @@ fn needs_own_socket(url: &str) -> bool {
     crate::lineup::Multicast::parse(url)
         .is_some_and(|m| m.source.is_some() || m.scheme == crate::lineup::MulticastScheme::Rtp)
 }
+
+/// URLs started on one playbin3 before the next start builds a fresh one.
+/// GStreamer 1.22.0's decodebin3 takes two identity elements out of itself
+/// on every start (one per stream) and never lets them go: `hustings bench
+/// soak` counted +87 GstIdentity over 42 zaps in one pipeline. They go when
+/// their playbin3 does, so a fresh one every 32 starts bounds them at 64; a
+/// zap that builds one takes longer (it allocates the sinks again).
+const REBUILD_EVERY: u32 = 32;
 
 /// How often the watchdog looks for a stalled picture.
 const WATCHDOG: Duration = Duration::from_millis(200);
@@ -481,28 +492,30 @@ impl Actor {
 
     /// Replaces playbin3 with a fresh one and restarts the current URL on it.
     fn rebuild_pipeline(&mut self, bus: &mut gst::bus::BusStream) {
-        let built = self.shared.build().and_then(|(playbin, captions)| {
-            let new_bus = playbin
-                .bus()
-                .ok_or_else(|| PlayerInitError::Build("playbin3 has no bus".into()))?;
-            Ok((playbin, captions, new_bus))
-        });
-        match built {
-            Ok((playbin, captions, new_bus)) => {
-                let old = std::mem::replace(&mut self.playbin, playbin);
-                if old.set_state(gst::State::Null).is_err() {
-                    tracing::warn!("the old pipeline refused to stop");
-                }
-                self.captions = captions;
-                self.tracks = super::tracks::TrackState::default();
-                *bus = new_bus.stream();
-                self.start_url(bus);
-            }
+        match self.replace_pipeline(bus) {
+            Ok(()) => self.start_url(bus),
             Err(e) => {
                 tracing::error!("cannot build a new pipeline: {e}");
                 self.try_next(format!("cannot rebuild the pipeline: {e}"), None, bus);
             }
         }
+    }
+
+    /// Builds a fresh playbin3 and drops the old one (stopped).
+    fn replace_pipeline(&mut self, bus: &mut gst::bus::BusStream) -> Result<(), PlayerInitError> {
+        let (playbin, captions) = self.shared.build()?;
+        let new_bus = playbin
+            .bus()
+            .ok_or_else(|| PlayerInitError::Build("playbin3 has no bus".into()))?;
+        let old = std::mem::replace(&mut self.playbin, playbin);
+        if old.set_state(gst::State::Null).is_err() {
+            tracing::warn!("the old pipeline refused to stop");
+        }
+        self.captions = captions;
+        self.tracks = super::tracks::TrackState::default();
+        *bus = new_bus.stream();
+        self.starts = 0;
+        Ok(())
     }
 
     fn emit(&self, event: PlayerEvent) {
@@ -678,6 +691,12 @@ impl Actor {
 
     /// (Re)starts the pipeline on the current tune's current URL.
     fn start_url(&mut self, bus: &mut gst::bus::BusStream) {
+        if self.starts >= REBUILD_EVERY
+            && let Err(e) = self.replace_pipeline(bus)
+        {
+            tracing::warn!("keeping the pipeline: a fresh one cannot be built: {e}");
+        }
+        self.starts += 1;
         // READY keeps the sinks and decoders allocated; NULL would tear them down.
         self.set_state(gst::State::Ready).ok();
         // Messages posted before READY completed belong to the previous URL.

@@ -201,7 +201,10 @@ pub(crate) struct Captions {
     /// Draw and report captions (the viewer chose the `cc1` track).
     enabled: AtomicBool,
     state: Mutex<DecoderState>,
-    overlay: gst::Element,
+    /// Weak: the overlay's own pad probe holds this struct, so a strong
+    /// reference here was a cycle that kept every textoverlay (and its
+    /// pads) alive after its playbin3 was dropped (`hustings bench soak`).
+    overlay: gst::glib::WeakRef<gst::Element>,
 }
 
 #[derive(Default)]
@@ -233,7 +236,14 @@ impl Captions {
             Ok(s) if on => s.lines().join("\n"),
             _ => String::new(),
         };
-        self.overlay.set_property("text", overlay_text(&text));
+        self.set_text(&overlay_text(&text));
+    }
+
+    /// Sets the overlay's text (nothing once the overlay is gone).
+    fn set_text(&self, markup: &str) {
+        if let Some(overlay) = self.overlay.upgrade() {
+            overlay.set_property("text", markup);
+        }
     }
 
     fn data(&self, marks: &Marks, cc_data: &[u8]) {
@@ -245,7 +255,7 @@ impl Captions {
                 zap,
                 ..Default::default()
             };
-            self.overlay.set_property("text", "");
+            self.set_text("");
         }
         s.saw_608 |= field1_pairs(cc_data).next().is_some();
         let changed_608 = s.screen.push_cc_data(cc_data);
@@ -259,8 +269,7 @@ impl Captions {
         if let Some(lines) = changed
             && self.enabled.load(Ordering::Acquire)
         {
-            self.overlay
-                .set_property("text", overlay_text(&lines.join("\n")));
+            self.set_text(&overlay_text(&lines.join("\n")));
             marks.note(Note::Captions { zap, lines });
         }
     }
@@ -288,7 +297,7 @@ pub(crate) fn video_filter(
     let captions = Arc::new(Captions {
         enabled: AtomicBool::new(false),
         state: Mutex::new(DecoderState::default()),
-        overlay: overlay.clone(),
+        overlay: overlay.downgrade(),
     });
     let on_frame = captions.clone();
     let pad = overlay

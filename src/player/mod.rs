@@ -39,6 +39,7 @@
 mod actor;
 pub mod captions;
 pub mod captions708;
+pub mod census;
 pub mod decoders;
 mod events;
 pub mod kms;
