@@ -1653,9 +1653,9 @@ impl App {
         let zap = frame.zap;
         if let Some(plane) = &self.video_plane {
             *plane.video.borrow_mut() = Some(frame);
-        } else {
+        } else if let Some(rgba) = frame.pixels.rgba() {
             let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-                &frame.rgba,
+                rgba,
                 frame.width,
                 frame.height,
             );
