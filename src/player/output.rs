@@ -376,3 +376,134 @@ pub(crate) fn audio_sink(want_audio: bool) -> Result<gst::Element, PlayerInitErr
         .build()
         .map_err(|_| PlayerInitError::MissingElement("fakesink".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicU64;
+
+    /// Plays `num-buffers=3` of `caps` from videotestsrc into the plane bin;
+    /// returns the frames and the addresses of the source's pixels.
+    fn play(caps: &str, shape: FrameShape) -> (Vec<VideoFrame>, Vec<usize>) {
+        gst::init().unwrap();
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let marks = Marks::new(Arc::new(AtomicU64::new(1)), tx);
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let into = got.clone();
+        let sink = video_sink(
+            marks,
+            Arc::new(move |f| into.lock().unwrap().push(f)),
+            shape,
+        )
+        .unwrap();
+        let pipeline = gst::parse::launch(&format!(
+            "videotestsrc num-buffers=3 ! {caps} ! identity name=tap"
+        ))
+        .unwrap()
+        .downcast::<gst::Pipeline>()
+        .unwrap();
+        pipeline.add(&sink).unwrap();
+        let tap = pipeline.by_name("tap").unwrap();
+        tap.link(&sink).unwrap();
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let record = sent.clone();
+        tap.static_pad("src")
+            .unwrap()
+            .add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+                if let Some(b) = info.buffer()
+                    && let Ok(map) = b.map_readable()
+                {
+                    record.lock().unwrap().push(map.as_ptr() as usize);
+                }
+                gst::PadProbeReturn::Ok
+            });
+        pipeline.set_state(gst::State::Playing).unwrap();
+        let bus = pipeline.bus().unwrap();
+        let msg = bus
+            .timed_pop_filtered(
+                gst::ClockTime::from_seconds(20),
+                &[gst::MessageType::Eos, gst::MessageType::Error],
+            )
+            .expect("the stream ends");
+        assert!(matches!(msg.view(), gst::MessageView::Eos(_)), "{msg:?}");
+        pipeline.set_state(gst::State::Null).unwrap();
+        let frames = std::mem::take(&mut *got.lock().unwrap());
+        let sent = sent.lock().unwrap().clone();
+        (frames, sent)
+    }
+
+    fn plane(f: &VideoFrame) -> &PlanePicture {
+        match &f.pixels {
+            Pixels::Plane(p) => p,
+            Pixels::Rgba(_) => panic!("a plane frame"),
+        }
+    }
+
+    fn address(p: &PlanePicture) -> usize {
+        match &p.memory {
+            PictureMemory::Mapped(m) => (**m).as_ref().as_ptr() as usize,
+            PictureMemory::DmaBuf { .. } => 0,
+        }
+    }
+
+    #[test]
+    fn a_bgrx_stream_reaches_an_xrgb8888_plane_as_decoded_with_no_conversion() {
+        let shape = FrameShape::Plane {
+            formats: vec!["XRGB8888".into(), "ARGB8888".into()],
+            size: None,
+        };
+        let (frames, sent) = play("video/x-raw,format=BGRx,width=320,height=240", shape);
+        assert!(!frames.is_empty(), "frames came");
+        for f in &frames {
+            let p = plane(f);
+            assert_eq!((p.format, f.width, f.height), ("XRGB8888", 320, 240));
+            assert_eq!(p.converted, None, "videoconvertscale in passthrough");
+            assert_eq!(p.planes, vec![(0, 1280)]);
+            assert!(
+                sent.contains(&address(p)),
+                "the source's own pixels reach the app (no copy): {:x} not in {sent:x?}",
+                address(p)
+            );
+        }
+    }
+
+    #[test]
+    fn a_format_the_plane_cannot_take_is_converted_and_said() {
+        let shape = FrameShape::Plane {
+            formats: vec!["XRGB8888".into()],
+            size: None,
+        };
+        let (frames, sent) = play("video/x-raw,format=I420,width=320,height=240", shape);
+        let p = plane(frames.first().expect("frames came"));
+        assert_eq!(p.format, "XRGB8888");
+        assert_eq!(
+            p.converted.as_deref(),
+            Some("YUV420 320x240 -> XRGB8888 320x240")
+        );
+        assert!(!sent.contains(&address(p)), "new pixels");
+    }
+
+    #[test]
+    fn a_native_format_is_kept_but_scaled_when_the_plane_cannot_scale() {
+        let shape = FrameShape::Plane {
+            formats: vec!["XRGB8888".into(), "NV12".into()],
+            size: Some((640, 360)),
+        };
+        let (frames, _) = play("video/x-raw,format=NV12,width=320,height=240", shape);
+        let f = frames.first().expect("frames came");
+        let p = plane(f);
+        assert_eq!((p.format, f.width, f.height), ("NV12", 640, 360));
+        assert_eq!(p.converted.as_deref(), Some("NV12 320x240 -> NV12 640x360"));
+        assert_eq!(p.planes.len(), 2, "Y and UV planes");
+    }
+
+    #[test]
+    fn drm_and_gstreamer_names_map_both_ways() {
+        for (drm, gst) in [("XRGB8888", "BGRx"), ("NV12", "NV12"), ("YUYV", "YUY2")] {
+            assert_eq!(drm_to_gst(drm), Some(gst));
+            assert_eq!(gst_to_drm(gst), Some(drm));
+        }
+        assert_eq!(drm_to_gst("XR48"), None);
+    }
+}
