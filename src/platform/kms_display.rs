@@ -1211,11 +1211,13 @@ fn composited_reason(driver: &str, plane_there: bool, formats: &[String]) -> Str
 
 /// The formats a video plane can be given, best first: RGB, which the
 /// player can always convert to and every driver's planes take, then the
-/// YUV formats decoders hand out (NV12 first), shown as they come.
+/// YUV formats decoders hand out (NV12 first), shown as they come. No
+/// alpha formats: a source's alpha (vivid's is 0) would make the picture
+/// see-through to the black below it.
 pub fn plane_formats() -> Vec<String> {
     [
-        "XRGB8888", "ARGB8888", "XBGR8888", "ABGR8888", "NV12", "NV21", "YUV420", "YVU420",
-        "NV16", "YUYV", "UYVY", "YVYU", "P010", "RGB565",
+        "XRGB8888", "XBGR8888", "NV12", "NV21", "YUV420", "YVU420", "NV16", "YUYV", "UYVY",
+        "YVYU", "P010", "RGB565",
     ]
     .map(String::from)
     .to_vec()

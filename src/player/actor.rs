@@ -213,6 +213,7 @@ impl Shared {
             video_sink(self.marks.clone(), self.frames.clone(), self.shape.clone())?,
         );
         playbin.set_property("audio-sink", audio_sink(self.audio)?);
+        super::output::prefer_output_formats(&playbin, &self.shape);
         watch_elements(&playbin, self.decoder.clone(), self.marks.clone());
         watch_sources(
             &playbin,

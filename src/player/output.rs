@@ -209,6 +209,9 @@ pub(crate) fn video_sink(
         .static_pad("sink")
         .expect("videoconvertscale always has a sink pad");
     let plane = matches!(shape, FrameShape::Plane { .. });
+    if plane {
+        ask_for_plane_formats(&input, caps.clone());
+    }
     let deliver = {
         let input = input.clone();
         move |sample: gst::Sample| {
@@ -253,6 +256,65 @@ pub(crate) fn video_sink(
     bin.add_pad(&ghost)
         .map_err(|e| PlayerInitError::Build(e.to_string()))?;
     Ok(bin.upcast())
+}
+
+/// When caps arrive that the plane cannot take as they are, asks upstream
+/// once (for those caps) to negotiate again. A producer that fixed its
+/// format before the player's sink was linked (decodebin3 answers the
+/// first caps query with ANY; v4l2src then takes its own first format,
+/// YUYV) can then offer one of the plane's formats itself, and no
+/// conversion runs; one that cannot sends the same caps again, which are
+/// not asked about twice.
+fn ask_for_plane_formats(input: &gst::Pad, wanted: gst::Caps) {
+    let asked = std::sync::Mutex::new(None::<gst::Caps>);
+    input.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |pad, info| {
+        if let Some(gst::EventView::Caps(c)) = info.event().map(|e| e.view()) {
+            let caps = c.caps_owned();
+            let mut asked = asked.lock().unwrap_or_else(|e| e.into_inner());
+            if !caps.can_intersect(&wanted) && asked.as_ref() != Some(&caps) {
+                tracing::debug!("asking upstream for a plane format instead of {caps}");
+                *asked = Some(caps);
+                pad.push_event(gst::event::Reconfigure::new());
+            }
+        }
+        gst::PadProbeReturn::Ok
+    });
+}
+
+/// Tells a capture card's source (`v4l2://`: v4l2src) which formats the
+/// video output takes as they are. playbin3 puts urisourcebin and
+/// decodebin3 after it, which answer its caps query with ANY, so it would
+/// take its own first format (YUYV) and every frame would be converted;
+/// with the plane's caps in front of that answer it picks one the plane
+/// shows, when the card has one, and its DMA-BUFs can be imported.
+pub(crate) fn prefer_output_formats(playbin: &gst::Element, shape: &FrameShape) {
+    if !matches!(shape, FrameShape::Plane { .. }) {
+        return;
+    }
+    let wanted = sink_caps(shape);
+    playbin.connect("source-setup", false, move |args| {
+        let source = args.get(1)?.get::<gst::Element>().ok()?;
+        if source.factory().is_none_or(|f| f.name() != "v4l2src") {
+            return None;
+        }
+        let pad = source.static_pad("src")?;
+        let wanted = wanted.clone();
+        pad.add_probe(
+            gst::PadProbeType::QUERY_DOWNSTREAM | gst::PadProbeType::PULL,
+            move |pad, info| {
+                if let Some(gst::QueryViewMut::Caps(q)) = info.query_mut().map(|q| q.view_mut())
+                    && q.result().is_some_and(|c| c.is_any())
+                {
+                    // Ours first, then whatever the card can do.
+                    let mut caps = wanted.clone();
+                    caps.merge(pad.pad_template_caps());
+                    q.set_result(&caps);
+                }
+                gst::PadProbeReturn::Ok
+            },
+        );
+        None
+    });
 }
 
 fn to_rgba_frame(sample: &gst::Sample, zap: ZapId) -> Option<VideoFrame> {
