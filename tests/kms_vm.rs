@@ -224,7 +224,10 @@ fn plane_blocks(state: &str) -> Vec<(String, String)> {
     let mut blocks: Vec<(String, String)> = Vec::new();
     for line in state.lines() {
         if let Some(rest) = line.strip_prefix("plane[") {
-            blocks.push((rest.split(']').next().unwrap_or("").to_string(), String::new()));
+            blocks.push((
+                rest.split(']').next().unwrap_or("").to_string(),
+                String::new(),
+            ));
         } else if !line.starts_with(' ') && !line.starts_with('\t') {
             // crtc[...], connector[...]: no longer a plane's.
             blocks.push((String::new(), String::new()));
@@ -312,7 +315,10 @@ fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
         "the banner's panel darkens the green at the bottom: {band:?}\n{why}"
     );
     let title = remote.white_in(0.12, 0.6, 0.74, 0.86);
-    assert!(title > 100, "the banner's white title ({title} pixels)\n{why}");
+    assert!(
+        title > 100,
+        "the banner's white title ({title} pixels)\n{why}"
+    );
     let zaps: Vec<&str> = log.lines().filter(|l| l.contains("zap {")).collect();
     assert!(zaps.len() >= 3, "a figure per zap\n{why}");
     assert!(

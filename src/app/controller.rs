@@ -529,7 +529,10 @@ impl App {
             match effect {
                 Effect::Tune(i) => self.tune(i),
                 Effect::Banner(show) => {
-                    self.banner_until = self.banner_time.filter(|_| show).map(|t| Instant::now() + t);
+                    self.banner_until = self
+                        .banner_time
+                        .filter(|_| show)
+                        .map(|t| Instant::now() + t);
                     self.ui.global::<LiveAdapter>().set_banner_visible(show);
                     self.refresh_playback();
                 }

@@ -63,6 +63,9 @@ impl TargetPixel for Bgra {
 /// What to do when a commit reaches the screen.
 pub type OnFlip = Box<dyn FnMut(Flip)>;
 
+/// What to do with a new description of how frames reach the plane.
+pub type OnRoute = Box<dyn Fn(String)>;
+
 /// What the app shares with the event loop: the newest frame for the
 /// video plane, whether the current screen shows the picture, and what to
 /// do when a commit reaches the screen.
@@ -72,7 +75,7 @@ pub struct KmsHooks {
     pub picture_visible: RefCell<Option<Box<dyn Fn() -> bool>>>,
     pub on_flip: RefCell<Option<OnFlip>>,
     /// Told how frames reach the plane whenever that changes (Diagnostics).
-    pub on_route: RefCell<Option<Box<dyn Fn(String)>>>,
+    pub on_route: RefCell<Option<OnRoute>>,
     /// Frames the UI rendered (for `hustings bench kms`).
     pub ui_frames: Cell<u64>,
 }

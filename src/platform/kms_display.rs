@@ -960,7 +960,10 @@ impl KmsDisplay {
             .filter(|(s, _)| *s == stream && matches!(picture.memory, Memory::DmaBuf { .. }))
             .map(|(_, why)| why.clone());
         let size = (picture.width, picture.height);
-        if v.copies.first().is_none_or(|c| c.format != picture.format || c.size != size) {
+        if v.copies
+            .first()
+            .is_none_or(|c| c.format != picture.format || c.size != size)
+        {
             // Pictures of another format or size: new copy buffers (the
             // old ones may still be on screen until the next commit).
             if v.committed.as_ref().is_some_and(|s| s.copy.is_some())
@@ -1216,8 +1219,8 @@ fn composited_reason(driver: &str, plane_there: bool, formats: &[String]) -> Str
 /// see-through to the black below it.
 pub fn plane_formats() -> Vec<String> {
     [
-        "XRGB8888", "XBGR8888", "NV12", "NV21", "YUV420", "YVU420", "NV16", "YUYV", "UYVY",
-        "YVYU", "P010", "RGB565",
+        "XRGB8888", "XBGR8888", "NV12", "NV21", "YUV420", "YVU420", "NV16", "YUYV", "UYVY", "YVYU",
+        "P010", "RGB565",
     ]
     .map(String::from)
     .to_vec()
@@ -1228,11 +1231,8 @@ pub fn plane_formats() -> Vec<String> {
 /// own size, centred (and cropped to the area).
 fn place(at: Placement, area: Rect, scales: bool) -> ((u32, u32), Rect) {
     if scales {
-        let (x, y, width, height) = kms_import::letterbox(
-            (area.x, area.y, area.width, area.height),
-            at.size,
-            at.par,
-        );
+        let (x, y, width, height) =
+            kms_import::letterbox((area.x, area.y, area.width, area.height), at.size, at.par);
         return (
             at.size,
             Rect {

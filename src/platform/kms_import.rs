@@ -188,7 +188,11 @@ pub struct CopyBuffer {
 impl CopyBuffer {
     /// A buffer for `format` at `size`: one dumb buffer (8 bits a pixel,
     /// as wide as the widest plane's row) with the planes one below the other.
-    pub(crate) fn new(card: &Card, format: DrmFourcc, size: (u32, u32)) -> Result<Self, ImportError> {
+    pub(crate) fn new(
+        card: &Card,
+        format: DrmFourcc,
+        size: (u32, u32),
+    ) -> Result<Self, ImportError> {
         let rows =
             plane_rows(format, size.0, size.1).ok_or(ImportError::Format(format.to_string()))?;
         let widest = rows.iter().map(|r| r.0).max().unwrap_or(0) as u32;
@@ -579,7 +583,11 @@ fn close_all(card: &Card, gems: &[buffer::Handle]) {
 
 /// Where a picture of `size` (with pixel aspect `par`) goes inside `area`
 /// keeping its shape: the largest centred rectangle (letterbox or pillarbox).
-pub fn letterbox(area: (i32, i32, u32, u32), size: (u32, u32), par: (u32, u32)) -> (i32, i32, u32, u32) {
+pub fn letterbox(
+    area: (i32, i32, u32, u32),
+    size: (u32, u32),
+    par: (u32, u32),
+) -> (i32, i32, u32, u32) {
     let (x, y, aw, ah) = area;
     let pw = u64::from(size.0) * u64::from(par.0.max(1));
     let ph = u64::from(size.1) * u64::from(par.1.max(1));
@@ -593,12 +601,7 @@ pub fn letterbox(area: (i32, i32, u32, u32), size: (u32, u32), par: (u32, u32)) 
         ((u64::from(ah) * pw / ph).max(1), u64::from(ah))
     };
     let (w, h) = (w as u32, h as u32);
-    (
-        x + ((aw - w) / 2) as i32,
-        y + ((ah - h) / 2) as i32,
-        w,
-        h,
-    )
+    (x + ((aw - w) / 2) as i32, y + ((ah - h) / 2) as i32, w, h)
 }
 
 #[cfg(test)]
@@ -608,7 +611,11 @@ mod tests {
     #[test]
     fn the_picture_keeps_its_shape_inside_the_screen() {
         let screen = (0, 0, 1920, 1080);
-        assert_eq!(letterbox(screen, (1280, 720), (1, 1)), screen, "16:9 fills 16:9");
+        assert_eq!(
+            letterbox(screen, (1280, 720), (1, 1)),
+            screen,
+            "16:9 fills 16:9"
+        );
         assert_eq!(
             letterbox(screen, (640, 480), (1, 1)),
             (240, 0, 1440, 1080),
@@ -628,10 +635,7 @@ mod tests {
 
     #[test]
     fn planes_are_sized_per_format() {
-        assert_eq!(
-            plane_rows(DrmFourcc::Xrgb8888, 10, 4),
-            Some(vec![(40, 4)])
-        );
+        assert_eq!(plane_rows(DrmFourcc::Xrgb8888, 10, 4), Some(vec![(40, 4)]));
         assert_eq!(
             plane_rows(DrmFourcc::Nv12, 9, 5),
             Some(vec![(9, 5), (10, 3)]),
@@ -656,7 +660,10 @@ mod tests {
         assert!(r.to_string().contains("imported"), "{r}");
         assert!(r.to_string().contains("zero-copy"), "{r}");
         r.imported = false;
-        assert!(r.to_string().contains("own format (NV12), copied once"), "{r}");
+        assert!(
+            r.to_string().contains("own format (NV12), copied once"),
+            "{r}"
+        );
         r.converted = Some("I420 320x240 -> XRGB8888 1024x768".into());
         r.refused = Some("AddFB2: Invalid argument".into());
         let s = r.to_string();

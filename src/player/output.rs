@@ -167,8 +167,7 @@ fn sink_caps(shape: &FrameShape) -> gst::Caps {
             } else {
                 names
             };
-            let mut caps =
-                gst::Caps::builder("video/x-raw").field("format", gst::List::new(names));
+            let mut caps = gst::Caps::builder("video/x-raw").field("format", gst::List::new(names));
             if let Some((w, h)) = size {
                 // videoconvertscale keeps the aspect ratio with black borders (add-borders).
                 caps = caps
@@ -363,18 +362,13 @@ fn conversion(input: Option<&gst::Caps>, out: &gst_video::VideoInfo) -> Option<S
 
 /// A plane frame: the sample's buffer itself, its DMA-BUF fds where every
 /// memory is one, else mapped for reading. No pixel is touched here.
-fn to_plane_frame(
-    sample: gst::Sample,
-    zap: ZapId,
-    input: Option<gst::Caps>,
-) -> Option<VideoFrame> {
+fn to_plane_frame(sample: gst::Sample, zap: ZapId, input: Option<gst::Caps>) -> Option<VideoFrame> {
     let info = gst_video::VideoInfo::from_caps(sample.caps()?).ok()?;
     let format = gst_to_drm(info.format().to_str())?;
     let buffer = sample.buffer_owned()?;
     // Offsets and strides: the producer's VideoMeta (a decoder's padded
     // pool), else the caps' defaults.
-    let (offsets, strides): (Vec<usize>, Vec<i32>) = match buffer.meta::<gst_video::VideoMeta>()
-    {
+    let (offsets, strides): (Vec<usize>, Vec<i32>) = match buffer.meta::<gst_video::VideoMeta>() {
         Some(meta) => (meta.offset().to_vec(), meta.stride().to_vec()),
         None => (info.offset().to_vec(), info.stride().to_vec()),
     };
