@@ -208,9 +208,6 @@ pub(crate) fn video_sink(
         .static_pad("sink")
         .expect("videoconvertscale always has a sink pad");
     let plane = matches!(shape, FrameShape::Plane { .. });
-    if plane {
-        ask_for_plane_formats(&input, caps.clone());
-    }
     let deliver = {
         let input = input.clone();
         move |sample: gst::Sample| {
@@ -255,29 +252,6 @@ pub(crate) fn video_sink(
     bin.add_pad(&ghost)
         .map_err(|e| PlayerInitError::Build(e.to_string()))?;
     Ok(bin.upcast())
-}
-
-/// When caps arrive that the plane cannot take as they are, asks upstream
-/// once (for those caps) to negotiate again. A producer that fixed its
-/// format before the player's sink was linked (decodebin3 answers the
-/// first caps query with ANY; v4l2src then takes its own first format,
-/// YUYV) can then offer one of the plane's formats itself, and no
-/// conversion runs; one that cannot sends the same caps again, which are
-/// not asked about twice.
-fn ask_for_plane_formats(input: &gst::Pad, wanted: gst::Caps) {
-    let asked = std::sync::Mutex::new(None::<gst::Caps>);
-    input.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, move |pad, info| {
-        if let Some(gst::EventView::Caps(c)) = info.event().map(|e| e.view()) {
-            let caps = c.caps_owned();
-            let mut asked = asked.lock().unwrap_or_else(|e| e.into_inner());
-            if !caps.can_intersect(&wanted) && asked.as_ref() != Some(&caps) {
-                tracing::debug!("asking upstream for a plane format instead of {caps}");
-                *asked = Some(caps);
-                pad.push_event(gst::event::Reconfigure::new());
-            }
-        }
-        gst::PadProbeReturn::Ok
-    });
 }
 
 /// Tells a capture card's source (`v4l2://`: v4l2src) which formats the
