@@ -74,6 +74,7 @@ fn hustings(port: u16, state: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_hustings"));
     c.args(["--server", &format!("http://127.0.0.1:{port}/")])
         .args(["--state", state.to_str().unwrap()])
+        .args(common::clock_arg())
         .args(args);
     c
 }

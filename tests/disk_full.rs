@@ -78,9 +78,10 @@ fn a_full_disk_refuses_an_answer_clearly_keeps_the_one_saved_and_recovers() {
     let config = root.join("config.toml");
     std::fs::write(&config, format!("[trust.interact]\nkeys = [\"{key}\"]\n")).unwrap();
     let bin = format!(
-        "{} --config {} --server http://{bind}/ --state \"$STATE\"",
+        "{} --config {} --server http://{bind}/ --state \"$STATE\" {}",
         env!("CARGO_BIN_EXE_hustings"),
-        config.display()
+        config.display(),
+        common::clock_arg().join(" ")
     );
     let script = format!(
         "STATE={state}\n\

@@ -52,6 +52,7 @@ fn hustings(state: &Path, server: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hustings"))
         .args(["--config", state.join("config.toml").to_str().unwrap()])
         .args(["--server", server, "--state", state.to_str().unwrap()])
+        .args(common::clock_arg())
         .args(args)
         .env("HUSTINGS_LOG", "debug")
         .output()

@@ -235,6 +235,7 @@ fn publish(
 /// the lineup, the guide and the archive under the default (`preferred`) policy.
 fn config(base: &str, state: &Path, key: &SigningKey) -> Config {
     let mut c = Config::default();
+    c.clock = common::clock().clone();
     c.feeds.lineup = vec![format!("{base}lineup.m3u")];
     c.feeds.guide = vec![format!("{base}guide.xml")];
     c.feeds.archive = vec![format!("{base}archive/catalogue.json")];
@@ -455,6 +456,7 @@ fn oversized_endless_bombed_and_trickling_guides_are_cut_off_and_the_previous_gu
     Store::open(&db).unwrap();
     let cache = state.join("guide-cache");
     let mut config = Config::default();
+    config.clock = common::clock().clone();
     config.downloads.guide_max_mb = 16;
     let http = HttpClient::for_config(&config).unwrap();
     config.downloads.guide_deadline_seconds = 2;
@@ -737,6 +739,7 @@ fn a_fetched_lineup_cannot_make_the_box_read_a_local_guide() {
         .into_bytes(),
     );
     let mut config = Config::default();
+    config.clock = common::clock().clone();
     let lineup_url = format!("{base}lineup.m3u");
     config.feeds.lineup = vec![lineup_url.clone()];
     config.state_dir = Some(state.clone());
