@@ -200,6 +200,7 @@ fn guide_import_checks_the_pinned_keys_and_no_verify_is_the_way_out() {
         Command::new(env!("CARGO_BIN_EXE_hustings"))
             .args(["--config", config.to_str().unwrap()])
             .args(["--state", state.to_str().unwrap()])
+            .args(common::clock_arg())
             .args(["guide", "import", "--json", "--db", db.to_str().unwrap()])
             .args(extra)
             .arg(&url)
