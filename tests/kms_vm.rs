@@ -41,22 +41,27 @@ fn encode(out: &Path, source: &str) {
 
 /// A work directory with the channels, the lineup and the configuration.
 fn prepare(name: &str, plane: bool) -> PathBuf {
+    prepare_with(name, plane, None)
+}
+
+/// The same, with `lineup` as the lineup instead of the two encoded channels.
+fn prepare_with(name: &str, plane: bool, lineup: Option<&str>) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("kms-vm-{name}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    // Channel 1: colour bars; channel 2: plain green. Both easy to tell in a capture.
-    encode(&dir.join("ch1.ts"), "videotestsrc pattern=smpte");
-    encode(
-        &dir.join("ch2.ts"),
-        "videotestsrc pattern=solid-color foreground-color=0xff00c000",
-    );
-    std::fs::write(
-        dir.join("lineup.m3u"),
+    let lineup = lineup.map(str::to_string).unwrap_or_else(|| {
+        // Channel 1: colour bars; channel 2: plain green. Both easy to tell in a capture.
+        encode(&dir.join("ch1.ts"), "videotestsrc pattern=smpte");
+        encode(
+            &dir.join("ch2.ts"),
+            "videotestsrc pattern=solid-color foreground-color=0xff00c000",
+        );
         "#EXTM3U\n\
          #EXTINF:-1 tvg-id=\"one\" tvg-chno=\"1\",Civic One\nudp://@239.255.42.1:5004\n\
-         #EXTINF:-1 tvg-id=\"two\" tvg-chno=\"2\",Council Live\nudp://@239.255.42.2:5006\n",
-    )
-    .unwrap();
+         #EXTINF:-1 tvg-id=\"two\" tvg-chno=\"2\",Council Live\nudp://@239.255.42.2:5006\n"
+            .to_string()
+    });
+    std::fs::write(dir.join("lineup.m3u"), lineup).unwrap();
     std::fs::write(
         dir.join("config.toml"),
         format!(
@@ -213,6 +218,30 @@ fn planes_in_use(state: &str) -> Vec<String> {
     used
 }
 
+/// Each plane showing a framebuffer in debugfs' `dri/0/state`, with the
+/// lines that describe it (the framebuffer's format, its GEM objects).
+fn plane_blocks(state: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in state.lines() {
+        if let Some(rest) = line.strip_prefix("plane[") {
+            blocks.push((
+                rest.split(']').next().unwrap_or("").to_string(),
+                String::new(),
+            ));
+        } else if !line.starts_with(' ') && !line.starts_with('\t') {
+            // crtc[...], connector[...]: no longer a plane's.
+            blocks.push((String::new(), String::new()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push_str(line.trim());
+            text.push('\n');
+        }
+    }
+    blocks
+        .into_iter()
+        .filter(|(p, text)| !p.is_empty() && !text.contains("fb=0\n"))
+        .collect()
+}
+
 /// Seconds of each WATCHDOG=1 and of the hang, on the listener's clock.
 fn notifications(log: &str) -> (bool, Vec<f64>, Option<f64>) {
     let mut ready = false;
@@ -286,7 +315,10 @@ fn the_box_boots_to_picture_on_kms_with_video_on_its_own_plane() {
         "the banner's panel darkens the green at the bottom: {band:?}\n{why}"
     );
     let title = remote.white_in(0.12, 0.6, 0.74, 0.86);
-    assert!(title > 100, "the banner's white title ({title} pixels)\n{why}");
+    assert!(
+        title > 100,
+        "the banner's white title ({title} pixels)\n{why}"
+    );
     let zaps: Vec<&str> = log.lines().filter(|l| l.contains("zap {")).collect();
     assert!(zaps.len() >= 3, "a figure per zap\n{why}");
     assert!(
@@ -377,5 +409,66 @@ fn without_overlay_planes_the_picture_is_composited_and_scripts_capture_the_disp
         list.at(0.1, 0.5).iter().all(|&c| c < 120) && is_magenta(list.at(4.5 / 7.0, 0.3)),
         "the channel list over the picture: {:?}\n{tour}",
         list.at(0.1, 0.5)
+    );
+}
+
+/// A capture card as a channel (`v4l2://`, vivid's HDMI input at the
+/// screen's size in BGRx): v4l2src hands out DMA-BUFs that the kernel's
+/// vb2 exported, as a hardware decoder's v4l2 driver does, and the display
+/// imports them: the video plane shows a framebuffer on an imported GEM
+/// object (not one of our dumb buffers), the capture shows the card's bars,
+/// and the log says frames are imported.
+#[test]
+fn a_capture_cards_dma_bufs_are_imported_onto_the_video_plane() {
+    let dir = prepare_with(
+        "import",
+        true,
+        Some("#EXTM3U\n#EXTINF:-1 tvg-chno=\"1\",Council Camera\nv4l2:///dev/video0\n"),
+    );
+    let (ok, output) = run_box(&dir, "import", &["--overlay", "--writeback"]);
+    let why = format!(
+        "{}\n--- vivid.log\n{}",
+        evidence(&dir, &output),
+        read(&dir, "vivid.log")
+    );
+    assert!(ok, "the guest script failed\n{why}");
+    let log = read(&dir, "app.err");
+    assert!(
+        log.contains("video: frames imported from the decoder's DMA-BUFs (XRGB8888, zero-copy)"),
+        "the import path is in force\n{why}"
+    );
+    assert!(
+        !log.contains("cannot import"),
+        "no import was refused\n{why}"
+    );
+    let state = read(&dir, "first.state");
+    let blocks = plane_blocks(&state);
+    let imported: Vec<_> = blocks
+        .iter()
+        .filter(|(_, b)| b.contains("imported=yes"))
+        .collect();
+    assert_eq!(
+        imported.len(),
+        1,
+        "one plane shows an imported buffer: {blocks:?}\n{state}"
+    );
+    assert!(
+        imported[0].1.contains("format=XR24") && imported[0].1.contains("size=1024x768"),
+        "the capture's BGRx frame at its own size: {}",
+        imported[0].1
+    );
+    assert!(
+        blocks
+            .iter()
+            .any(|(_, b)| b.contains("format=AR24") && b.contains("imported=no")),
+        "the UI on our own dumb buffer above it: {blocks:?}"
+    );
+    let shot = Shot::load(&dir.join("first.png"));
+    // vivid's eight bars: white, yellow, cyan, green, magenta, red, blue, black.
+    assert!(
+        is_yellow(shot.at(1.5 / 8.0, 0.4)) && is_magenta(shot.at(4.5 / 8.0, 0.4)),
+        "vivid's 75% bars on screen: {:?} {:?}\n{why}",
+        shot.at(1.5 / 8.0, 0.4),
+        shot.at(4.5 / 8.0, 0.4)
     );
 }

@@ -100,7 +100,9 @@ fn player(
     let white = Arc::new(AtomicU64::new(0));
     let count = white.clone();
     let sink: FrameSink = Arc::new(move |f| {
-        if f.rgba
+        if f.pixels
+            .rgba()
+            .unwrap_or_default()
             .chunks_exact(4)
             .filter(|p| p[0] > 200 && p[1] > 200 && p[2] > 200)
             .count()

@@ -601,7 +601,10 @@ impl App {
             match effect {
                 Effect::Tune(i) => self.tune(i),
                 Effect::Banner(show) => {
-                    self.banner_until = self.banner_time.filter(|_| show).map(|t| Instant::now() + t);
+                    self.banner_until = self
+                        .banner_time
+                        .filter(|_| show)
+                        .map(|t| Instant::now() + t);
                     self.ui.global::<LiveAdapter>().set_banner_visible(show);
                     self.refresh_playback();
                 }
@@ -1732,9 +1735,9 @@ impl App {
         let zap = frame.zap;
         if let Some(plane) = &self.video_plane {
             *plane.video.borrow_mut() = Some(frame);
-        } else {
+        } else if let Some(rgba) = frame.pixels.rgba() {
             let buffer = slint::SharedPixelBuffer::<slint::Rgba8Pixel>::clone_from_slice(
-                &frame.rgba,
+                rgba,
                 frame.width,
                 frame.height,
             );

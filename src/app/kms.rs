@@ -26,7 +26,8 @@ use slint::platform::{EventLoopProxy, Platform, WindowAdapter, WindowEvent};
 
 use super::AppError;
 use crate::platform::kms_display::{Capture, Flip, Frame, KmsDisplay, Rect, VideoPath};
-use crate::player::VideoFrame;
+use crate::platform::kms_import::{Memory, Picture};
+use crate::player::{PictureMemory, Pixels, VideoFrame};
 
 /// One pixel of the UI plane: DRM's ARGB8888 (B, G, R, A in memory),
 /// premultiplied, as the kernel's planes blend it by default.
@@ -62,6 +63,9 @@ impl TargetPixel for Bgra {
 /// What to do when a commit reaches the screen.
 pub type OnFlip = Box<dyn FnMut(Flip)>;
 
+/// What to do with a new description of how frames reach the plane.
+pub type OnRoute = Box<dyn Fn(String)>;
+
 /// What the app shares with the event loop: the newest frame for the
 /// video plane, whether the current screen shows the picture, and what to
 /// do when a commit reaches the screen.
@@ -70,6 +74,8 @@ pub struct KmsHooks {
     pub video: RefCell<Option<VideoFrame>>,
     pub picture_visible: RefCell<Option<Box<dyn Fn() -> bool>>>,
     pub on_flip: RefCell<Option<OnFlip>>,
+    /// Told how frames reach the plane whenever that changes (Diagnostics).
+    pub on_route: RefCell<Option<OnRoute>>,
     /// Frames the UI rendered (for `hustings bench kms`).
     pub ui_frames: Cell<u64>,
 }
@@ -232,13 +238,19 @@ impl Screen {
             width: w,
             height: h,
         });
-        let video = frame.as_ref().map(|f| (f.rgba.as_slice(), f.width));
+        let video = frame.and_then(picture);
+        let routes = display.route_changes;
         if let Err(e) = display.present(Frame {
             ui_changed,
             video,
             video_rect: rect,
         }) {
             tracing::error!("{e}");
+        }
+        if display.route_changes != routes
+            && let Some(tell) = self.hooks.on_route.borrow().as_ref()
+        {
+            tell(describe(&display));
         }
     }
 
@@ -356,30 +368,22 @@ impl KmsSurface {
         self.display.borrow().video_path().clone()
     }
 
-    /// The display and the video path, for Settings > Diagnostics.
+    /// The display, the video path and how frames reach it, for Settings > Diagnostics.
     pub fn describe(&self) -> String {
-        let d = self.display.borrow();
-        let (w, h) = d.size();
-        format!(
-            "KMS on {} ({}, {}x{}@{}): {}",
-            d.path().display(),
-            d.connector_name(),
-            w,
-            h,
-            d.refresh(),
-            d.video_path()
-        )
+        describe(&self.display.borrow())
     }
 
-    /// The frames the player should hand out: BGRx at the screen's size for
-    /// the video plane, else RGBA for the UI to composite.
+    /// The frames the player should hand out: in the video plane's own
+    /// formats, at the stream's size where the plane scales, else at the
+    /// screen's; RGBA for the UI to composite where there is no plane.
     pub fn frame_shape(&self) -> crate::player::FrameShape {
-        match self.video_path() {
-            VideoPath::Plane { .. } => crate::player::FrameShape {
-                format: crate::player::PixelFormat::Bgrx,
-                size: Some(self.display.borrow().size()),
+        let d = self.display.borrow();
+        match d.video_path() {
+            VideoPath::Plane { .. } => crate::player::FrameShape::Plane {
+                formats: d.video_formats().to_vec(),
+                size: (!d.plane_scales()).then(|| d.size()),
             },
-            VideoPath::Composited { .. } => crate::player::FrameShape::default(),
+            VideoPath::Composited { .. } => crate::player::FrameShape::Rgba,
         }
     }
 
@@ -392,6 +396,61 @@ impl KmsSurface {
     }
 }
 
+/// The display, the video path and how frames reach it.
+fn describe(d: &KmsDisplay) -> String {
+    let (w, h) = d.size();
+    let route = match (d.video_path(), d.route()) {
+        (VideoPath::Plane { .. }, Some(r)) => format!("; {r}"),
+        (VideoPath::Plane { .. }, None) => format!(
+            "; {} (DMA-BUF frames imported)",
+            if d.plane_scales() {
+                "the plane scales"
+            } else {
+                "the player scales to the screen"
+            }
+        ),
+        _ => String::new(),
+    };
+    format!(
+        "KMS on {} ({}, {}x{}@{}): {}{route}",
+        d.path().display(),
+        d.connector_name(),
+        w,
+        h,
+        d.refresh(),
+        d.video_path()
+    )
+}
+
+/// A player's plane frame as the display takes it (plain data both sides).
+fn picture(frame: VideoFrame) -> Option<Picture> {
+    let Pixels::Plane(p) = frame.pixels else {
+        return None;
+    };
+    let format = crate::platform::kms_display::fourcc(p.format)?;
+    Some(Picture {
+        format,
+        width: frame.width,
+        height: frame.height,
+        planes: p.planes,
+        par: p.par,
+        memory: match p.memory {
+            PictureMemory::DmaBuf {
+                fds,
+                modifier,
+                keep,
+            } => Memory::DmaBuf {
+                fds,
+                modifier,
+                keep,
+            },
+            PictureMemory::Mapped(bytes) => Memory::Mapped(bytes),
+        },
+        stream: frame.zap,
+        converted: p.converted,
+    })
+}
+
 /// Connects the app to the display: frames to the video plane where the
 /// path is a plane, the picture shown only on live TV with a picture, and
 /// the path in Settings > Diagnostics.
@@ -401,6 +460,13 @@ pub fn connect(surface: &KmsSurface, app: &mut super::App, ui: &super::ui::AppWi
     tracing::info!("video: {path}");
     ui.global::<super::ui::SettingsAdapter>()
         .set_video_path(surface.describe().into());
+    let weak = ui.as_weak();
+    *surface.hooks.on_route.borrow_mut() = Some(Box::new(move |text| {
+        if let Some(ui) = weak.upgrade() {
+            ui.global::<super::ui::SettingsAdapter>()
+                .set_video_path(text.into());
+        }
+    }));
     if matches!(path, VideoPath::Plane { .. }) {
         app.use_video_plane(surface.hooks.clone());
     }

@@ -184,6 +184,12 @@ pub fn display_path(config: &Config, root: &Path) -> String {
             let path = crate::platform::drm_read::read_card(&on_disk)
                 .and_then(|res| plan(&res, &wanted, config.display.video_plane));
             match path {
+                Ok(p @ crate::platform::kms_display::VideoPath::Plane { .. }) => format!(
+                    "KMS on {}: {p}; frames in DMA-BUF memory imported (zero-copy), \
+                     others in a format the plane takes copied once, the rest converted \
+                     on the CPU and copied (the log and Settings > Diagnostics say which)",
+                    card.display()
+                ),
                 Ok(p) => format!("KMS on {}: {p}", card.display()),
                 Err(e) => format!("KMS on {}: cannot be used: {e}", card.display()),
             }

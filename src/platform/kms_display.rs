@@ -1,19 +1,24 @@
 //! The one owner of the box's display: the DRM card opened once, as DRM
 //! master, by this module alone. It picks the connector and mode (the TV's
 //! preferred mode under the board's cap, through `planes::choose`), keeps
-//! two dumb buffers for the UI plane and three for the video plane, and
-//! puts both planes on screen in one atomic commit, so the picture and the
-//! UI above it never disagree (Kodi's `DRMAtomic` does the same).
+//! two dumb buffers for the UI plane, and puts the UI plane and the video
+//! plane on screen in one atomic commit, so the picture and the UI above
+//! it never disagree (Kodi's `DRMAtomic` does the same).
 //!
 //! Why our own commits rather than `kmssink` on the same descriptor:
 //! kmssink waits for vblank by reading events from the descriptor it is
 //! given, so it and the UI would take each other's page-flip events; and
 //! its plane is set outside the UI's commit, so a screen that hides the
-//! picture could show a frame with the old geometry. Frames come from the
-//! player already scaled to the plane (software decoders hand out system
-//! memory, copied once into a dumb buffer). Importing a hardware decoder's
-//! DMA-BUFs (`prime_fd_to_buffer`) instead of that copy is the next step on
-//! boards with one; vkms, where this is tested, has no such decoder.
+//! picture could show a frame with the old geometry.
+//!
+//! Frames come in the plane's own formats (the player converts only what
+//! the plane cannot take) at the decoder's size, and the plane scales them
+//! into the screen with its source and destination rectangles, keeping the
+//! aspect ratio; where a test commit shows the plane cannot scale (vkms),
+//! the player scales to the screen instead ([`KmsDisplay::plane_scales`]).
+//! A frame in DMA-BUF memory (a hardware decoder's, a capture card's) is
+//! imported and shown with no copy; others are copied once into a dumb
+//! buffer (`kms_import` does both, and says which: [`KmsDisplay::route`]).
 //!
 //! Where no plane can carry video under an alpha UI plane, or the card
 //! refuses the video plane in a test commit, the UI plane is opaque and the
@@ -34,6 +39,7 @@ use drm::control::{
 use thiserror::Error;
 
 use super::drm_read::{Card, read_resources};
+use super::kms_import::{self, CopyBuffer, ImportCache, Memory, Picture, Route};
 use super::planes::{self, Layout, Wanted};
 
 /// Why the display cannot be used.
@@ -175,13 +181,12 @@ pub struct Capture {
 }
 
 /// What one commit shows.
-pub struct Frame<'a> {
+pub struct Frame {
     /// The UI buffer was drawn into since the last commit.
     pub ui_changed: bool,
-    /// A new picture for the video plane: tightly packed B, G, R, x rows
-    /// of this width (the plane's size, as the player was asked for).
-    pub video: Option<(&'a [u8], u32)>,
-    /// Where the picture goes; None hides it.
+    /// A new picture for the video plane.
+    pub video: Option<Picture>,
+    /// The area the picture goes in (it keeps its shape inside); None hides it.
     pub video_rect: Option<Rect>,
 }
 
@@ -195,16 +200,52 @@ pub struct Flip {
     pub video: bool,
 }
 
+/// Where a picture on the plane is, and what it needs kept alive.
+#[derive(Clone, Copy)]
+struct Placement {
+    fb: framebuffer::Handle,
+    size: (u32, u32),
+    par: (u32, u32),
+}
+
+/// A picture committed to the plane.
+struct Shown {
+    at: Placement,
+    /// The copy buffer it is in, if copied.
+    copy: Option<usize>,
+    /// The decoder's buffer, held until the flip that replaces it.
+    _keep: Option<Box<dyn std::any::Any + Send>>,
+}
+
 struct VideoPlaneState {
     plane: plane::Handle,
     /// The primary plane cannot be switched off on every driver: a black
     /// buffer stands for "no picture" there.
     is_primary: bool,
-    buffers: Vec<Fb>,
-    /// The buffer on screen (or queued), and the one written last.
-    shown: usize,
-    latest: Option<usize>,
+    /// The plane scales (a test commit with SRC != CRTC size passed).
+    scales: bool,
+    /// Three dumb buffers in the stream's format and size, for copies.
+    copies: Vec<CopyBuffer>,
+    imports: ImportCache,
+    /// The picture committed last, and the one before it: on screen until
+    /// the last commit's flip, so released only at the next commit.
+    committed: Option<Shown>,
+    previous: Option<Shown>,
+    /// The stream whose imports passed a test commit, and the one refused (why).
+    verified: Option<u64>,
+    refused: Option<(u64, String)>,
+    route: Option<Route>,
     black: Option<Fb>,
+}
+
+impl VideoPlaneState {
+    fn in_use(&self) -> Vec<framebuffer::Handle> {
+        [&self.committed, &self.previous]
+            .into_iter()
+            .flatten()
+            .map(|s| s.at.fb)
+            .collect()
+    }
 }
 
 /// The DRM master: one card, one CRTC, a UI plane and perhaps a video plane.
@@ -230,8 +271,12 @@ pub struct KmsDisplay {
     flip_pending: Option<bool>,
     pending_since: Instant,
     writeback: Option<connector::Handle>,
+    /// The video plane's formats this display can show (DRM names).
+    video_formats: Vec<String>,
     /// Video frames committed so far (`hustings bench display`).
     pub video_commits: u64,
+    /// Times the route changed (the app refreshes Diagnostics).
+    pub route_changes: u64,
 }
 
 const PROPERTY_NAMES: &[&str] = &[
@@ -362,7 +407,19 @@ impl KmsDisplay {
             flip_pending: None,
             pending_since: Instant::now(),
             writeback,
+            video_formats: layout
+                .video
+                .as_ref()
+                .and_then(|v| res.planes.iter().find(|p| p.id == v.plane))
+                .map(|p| {
+                    plane_formats()
+                        .into_iter()
+                        .filter(|f| p.formats.contains(f))
+                        .collect()
+                })
+                .unwrap_or_default(),
             video_commits: 0,
+            route_changes: 0,
             card,
         };
         display.load_properties(&res, writeback)?;
@@ -510,10 +567,6 @@ impl KmsDisplay {
         if let Some(v) = video {
             let plane: plane::Handle = handle(v).expect("non-zero plane id");
             let is_primary = plane == self.primary;
-            let mut buffers = Vec::new();
-            for _ in 0..3 {
-                buffers.push(Fb::new(&self.card, size, DrmFourcc::Xrgb8888)?);
-            }
             let black = if is_primary {
                 Some(Fb::new(&self.card, size, DrmFourcc::Xrgb8888)?)
             } else {
@@ -522,14 +575,22 @@ impl KmsDisplay {
             self.video = Some(VideoPlaneState {
                 plane,
                 is_primary,
-                buffers,
-                shown: 0,
-                latest: None,
+                scales: false,
+                copies: Vec::new(),
+                imports: ImportCache::default(),
+                committed: None,
+                previous: None,
+                verified: None,
+                refused: None,
+                route: None,
                 black,
             });
         } else if !ui_on_primary {
             // The UI is on an overlay: a black primary under it keeps the CRTC lit.
             self.primary_black = Some(Fb::new(&self.card, size, DrmFourcc::Xrgb8888)?);
+        }
+        if self.video.is_some() {
+            self.probe_video_plane(size)?;
         }
         let mut req = self.base_request(true)?;
         self.add_planes(&mut req, None)?;
@@ -538,6 +599,59 @@ impl KmsDisplay {
             .atomic_commit(flags | AtomicCommitFlags::TEST_ONLY, req.clone())?;
         self.card.atomic_commit(flags, req)?;
         Ok(())
+    }
+
+    /// Test commits with a picture on the video plane: at the screen's
+    /// size (refused: no video plane), and at half of it scaled up (refused:
+    /// the plane does not scale, the player scales instead).
+    fn probe_video_plane(&mut self, size: (u32, u32)) -> std::io::Result<()> {
+        let probe = Fb::new(&self.card, size, DrmFourcc::Xrgb8888)?;
+        let at = |size| Placement {
+            fb: probe.fb,
+            size,
+            par: (1, 1),
+        };
+        let full = self.test_video(at(size), false);
+        let scaled = full
+            .as_ref()
+            .ok()
+            .map(|()| self.test_video(at((size.0 / 2, size.1 / 2)), true));
+        probe.release(&self.card);
+        full?;
+        let scales = matches!(scaled, Some(Ok(())));
+        tracing::info!(
+            "{}: the video plane {} scale pictures{}",
+            self.path.display(),
+            if scales { "can" } else { "cannot" },
+            match &scaled {
+                Some(Err(e)) => format!(" (a test commit scaling 2x: {e}); the player scales"),
+                _ => String::new(),
+            }
+        );
+        if let Some(v) = &mut self.video {
+            v.scales = scales;
+        }
+        Ok(())
+    }
+
+    /// A test commit of the whole screen with `at` on the video plane.
+    fn test_video(&self, at: Placement, scaled: bool) -> std::io::Result<()> {
+        let Some(v) = &self.video else { return Ok(()) };
+        let (w, h) = self.size();
+        let mut req = self.base_request(true)?;
+        self.add_planes(&mut req, None)?;
+        let rect = Rect {
+            x: 0,
+            y: 0,
+            width: w,
+            height: h,
+        };
+        let (src, dst) = place(at, rect, scaled || v.scales);
+        self.show_plane(&mut req, v.plane, Some(at.fb), src, dst)?;
+        self.card.atomic_commit(
+            AtomicCommitFlags::ALLOW_MODESET | AtomicCommitFlags::TEST_ONLY,
+            req,
+        )
     }
 
     fn prop(&self, obj: impl Into<u32>, name: &'static str) -> std::io::Result<property::Handle> {
@@ -618,12 +732,12 @@ impl KmsDisplay {
             self.show_plane(req, self.primary, Some(black.fb), (w, h), full)?;
         }
         if let Some(v) = &self.video {
-            let picture = v.latest.map(|i| v.buffers[i].fb);
+            let picture = v.committed.as_ref().map(|s| s.at);
             match (self.shown_rect, picture) {
-                (Some(rect), Some(fb)) if !v.is_primary => {
-                    self.show_plane(req, v.plane, Some(fb), (rect.width, rect.height), rect)?
+                (Some(rect), Some(at)) => {
+                    let (src, dst) = place(at, rect, v.scales);
+                    self.show_plane(req, v.plane, Some(at.fb), src, dst)?
                 }
-                (Some(_), Some(fb)) => self.show_plane(req, v.plane, Some(fb), (w, h), full)?,
                 _ if v.is_primary => {
                     let black = v.black.as_ref().map(|b| b.fb);
                     self.show_plane(req, v.plane, black, (w, h), full)?
@@ -638,10 +752,14 @@ impl KmsDisplay {
         for fb in self.ui.drain(..) {
             fb.release(&self.card);
         }
-        if let Some(v) = self.video.take() {
-            for fb in v.buffers {
-                fb.release(&self.card);
+        if let Some(mut v) = self.video.take() {
+            // Nothing of ours is on screen any more (planes off or a new mode).
+            v.committed = None;
+            v.previous = None;
+            for c in v.copies {
+                c.release(&self.card);
             }
+            v.imports.clear(&self.card);
             if let Some(b) = v.black {
                 b.release(&self.card);
             }
@@ -698,26 +816,23 @@ impl KmsDisplay {
     /// Shows the UI's back buffer (when it changed), a new video frame
     /// and the picture's geometry in one non-blocking commit; its flip is
     /// reported by [`Self::dispatch`]. Call only when no flip is pending.
-    pub fn present(&mut self, frame: Frame<'_>) -> Result<(), DisplayError> {
+    pub fn present(&mut self, frame: Frame) -> Result<(), DisplayError> {
         let io = |what: &'static str| {
             let path = self.path.clone();
             move |source| DisplayError::Io { path, what, source }
         };
-        let new_video = match (&mut self.video, frame.video) {
-            (Some(v), Some((bytes, width))) => {
-                // The buffer neither on screen nor queued.
-                let next = (0..v.buffers.len())
-                    .find(|&i| i != v.shown && Some(i) != v.latest)
-                    .unwrap_or(0);
-                let fb = &mut v.buffers[next];
-                let pitch = fb.pitch;
-                let dst = fb.bytes();
-                copy_rows(bytes, (width as usize * 4).min(pitch), dst, pitch);
-                v.latest = Some(next);
-                true
+        let staged = match (self.video.take(), frame.video) {
+            (Some(mut v), Some(picture)) => {
+                let staged = self.stage(&mut v, picture);
+                self.video = Some(v);
+                staged
             }
-            _ => false,
+            (v, _) => {
+                self.video = v;
+                None
+            }
         };
+        let new_video = staged.is_some();
         let geometry_changed = frame.video_rect != self.shown_rect;
         if !frame.ui_changed && !new_video && !geometry_changed {
             return Ok(());
@@ -731,12 +846,37 @@ impl KmsDisplay {
         let mut req = self.base_request(false).map_err(io("commit"))?;
         self.add_planes(&mut req, Some(ui_front))
             .map_err(io("commit"))?;
+        if let (Some((shown, _)), Some(v)) = (&staged, &self.video) {
+            // The new picture in this commit; the one committed last stays
+            // in `previous` until the commit after this one.
+            let rect = self.shown_rect.unwrap_or(Rect {
+                x: 0,
+                y: 0,
+                width: self.size().0,
+                height: self.size().1,
+            });
+            if self.shown_rect.is_some() {
+                let (src, dst) = place(shown.at, rect, v.scales);
+                self.show_plane(&mut req, v.plane, Some(shown.at.fb), src, dst)
+                    .map_err(io("commit"))?;
+            }
+        }
         self.card
             .atomic_commit(
                 AtomicCommitFlags::NONBLOCK | AtomicCommitFlags::PAGE_FLIP_EVENT,
                 req,
             )
             .map_err(io("commit"))?;
+        if let (Some((shown, route)), Some(v)) = (staged, &mut self.video) {
+            // The picture before the last one is off screen now (the last
+            // one's flip came before this commit): release it.
+            v.previous = v.committed.replace(shown);
+            if v.route.as_ref() != Some(&route) {
+                tracing::info!("video: {route}");
+                v.route = Some(route);
+                self.route_changes += 1;
+            }
+        }
         if frame.ui_changed {
             // The other buffer is drawn into next; the caller brings it up
             // to date (it knows what changed since that buffer was shown).
@@ -744,17 +884,152 @@ impl KmsDisplay {
         }
         if new_video {
             self.video_commits += 1;
-            if let Some(v) = &mut self.video
-                && let Some(l) = v.latest
-            {
-                v.shown = l;
-            }
         }
         // Composited, a new picture comes as a UI change.
         self.flip_pending = Some(new_video || (self.video.is_none() && frame.ui_changed));
         self.pending_since = Instant::now();
         tracing::trace!(ui = frame.ui_changed, video = new_video, "commit");
         Ok(())
+    }
+
+    /// Readies `picture` for the plane: its DMA-BUF imported (the first
+    /// import of a stream checked by a test commit), else copied into a
+    /// copy buffer that is neither on screen nor queued. None when neither
+    /// works (said in the log; the plane keeps the picture it has).
+    fn stage(&self, v: &mut VideoPlaneState, picture: Picture) -> Option<(Shown, Route)> {
+        let format = picture.format.to_string();
+        let route = |imported, refused: Option<String>| Route {
+            format: super::drm_read::fourcc_name(picture.format as u32),
+            imported,
+            converted: picture.converted.clone(),
+            refused,
+        };
+        let at = |fb| Placement {
+            fb,
+            size: (picture.width, picture.height),
+            par: picture.par,
+        };
+        let stream = picture.stream;
+        if matches!(picture.memory, Memory::DmaBuf { .. })
+            && v.refused.as_ref().is_none_or(|(s, _)| *s != stream)
+        {
+            let in_use = v.in_use();
+            let imported = v
+                .imports
+                .framebuffer(&self.card, &picture, &in_use)
+                .map_err(|e| e.to_string())
+                .and_then(|fb| {
+                    if v.verified == Some(stream) {
+                        return Ok(fb);
+                    }
+                    match self.test_video(at(fb), false) {
+                        Ok(()) => {
+                            v.verified = Some(stream);
+                            Ok(fb)
+                        }
+                        Err(e) => {
+                            v.imports.forget(&self.card, fb);
+                            Err(format!("a test commit with it: {e}"))
+                        }
+                    }
+                });
+            match imported {
+                Ok(fb) => {
+                    let Memory::DmaBuf { keep, .. } = picture.memory else {
+                        unreachable!("matched above")
+                    };
+                    let shown = Shown {
+                        at: at(fb),
+                        copy: None,
+                        _keep: Some(keep),
+                    };
+                    return Some((shown, route(true, None)));
+                }
+                Err(why) => {
+                    tracing::warn!(
+                        "{}: cannot import the decoder's {format} DMA-BUF ({why}); copying this stream's frames",
+                        self.path.display()
+                    );
+                    v.refused = Some((stream, why));
+                }
+            }
+        }
+        let refused = v
+            .refused
+            .as_ref()
+            .filter(|(s, _)| *s == stream && matches!(picture.memory, Memory::DmaBuf { .. }))
+            .map(|(_, why)| why.clone());
+        let size = (picture.width, picture.height);
+        if v.copies
+            .first()
+            .is_none_or(|c| c.format != picture.format || c.size != size)
+        {
+            // Pictures of another format or size: new copy buffers (the
+            // old ones may still be on screen until the next commit).
+            if v.committed.as_ref().is_some_and(|s| s.copy.is_some())
+                || v.previous.as_ref().is_some_and(|s| s.copy.is_some())
+            {
+                v.committed = None;
+                v.previous = None;
+            }
+            for c in v.copies.drain(..) {
+                c.release(&self.card);
+            }
+            for _ in 0..3 {
+                match CopyBuffer::new(&self.card, picture.format, size) {
+                    Ok(c) => v.copies.push(c),
+                    Err(e) => {
+                        tracing::error!(
+                            "{}: no buffer for {format} {}x{} pictures: {e}",
+                            self.path.display(),
+                            size.0,
+                            size.1
+                        );
+                        for c in v.copies.drain(..) {
+                            c.release(&self.card);
+                        }
+                        return None;
+                    }
+                }
+            }
+        }
+        let busy = |i| {
+            [&v.committed, &v.previous]
+                .into_iter()
+                .flatten()
+                .any(|s| s.copy == Some(i))
+        };
+        let next = (0..v.copies.len()).find(|&i| !busy(i)).unwrap_or(0);
+        if let Err(e) = kms_import::copy_into(&mut v.copies[next], &picture) {
+            tracing::error!("{}: copying a picture: {e}", self.path.display());
+            return None;
+        }
+        let shown = Shown {
+            at: at(v.copies[next].fb),
+            copy: Some(next),
+            _keep: None,
+        };
+        Some((shown, route(false, refused)))
+    }
+
+    /// The plane scales pictures into their area (else the player scales).
+    pub fn plane_scales(&self) -> bool {
+        self.video.as_ref().is_some_and(|v| v.scales)
+    }
+
+    /// The video plane's formats this display shows (DRM names).
+    pub fn video_formats(&self) -> &[String] {
+        &self.video_formats
+    }
+
+    /// How pictures reach the plane now (None before the first).
+    pub fn route(&self) -> Option<&Route> {
+        self.video.as_ref().and_then(|v| v.route.as_ref())
+    }
+
+    /// Framebuffers made from imported DMA-BUFs so far (AddFB2 calls).
+    pub fn imports_made(&self) -> u64 {
+        self.video.as_ref().map_or(0, |v| v.imports.made)
     }
 
     /// A flip whose event has not come for this long is taken as lost
@@ -937,25 +1212,81 @@ fn composited_reason(driver: &str, plane_there: bool, formats: &[String]) -> Str
     }
 }
 
-/// The formats the player's frames are made into for a video plane (a
-/// CPU copy, so RGB: the planes every driver has take it).
+/// The formats a video plane can be given, best first: RGB, which the
+/// player can always convert to and every driver's planes take, then the
+/// YUV formats decoders hand out (NV12 first), shown as they come. No
+/// alpha formats: a source's alpha (vivid's is 0) would make the picture
+/// see-through to the black below it.
 pub fn plane_formats() -> Vec<String> {
-    vec!["XRGB8888".into(), "ARGB8888".into()]
+    [
+        "XRGB8888", "XBGR8888", "NV12", "NV21", "YUV420", "YVU420", "NV16", "YUYV", "UYVY", "YVYU",
+        "P010", "RGB565",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The plane's source size and destination for a picture in `area`:
+/// scaled into it keeping its shape where the plane scales, else at its
+/// own size, centred (and cropped to the area).
+fn place(at: Placement, area: Rect, scales: bool) -> ((u32, u32), Rect) {
+    if scales {
+        let (x, y, width, height) =
+            kms_import::letterbox((area.x, area.y, area.width, area.height), at.size, at.par);
+        return (
+            at.size,
+            Rect {
+                x,
+                y,
+                width,
+                height,
+            },
+        );
+    }
+    let (w, h) = (at.size.0.min(area.width), at.size.1.min(area.height));
+    let dst = Rect {
+        x: area.x + ((area.width - w) / 2) as i32,
+        y: area.y + ((area.height - h) / 2) as i32,
+        width: w,
+        height: h,
+    };
+    ((w, h), dst)
+}
+
+/// The fourcc of a DRM format name, for the formats a picture can come in.
+pub fn fourcc(name: &str) -> Option<DrmFourcc> {
+    use DrmFourcc as F;
+    [
+        F::Xrgb8888,
+        F::Argb8888,
+        F::Xbgr8888,
+        F::Abgr8888,
+        F::Rgbx8888,
+        F::Bgrx8888,
+        F::Rgba8888,
+        F::Bgra8888,
+        F::Rgb565,
+        F::Rgb888,
+        F::Bgr888,
+        F::Nv12,
+        F::Nv21,
+        F::Nv16,
+        F::Nv24,
+        F::Yuyv,
+        F::Yvyu,
+        F::Uyvy,
+        F::Yuv420,
+        F::Yvu420,
+        F::Yuv422,
+        F::Yuv444,
+        F::P010,
+    ]
+    .into_iter()
+    .find(|f| super::drm_read::fourcc_name(*f as u32) == name)
 }
 
 fn handle<H: ResourceHandle>(id: u32) -> Option<H> {
     drm::control::from_u32(id)
-}
-
-/// Copies `row` bytes of each tightly packed source row into rows of `pitch`.
-fn copy_rows(src: &[u8], row: usize, dst: &mut [u8], pitch: usize) {
-    if row == 0 {
-        return;
-    }
-    for (s, d) in src.chunks_exact(row).zip(dst.chunks_mut(pitch)) {
-        let n = s.len().min(d.len());
-        d[..n].copy_from_slice(&s[..n]);
-    }
 }
 
 /// Waits until `fd` is readable, or `timeout`.
@@ -974,17 +1305,6 @@ pub fn poll_readable(fd: i32, timeout: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rows_are_copied_into_a_wider_pitch() {
-        let src: Vec<u8> = (0..24).collect();
-        let mut dst = vec![0u8; 3 * 10];
-        copy_rows(&src, 8, &mut dst, 10);
-        assert_eq!(&dst[0..8], &src[0..8]);
-        assert_eq!(&dst[8..10], &[0, 0]);
-        assert_eq!(&dst[10..18], &src[8..16]);
-        assert_eq!(&dst[20..28], &src[16..24]);
-    }
 
     #[test]
     fn only_what_time_can_cure_is_waited_for() {

@@ -21,6 +21,7 @@ pub mod cec_linux;
 pub mod detect;
 pub mod drm_read;
 pub mod kms_display;
+pub mod kms_import;
 pub mod notify;
 pub mod planes;
 pub mod video_output;

@@ -51,8 +51,8 @@ pub struct PlayerOptions {
     pub subtitles: bool,
     /// Prefer an audio-description track when there is one.
     pub audio_description: bool,
-    /// The pixels frames are handed out in: RGBA for the UI to composite,
-    /// BGRx (DRM's XRGB8888) at the screen's size for a video plane.
+    /// The frames handed out: RGBA for the UI to composite, or as a video
+    /// plane takes them (its formats, scaled by the plane or to the screen).
     pub frames: super::FrameShape,
 }
 
@@ -146,7 +146,7 @@ pub fn spawn(
         psi: Arc::new(Psi::default()),
         audio: options.audio,
         iface: options.multicast_interface.clone(),
-        shape: options.frames,
+        shape: options.frames.clone(),
     };
     let (playbin, captions) = shared.build()?;
     let bus = playbin
@@ -211,9 +211,10 @@ impl Shared {
         playbin.set_property("video-filter", filter);
         playbin.set_property(
             "video-sink",
-            video_sink(self.marks.clone(), self.frames.clone(), self.shape)?,
+            video_sink(self.marks.clone(), self.frames.clone(), self.shape.clone())?,
         );
         playbin.set_property("audio-sink", audio_sink(self.audio)?);
+        super::output::prefer_output_formats(&playbin, &self.shape);
         watch_elements(&playbin, self.decoder.clone(), self.marks.clone());
         watch_sources(
             &playbin,

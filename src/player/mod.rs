@@ -9,7 +9,8 @@
 //!  │ uri ─► urisourcebin ─► decodebin3 ──┬─► video-filter (captions.rs) ─►    │
 //!  │                                     │   video-sink (output.rs):         │
 //!  │  udpsrc (caps=video/mpegts)         │   videoconvertscale               │
-//!  │  appsrc ◄─ own socket (prejoin.rs)  │   ! RGBA ! appsink ─► FrameSink   │
+//!  │  appsrc ◄─ own socket (prejoin.rs)  │   ! RGBA | plane's ! appsink ─►   │
+//!  │                                     │   FrameSink (DMA-BUF passes as is)│
 //!  │  souphttpsrc ─► hlsdemux2           └─► audio-sink: auto | fakesink     │
 //!  │  file / rtsp / http TS                                                  │
 //!  └─────────────────────────────────────────────────────────────────────────┘
@@ -57,7 +58,10 @@ pub use events::{
     DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track,
     TrackPreferences, Tracks, TuneRequest, ZapId, ZapPhase,
 };
-pub use output::{FrameShape, FrameSink, PixelFormat, VideoFrame};
+pub use output::{
+    FrameShape, FrameSink, PictureMemory, Pixels, PlanePicture, VideoFrame, drm_to_gst, gst_to_drm,
+    plane_format_names,
+};
 
 use thiserror::Error;
 

@@ -4,12 +4,16 @@
 # CEC bus. Driven by tests/kms_vm.rs, which prepared WORKDIR (the channels as
 # pre-encoded TS files, lineup, configuration) and checks what is left there.
 #
-#   box.sh WORKDIR plane|composited
+#   box.sh WORKDIR plane|composited|import
 #
 # Steps (each waits for the app, bounded): first picture (READY=1), capture;
 # plane: a remote key zaps, capture; the TV's key zaps back, capture; the TV
 # goes to standby, capture; then the main loop is hung on purpose and the
 # watchdog pings must stop. composited: first picture, capture, and the zap.
+# import: the channel is vivid's video capture (a capture card as a channel,
+# v4l2://): v4l2src hands out DMA-BUFs exported by the kernel's vb2, as a
+# hardware decoder's v4l2 driver does; first picture, capture, and the
+# framebuffers' debugfs listing.
 set -u
 W=$1
 MODE=$2
@@ -59,8 +63,17 @@ mkdir -p "$STATE"
 # Multicast on the guest's loopback only (the VM has no other network).
 ip link set lo multicast on
 ip route add 224.0.0.0/4 dev lo
+if [ "$MODE" = import ]; then
+    # One HDMI input at the screen's size (VESA's 1024x768@60: vivid takes
+    # only standard timings), its format DRM's XRGB8888 (V4L2's XR24).
+    modprobe vivid n_devs=1 node_types=0x1 num_inputs=1 input_types=0x3 >"$W/vivid.log" 2>&1
+    v4l2-ctl -d /dev/video0 --set-dv-bt-timings width=1024,height=768,interlaced=0,polarities=0,pixelclock=65000000,hfp=24,hs=136,hbp=160,vfp=3,vs=6,vbp=29 >>"$W/vivid.log" 2>&1
+    v4l2-ctl -d /dev/video0 --set-fmt-video width=1024,height=768,pixelformat=XR24 >>"$W/vivid.log" 2>&1
+    # Plain 75% colour bars: no counters or text drawn over them.
+    v4l2-ctl -d /dev/video0 -c test_pattern=0 -c osd_text_mode=2 >>"$W/vivid.log" 2>&1
+fi
 # The channels, replayed at their own pace (no encoding in the guest).
-for ch in 1 2; do
+[ "$MODE" = import ] || for ch in 1 2; do
     gst-launch-1.0 -q multifilesrc location="$W/ch$ch.ts" loop=true ! tsparse set-timestamps=true alignment=7 \
         ! udpsink host=239.255.42.$ch port=$((5002 + 2 * ch)) multicast-iface=lo ttl-mc=0 \
         auto-multicast=true sync=true 2>>"$W/senders.log" &
@@ -77,7 +90,7 @@ fi
 # As systemd starts the unit: no DISPLAY, NOTIFY_SOCKET and WATCHDOG_USEC set.
 unset DISPLAY WAYLAND_DISPLAY
 NOTIFY_SOCKET=/run/hustings-notify WATCHDOG_USEC=2000000 \
-    HUSTINGS_FAULT_HANG_FILE="$W/hang" HUSTINGS_LOG=hustings=info,warn \
+    HUSTINGS_FAULT_HANG_FILE="$W/hang" HUSTINGS_LOG=${HUSTINGS_LOG:-hustings=info,warn} \
     "$BIN" --config "$W/config.toml" >"$W/app.out" 2>"$W/app.err" &
 APP=$!
 
@@ -93,6 +106,11 @@ if [ "$MODE" = plane ]; then
     sleep 3
 fi
 step capture first
+if [ "$MODE" = import ]; then
+    cp /sys/kernel/debug/dri/0/framebuffer "$W/first.fbs" 2>/dev/null
+    finish
+    exit $status
+fi
 if [ "$MODE" = plane ]; then
     echo KEY_BACK >>"$W/remote.cmd"
     echo KEY_CHANNELUP >>"$W/remote.cmd"
