@@ -760,3 +760,52 @@ fn a_fetched_lineup_cannot_make_the_box_read_a_local_guide() {
         "the local file was not imported"
     );
 }
+
+#[test]
+fn the_cli_fetches_feeds_within_the_configured_feed_deadline() {
+    // A feed server that answers the headers, then trickles forever.
+    let base = raw_server(|_req, mut stream| async move {
+        if open_ended(&mut stream, &[]).await.is_ok() {
+            loop {
+                if stream.write_all(b"#").await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    });
+    let state = common::scratch("trust-net-cli-deadline");
+    let config = state.join("config.toml");
+    let (lineup, catalogue) = (format!("{base}lineup.m3u"), format!("{base}archive.json"));
+    std::fs::write(
+        &config,
+        format!(
+            "[downloads]\nfeed_deadline_seconds = 1\n\n[feeds]\narchive = [\"{catalogue}\"]\n"
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hustings"))
+            .args(["--config", config.to_str().unwrap()])
+            .args(["--state", state.to_str().unwrap()])
+            .args(common::clock_arg())
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).to_string()
+    };
+    // Without the setting each would wait out the client's 30 s backstop and
+    // say something else.
+    for (args, url) in [
+        (vec!["lineup", "check", lineup.as_str()], &lineup),
+        (vec!["archive", "list"], &catalogue),
+    ] {
+        let stderr = run(&args);
+        assert!(
+            stderr.contains(&format!(
+                "{url}: refused: the transfer took longer than 1 s ([downloads] feed_deadline_seconds)"
+            )),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -67,10 +67,8 @@ pub async fn refresh(
     let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
     let saved = tokio::task::spawn_blocking(move || {
         let mut store = Store::open(&db_path)?;
-        store.replace_archive(&parsed.items)?;
-        // The exact bytes, so the copy in force can be checked again later.
-        store.save_feed(&url_owned, &body, chrono::Utc::now().timestamp())?;
-        store.set_validators(&url_owned, &validators, chrono::Utc::now().timestamp())
+        let now = chrono::Utc::now().timestamp();
+        store.store_catalogue(&url_owned, &parsed.items, &body, &validators, now)
     })
     .await;
     if let Ok(Err(e)) = saved {

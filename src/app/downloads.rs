@@ -70,7 +70,7 @@ pub(super) fn downloader(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
-    let http = HttpClient::configured(&config.trust);
+    let http = HttpClient::for_config(config);
     Box::new(move |item| {
         let (tx, cache, db) = (tx.clone(), cache.clone(), db.clone());
         let http = http
@@ -115,7 +115,7 @@ pub(super) fn fetch_pinned(
         config.cache_budget(),
         crate::store::Store::path_in(&config.state_dir()),
     );
-    let http = match HttpClient::configured(&config.trust) {
+    let http = match HttpClient::for_config(config) {
         Ok(h) => h,
         Err(e) => {
             tracing::error!("pinned speeches will not be fetched: {e}");

@@ -46,6 +46,7 @@ pub(super) fn spawn(
         },
         submit_timeout: Duration::from_millis(config.interact.submit_timeout_ms.max(100)),
         transport: config.trust.clone(),
+        limits: crate::net::Limits::from_settings(&config.downloads),
         clock: config.clock.clone(),
     };
     let started = std::thread::Builder::new()
@@ -73,6 +74,8 @@ struct WorkerConfig {
     /// One delivery attempt's limit.
     submit_timeout: Duration,
     transport: crate::config::TrustSettings,
+    /// The `[downloads]` limits the feed client applies.
+    limits: crate::net::Limits,
     /// "Now" for the outbox's attempts (the app's clock).
     clock: crate::config::Clock,
 }
@@ -90,6 +93,7 @@ async fn work(
         rules,
         submit_timeout,
         transport,
+        limits,
         clock,
     } = setup;
     {
@@ -101,7 +105,7 @@ async fn work(
             }
         };
         let (Ok(http), Ok(submitter)) = (
-            HttpClient::configured(&transport),
+            HttpClient::configured(&transport).map(|h| h.with_limits(limits)),
             Submitter::configured(submit_timeout, &transport),
         ) else {
             tracing::error!("interactive items are off: no HTTP client");

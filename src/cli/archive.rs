@@ -18,7 +18,7 @@ fn refreshed(args: &ClientArgs) -> anyhow::Result<Store> {
     let db = Store::path_in(&dir);
     Store::open(&db)?;
     let rt = runtime()?;
-    let http = HttpClient::configured(&config.trust)?;
+    let http = HttpClient::for_config(&config)?;
     let gate = super::trust_gate(&config)?;
     for url in &config.feeds.archive {
         if let Some(problem) = rt.block_on(crate::app::refresh_archive(
@@ -93,7 +93,7 @@ pub fn download(args: &ClientArgs, id: &str, json: bool) -> anyhow::Result<ExitC
             .collect(),
     };
     let rt = runtime()?;
-    let http = HttpClient::configured(&config.trust)?;
+    let http = HttpClient::for_config(&config)?;
     let manifest = rt.block_on(download::download(
         &http,
         &cache,
@@ -161,7 +161,7 @@ pub fn play(
     let item = refreshed(args)?
         .archive_item(id)?
         .with_context(|| format!("no archive item {id:?} (see `hustings archive list`)"))?;
-    let url = variant_for(&HttpClient::configured(&config.trust)?, &item.hls)?;
+    let url = variant_for(&HttpClient::for_config(&config)?, &item.hls)?;
     super::play::run(args, &url, headless, json, seconds, fullscreen)
 }
 

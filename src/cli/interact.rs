@@ -113,7 +113,7 @@ impl Ctx {
         if urls.is_empty() {
             bail!("no interactive feed configured ([feeds] interact, or --server URL)");
         }
-        let http = HttpClient::configured(&self.config.trust)?;
+        let http = HttpClient::for_config(&self.config)?;
         // Answers go only where a feed that passed its check says.
         let gate = super::trust_gate(&self.config)?;
         let loaded = self.rt.block_on(interact::load(

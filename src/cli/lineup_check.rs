@@ -9,7 +9,7 @@ use crate::net::HttpClient;
 pub fn run(args: &ClientArgs, source: &str, json: bool) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
     // Plain HTTP and certificate pins as the box would fetch it.
-    let http = HttpClient::configured(&config_from(args)?.trust)?;
+    let http = HttpClient::for_config(&config_from(args)?)?;
     let body = rt.block_on(http.fetch(source))?;
     let lineup = parse_bytes(&body, source)?;
     if json {

@@ -30,7 +30,9 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(&err)?;
+        // A savepoint: a transaction of its own, or part of
+        // `store_catalogue`'s when called from there.
+        let tx = self.conn.savepoint().map_err(&err)?;
         let result = (|| {
             let keep: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
             let stale: Vec<String> = {
@@ -79,6 +81,34 @@ impl Store {
         })();
         result.map_err(&err)?;
         tx.commit().map_err(&err)
+    }
+
+    /// Stores a fetched catalogue as one transaction: its items (as
+    /// [`replace_archive`](Self::replace_archive)), its exact bytes (so the
+    /// copy in force can be checked again) and its HTTP validators. Power
+    /// lost anywhere in it leaves the previous catalogue, bytes and
+    /// validators together, never new items beside old bytes.
+    pub fn store_catalogue(
+        &mut self,
+        url: &str,
+        items: &[ArchiveItem],
+        body: &[u8],
+        validators: &crate::net::Validators,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("SAVEPOINT store_catalogue")
+            .map_err(|e| self.err(e))?;
+        let result = self
+            .replace_archive(items)
+            .and_then(|()| self.save_feed(url, body, at))
+            .and_then(|()| self.set_validators(url, validators, at));
+        let end = match result {
+            Ok(()) => "RELEASE store_catalogue",
+            Err(_) => "ROLLBACK TO store_catalogue; RELEASE store_catalogue",
+        };
+        let ended = self.conn.execute_batch(end).map_err(|e| self.err(e));
+        result.and(ended)
     }
 
     /// Stores the cues of an item's transcript (replacing earlier ones).
@@ -273,6 +303,45 @@ mod tests {
         )
         .unwrap()
         .items
+    }
+
+    #[test]
+    fn a_catalogue_whose_bytes_cannot_be_saved_leaves_the_previous_one_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_in(dir.path()).unwrap();
+        let url = "http://h/archive/catalogue.json";
+        let all = items();
+        let old = crate::net::Validators {
+            etag: Some("\"1\"".into()),
+            last_modified: None,
+        };
+        s.store_catalogue(url, &all[..1], b"one", &old, 1).unwrap();
+        // The write of the bytes fails (as a full disk would) after the
+        // items of the new catalogue have gone in.
+        s.conn
+            .execute_batch(
+                "CREATE TRIGGER no_bytes BEFORE UPDATE ON feed_cache
+                 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+            )
+            .unwrap();
+        let new = crate::net::Validators {
+            etag: Some("\"2\"".into()),
+            last_modified: None,
+        };
+        let e = s.store_catalogue(url, &all, b"two", &new, 2).unwrap_err();
+        assert!(e.to_string().contains("disk is full"), "{e}");
+        let ids: Vec<String> = s.archive_items().unwrap().into_iter().map(|i| i.id).collect();
+        assert_eq!(ids, ["s1"], "the previous items stay");
+        assert_eq!(s.load_feed(url).unwrap().unwrap().body, b"one");
+        assert_eq!(s.validators(url).unwrap(), old);
+        assert!(s.search_archive("transport", 10).unwrap().is_empty());
+
+        // Once the write works the new catalogue goes in whole.
+        s.conn.execute_batch("DROP TRIGGER no_bytes").unwrap();
+        s.store_catalogue(url, &all, b"two", &new, 2).unwrap();
+        assert_eq!(s.archive_items().unwrap().len(), 2);
+        assert_eq!(s.load_feed(url).unwrap().unwrap().body, b"two");
+        assert_eq!(s.validators(url).unwrap(), new);
     }
 
     #[test]
