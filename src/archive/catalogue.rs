@@ -3,7 +3,8 @@
 //!
 //! Bad input is a value: an item that breaks the schema is left out with a
 //! warning naming it (index and id) and the field; the feed as a whole is
-//! refused only when it is not a catalogue at all. Every URL is resolved
+//! refused only when it is not a catalogue at all. Fields this version does
+//! not know (a newer publisher's) are ignored, with one warning per feed. Every URL is resolved
 //! against the feed's own URL and must be http(s).
 
 use serde::{Deserialize, Serialize};
@@ -125,8 +126,10 @@ struct RawCatalogue {
     items: Vec<serde_json::Value>,
 }
 
+/// One item as published. Fields this box does not know (a newer
+/// publisher's) are kept aside in `unknown` and ignored, with one warning
+/// per feed: the item itself still plays.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawItem {
     id: String,
     title: String,
@@ -154,6 +157,8 @@ struct RawItem {
     sponsor: Option<serde_json::Value>,
     #[serde(default)]
     pinned: bool,
+    #[serde(flatten)]
+    unknown: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// A read catalogue.
@@ -194,6 +199,8 @@ pub fn parse_for(
         ..Default::default()
     };
     let mut seen = std::collections::HashSet::new();
+    // Fields no item of this box's version has: (name, first item carrying it).
+    let mut unknown: std::collections::BTreeMap<String, usize> = Default::default();
     for (index, value) in raw.items.into_iter().enumerate() {
         if index >= MAX_ITEMS {
             out.warnings.push(CatalogueWarning {
@@ -211,7 +218,12 @@ pub fn parse_for(
         };
         let item = serde_json::from_value::<RawItem>(value)
             .map_err(|e| e.to_string())
-            .and_then(|raw| check(raw, base, jurisdiction));
+            .and_then(|raw| {
+                for field in raw.unknown.keys() {
+                    unknown.entry(field.clone()).or_insert(index);
+                }
+                check(raw, base, jurisdiction)
+            });
         match item {
             Ok(item) if !seen.insert(item.id.clone()) => out.warnings.push(warn(format!(
                 "duplicate id {:?}; the first is kept",
@@ -220,6 +232,17 @@ pub fn parse_for(
             Ok(item) => out.items.push(item),
             Err(message) => out.warnings.push(warn(message)),
         }
+    }
+    if let Some(&first) = unknown.values().min() {
+        let names: Vec<String> = unknown.keys().map(|k| format!("{k:?}")).collect();
+        out.warnings.push(CatalogueWarning {
+            index: first,
+            id: None,
+            message: format!(
+                "fields this box does not know are ignored: {}",
+                names.join(", ")
+            ),
+        });
     }
     Ok(out)
 }
@@ -371,7 +394,9 @@ mod tests {
             "not an object"
         ]}"#;
         let c = parse(text, &base()).unwrap();
-        assert_eq!(c.items.len(), 1);
+        // "e" carries a field this box does not know: kept, and said once.
+        let ids: Vec<&str> = c.items.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["e", "f"]);
         let said: Vec<(usize, &str)> = c
             .warnings
             .iter()
@@ -382,10 +407,36 @@ mod tests {
         assert!(said[2].1.contains("file: URLs are not allowed"), "{said:?}");
         assert!(said[3].1.contains("not starting with '.'"), "{said:?}");
         assert!(said[4].1.contains("\"..\" must be"), "{said:?}");
-        assert!(said[5].1.contains("unknown field"), "{said:?}");
-        assert!(said[6].1.contains("duplicate id"), "{said:?}");
-        assert_eq!(said[7].0, 8);
+        assert!(said[5].1.contains("duplicate id"), "{said:?}");
+        assert_eq!(said[6].0, 8);
+        assert_eq!(
+            said[7],
+            (5, "fields this box does not know are ignored: \"colour\"")
+        );
+        assert_eq!(said.len(), 8);
         assert_eq!(c.warnings[0].id.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn fields_a_newer_publisher_added_are_ignored_with_one_warning_per_feed() {
+        let item = |id: &str, extra: &str| {
+            format!(
+                r#"{{"id": "{id}", "title": "T", "date": "2026-11-20T18:00:00Z", "duration": 5, "hls": "{id}.m3u8"{extra}}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"version": 1, "items": [{}, {}, {}]}}"#,
+            item("a", ""),
+            item("b", r#", "signLanguage": true, "rating": {"age": 12}"#),
+            item("c", r#", "signLanguage": false"#)
+        );
+        let c = parse(&text, &base()).unwrap();
+        assert_eq!(c.items.len(), 3, "{:?}", c.warnings);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert_eq!(
+            c.warnings[0].message,
+            "fields this box does not know are ignored: \"rating\", \"signLanguage\""
+        );
     }
 
     #[test]
