@@ -11,8 +11,10 @@ use thiserror::Error;
 
 mod board;
 mod clock;
+mod jurisdiction;
 
 pub use clock::{Clock, parse_start as parse_clock_start};
+pub use jurisdiction::Jurisdiction;
 
 pub use board::{
     BoardCache, BoardDetect, BoardInput, BoardNetwork, BoardProfile, BoardVideo, DEFAULT_DRM_DEVICE,
@@ -179,7 +181,7 @@ pub struct TransparencySettings {
     /// "us" (the default: "Paid for by {name}"), "uk" ("Promoted by {name},
     /// {address}"; an address is required), "eu" ("Political advertisement
     /// · Sponsor: {name}"). Plain-string sponsor lines are shown as written.
-    pub jurisdiction: crate::trust::Jurisdiction,
+    pub jurisdiction: Jurisdiction,
 }
 
 /// Limits on what the box downloads (`[downloads]`): a feed server that
@@ -621,7 +623,6 @@ mod tests {
 
     #[test]
     fn the_transparency_jurisdiction_defaults_to_us_and_refuses_an_unknown_one() {
-        use crate::trust::Jurisdiction;
         assert_eq!(
             Config::parse("", Path::new("c.toml"))
                 .unwrap()

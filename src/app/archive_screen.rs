@@ -12,7 +12,7 @@ use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow};
 use crate::archive::catalogue::ArchiveItem;
 use crate::input::Action;
 use crate::store::{ArchiveHit, Store};
-use crate::trust::Badge;
+use crate::trust::{Badge, FeedKind, TrustGate};
 
 /// Rows the screen shows at once.
 pub const ROWS: usize = 5;
@@ -52,6 +52,13 @@ pub struct ArchiveBrowser {
 }
 
 impl ArchiveBrowser {
+    /// Takes the badges of the feeds its items come from.
+    pub(super) fn take_badges(&mut self, trust: Option<&TrustGate>) {
+        let Some(gate) = trust else { return };
+        self.catalogue_badge = gate.kind_badge(FeedKind::Archive);
+        self.lineup_badge = gate.kind_badge(FeedKind::Lineup);
+    }
+
     /// The badge an item shows: its feed's.
     pub fn badge(&self, item: &ArchiveItem) -> &Badge {
         match item.origin {

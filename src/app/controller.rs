@@ -1941,7 +1941,7 @@ impl App {
             });
         if self.nav.screen == Screen::Archive {
             let images = &mut self.images;
-            super::trust_view::archive_badges(&mut self.archive, self.trust.as_ref());
+            self.archive.take_badges(self.trust.as_ref());
             super::archive_screen::update(
                 &self.ui,
                 &self.archive,

@@ -102,34 +102,12 @@ impl Screen2d {
         let path = self.out_dir.join(format!("{name}.png"));
         match &self.kms {
             Some(kms) => super::kms::save_capture(&kms.capture()?, &path)?,
-            None => write_png(&path, &self.pixels, self.width, self.height)?,
+            None => super::png::write_png(&path, &self.pixels, self.width, self.height)?,
         }
         tracing::info!("screenshot {}", path.display());
         self.shots.push(path.clone());
         Ok(path)
     }
-}
-
-pub(super) fn write_png(
-    path: &Path,
-    pixels: &[Rgb8Pixel],
-    width: u32,
-    height: u32,
-) -> Result<(), AppError> {
-    let err = |message: String| AppError::Output {
-        path: path.to_path_buf(),
-        message,
-    };
-    let file = std::fs::File::create(path).map_err(|e| err(e.to_string()))?;
-    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| err(e.to_string()))?;
-    let bytes: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
-    writer
-        .write_image_data(&bytes)
-        .map_err(|e| err(e.to_string()))?;
-    writer.finish().map_err(|e| err(e.to_string()))
 }
 
 /// A headless app: the real controller, player and feeds, rendered by

@@ -500,7 +500,7 @@ pub fn attach(
         }
         let Some(app) = weak.upgrade() else { return };
         if let Ok(mut app) = app.try_borrow_mut() {
-            super::windowed::picture_on_screen(&mut app, flip.at, print_zaps, &ready);
+            super::first_picture::picture_on_screen(&mut app, flip.at, print_zaps, &ready);
         }
     }));
     ScreenshotOnSignal::start(surface.clone(), shots)
@@ -581,7 +581,7 @@ pub fn save_capture(capture: &Capture, path: &std::path::Path) -> Result<(), App
         .collect();
     // Written aside and renamed: whoever watches the directory never reads half a file.
     let partial = path.with_extension("png.part");
-    super::headless::write_png(&partial, &pixels, capture.width, capture.height)?;
+    super::png::write_png(&partial, &pixels, capture.width, capture.height)?;
     std::fs::rename(&partial, path).map_err(|e| AppError::Output {
         path: path.to_path_buf(),
         message: e.to_string(),

@@ -5,10 +5,9 @@
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::archive_screen::ArchiveBrowser;
 use super::messages::Message;
 use super::ui::{AppWindow, SettingsAdapter, SponsorText, TrustRow};
-use crate::trust::{Badge, Decision, FeedKind, Sponsor, TrustGate};
+use crate::trust::{Badge, Decision, Sponsor, TrustGate};
 
 /// The badge in words, for spoken labels and transcripts.
 pub(super) fn badge_label(badge: &Badge) -> String {
@@ -41,13 +40,6 @@ pub(super) fn why(badge: &Badge, sponsor: Option<&Sponsor>) -> Message {
         },
         Badge::Unverified => Message::WhyUnverified { sponsor },
     }
-}
-
-/// Gives the archive browser the badges of the feeds its items come from.
-pub(super) fn archive_badges(browser: &mut ArchiveBrowser, trust: Option<&TrustGate>) {
-    let Some(gate) = trust else { return };
-    browser.catalogue_badge = gate.kind_badge(FeedKind::Archive);
-    browser.lineup_badge = gate.kind_badge(FeedKind::Lineup);
 }
 
 /// The Signed feeds row's spoken label: every feed's line.

@@ -180,7 +180,7 @@ fn run_on(
         }
         let Some(app) = weak.upgrade() else { return };
         if let Ok(mut app) = app.try_borrow_mut() {
-            picture_on_screen(&mut app, Instant::now(), print_zaps, &ready_window);
+            super::first_picture::picture_on_screen(&mut app, Instant::now(), print_zaps, &ready_window);
         }
     });
 
@@ -257,29 +257,6 @@ fn run_on(
     drop(watchdog);
     drop(ready_anyway);
     result
-}
-
-/// A picture reached the screen at `at` (a window drew, or a page flip that
-/// carried one completed): finishes the zap's figure (printed for the demo,
-/// else logged), and tells systemd the box is up at its first picture.
-pub(super) fn picture_on_screen(
-    app: &mut super::App,
-    at: Instant,
-    print: bool,
-    ready: &std::cell::Cell<bool>,
-) {
-    if let Some(record) = app.displayed(at) {
-        let line = serde_json::to_string(&record).unwrap_or_default();
-        if print {
-            println!("{line}");
-        } else {
-            tracing::info!("zap {line}");
-        }
-    }
-    if !ready.get() && app.has_shown_picture() {
-        crate::platform::notify::notify("READY=1");
-        ready.set(true);
-    }
 }
 
 /// The longest the unit waits for READY=1 when no picture comes.

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::m3u::clip;
+use super::reading::clip;
 
 /// More attributes than any player defines (Kodi reads about thirty): the
 /// rest of such a line is hostile or broken and is not kept.

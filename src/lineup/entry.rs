@@ -11,7 +11,7 @@ use super::attrs::{Attributes, split_attributes};
 use super::catchup::{Catchup, CatchupMode, hours_to_secs, parse_days};
 use super::channel::{Channel, ChannelKey, Provider};
 use super::headers::{VlcOption, split_url_headers, vlc_option};
-use super::m3u::{ParseOptions, ParseWarning, clip};
+use super::reading::{ParseOptions, ParseWarning, clip};
 use super::multicast::Multicast;
 
 /// Lineup-wide defaults from the `#EXTM3U` header that entries inherit unless

@@ -5,7 +5,7 @@
 //! `http-user-agent`) to HTTP header names, and percent-decoding of suffix
 //! values. It does not send requests.
 
-use super::m3u::clip;
+use super::reading::clip;
 
 /// Far more headers than any stream needs; beyond this a suffix is hostile.
 const MAX_SUFFIX_PAIRS: usize = 64;

@@ -8,13 +8,12 @@
 //! line number; a bad line never costs a good neighbour its entry.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-
 use serde::{Serialize, Serializer};
 
 use super::attrs::split_attributes;
 use super::entry::{Context, Defaults, Pending, split_groups};
 use super::numbering::{number_channels, unique_keys};
+use super::reading::{ParseOptions, ParseWarning, clip};
 use super::{Channel, LineupError};
 
 /// Warnings kept per playlist; past this a summary says how many were left
@@ -23,49 +22,6 @@ const MAX_WARNINGS: usize = 1000;
 
 /// Header attributes that name XMLTV guide URLs.
 pub(super) const GUIDE_URL_KEYS: [&str; 2] = ["x-tvg-url", "url-tvg"];
-
-/// Something skipped or guessed while reading a playlist.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ParseWarning {
-    /// 1-based line number in the source.
-    pub line: usize,
-    pub message: String,
-}
-
-impl ParseWarning {
-    pub(super) fn new(line: usize, message: impl Into<String>) -> Self {
-        ParseWarning {
-            line,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ParseWarning {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-/// How to read a playlist.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParseOptions {
-    /// The number of the first channel numbered by order (0 counts as 1:
-    /// channel numbers start at 1).
-    pub start_number: u32,
-    /// A udpxy relay base such as `http://192.168.1.1:4022`: multicast
-    /// `udp://@G:P` / `rtp://@G:P` become `{udpxy}/udp/G:P` / `{udpxy}/rtp/G:P`.
-    pub udpxy: Option<String>,
-}
-
-impl Default for ParseOptions {
-    fn default() -> Self {
-        ParseOptions {
-            start_number: 1,
-            udpxy: None,
-        }
-    }
-}
 
 /// A parsed playlist: its channels, header attributes and warnings.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -287,15 +243,6 @@ pub fn parse_with(
     }
     lineup.warnings = warnings;
     Ok(lineup)
-}
-
-/// Shortens hostile text before it goes into a warning or error.
-pub(super) fn clip(s: &str) -> String {
-    const MAX: usize = 120;
-    match s.char_indices().nth(MAX) {
-        Some((i, _)) => format!("{}...", &s[..i]),
-        None => s.to_string(),
-    }
 }
 
 /// The text after `prefix` when `line` starts with it, ignoring ASCII case.

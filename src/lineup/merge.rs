@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 
-use super::m3u::{GUIDE_URL_KEYS, Lineup, ParseWarning};
+use super::m3u::{GUIDE_URL_KEYS, Lineup};
+use super::reading::ParseWarning;
 use super::numbering::unique_keys;
 
 /// Combines lineups in order, resolving number and key clashes with warnings.

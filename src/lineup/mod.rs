@@ -18,15 +18,15 @@ mod m3u;
 mod merge;
 mod multicast;
 mod numbering;
+mod reading;
 
 pub use catchup::{Catchup, CatchupMode};
 pub use catchup_url::{
     CatchupError, CatchupProgramme, catchup_template, catchup_url, channel_catchup_url,
 };
 pub use channel::{Channel, ChannelKey, Provider};
-pub use m3u::{
-    Lineup, ParseOptions, ParseWarning, parse, parse_bytes, parse_bytes_with, parse_with,
-};
+pub use m3u::{Lineup, parse, parse_bytes, parse_bytes_with, parse_with};
+pub use reading::{ParseOptions, ParseWarning};
 pub use merge::merge;
 pub use multicast::{Multicast, MulticastScheme};
 

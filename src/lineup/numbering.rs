@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::channel::{Channel, ChannelKey};
-use super::m3u::ParseWarning;
+use super::reading::ParseWarning;
 
 /// Numbers a freshly parsed playlist. `number == 0` marks "by order".
 pub(super) fn number_channels(

@@ -44,6 +44,7 @@ pub mod census;
 pub mod decoders;
 mod events;
 pub mod kms;
+mod options;
 mod output;
 mod phases;
 pub(crate) mod prejoin;
@@ -53,7 +54,8 @@ mod source;
 mod tracks;
 pub(crate) mod ts;
 
-pub use actor::{PlayerHandle, PlayerOptions, spawn};
+pub use actor::{PlayerHandle, spawn};
+pub use options::PlayerOptions;
 pub use events::{
     DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track,
     TrackPreferences, Tracks, TuneRequest, ZapId, ZapPhase,

@@ -4,7 +4,7 @@
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
-use super::actor::PlayerOptions;
+use super::options::PlayerOptions;
 use super::captions::CC1;
 use super::{Track, Tracks};
 

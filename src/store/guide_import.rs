@@ -21,24 +21,12 @@
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
-use super::programme_row::{DescriptionKey, ProgrammeRow, RowMaker};
+use super::programme_row::{DescriptionKey, ProgrammeRow, RowMaker, SEP};
 use super::{Store, StoreError};
 use crate::guide::{GuideChannel, Overlap, Programme, overlap};
 
 /// Most descriptions remembered for sharing: about 2 MB, whatever the guide's size.
 const DESCRIPTIONS_REMEMBERED: usize = 65_536;
-
-/// Flag bits in `programme.flags`.
-pub(super) mod flag {
-    pub const SUBTITLES: i64 = 1;
-    pub const AUDIO_DESCRIBED: i64 = 2;
-    pub const PREVIOUSLY_SHOWN: i64 = 4;
-    pub const PREMIERE: i64 = 8;
-    pub const LIVE: i64 = 16;
-}
-
-/// Separates list items (categories) inside one column.
-pub(super) const SEP: char = '\u{1f}';
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

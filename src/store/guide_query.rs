@@ -5,7 +5,7 @@
 use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 
-use super::guide_import::{SEP, flag};
+use super::programme_row::{SEP, flag};
 use super::{Store, StoreError};
 use crate::guide::Credit;
 

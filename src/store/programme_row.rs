@@ -4,8 +4,19 @@
 //! description) is pure and needs no database, so a guide import does it on
 //! the parsing thread and leaves the writer thread only SQLite's work.
 
-use super::guide_import::{SEP, flag};
 use crate::guide::Programme;
+
+/// Flag bits in `programme.flags`.
+pub(super) mod flag {
+    pub const SUBTITLES: i64 = 1;
+    pub const AUDIO_DESCRIBED: i64 = 2;
+    pub const PREVIOUSLY_SHOWN: i64 = 4;
+    pub const PREMIERE: i64 = 8;
+    pub const LIVE: i64 = 16;
+}
+
+/// Separates list items (categories) inside one column.
+pub(super) const SEP: char = '\u{1f}';
 
 /// Identifies a description text within one import: a SipHash keyed per
 /// import (so a hostile guide cannot make two texts collide on purpose) and

@@ -20,6 +20,7 @@
 
 mod check;
 mod comment;
+mod decision;
 mod gate;
 mod keys;
 mod policy;
@@ -32,7 +33,8 @@ pub use check::{FeedTrust, TrustError};
 pub use comment::{CommentError, FeedComment, format_time, parse_time};
 pub use gate::{Badge, FeedStatus, Refusal, TrustGate};
 pub use keys::{KeyError, KeyId, PinnedKey};
-pub use policy::{Decision, Policy, Rejection, Unverified, verify_feed, verify_feed_body};
+pub use decision::{Decision, Rejection, Unverified};
+pub use policy::{Policy, verify_feed, verify_feed_body};
 pub use rollback::{RollbackError, Seen, VersionStore};
 pub use sign::{KeyFiles, PinnedKeyText, SignError, SigningKey, keygen};
 pub use signature::{FeedBody, SignedFeed, verify_signed, verify_signed_body};

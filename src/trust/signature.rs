@@ -9,7 +9,7 @@
 
 use super::comment::format_time;
 use super::keys::KeyId;
-use super::policy::Rejection;
+use super::decision::Rejection;
 use super::rollback::Seen;
 use super::{FeedComment, FeedKind, MAX_SIGNATURE_BYTES, PinnedKey};
 

@@ -22,32 +22,7 @@ use serde::{Deserialize, Serialize};
 /// Longest sponsor text read (each of name, address, on behalf of).
 const MAX_SPONSOR_TEXT: usize = 1024;
 
-/// Whose rules word the sponsor line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Jurisdiction {
-    /// "Paid for by {name}": needs a name. The default: the wording the
-    /// issue and most feeds already use, and it refuses no feed that names
-    /// its sponsor.
-    #[default]
-    Us,
-    /// "Promoted by {name}, {address}[ on behalf of {behalf}]": needs a
-    /// name and an address.
-    Uk,
-    /// "Political advertisement · Sponsor: {name}[, {address}]": needs a
-    /// name.
-    Eu,
-}
-
-impl Jurisdiction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Jurisdiction::Us => "us",
-            Jurisdiction::Uk => "uk",
-            Jurisdiction::Eu => "eu",
-        }
-    }
-}
+pub use crate::config::Jurisdiction;
 
 /// The structured form a feed may give.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
