@@ -17,7 +17,8 @@ DEMO_STATE ?= $(HOME)/.cache/hustings-demo-state
 # Build: GStreamer development files (gstreamer-rs), fontconfig/xkbcommon/udev
 # (Slint), pkg-config. Run: GStreamer plugins (tsdemux, hlsdemux2, x264enc,
 # avdec_h264, hlssink2, ...; textoverlay and clockoverlay come with gstreamer1.0-x), fonts, iproute2/util-linux (the tests' private
-# network namespaces), xvfb (to run the windowed app without a monitor), python3-venv
+# network namespaces), xvfb and xdotool (to run the windowed app without a monitor and
+# press its keys), python3-venv
 # (oelint-adv for the Yocto layer check) and systemd (systemd-analyze verify).
 DEBIAN_PACKAGES := \
 	pkg-config build-essential \
@@ -25,7 +26,7 @@ DEBIAN_PACKAGES := \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	libfontconfig1-dev libxkbcommon-dev libudev-dev \
-	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth libxml2-utils \
+	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth xdotool libxml2-utils \
 	python3 python3-venv systemd
 
 .PHONY: help deps build release demo test bench soak clean yocto-check box-check vm-setup conformance \

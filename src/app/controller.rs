@@ -12,7 +12,7 @@ use super::pin::{PinEntry, PinPurpose, PinResult};
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
 use crate::guide::Guide;
-use crate::input::{Action, action_for_key};
+use crate::input::Action;
 use crate::lineup::Channel;
 use crate::player::{DecoderInfo, PlayerCommand, PlayerEvent, PlayerHandle, ZapId};
 
@@ -369,17 +369,6 @@ impl App {
     /// The archive items listed (catalogue, on-demand entries, catch-up).
     pub fn archive_item_count(&self) -> usize {
         self.archive.items.len()
-    }
-
-    /// A key from the window; true if it meant something.
-    pub fn handle_key(&mut self, text: &str) -> bool {
-        match action_for_key(text) {
-            Some(action) => {
-                self.handle_action(action);
-                true
-            }
-            None => false,
-        }
     }
 
     /// One remote-control action.

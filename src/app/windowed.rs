@@ -161,15 +161,17 @@ fn run_on(
     });
 
     let weak = Rc::downgrade(&app);
+    // The window's keys go through the key map like every other source's.
+    let keymap = wired.keymap;
     ui.global::<AppAdapter>().on_key(move |text| {
-        let Some(app) = weak.upgrade() else {
+        let (Some(app), Some(action)) = (weak.upgrade(), keymap.key_action(&text)) else {
             return false;
         };
-        let handled = app.borrow_mut().handle_key(&text);
+        app.borrow_mut().handle_action(action);
         if app.borrow().quit_requested() {
             let _ = slint::quit_event_loop();
         }
-        handled
+        true
     });
 
     let weak = Rc::downgrade(&app);

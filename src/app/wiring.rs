@@ -8,6 +8,7 @@ use super::downloads;
 use super::preferences::{Language, Preferences};
 use super::{App, AppError, FrameSlot, UiMsg, load, spawn_settings_writer, ui::AppWindow};
 use crate::config::Config;
+use crate::input::Keymap;
 use crate::input::cec_bus::{CecHandle, CecOptions};
 use crate::net::HttpClient;
 use crate::player::{self, PlayerEvent, PlayerHandle, PlayerOptions};
@@ -19,6 +20,8 @@ pub(super) struct Wired {
     pub player: PlayerHandle,
     /// The HDMI-CEC thread, when the box has an adapter.
     pub cec: Option<CecHandle>,
+    /// What keys mean, for a window's keyboard (the readers have their own).
+    pub keymap: std::sync::Arc<Keymap>,
 }
 
 /// Player options from the configuration.
@@ -59,17 +62,10 @@ fn stored_preferences(config: &Config) -> Preferences {
     }
 }
 
-/// Starts the remote-control readers the configuration names, and the
-/// HDMI-CEC thread when the board (or configuration) has an adapter that
-/// exists; their keys arrive as [`UiMsg::Input`]. A bad key map file stops
-/// the start-up.
-fn start_remote_input(
-    config: &Config,
-    tx: mpsc::UnboundedSender<UiMsg>,
-    discover: bool,
-) -> Result<Option<CecHandle>, AppError> {
-    use crate::input::{Keymap, sources};
-    // The configuration's key map, else the board's unless it is the built-in one.
+/// The key map every key source goes through, the window's keyboard too:
+/// the configuration's, else the board's unless it is the built-in one. A
+/// bad file stops the start-up, naming the file and the entry.
+fn load_keymap(config: &Config) -> Result<Keymap, AppError> {
     let file = config.input.keymap.clone().or_else(|| {
         config
             .board()
@@ -78,10 +74,23 @@ fn start_remote_input(
             .filter(|k| k != "default")
             .map(std::path::PathBuf::from)
     });
-    let keymap = match file {
-        Some(path) => Keymap::load(&path).map_err(|e| AppError::Ui(e.to_string()))?,
-        None => Keymap::builtin(),
-    };
+    match file {
+        Some(path) => Keymap::load(&path).map_err(|e| AppError::Ui(e.to_string())),
+        None => Ok(Keymap::builtin()),
+    }
+}
+
+/// Starts the remote-control readers the configuration names, and the
+/// HDMI-CEC thread when the board (or configuration) has an adapter that
+/// exists; their keys arrive as [`UiMsg::Input`]. A bad key map file stops
+/// the start-up.
+fn start_remote_input(
+    config: &Config,
+    keymap: std::sync::Arc<Keymap>,
+    tx: mpsc::UnboundedSender<UiMsg>,
+    discover: bool,
+) -> Result<Option<CecHandle>, AppError> {
+    use crate::input::sources;
     let lirc = config.input.lirc.clone().or_else(|| {
         let default = std::path::PathBuf::from("/run/lirc/lircd");
         default.exists().then_some(default)
@@ -90,7 +99,6 @@ fn start_remote_input(
         evdev: config.input.evdev.clone(),
         lirc,
     };
-    let keymap = std::sync::Arc::new(keymap);
     let on_action: sources::OnAction = std::sync::Arc::new(move |action| {
         let _ = tx.send(UiMsg::Input(action));
     });
@@ -157,7 +165,8 @@ pub(super) fn wire(
         ..player_options(config, audio)
     };
     let (player, mut events) = player::spawn(rt, options, sink)?;
-    let cec = start_remote_input(config, ui_tx.clone(), discover_input)?;
+    let keymap = std::sync::Arc::new(load_keymap(config)?);
+    let cec = start_remote_input(config, keymap.clone(), ui_tx.clone(), discover_input)?;
     let event_tx = ui_tx.clone();
     let cec_events = cec.clone();
     rt.spawn(async move {
@@ -268,5 +277,6 @@ pub(super) fn wire(
         messages,
         player,
         cec,
+        keymap,
     })
 }

@@ -1,75 +1,60 @@
-//! The desktop keyboard as a remote control.
+//! The keyboard as a remote control: the names of the keys a key map's
+//! `[keyboard]` section may use, as the characters a window reports them by.
 //!
 //! Slint reports special keys as private-use characters (`slint::platform::Key`);
 //! the codes are repeated here as plain `char`s so this module needs no Slint.
+//! What each key means is the key map's (`platform/keymaps/default.toml`), as
+//! for every other source.
 
-use super::Action;
-
-/// Slint's codes for the special keys used below (see `slint::platform::Key`).
-mod key {
-    pub const BACKSPACE: char = '\u{8}';
-    pub const RETURN: char = '\u{a}';
-    pub const ESCAPE: char = '\u{1b}';
-    pub const UP: char = '\u{F700}';
-    pub const DOWN: char = '\u{F701}';
-    pub const LEFT: char = '\u{F702}';
-    pub const RIGHT: char = '\u{F703}';
-    pub const F1: char = '\u{F704}';
-    pub const F2: char = '\u{F705}';
-    pub const F3: char = '\u{F706}';
-    pub const F4: char = '\u{F707}';
-    pub const HOME: char = '\u{F729}';
-    pub const PAGE_UP: char = '\u{F72C}';
-    pub const PAGE_DOWN: char = '\u{F72D}';
-}
-
-/// The key map, also shown in the README: (key, what it stands for).
-pub const KEY_MAP: &[(char, Action)] = &[
-    (key::UP, Action::Up),
-    (key::DOWN, Action::Down),
-    (key::LEFT, Action::Left),
-    (key::RIGHT, Action::Right),
-    (key::RETURN, Action::Ok),
-    (key::ESCAPE, Action::Back),
-    (key::BACKSPACE, Action::Back),
-    (key::HOME, Action::Home),
-    (key::PAGE_UP, Action::ChannelUp),
-    (key::PAGE_DOWN, Action::ChannelDown),
-    (key::F1, Action::Red),
-    (key::F2, Action::Green),
-    (key::F3, Action::Yellow),
-    (key::F4, Action::Blue),
-    ('+', Action::ChannelUp),
-    ('-', Action::ChannelDown),
-    ('g', Action::Guide),
-    ('i', Action::Info),
-    ('m', Action::Menu),
-    ('h', Action::Home),
-    (' ', Action::Pause),
-    ('p', Action::Play),
-    ('s', Action::Stop),
-    ('t', Action::Subtitles),
-    ('a', Action::Audio),
-    ('r', Action::Rewind),
-    ('f', Action::FastForward),
-    (']', Action::VolumeUp),
-    ('[', Action::VolumeDown),
-    ('u', Action::Mute),
-    ('q', Action::Power),
+/// Key names and the characters Slint reports them by (see `slint::platform::Key`).
+const NAMES: &[(&str, char)] = &[
+    ("Backspace", '\u{8}'),
+    ("Tab", '\u{9}'),
+    ("Return", '\u{a}'),
+    ("Escape", '\u{1b}'),
+    ("Space", ' '),
+    ("Delete", '\u{7f}'),
+    ("Up", '\u{F700}'),
+    ("Down", '\u{F701}'),
+    ("Left", '\u{F702}'),
+    ("Right", '\u{F703}'),
+    ("F1", '\u{F704}'),
+    ("F2", '\u{F705}'),
+    ("F3", '\u{F706}'),
+    ("F4", '\u{F707}'),
+    ("F5", '\u{F708}'),
+    ("F6", '\u{F709}'),
+    ("F7", '\u{F70A}'),
+    ("F8", '\u{F70B}'),
+    ("F9", '\u{F70C}'),
+    ("F10", '\u{F70D}'),
+    ("F11", '\u{F70E}'),
+    ("F12", '\u{F70F}'),
+    ("Insert", '\u{F727}'),
+    ("Home", '\u{F729}'),
+    ("End", '\u{F72B}'),
+    ("PageUp", '\u{F72C}'),
+    ("PageDown", '\u{F72D}'),
 ];
 
-/// Maps the text of a key event to an action, if the key means one.
-pub fn action_for_key(text: &str) -> Option<Action> {
+/// The character a key map's `[keyboard]` entry stands for: a key name
+/// (`"PageUp"`, `"F1"`, case-insensitive) or one character, letters
+/// lower-cased (a key means the same with Shift).
+pub fn key_char(entry: &str) -> Option<char> {
+    if let Some((_, c)) = NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(entry)) {
+        return Some(*c);
+    }
+    let mut chars = entry.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then(|| c.to_ascii_lowercase())
+}
+
+/// The one character of a window's key event, lower-cased; None for a
+/// composed text of several.
+pub fn event_char(text: &str) -> Option<char> {
     let mut chars = text.chars();
     let c = chars.next()?;
-    if chars.next().is_some() {
-        return None;
-    }
-    if let Some(d) = c.to_digit(10) {
-        return Some(Action::Digit(d as u8));
-    }
-    let lower = c.to_ascii_lowercase();
-    KEY_MAP.iter().find(|(k, _)| *k == lower).map(|(_, a)| *a)
+    chars.next().is_none().then(|| c.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -77,30 +62,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_map_to_remote_actions() {
-        let table = [
-            ("\u{F700}", Some(Action::Up)),
-            ("\n", Some(Action::Ok)),
-            ("\u{1b}", Some(Action::Back)),
-            ("\u{F72C}", Some(Action::ChannelUp)),
-            ("7", Some(Action::Digit(7))),
-            ("G", Some(Action::Guide)),
-            ("\u{F704}", Some(Action::Red)),
-            ("z", None),
-            ("", None),
-            ("ab", None),
-        ];
-        for (text, want) in table {
-            assert_eq!(action_for_key(text), want, "key {text:?}");
-        }
+    fn names_and_characters_are_read_as_the_window_reports_them() {
+        assert_eq!(key_char("PageUp"), Some('\u{F72C}'));
+        assert_eq!(key_char("pageup"), Some('\u{F72C}'));
+        assert_eq!(key_char("F1"), Some('\u{F704}'));
+        assert_eq!(key_char("G"), Some('g'));
+        assert_eq!(key_char("+"), Some('+'));
+        assert_eq!(key_char("Jump"), None);
+        assert_eq!(key_char(""), None);
+        assert_eq!(event_char("\u{F700}"), Some('\u{F700}'));
+        assert_eq!(event_char("G"), Some('g'));
+        assert_eq!(event_char("ab"), None);
     }
 
     #[test]
-    fn no_key_is_mapped_twice() {
-        let mut keys: Vec<char> = KEY_MAP.iter().map(|(k, _)| *k).collect();
-        keys.sort();
-        let before = keys.len();
-        keys.dedup();
-        assert_eq!(before, keys.len());
+    fn no_name_is_given_twice() {
+        let mut names: Vec<String> = NAMES.iter().map(|(n, _)| n.to_lowercase()).collect();
+        let mut chars: Vec<char> = NAMES.iter().map(|(_, c)| *c).collect();
+        names.sort();
+        names.dedup();
+        chars.sort();
+        chars.dedup();
+        assert_eq!((names.len(), chars.len()), (NAMES.len(), NAMES.len()));
     }
 }

@@ -11,6 +11,7 @@ use super::{Action, parse_action};
 
 /// The built-in key map.
 pub const DEFAULT: &str = include_str!("../../platform/keymaps/default.toml");
+const BUILTIN_NAME: &str = "platform/keymaps/default.toml";
 
 /// A key map that cannot be used, naming the file and the entry.
 #[derive(Debug, Error)]
@@ -35,6 +36,8 @@ struct File {
     lirc: HashMap<String, String>,
     #[serde(default)]
     cec: HashMap<String, String>,
+    /// None: the section is absent (an older file), and the built-in one is used.
+    keyboard: Option<HashMap<String, String>>,
 }
 
 /// What each source's keys mean.
@@ -46,12 +49,14 @@ pub struct Keymap {
     pub lirc: HashMap<String, Action>,
     /// CEC UI command codes.
     pub cec: HashMap<u8, Action>,
+    /// A window's keys, by the character it reports (see [`super::keyboard`]).
+    pub keyboard: HashMap<char, Action>,
 }
 
 impl Keymap {
     /// The built-in map.
     pub fn builtin() -> Keymap {
-        Keymap::parse(DEFAULT, "platform/keymaps/default.toml")
+        Keymap::parse(DEFAULT, BUILTIN_NAME)
             .expect("the built-in key map is checked by a test")
     }
 
@@ -97,7 +102,34 @@ impl Keymap {
                 })?;
             map.cec.insert(code, action("cec", key, name)?);
         }
+        match &raw.keyboard {
+            Some(keys) => {
+                for (key, name) in keys {
+                    let c = super::keyboard::key_char(key).ok_or_else(|| {
+                        entry(
+                            "keyboard",
+                            key,
+                            "a key is one character or a key name such as \"PageUp\"".into(),
+                        )
+                    })?;
+                    map.keyboard.insert(c, action("keyboard", key, name)?);
+                }
+            }
+            // A map made before the section existed keeps the window's keys.
+            None if file != BUILTIN_NAME => map.keyboard = Keymap::builtin().keyboard,
+            None => {}
+        }
         Ok(map)
+    }
+
+    /// What a window's key event means: its key's entry, else a digit is
+    /// that digit; None for keys the map leaves out and composed text.
+    pub fn key_action(&self, text: &str) -> Option<Action> {
+        let c = super::keyboard::event_char(text)?;
+        self.keyboard
+            .get(&c)
+            .copied()
+            .or_else(|| c.to_digit(10).map(|d| Action::Digit(d as u8)))
     }
 }
 
@@ -135,6 +167,37 @@ mod tests {
             assert!(map.cec.values().any(|a| *a == wanted), "cec {wanted:?}");
             assert!(map.lirc.values().any(|a| *a == wanted), "lirc {wanted:?}");
         }
+    }
+
+    #[test]
+    fn the_window_keyboard_goes_through_the_key_map() {
+        let map = Keymap::builtin();
+        let table = [
+            ("\u{F700}", Some(Action::Up)),
+            ("\n", Some(Action::Ok)),
+            ("\u{1b}", Some(Action::Back)),
+            ("\u{F72C}", Some(Action::ChannelUp)),
+            ("7", Some(Action::Digit(7))),
+            ("G", Some(Action::Guide)),
+            ("\u{F704}", Some(Action::Red)),
+            (" ", Some(Action::Pause)),
+            ("z", None),
+            ("", None),
+            ("ab", None),
+        ];
+        for (text, want) in table {
+            assert_eq!(map.key_action(text), want, "key {text:?}");
+        }
+        // A map's own entries replace the built-in ones; a map without the
+        // section keeps the built-in keys.
+        let own = Keymap::parse("[keyboard]\nPageUp = \"Guide\"\nz = \"Info\"\n", "my.toml").unwrap();
+        assert_eq!(own.key_action("\u{F72C}"), Some(Action::Guide));
+        assert_eq!(own.key_action("Z"), Some(Action::Info));
+        assert_eq!(own.key_action("g"), None);
+        let older = Keymap::parse("[evdev]\n103 = \"Up\"\n", "old.toml").unwrap();
+        assert_eq!(older.key_action("g"), Some(Action::Guide));
+        let e = Keymap::parse("[keyboard]\nJump = \"Up\"\n", "my.toml").unwrap_err();
+        assert!(e.to_string().starts_with("my.toml: [keyboard] Jump: a key is one character"), "{e}");
     }
 
     #[test]

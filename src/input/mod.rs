@@ -1,6 +1,6 @@
 //! Remote-control input: every key from every source becomes one [`Action`].
 //!
-//! Sources: the window's keyboard on desktops ([`keyboard`]), Linux input
+//! Sources: the window's keyboard on desktops (key names in [`keyboard`]), Linux input
 //! devices ([`evdev`]: IR through rc-core, USB and Bluetooth remotes), lircd
 //! ([`lirc`]) and HDMI-CEC ([`cec`]; the bus itself is served by
 //! [`cec_bus`]), each mapped through a [`Keymap`]
@@ -17,7 +17,6 @@ mod keymap;
 pub mod lirc;
 pub mod sources;
 
-pub use keyboard::{KEY_MAP, action_for_key};
 pub use keymap::{Keymap, KeymapError};
 
 use serde::{Deserialize, Serialize};
