@@ -1919,15 +1919,7 @@ impl App {
         }
         self.ui
             .global::<AppAdapter>()
-            .set_screen(match self.nav.screen {
-                Screen::Live => 0,
-                Screen::Guide => 1,
-                Screen::Menu => 2,
-                Screen::Settings => 3,
-                Screen::Archive => 4,
-                Screen::Channels => 5,
-                Screen::Details => 6,
-            });
+            .set_screen(self.nav.screen.into());
         if self.nav.screen == Screen::Archive {
             let images = &mut self.images;
             self.archive.take_badges(self.trust.as_ref());

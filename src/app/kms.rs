@@ -473,7 +473,7 @@ pub fn connect(surface: &KmsSurface, app: &mut super::App, ui: &super::ui::AppWi
     let weak_ui = ui.as_weak();
     *surface.hooks.picture_visible.borrow_mut() = Some(Box::new(move || {
         weak_ui.upgrade().is_some_and(|ui| {
-            ui.global::<super::ui::AppAdapter>().get_screen() == 0
+            ui.global::<super::ui::AppAdapter>().get_screen() == super::ui::ScreenId::Live
                 && ui.global::<super::ui::LiveAdapter>().get_has_picture()
         })
     }));
