@@ -31,6 +31,10 @@ pub mod net;
 pub mod store;
 pub mod trust;
 
+// The feed pipeline (fetch, verify, read, store, last good copy), below the app and the CLI.
+#[cfg(not(fuzzing))]
+pub mod feeds;
+
 pub mod platform;
 
 pub mod input;

@@ -242,7 +242,7 @@ fn avail(dir: &Path) -> u64 {
 /// The child, inside the namespace: the app's connection open, a guide
 /// import that does not fit, and the space before and after.
 fn wal_child(state: &Path, files: &Path) {
-    use hustings::app::{OnBadSource, import_paths};
+    use hustings::feeds::{OnBadSource, import_paths};
     use std::io::Write;
     let db = state.join("g.sqlite3");
     import_paths(&db, &[files.join("a.xml")], OnBadSource::Abort, 0).unwrap();

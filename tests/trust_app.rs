@@ -61,7 +61,7 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
     let http = HttpClient::new().unwrap();
     let rt = common::runtime();
 
-    let problem = rt.block_on(hustings::app::refresh_archive(
+    let problem = rt.block_on(hustings::feeds::refresh_archive(
         &http,
         &db,
         &url,
@@ -82,7 +82,7 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
     tamper(&url);
 
     let problem = rt
-        .block_on(hustings::app::refresh_archive(
+        .block_on(hustings::feeds::refresh_archive(
             &http,
             &db,
             &url,
@@ -116,7 +116,7 @@ fn a_tampered_catalogue_served_mid_session_is_rejected_and_the_previous_one_stay
     assert_eq!(refusals.len(), 1, "{refusals:?}");
     assert_eq!(refusals[0].url, url);
     // Asked again, the same refusal is not announced twice.
-    rt.block_on(hustings::app::refresh_archive(
+    rt.block_on(hustings::feeds::refresh_archive(
         &http,
         &db,
         &url,

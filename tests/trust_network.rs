@@ -26,8 +26,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hustings::app::{OnBadSource, SourceOutcome, import_guides};
 use hustings::config::{Config, FeedTrustSettings};
+use hustings::feeds::{OnBadSource, SourceOutcome, import_guides};
 use hustings::net::{HttpClient, Limits};
 use hustings::store::Store;
 use hustings::trust::{Decision, FeedComment, FeedKind, Rejection, SigningKey, TrustGate};
@@ -779,9 +779,7 @@ fn the_cli_fetches_feeds_within_the_configured_feed_deadline() {
     let (lineup, catalogue) = (format!("{base}lineup.m3u"), format!("{base}archive.json"));
     std::fs::write(
         &config,
-        format!(
-            "[downloads]\nfeed_deadline_seconds = 1\n\n[feeds]\narchive = [\"{catalogue}\"]\n"
-        ),
+        format!("[downloads]\nfeed_deadline_seconds = 1\n\n[feeds]\narchive = [\"{catalogue}\"]\n"),
     )
     .unwrap();
     let run = |args: &[&str]| {

@@ -57,10 +57,18 @@ fn the_windows_keys_go_through_the_configured_key_map() {
     let keys = dir.join("keys.toml");
     std::fs::write(&keys, "[keyboard]\nx = \"ChannelUp\"\n").unwrap();
     let config = dir.join("config.toml");
-    std::fs::write(&config, format!("[input]\nkeymap = {:?}\n", keys.display().to_string())).unwrap();
+    std::fs::write(
+        &config,
+        format!("[input]\nkeymap = {:?}\n", keys.display().to_string()),
+    )
+    .unwrap();
     let mut child = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x720x24"])
-        .args(["sh", "-c", "echo \"X $DISPLAY $XAUTHORITY\" >&2; exec \"$0\" \"$@\""])
+        .args([
+            "sh",
+            "-c",
+            "echo \"X $DISPLAY $XAUTHORITY\" >&2; exec \"$0\" \"$@\"",
+        ])
         .arg(env!("CARGO_BIN_EXE_hustings"))
         .args(["--config", config.to_str().unwrap()])
         .args(["--state", state.to_str().unwrap(), "demo"])
@@ -75,7 +83,10 @@ fn the_windows_keys_go_through_the_configured_key_map() {
         .expect("xvfb-run started no display");
     std::thread::spawn(move || stderr_lines.for_each(drop));
     let mut x = x.split(' ').skip(1);
-    let (display, xauthority) = (x.next().unwrap().to_string(), x.next().unwrap_or("").to_string());
+    let (display, xauthority) = (
+        x.next().unwrap().to_string(),
+        x.next().unwrap_or("").to_string(),
+    );
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -94,7 +105,16 @@ fn the_windows_keys_go_through_the_configured_key_map() {
     let first = channel(rx.recv_timeout(Duration::from_secs(60)));
     let press = || {
         Command::new("xdotool")
-            .args(["search", "--sync", "--name", "Hustings", "windowfocus", "--sync", "key", "x"])
+            .args([
+                "search",
+                "--sync",
+                "--name",
+                "Hustings",
+                "windowfocus",
+                "--sync",
+                "key",
+                "x",
+            ])
             .env("DISPLAY", &display)
             .env("XAUTHORITY", &xauthority)
             .output()

@@ -4,7 +4,7 @@
 //! box shows channels and guide before any request completes. [`load`] then
 //! refreshes from the network: lineups by conditional GET (a bad or dead one
 //! keeps its last good copy, and the screen says so), guides through a
-//! streaming import (see `guide_refresh`). Both end in [`assemble`]: merge the
+//! streaming import (see `crate::feeds::guide`). Both end in [`assemble`]: merge the
 //! lineups, match channels to guide channels, and read the programmes of the
 //! hours around now for the UI.
 
@@ -18,7 +18,7 @@ use crate::net::{Fetched, HttpClient, Validators};
 use crate::store::Store;
 use crate::trust::{Decision, FeedKind, TrustGate};
 
-use super::guide_refresh::{OnBadSource, SourceOutcome, import_guides};
+use crate::feeds::{OnBadSource, SourceOutcome, import_guides};
 
 /// Hours of guide the UI keeps in memory around now.
 const WINDOW_BACK: i64 = 6 * 3600;
@@ -180,7 +180,7 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
         // The archive is not needed to watch TV: a problem is logged, and the
         // stored archive stays in force.
         if let Some(problem) =
-            super::archive_feed::refresh(http, &db, url, trust, config.transparency.jurisdiction)
+            crate::feeds::refresh_archive(http, &db, url, trust, config.transparency.jurisdiction)
                 .await
         {
             tracing::warn!("archive: {problem}");

@@ -6,7 +6,6 @@
 //! `Send` data); frames travel through a one-slot [`FrameSlot`] so a slow
 //! UI drops old pictures instead of queueing them.
 
-mod archive_feed;
 mod archive_playback;
 mod archive_screen;
 mod archive_sources;
@@ -18,7 +17,6 @@ mod feeds;
 mod first_picture;
 mod guide;
 mod guide_page;
-mod guide_refresh;
 mod headless;
 mod images;
 mod interact_worker;
@@ -41,13 +39,8 @@ mod ui;
 mod windowed;
 mod wiring;
 
-pub use archive_feed::refresh as refresh_archive;
 pub use controller::{App, ZapOutcome, ZapRecord};
 pub use feeds::{Loaded, load, load_cached};
-pub use guide_refresh::{
-    ImportError, ImportReport, OnBadSource, SourceOutcome, SourceReport, import_guides,
-    import_paths,
-};
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, save_preferences, spawn_settings_writer};
 pub use windowed::{

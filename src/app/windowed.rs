@@ -182,7 +182,12 @@ fn run_on(
         }
         let Some(app) = weak.upgrade() else { return };
         if let Ok(mut app) = app.try_borrow_mut() {
-            super::first_picture::picture_on_screen(&mut app, Instant::now(), print_zaps, &ready_window);
+            super::first_picture::picture_on_screen(
+                &mut app,
+                Instant::now(),
+                print_zaps,
+                &ready_window,
+            );
         }
     });
 

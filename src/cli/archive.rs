@@ -21,7 +21,7 @@ fn refreshed(args: &ClientArgs) -> anyhow::Result<Store> {
     let http = HttpClient::for_config(&config)?;
     let gate = super::trust_gate(&config)?;
     for url in &config.feeds.archive {
-        if let Some(problem) = rt.block_on(crate::app::refresh_archive(
+        if let Some(problem) = rt.block_on(crate::feeds::refresh_archive(
             &http,
             &db,
             url,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::app::{OnBadSource, import_paths};
+use crate::feeds::{OnBadSource, import_paths};
 use crate::headend::guide_gen::{GuideSpec, write_guide};
 use crate::store::Store;
 

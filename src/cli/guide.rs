@@ -11,7 +11,7 @@ use anyhow::Context;
 use chrono::{Local, TimeZone};
 
 use super::{ClientArgs, config_from, runtime};
-use crate::app::{OnBadSource, import_guides};
+use crate::feeds::{OnBadSource, import_guides};
 use crate::net::HttpClient;
 use crate::store::{GridCell, Store};
 

@@ -56,8 +56,7 @@ pub struct Keymap {
 impl Keymap {
     /// The built-in map.
     pub fn builtin() -> Keymap {
-        Keymap::parse(DEFAULT, BUILTIN_NAME)
-            .expect("the built-in key map is checked by a test")
+        Keymap::parse(DEFAULT, BUILTIN_NAME).expect("the built-in key map is checked by a test")
     }
 
     pub fn load(path: &Path) -> Result<Keymap, KeymapError> {
@@ -190,14 +189,19 @@ mod tests {
         }
         // A map's own entries replace the built-in ones; a map without the
         // section keeps the built-in keys.
-        let own = Keymap::parse("[keyboard]\nPageUp = \"Guide\"\nz = \"Info\"\n", "my.toml").unwrap();
+        let own =
+            Keymap::parse("[keyboard]\nPageUp = \"Guide\"\nz = \"Info\"\n", "my.toml").unwrap();
         assert_eq!(own.key_action("\u{F72C}"), Some(Action::Guide));
         assert_eq!(own.key_action("Z"), Some(Action::Info));
         assert_eq!(own.key_action("g"), None);
         let older = Keymap::parse("[evdev]\n103 = \"Up\"\n", "old.toml").unwrap();
         assert_eq!(older.key_action("g"), Some(Action::Guide));
         let e = Keymap::parse("[keyboard]\nJump = \"Up\"\n", "my.toml").unwrap_err();
-        assert!(e.to_string().starts_with("my.toml: [keyboard] Jump: a key is one character"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("my.toml: [keyboard] Jump: a key is one character"),
+            "{e}"
+        );
     }
 
     #[test]

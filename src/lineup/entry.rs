@@ -11,8 +11,8 @@ use super::attrs::{Attributes, split_attributes};
 use super::catchup::{Catchup, CatchupMode, hours_to_secs, parse_days};
 use super::channel::{Channel, ChannelKey, Provider};
 use super::headers::{VlcOption, split_url_headers, vlc_option};
-use super::reading::{ParseOptions, ParseWarning, clip};
 use super::multicast::Multicast;
+use super::reading::{ParseOptions, ParseWarning, clip};
 
 /// Lineup-wide defaults from the `#EXTM3U` header that entries inherit unless
 /// they say otherwise.

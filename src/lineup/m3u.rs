@@ -7,13 +7,13 @@
 //! uniqueness in `numbering`. Anything odd becomes a [`ParseWarning`] with its
 //! line number; a bad line never costs a good neighbour its entry.
 
-use std::collections::{BTreeMap, HashMap};
 use serde::{Serialize, Serializer};
+use std::collections::{BTreeMap, HashMap};
 
 use super::attrs::split_attributes;
 use super::entry::{Context, Defaults, Pending, split_groups};
 use super::numbering::{number_channels, unique_keys};
-use super::reading::{ParseOptions, ParseWarning, clip};
+use super::reading::{ParseOptions, ParseWarning};
 use super::{Channel, LineupError};
 
 /// Warnings kept per playlist; past this a summary says how many were left

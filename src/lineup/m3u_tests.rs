@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::lineup::Catchup;
+use crate::lineup::reading::clip;
 
 fn ok(text: &str) -> Lineup {
     parse(text, "test.m3u").expect("parses")

@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 
 use super::m3u::{GUIDE_URL_KEYS, Lineup};
-use super::reading::ParseWarning;
 use super::numbering::unique_keys;
+use super::reading::ParseWarning;
 
 /// Combines lineups in order, resolving number and key clashes with warnings.
 pub fn merge(lineups: Vec<Lineup>) -> Lineup {

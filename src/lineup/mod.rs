@@ -26,9 +26,9 @@ pub use catchup_url::{
 };
 pub use channel::{Channel, ChannelKey, Provider};
 pub use m3u::{Lineup, parse, parse_bytes, parse_bytes_with, parse_with};
-pub use reading::{ParseOptions, ParseWarning};
 pub use merge::merge;
 pub use multicast::{Multicast, MulticastScheme};
+pub use reading::{ParseOptions, ParseWarning};
 
 use thiserror::Error;
 

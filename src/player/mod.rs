@@ -55,11 +55,11 @@ mod tracks;
 pub(crate) mod ts;
 
 pub use actor::{PlayerHandle, spawn};
-pub use options::PlayerOptions;
 pub use events::{
     DecoderInfo, Diagnostics, JoinFailure, PlayerCommand, PlayerError, PlayerEvent, Track,
     TrackPreferences, Tracks, TuneRequest, ZapId, ZapPhase,
 };
+pub use options::PlayerOptions;
 pub use output::{
     FrameShape, FrameSink, PictureMemory, Pixels, PlanePicture, VideoFrame, drm_to_gst, gst_to_drm,
     plane_format_names,

@@ -4,8 +4,8 @@
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
-use super::options::PlayerOptions;
 use super::captions::CC1;
+use super::options::PlayerOptions;
 use super::{Track, Tracks};
 
 /// The current stream's tracks and selection.

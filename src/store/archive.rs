@@ -330,7 +330,12 @@ mod tests {
         };
         let e = s.store_catalogue(url, &all, b"two", &new, 2).unwrap_err();
         assert!(e.to_string().contains("disk is full"), "{e}");
-        let ids: Vec<String> = s.archive_items().unwrap().into_iter().map(|i| i.id).collect();
+        let ids: Vec<String> = s
+            .archive_items()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
         assert_eq!(ids, ["s1"], "the previous items stay");
         assert_eq!(s.load_feed(url).unwrap().unwrap().body, b"one");
         assert_eq!(s.validators(url).unwrap(), old);

@@ -31,9 +31,9 @@ pub mod sponsor;
 
 pub use check::{FeedTrust, TrustError};
 pub use comment::{CommentError, FeedComment, format_time, parse_time};
+pub use decision::{Decision, Rejection, Unverified};
 pub use gate::{Badge, FeedStatus, Refusal, TrustGate};
 pub use keys::{KeyError, KeyId, PinnedKey};
-pub use decision::{Decision, Rejection, Unverified};
 pub use policy::{Policy, verify_feed, verify_feed_body};
 pub use rollback::{RollbackError, Seen, VersionStore};
 pub use sign::{KeyFiles, PinnedKeyText, SignError, SigningKey, keygen};

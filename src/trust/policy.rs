@@ -17,7 +17,6 @@
 //! explicit way out (a configuration change, not something a server can do).
 
 use super::decision::{Decision, Rejection, Unverified};
-use super::keys::KeyId;
 use super::rollback::Seen;
 use super::signature::{FeedBody, verify_signed_body};
 use super::{FeedKind, PinnedKey};
@@ -119,7 +118,7 @@ pub fn verify_feed_body(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trust::{CommentError, FeedComment, SigningKey};
+    use crate::trust::{CommentError, FeedComment, KeyId, SigningKey};
 
     const NOW: i64 = 1_790_000_000;
     const BODY: &[u8] = b"{\"items\":[{\"id\":\"townhall-schools\"}]}\n";

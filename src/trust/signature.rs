@@ -8,8 +8,8 @@
 //! is `policy.rs`.
 
 use super::comment::format_time;
-use super::keys::KeyId;
 use super::decision::Rejection;
+use super::keys::KeyId;
 use super::rollback::Seen;
 use super::{FeedComment, FeedKind, MAX_SIGNATURE_BYTES, PinnedKey};
 
