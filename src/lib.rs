@@ -32,7 +32,6 @@ pub mod store;
 pub mod trust;
 
 // The feed pipeline (fetch, verify, read, store, last good copy), below the app and the CLI.
-#[cfg(not(fuzzing))]
 pub mod feeds;
 
 pub mod platform;

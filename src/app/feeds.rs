@@ -12,11 +12,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::feeds::{Fresh, SavedCopy, fetch_checked};
 use crate::guide::{Guide, match_channels};
 use crate::lineup::{Channel, Lineup, ParseOptions, merge, parse_bytes_with};
-use crate::net::{Fetched, HttpClient, Validators};
+use crate::net::{HttpClient, Validators};
 use crate::store::Store;
-use crate::trust::{Decision, FeedKind, TrustGate};
+use crate::trust::{FeedKind, TrustGate};
 
 use crate::feeds::{OnBadSource, SourceOutcome, import_guides};
 
@@ -165,10 +166,9 @@ pub async fn load(config: &Config, http: &HttpClient, trust: Option<&TrustGate>)
                             out.notices.push(format!("Guide not updated: {message}"))
                         }
                         SourceOutcome::Imported {
-                            note: Some(note), ..
-                        } if note != "not modified" => {
-                            out.notices.push(format!("Guide not updated: {note}"))
-                        }
+                            note: Some(SavedCopy::Failed(note)),
+                            ..
+                        } => out.notices.push(format!("Guide not updated: {note}")),
                         _ => {}
                     }
                 }
@@ -248,54 +248,35 @@ async fn fetch_lineup(
     .ok()
     .flatten()
     .unwrap_or((None, Validators::default()));
-    let problem = match http.fetch_conditional(url, &known).await {
-        Ok(Fetched::NotModified) => match cached
+    let saved = cached.as_ref().map(|c| c.body.as_slice());
+    let problem = match fetch_checked(http, trust, FeedKind::Lineup, url, &known, saved).await {
+        Ok(Fresh::Unchanged { .. }) => match cached
             .as_ref()
             .map(|c| parse_bytes_with(&c.body, url, &options(config)))
         {
-            Some(Ok(l)) => {
-                if let (Some(gate), Some(c)) = (trust, cached.as_ref()) {
-                    // The copy in force, checked again: its badge after a
-                    // restart, and an expiry that passed meanwhile.
-                    gate.check(http, FeedKind::Lineup, url, &c.body, false)
-                        .await;
+            Some(Ok(l)) => return Some(l),
+            _ => format!("{url}: the saved copy is unusable"),
+        },
+        Ok(Fresh::New(body, validators)) => match parse_bytes_with(&body, url, &options(config)) {
+            Ok(l) => {
+                for w in l.warnings.iter().take(50) {
+                    tracing::warn!("{url}: {w}");
+                }
+                let now = config.clock.now();
+                let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
+                let saved = tokio::task::spawn_blocking(move || {
+                    let store = Store::open(&db_path)?;
+                    store.save_feed(&url_owned, &body, now)?;
+                    store.set_validators(&url_owned, &validators, now)
+                })
+                .await;
+                if let Ok(Err(e)) = saved {
+                    tracing::warn!("could not cache {url}: {e}");
                 }
                 return Some(l);
             }
-            _ => format!("{url}: the saved copy is unusable"),
+            Err(e) => e.to_string(),
         },
-        Ok(Fetched::New(body, validators)) => {
-            let decision = match trust {
-                Some(gate) => gate.check(http, FeedKind::Lineup, url, &body, true).await,
-                None => Decision::Unverified {
-                    why: crate::trust::Unverified::CheckingOff(FeedKind::Lineup),
-                },
-            };
-            match parse_bytes_with(&body, url, &options(config)) {
-                _ if !decision.accepted() => match decision {
-                    Decision::Rejected { why } => format!("{url}: rejected: {why}"),
-                    _ => format!("{url}: rejected"),
-                },
-                Ok(l) => {
-                    for w in l.warnings.iter().take(50) {
-                        tracing::warn!("{url}: {w}");
-                    }
-                    let now = config.clock.now();
-                    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
-                    let saved = tokio::task::spawn_blocking(move || {
-                        let store = Store::open(&db_path)?;
-                        store.save_feed(&url_owned, &body, now)?;
-                        store.set_validators(&url_owned, &validators, now)
-                    })
-                    .await;
-                    if let Ok(Err(e)) = saved {
-                        tracing::warn!("could not cache {url}: {e}");
-                    }
-                    return Some(l);
-                }
-                Err(e) => e.to_string(),
-            }
-        }
         Err(e) => e.to_string(),
     };
     tracing::warn!("{problem}");

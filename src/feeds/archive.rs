@@ -7,11 +7,12 @@ use std::path::Path;
 
 use url::Url;
 
+use super::fetch::{FeedError, Fresh, fetch_checked};
 use crate::archive::catalogue;
 use crate::archive::transcript;
-use crate::net::{Fetched, HttpClient, Validators};
+use crate::net::{HttpClient, Validators};
 use crate::store::Store;
-use crate::trust::{Decision, FeedKind, TrustGate};
+use crate::trust::{FeedKind, TrustGate};
 
 /// Refreshes the archive from `url`; returns a problem for the viewer, if
 /// any. With `trust`, the catalogue is checked before it replaces the stored one.
@@ -27,35 +28,37 @@ pub async fn refresh(
         Err(e) => return Some(format!("{url}: not a URL ({e})")),
     };
     let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
-    let known = tokio::task::spawn_blocking(move || {
+    // The validators and bytes of the copy in force: validators only with
+    // items to fall back on, so a 304 means "keep them".
+    let (known, saved) = tokio::task::spawn_blocking(move || {
         let store = Store::open(&db_path).ok()?;
-        let has_items = !store.archive_items().ok()?.is_empty();
-        Some(if has_items {
-            store.validators(&url_owned).unwrap_or_default()
-        } else {
-            Validators::default()
-        })
+        if store.archive_items().ok()?.is_empty() {
+            return Some((Validators::default(), None));
+        }
+        let saved = store.load_feed(&url_owned).ok().flatten().map(|f| f.body);
+        Some((store.validators(&url_owned).unwrap_or_default(), saved))
     })
     .await
     .ok()
     .flatten()
     .unwrap_or_default();
-    let (body, validators) = match http.fetch_conditional(url, &known).await {
-        Ok(Fetched::NotModified) => {
-            if let Some(gate) = trust {
-                recheck_saved(http, gate, db, url).await;
-            }
-            return fetch_transcripts(http, db).await;
+    let (body, validators) = match fetch_checked(
+        http,
+        trust,
+        FeedKind::Archive,
+        url,
+        &known,
+        saved.as_deref(),
+    )
+    .await
+    {
+        Ok(Fresh::Unchanged { .. }) => return fetch_transcripts(http, db).await,
+        Ok(Fresh::New(body, validators)) => (body, validators),
+        Err(e @ FeedError::Rejected { .. }) => {
+            return Some(format!("{e}; the saved archive stays"));
         }
-        Ok(Fetched::New(body, validators)) => (body, validators),
         Err(e) => return Some(e.to_string()),
     };
-    if let Some(gate) = trust
-        && let Decision::Rejected { why } =
-            gate.check(http, FeedKind::Archive, url, &body, true).await
-    {
-        return Some(format!("{url}: rejected: {why}; the saved archive stays"));
-    }
     let text = String::from_utf8_lossy(&body);
     let parsed = match catalogue::parse_for(&text, &base, jurisdiction) {
         Ok(c) => c,
@@ -75,26 +78,6 @@ pub async fn refresh(
         return Some(format!("the archive could not be saved: {e}"));
     }
     fetch_transcripts(http, db).await
-}
-
-/// Checks the stored catalogue's bytes again (the server said "not
-/// modified"): its badge after a restart, and an expiry that passed.
-async fn recheck_saved(http: &HttpClient, gate: &TrustGate, db: &Path, url: &str) {
-    let (db_path, url_owned) = (db.to_path_buf(), url.to_string());
-    let saved = tokio::task::spawn_blocking(move || {
-        Store::open(&db_path)
-            .ok()?
-            .load_feed(&url_owned)
-            .ok()
-            .flatten()
-    })
-    .await
-    .ok()
-    .flatten();
-    if let Some(saved) = saved {
-        gate.check(http, FeedKind::Archive, url, &saved.body, false)
-            .await;
-    }
 }
 
 /// Fetches the transcripts the store does not have yet.

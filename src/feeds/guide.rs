@@ -41,13 +41,33 @@ pub enum SourceOutcome {
     Imported {
         programmes: usize,
         warnings: usize,
-        note: Option<String>,
+        note: Option<SavedCopy>,
     },
     /// Every source was unchanged, so nothing was imported.
     NotModified,
     Failed {
         message: String,
     },
+}
+
+/// Why a source's saved copy was read instead of a new download. In JSON,
+/// the sentence `note` has always carried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum SavedCopy {
+    /// The server said the saved copy is current.
+    NotModified,
+    /// The download failed (the text names the URL and says why).
+    Failed(String),
+}
+
+impl From<SavedCopy> for String {
+    fn from(c: SavedCopy) -> String {
+        match c {
+            SavedCopy::NotModified => "not modified".into(),
+            SavedCopy::Failed(why) => why,
+        }
+    }
 }
 
 /// One source's line in the report.
@@ -89,7 +109,8 @@ struct SourceFile {
     path: Option<PathBuf>,
     /// Validators to remember once the import commits.
     validators: Option<Validators>,
-    note: Option<String>,
+    /// Why the saved copy is read, or (with no path) why there is nothing.
+    note: Option<SavedCopy>,
 }
 
 /// Where a source's downloaded copy is kept between refreshes: a readable,
@@ -159,7 +180,7 @@ pub async fn import_guides(
                 source: source.clone(),
                 path: Some(copy),
                 validators: None,
-                note: Some("not modified".into()),
+                note: Some(SavedCopy::NotModified),
             },
             Ok(Fetched::New((), v)) => {
                 any_new = true;
@@ -180,11 +201,11 @@ pub async fn import_guides(
                     source: source.clone(),
                     path: saved.then_some(copy),
                     validators: None,
-                    note: Some(if saved {
+                    note: Some(SavedCopy::Failed(if saved {
                         format!("{e}; used the saved copy")
                     } else {
                         e.to_string()
-                    }),
+                    })),
                 }
             }
         };
@@ -196,12 +217,10 @@ pub async fn import_guides(
             .map(|f| SourceReport {
                 source: f.source,
                 outcome: match (f.path, f.note) {
-                    (Some(_), Some(note)) if note != "not modified" => {
-                        SourceOutcome::Failed { message: note }
-                    }
+                    (_, Some(SavedCopy::Failed(message))) => SourceOutcome::Failed { message },
                     (Some(_), _) => SourceOutcome::NotModified,
-                    (None, note) => SourceOutcome::Failed {
-                        message: note.unwrap_or_default(),
+                    (None, _) => SourceOutcome::Failed {
+                        message: String::new(),
                     },
                 },
             })
@@ -347,7 +366,7 @@ fn import_into(
                 reports.push(SourceReport {
                     source,
                     outcome: SourceOutcome::Failed {
-                        message: note.unwrap_or_default(),
+                        message: note.map(String::from).unwrap_or_default(),
                     },
                 });
                 continue;
@@ -476,4 +495,29 @@ fn read_file(
     let file = std::fs::File::open(path).map_err(|e| format!("{source}: {e}"))?;
     let reader = open_decompressed_limited(file, limits).map_err(|e| format!("{source}: {e}"))?;
     read_xmltv(reader, source, on_record).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_copys_note_reads_in_json_as_it_always_has() {
+        let outcome = |note| SourceOutcome::Imported {
+            programmes: 3,
+            warnings: 0,
+            note,
+        };
+        let json = |o: SourceOutcome| serde_json::to_value(o).unwrap();
+        assert_eq!(
+            json(outcome(Some(SavedCopy::NotModified))),
+            serde_json::json!({"status": "imported", "programmes": 3, "warnings": 0, "note": "not modified"})
+        );
+        let failed = SavedCopy::Failed("http://h/g.xml: refused; used the saved copy".into());
+        assert_eq!(
+            json(outcome(Some(failed)))["note"],
+            "http://h/g.xml: refused; used the saved copy"
+        );
+        assert_eq!(json(outcome(None))["note"], serde_json::Value::Null);
+    }
 }

@@ -3,6 +3,9 @@
 //! good copy when any step fails. The app and the command line both use it;
 //! neither UI nor Slint is reached from here.
 //!
+//! - [`fetch`]: conditional GET and the trust gate for every small feed
+//!   (the lineup, the archive catalogue, the interactive feed), with one
+//!   error type.
 //! - [`guide`]: XMLTV guides, streamed to disk and through the reader into
 //!   one store import.
 //! - [`archive`]: the speech archive's catalogue and its transcripts.
@@ -11,10 +14,12 @@
 //! (`app::feeds`, `interact::cache`).
 
 pub mod archive;
+pub mod fetch;
 pub mod guide;
 
 pub use archive::refresh as refresh_archive;
+pub use fetch::{FeedError, Fresh, fetch_checked};
 pub use guide::{
-    ImportError, ImportReport, OnBadSource, SourceOutcome, SourceReport, import_guides,
+    ImportError, ImportReport, OnBadSource, SavedCopy, SourceOutcome, SourceReport, import_guides,
     import_paths,
 };

@@ -1,4 +1,5 @@
-//! Loading the interactive feeds: conditional GET through `net`, the last
+//! Loading the interactive feeds: conditional GET and the trust gate through
+//! `feeds::fetch`, the last
 //! good body of each feed kept in the outbox database, and the rule that a
 //! feed that cannot be used (unreachable, oversize, malformed) leaves the
 //! previous one in force.
@@ -13,8 +14,9 @@ use url::Url;
 
 use super::feed::{self, Item};
 use super::outbox::{Outbox, OutboxError};
-use crate::net::{Fetched, HttpClient, Validators};
-use crate::trust::{Decision, FeedKind, TrustGate};
+use crate::feeds::{Fresh, fetch_checked};
+use crate::net::{HttpClient, Validators};
+use crate::trust::{FeedKind, TrustGate};
 
 /// The items in force from every feed, and what went wrong on the way.
 #[derive(Debug, Default)]
@@ -141,42 +143,28 @@ async fn load_one(
             }
         }
     };
-    match http.fetch_conditional(url, &validators).await {
-        Ok(Fetched::NotModified) => {
-            if let (Some(gate), Some((body, _))) = (trust, previous.as_ref()) {
-                // The copy in force, checked again: its badge after a
-                // restart, and an expiry that passed meanwhile.
-                let decision = gate.check(http, FeedKind::Interact, url, body, false).await;
-                if let Decision::Rejected { why } = decision {
-                    problems.push(format!("{url}: the saved copy is rejected: {why}"));
-                    return None;
-                }
-            }
-            keep_previous(problems)
+    let saved = previous.as_ref().map(|(body, _)| body.as_slice());
+    match fetch_checked(http, trust, FeedKind::Interact, url, &validators, saved).await {
+        Ok(Fresh::Unchanged {
+            rejected: Some(why),
+        }) => {
+            problems.push(format!("{url}: the saved copy is rejected: {why}"));
+            None
         }
-        Ok(Fetched::New(body, v)) => {
-            if let Some(gate) = trust
-                && let Decision::Rejected { why } =
-                    gate.check(http, FeedKind::Interact, url, &body, true).await
-            {
-                problems.push(format!(
-                    "{url}: rejected: {why}; the previous feed stays in force"
-                ));
-                return keep_previous(problems);
-            }
-            match feed::parse(&body, &base, rules) {
-                Ok(f) => {
-                    if let Err(e) = store(outbox, url, &body, &v) {
-                        problems.push(e.to_string());
-                    }
-                    Some(f)
+        Ok(Fresh::Unchanged { rejected: None }) => keep_previous(problems),
+        Ok(Fresh::New(body, v)) => match feed::parse(&body, &base, rules) {
+            Ok(f) => {
+                if let Err(e) = store(outbox, url, &body, &v) {
+                    problems.push(e.to_string());
                 }
-                Err(e) => {
-                    problems.push(format!("{e}; the previous feed stays in force"));
-                    keep_previous(problems)
-                }
+                Some(f)
             }
-        }
+            Err(e) => {
+                problems.push(format!("{e}; the previous feed stays in force"));
+                keep_previous(problems)
+            }
+        },
+        // Unreachable, oversize or rejected by the gate: the previous feed stays.
         Err(e) => {
             problems.push(format!("{e}; the previous feed stays in force"));
             keep_previous(problems)
