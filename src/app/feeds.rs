@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::feeds::{Fresh, SavedCopy, fetch_checked};
-use crate::guide::{Guide, match_channels};
+use crate::guide::{ChannelShift, Guide, match_channels};
 use crate::lineup::{Channel, Lineup, ParseOptions, merge, parse_bytes_with};
 use crate::net::{HttpClient, Validators};
 use crate::store::Store;
@@ -337,15 +337,14 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
         let Some(id) = matches.get(&ch.key.0) else {
             continue;
         };
-        let shift = i64::from(ch.guide_shift_secs);
-        let rows = store.window_programmes(
-            &[id.as_str()],
-            now - WINDOW_BACK - shift,
-            now + WINDOW_AHEAD - shift,
-        );
-        for mut p in rows.unwrap_or_default() {
+        let shift = ChannelShift::of(ch);
+        let (from, to) = shift.stored_range(now - WINDOW_BACK, now + WINDOW_AHEAD);
+        for mut p in store
+            .window_programmes(&[id.as_str()], from, to)
+            .unwrap_or_default()
+        {
             p.channel = ch.key.0.clone();
-            crate::guide::shift(&mut p, f64::from(ch.guide_shift_secs) / 3600.0);
+            shift.apply(&mut p);
             programmes.push(p);
         }
     }
@@ -356,12 +355,13 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
             continue;
         };
         let days = i64::from(ch.catchup.days.unwrap_or(1).max(1));
-        let shift = i64::from(ch.guide_shift_secs);
+        let shift = ChannelShift::of(ch);
+        let (from, to) = shift.stored_range(now - days * 86_400, now);
         for mut p in store
-            .window_programmes(&[id.as_str()], now - days * 86_400 - shift, now - shift)
+            .window_programmes(&[id.as_str()], from, to)
             .unwrap_or_default()
         {
-            crate::guide::shift(&mut p, f64::from(ch.guide_shift_secs) / 3600.0);
+            shift.apply(&mut p);
             past.push((ch, p));
         }
     }
@@ -381,6 +381,54 @@ fn assemble(config: &Config, db: &Path, lineups: Vec<Lineup>, out: &mut Loaded) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loaded_window_and_the_guide_pages_shift_a_channel_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = 1_800_000_000; // 2027-01-15 08:00 UTC
+        let xml = dir.path().join("guide.xml");
+        std::fs::write(
+            &xml,
+            r#"<tv><channel id="civic.one"><display-name>Civic One</display-name></channel>
+<programme channel="civic.one" start="20270115080000 +0000" stop="20270115083000 +0000"><title>Council</title></programme></tv>"#,
+        )
+        .unwrap();
+        let db = dir.path().join("hustings.sqlite3");
+        crate::feeds::import_paths(&db, &[xml], crate::feeds::OnBadSource::Abort, 0).unwrap();
+        let lineup = parse_bytes_with(
+            b"#EXTM3U\n#EXTINF:-1 tvg-id=\"civic.one\" tvg-shift=\"1\",Civic One\nhttp://h/a\n",
+            "lineup.m3u",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        let mut config = Config::default();
+        config.clock = crate::config::Clock::starting_at(now);
+        let mut out = Loaded::default();
+        assemble(&config, &db, vec![lineup], &mut out);
+        let key = out.channels[0].key.0.clone();
+        let held: Vec<(i64, Option<i64>)> = out
+            .guide
+            .window(&key, now - 7200, now + 7200)
+            .iter()
+            .map(|p| (p.start, p.stop))
+            .collect();
+        assert_eq!(held, [(now + 3600, Some(now + 5400))], "one hour later");
+        let pager = super::super::guide_page::GuidePager::new(Some(&db), out.guide_ids.clone());
+        let page = pager.page(&out.channels, 0..1, now, now + 7200, &out.guide);
+        let paged: Vec<(i64, Option<i64>)> = page[0]
+            .programmes
+            .iter()
+            .map(|p| (p.start, p.stop))
+            .collect();
+        assert_eq!(paged, held, "the pages read from the store agree");
+        // A page ending before the shifted start holds nothing of it.
+        let before = pager.page(&out.channels, 0..1, now - 3600, now + 3600, &out.guide);
+        assert!(
+            before[0].programmes.is_empty(),
+            "{:?}",
+            before[0].programmes
+        );
+    }
 
     #[test]
     fn a_fetched_lineup_may_name_only_http_guides() {

@@ -105,8 +105,9 @@ impl GuidePager {
         let Some(id) = self.ids.get(&ch.key.0) else {
             return Some(Vec::new()); // a channel without guide data
         };
-        let shift = i64::from(ch.guide_shift_secs);
-        let cells = match store.grid(&[id.as_str()], from - shift, to - shift) {
+        let shift = crate::guide::ChannelShift::of(ch);
+        let (stored_from, stored_to) = shift.stored_range(from, to);
+        let cells = match store.grid(&[id.as_str()], stored_from, stored_to) {
             Ok(mut rows) => rows.pop().unwrap_or_default(),
             Err(e) => {
                 tracing::warn!(channel = %ch.name, "guide page: {e}");
@@ -120,8 +121,8 @@ impl GuidePager {
                     let id = c.id;
                     let p = Programme {
                         channel: ch.key.0.clone(),
-                        start: c.start + shift,
-                        stop: c.stop.map(|s| s + shift),
+                        start: shift.shown(c.start),
+                        stop: c.stop.map(|s| shift.shown(s)),
                         title: c.title,
                         categories: c.category.into_iter().collect(),
                         subtitles: c.subtitles,

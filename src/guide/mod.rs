@@ -11,6 +11,7 @@
 //! at all is a [`GuideError`]. It must not import the player, the UI, the
 //! store or the network: callers hand it a reader.
 
+mod channel_shift;
 mod decode;
 mod decompress;
 mod matching;
@@ -26,12 +27,13 @@ mod hostile_tests;
 #[cfg(test)]
 mod peer_tests;
 
+pub use channel_shift::ChannelShift;
 pub use decompress::{DecompressLimits, RATIO_GRACE, open_decompressed, open_decompressed_limited};
 pub use matching::match_channels;
 pub use model::{Credit, Guide, GuideChannel, LangText, Programme};
 pub use overlap::{Overlap, overlap, resolve_overlaps};
 pub use reader::{ReadSummary, Record, read_xmltv};
-pub use time::{parse_xmltv_time, shift};
+pub use time::parse_xmltv_time;
 pub use xmltv::{parse_xmltv, parse_xmltv_bytes};
 
 use thiserror::Error;

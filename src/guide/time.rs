@@ -5,8 +5,6 @@
 //! common European and North American abbreviations are understood. A time
 //! without a zone is UTC, as the DTD says.
 
-use super::Programme;
-
 /// Zone abbreviations seen in real guides, with their offset in minutes east of UTC.
 const ZONES: &[(&str, i64)] = &[
     ("UTC", 0),
@@ -92,18 +90,6 @@ fn zone_offset(zone: &str) -> Option<i64> {
         .map(|(_, minutes)| *minutes)
 }
 
-/// Moves a programme by `hours` (the M3U `tvg-shift`; positive is later).
-/// Fractional hours are honoured to the second; a non-finite shift does nothing.
-pub fn shift(p: &mut Programme, hours: f64) {
-    if !hours.is_finite() {
-        return;
-    }
-    // `as` saturates, so an absurd shift cannot overflow.
-    let seconds = (hours * 3600.0).round() as i64;
-    p.start = p.start.saturating_add(seconds);
-    p.stop = p.stop.map(|s| s.saturating_add(seconds));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,28 +120,5 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(parse_xmltv_time(text), *expected, "{text:?}");
         }
-    }
-
-    #[test]
-    fn shift_moves_start_and_stop_by_hours() {
-        let cases: &[(f64, i64, Option<i64>)] = &[
-            (1.0, 3700, Some(7300)),
-            (-2.0, 100 - 7200, Some(3700 - 7200)),
-            (0.5, 1900, Some(5500)),
-            (f64::NAN, 100, Some(3700)),
-            (f64::INFINITY, 100, Some(3700)),
-        ];
-        for (hours, start, stop) in cases {
-            let mut p = Programme {
-                start: 100,
-                stop: Some(3700),
-                ..Default::default()
-            };
-            shift(&mut p, *hours);
-            assert_eq!((p.start, p.stop), (*start, *stop), "{hours}");
-        }
-        let mut open = Programme::default();
-        shift(&mut open, 1e300);
-        assert_eq!((open.start, open.stop), (i64::MAX, None));
     }
 }
