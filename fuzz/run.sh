@@ -26,6 +26,9 @@ limits=(-timeout=10 -rss_limit_mb=1024 -print_final_stats=1)
 summary=()
 failed=0
 start_all=$(date +%s)
+# The commit the run starts on (the binaries are built from it by make fuzz);
+# read now, as the tree may move on while a long run goes.
+commit=$(git rev-parse --short HEAD 2>/dev/null)
 for t in "${targets[@]}"; do
     exe="$bin_dir/$t"
     if [ ! -x "$exe" ]; then
@@ -68,6 +71,6 @@ for t in "${targets[@]}"; do
     [ "$mode" = smoke ] && rm -rf "$work"
 done
 echo
-echo "fuzz summary ($mode $amount, $(($(date +%s) - start_all)) s wall, $(git rev-parse --short HEAD 2>/dev/null)):"
+echo "fuzz summary ($mode $amount, $(($(date +%s) - start_all)) s wall, $commit):"
 printf '%s\n' "${summary[@]}"
 exit $failed
