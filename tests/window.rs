@@ -8,6 +8,19 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// The app's stdout, a line at a time, read on a thread of its own.
+fn lines_of(stdout: std::process::ChildStdout) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 #[test]
 fn demo_opens_a_window_and_draws_the_first_channel() {
     let state = common::scratch("window-state");
@@ -27,15 +40,7 @@ fn demo_opens_a_window_and_draws_the_first_channel() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
     let line = rx.recv_timeout(Duration::from_secs(60));
     // xvfb-run runs the app as a child; stop the whole group.
     let _ = Command::new("pkill")
@@ -87,15 +92,7 @@ fn the_windows_keys_go_through_the_configured_key_map() {
         x.next().unwrap().to_string(),
         x.next().unwrap_or("").to_string(),
     );
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let rx = lines_of(child.stdout.take().unwrap());
     let channel = |line: Result<String, mpsc::RecvTimeoutError>| {
         line.ok().map(|l| {
             let v: serde_json::Value = serde_json::from_str(&l).expect(&l);
