@@ -19,7 +19,8 @@ DEMO_STATE ?= $(HOME)/.cache/hustings-demo-state
 # avdec_h264, hlssink2, ...; textoverlay and clockoverlay come with gstreamer1.0-x), fonts, iproute2/util-linux (the tests' private
 # network namespaces), xvfb and xdotool (to run the windowed app without a monitor and
 # press its keys), python3-venv
-# (oelint-adv for the Yocto layer check) and systemd (systemd-analyze verify).
+# (oelint-adv for the Yocto layer check) and systemd (systemd-analyze verify);
+# meson, ninja, libxml2/libssl headers, curl and xz build the fixed hlsdemux2 (gst-fixes).
 DEBIAN_PACKAGES := \
 	pkg-config build-essential \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev libgstrtspserver-1.0-dev \
@@ -27,9 +28,10 @@ DEBIAN_PACKAGES := \
 	gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x \
 	libfontconfig1-dev libxkbcommon-dev libudev-dev \
 	fonts-dejavu-core iproute2 util-linux nftables xvfb xauth xdotool libxml2-utils \
-	python3 python3-venv systemd
+	python3 python3-venv systemd \
+	meson ninja-build libxml2-dev libssl-dev curl xz-utils
 
-.PHONY: help deps build release demo test bench soak clean yocto-check box-check vm-setup conformance \
+.PHONY: help deps build release demo test bench soak clean gst-fixes yocto-check box-check vm-setup conformance \
 	fuzz fuzz-build fuzz-smoke fuzz-deps
 
 help:
@@ -37,6 +39,7 @@ help:
 	@echo "make test   build and run the tests"
 	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries, UI"
 	@echo "make fuzz   each parser's fuzz target for FUZZ_SECONDS (60); make fuzz-smoke: build all, run each briefly"
+	@echo "make gst-fixes  build the two GStreamer plugins with fixes (make build/release/test do it)"
 	@echo "make soak   release-build soak: 5,000 zaps and 100 guide refreshes in one app process (about an hour)"
 
 # The peers `make bench` compares against.
@@ -55,10 +58,17 @@ deps:
 	fi
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install the Rust toolchain (rustup, Rust >= 1.95)"; exit 1; }
 
-build: deps
+# GStreamer 1.22's hlsdemux2 leaks on every quick zap away from HLS; this builds the
+# fixed plugin (the Yocto layer's patch) from Debian's source into
+# /usr/local/lib/hustings/gstreamer-1.0, which the player prefers (src/player/plugins.rs).
+gst-fixes: deps
+	@SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	$$SUDO env HOME="$$HOME" bash platform/gstreamer/build-fixed-plugins.sh
+
+build: deps gst-fixes
 	$(CARGO) build --locked
 
-release: deps
+release: deps gst-fixes
 	$(CARGO) build --locked --release
 
 demo: release
@@ -70,7 +80,7 @@ demo: release
 		echo "Screenshots of the tour are in ./$(DEMO_OUT)/"; \
 	fi
 
-test: deps yocto-check box-check vm-setup
+test: deps gst-fixes yocto-check box-check vm-setup
 	$(CARGO) test --locked
 
 # The box build (`cargo build --no-default-features`, what the Yocto recipe builds) carries no

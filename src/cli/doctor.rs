@@ -46,6 +46,9 @@ struct Report {
     /// Where the app would draw, and how its picture would reach the screen.
     display_path: String,
     state_dir: String,
+    /// The plugins whose stock 1.22.0 builds leak (README "Soak"): in use,
+    /// fixed or not.
+    carried_plugins: Vec<CarriedPlugin>,
     demuxers: Vec<Element>,
     sinks: Vec<Element>,
     video_decoders: Vec<Decoder>,
@@ -57,6 +60,13 @@ struct Report {
     input_devices: Vec<String>,
     cec_devices: Vec<String>,
     loopback_multicast: Result<(), String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CarriedPlugin {
+    plugin: &'static str,
+    leak: &'static str,
+    in_use: Option<crate::player::plugins::PluginInUse>,
 }
 
 const DEMUXERS: &[&str] = &[
@@ -83,7 +93,7 @@ const SINKS: &[&str] = &[
 /// `root`: where the machine's files are (`/`; a sample tree in tests).
 pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCode> {
     let config = config_on(args, root)?;
-    gst::init()?;
+    crate::player::init()?;
     let present = |name: &&str| Element {
         name: name.to_string(),
         present: gst::ElementFactory::find(name).is_some(),
@@ -111,6 +121,14 @@ pub fn run(args: &ClientArgs, json: bool, root: &Path) -> anyhow::Result<ExitCod
         video_plane: doctor_board::video_plane(&config, root),
         display_path: doctor_board::display_path(&config, root),
         state_dir: config.state_dir().display().to_string(),
+        carried_plugins: crate::player::plugins::CARRIED
+            .iter()
+            .map(|c| CarriedPlugin {
+                plugin: c.plugin,
+                leak: c.leak,
+                in_use: crate::player::plugins::in_use(c.plugin),
+            })
+            .collect(),
         demuxers: DEMUXERS.iter().map(present).collect(),
         sinks: SINKS.iter().map(present).collect(),
         hardware_decoders: video_decoders.iter().filter(|d| d.hardware).count(),
@@ -217,6 +235,25 @@ fn print_human(r: &Report) {
         &r.video_plane,
         &r.display_path,
     );
+    println!("plugins with known leaks");
+    for c in &r.carried_plugins {
+        match &c.in_use {
+            Some(p) if p.fixed => println!(
+                "  yes {} {} ({})",
+                c.plugin,
+                p.version,
+                p.file
+                    .as_deref()
+                    .map(|f| f.display().to_string())
+                    .unwrap_or_default()
+            ),
+            Some(p) => println!(
+                "  NO  {} {} is the stock build: {}; platform/gstreamer/build-fixed-plugins.sh builds the fixed one",
+                c.plugin, p.version, c.leak
+            ),
+            None => println!("  NO  {} is missing", c.plugin),
+        }
+    }
     println!("demuxers/sources");
     for e in &r.demuxers {
         println!("  {} {}", mark(e.present), e.name);

@@ -47,6 +47,7 @@ pub mod kms;
 mod options;
 mod output;
 mod phases;
+pub mod plugins;
 pub(crate) mod prejoin;
 pub(crate) mod psi;
 mod seeks;
@@ -78,7 +79,10 @@ pub enum PlayerInitError {
     Build(String),
 }
 
-/// Initialises GStreamer once per process.
+/// Initialises GStreamer once per process, with the fixed builds of its
+/// plugins in place of the stock ones (see [`plugins`]).
 pub fn init() -> Result<(), PlayerInitError> {
-    gstreamer::init().map_err(|e| PlayerInitError::Init(e.to_string()))
+    gstreamer::init().map_err(|e| PlayerInitError::Init(e.to_string()))?;
+    plugins::prefer_fixed();
+    Ok(())
 }

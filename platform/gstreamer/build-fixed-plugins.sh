@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds the GStreamer 1.22.0 plugins Hustings carries fixes for, on Debian 12,
+# into a directory the player prefers to the stock plugins (src/player/plugins.rs):
+#   adaptivedemux2 (hlsdemux2, dashdemux2), gst-plugins-good, with the patch of
+#     yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good/ (the
+#     box image is built with the same one): a quick zap away from HLS leaked
+#     a libsoup session, its connections and two main contexts;
+#   playback (playbin3, decodebin3, playsink), gst-plugins-base, with two
+#     upstream backports in platform/gstreamer/patches/gst-plugins-base/ (in
+#     GStreamer from 1.22.3 and 1.22.6, so the image needs neither): decodebin3
+#     kept two identity elements per start, and each playbin3 left its
+#     soft-volume element behind.
+# Sources: Debian's own orig tarballs of the installed version (Debian patches
+# neither plugin), checked against pinned SHA-256s.
+#
+# Usage: build-fixed-plugins.sh [DEST]   (default /usr/local/lib/hustings/gstreamer-1.0)
+# Idempotent: does nothing when DEST holds builds of these sources and patches.
+# Needs meson, ninja-build, libxml2-dev, libssl-dev, curl and xz-utils (the
+# Makefile installs them) besides the GStreamer development files.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DEST="${1:-/usr/local/lib/hustings/gstreamer-1.0}"
+WORK="${HUSTINGS_GST_BUILD:-$HOME/.cache/hustings-gst-build}"
+VERSION=1.22.0
+POOL=http://deb.debian.org/debian/pool/main/g
+
+installed="$(pkg-config --modversion gstreamer-1.0)"
+if [ "$installed" != "$VERSION" ]; then
+    echo "build-fixed-plugins: GStreamer $installed is installed, the pinned sources are $VERSION; nothing built" >&2
+    exit 0
+fi
+
+# build MODULE SHA256 PATCH_DIR PLUGIN_FILE MESON_OPTIONS...
+build() {
+    local module="$1" sha="$2" patches="$3" plugin="$4"
+    shift 4
+    local tarball="${module}1.0_${VERSION}.orig.tar.xz"
+    local url="$POOL/${module}1.0/$tarball"
+    local name="GStreamer $module $VERSION (Hustings fixes)"
+    local stamp
+    stamp="$({ echo "$sha $name $*"; cat "$patches"/*.patch; } | sha256sum | cut -d' ' -f1)"
+    if [ -f "$DEST/$plugin" ] && [ "$(cat "$DEST/.$plugin.stamp" 2>/dev/null)" = "$stamp" ]; then
+        return 0
+    fi
+
+    mkdir -p "$WORK"
+    if ! echo "$sha  $WORK/$tarball" | sha256sum -c --status 2>/dev/null; then
+        echo "build-fixed-plugins: downloading $url"
+        curl -fsSL --retry 3 -o "$WORK/$tarball.part" "$url"
+        echo "$sha  $WORK/$tarball.part" | sha256sum -c --status || {
+            echo "build-fixed-plugins: $url does not match the pinned SHA-256" >&2
+            exit 1
+        }
+        mv "$WORK/$tarball.part" "$WORK/$tarball"
+    fi
+
+    local src="$WORK/$module-$VERSION" out="$WORK/build-$module" stage="$WORK/stage-$module"
+    rm -rf "$src" "$out" "$stage"
+    tar -xf "$WORK/$tarball" -C "$WORK"
+    for p in "$patches"/*.patch; do
+        patch -p1 --quiet --forward --fuzz=0 -d "$src" <"$p" || {
+            echo "build-fixed-plugins: $p does not apply to $module $VERSION" >&2
+            exit 1
+        }
+    done
+    # Only the one plugin (and the libraries of its own tree that it needs to build).
+    meson setup "$out" "$src" --buildtype=release -Dauto_features=disabled \
+        -Dnls=disabled -Ddoc=disabled -Dexamples=disabled -Dtests=disabled -Dorc=disabled \
+        -Dpackage-name="$name" "$@" >"$WORK/$module-meson.log" 2>&1 || {
+        tail -30 "$WORK/$module-meson.log" >&2
+        exit 1
+    }
+    # `meson install` drops the build tree's rpath: the plugin links the system's libraries.
+    { ninja -C "$out" && meson install -C "$out" --no-rebuild --destdir "$stage"; } \
+        >"$WORK/$module-ninja.log" 2>&1 || {
+        tail -30 "$WORK/$module-ninja.log" >&2
+        exit 1
+    }
+    local built
+    built="$(find "$stage" -name "$plugin" -path '*gstreamer-1.0*' | head -1)"
+    [ -n "$built" ] || { echo "build-fixed-plugins: $module built no $plugin" >&2; exit 1; }
+    mkdir -p "$DEST"
+    install -m 0644 "$built" "$DEST/$plugin"
+    echo "$stamp" >"$DEST/.$plugin.stamp"
+    echo "build-fixed-plugins: $DEST/$plugin (patched)"
+}
+
+build gst-plugins-good 582e617271e7f314d1a2211e3e3856ae2e4303c8c0d6114e9c4a5ea5719294b0 \
+    "$REPO/yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good" \
+    libgstadaptivedemux2.so -Dadaptivedemux2=enabled -Dhls-crypto=openssl
+build gst-plugins-base f53672294f3985d56355c8b1df8f6b49c8c8721106563e19f53be3507ff2229d \
+    "$REPO/platform/gstreamer/patches/gst-plugins-base" \
+    libgstplayback.so -Dplayback=enabled -Dtools=disabled -Dintrospection=disabled
