@@ -44,6 +44,9 @@ pub(super) fn rerun_in_private_netns() -> anyhow::Result<Option<ExitCode>> {
         .env(IN_NETNS, "1")
         .status()
         .context("unshare (util-linux) and ip (iproute2)")?;
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        eprintln!("hustings: the bench died of signal {signal}");
+    }
     Ok(Some(if status.success() {
         ExitCode::SUCCESS
     } else {
