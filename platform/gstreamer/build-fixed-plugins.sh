@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the GStreamer 1.22.0 plugins Hustings carries fixes for, on Debian 12,
 # into a directory the player prefers to the stock plugins (src/player/plugins.rs):
-#   adaptivedemux2 (hlsdemux2, dashdemux2), gst-plugins-good, with the patch of
-#     yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good/ (the
-#     box image is built with the same one): a quick zap away from HLS leaked
-#     a libsoup session, its connections and two main contexts;
+#   adaptivedemux2 (hlsdemux2, dashdemux2), gst-plugins-good: a quick zap away
+#     from HLS leaked a libsoup session, its connections and two main
+#     contexts. The box image is built with 0001 of
+#     yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good/ and
+#     that folder's 0002 for 1.22.12 and 1.24; here 0001 and the 1.22.0 form
+#     of 0002 in platform/gstreamer/patches/gst-plugins-good/;
 #   playback (playbin3, decodebin3, playsink), gst-plugins-base, with two
 #     upstream backports in platform/gstreamer/patches/gst-plugins-base/ (in
 #     GStreamer from 1.22.3 and 1.22.6, so the image needs neither): decodebin3
@@ -31,15 +33,17 @@ if [ "$installed" != "$VERSION" ]; then
     exit 0
 fi
 
-# build MODULE SHA256 PATCH_DIR PLUGIN_FILE MESON_OPTIONS...
+# build MODULE SHA256 "PATCH_FILES" PLUGIN_FILE MESON_OPTIONS...
 build() {
-    local module="$1" sha="$2" patches="$3" plugin="$4"
+    local module="$1" sha="$2" plugin="$4"
+    local -a patches
+    read -r -a patches <<<"$3"
     shift 4
     local tarball="${module}1.0_${VERSION}.orig.tar.xz"
     local url="$POOL/${module}1.0/$tarball"
     local name="GStreamer $module $VERSION (Hustings fixes)"
     local stamp
-    stamp="$({ echo "$sha $name $*"; cat "$patches"/*.patch; } | sha256sum | cut -d' ' -f1)"
+    stamp="$({ echo "$sha $name $*"; cat "${patches[@]}"; } | sha256sum | cut -d' ' -f1)"
     if [ -f "$DEST/$plugin" ] && [ "$(cat "$DEST/.$plugin.stamp" 2>/dev/null)" = "$stamp" ]; then
         return 0
     fi
@@ -58,7 +62,7 @@ build() {
     local src="$WORK/$module-$VERSION" out="$WORK/build-$module" stage="$WORK/stage-$module"
     rm -rf "$src" "$out" "$stage"
     tar -xf "$WORK/$tarball" -C "$WORK"
-    for p in "$patches"/*.patch; do
+    for p in "${patches[@]}"; do
         patch -p1 --quiet --forward --fuzz=0 -d "$src" <"$p" || {
             echo "build-fixed-plugins: $p does not apply to $module $VERSION" >&2
             exit 1
@@ -86,9 +90,10 @@ build() {
     echo "build-fixed-plugins: $DEST/$plugin (patched)"
 }
 
+GOOD="$REPO/yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good"
 build gst-plugins-good 582e617271e7f314d1a2211e3e3856ae2e4303c8c0d6114e9c4a5ea5719294b0 \
-    "$REPO/yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good" \
+    "$GOOD/0001-adaptivedemux2-release-everything-a-stopped-download-held.patch $(echo "$REPO"/platform/gstreamer/patches/gst-plugins-good/*.patch)" \
     libgstadaptivedemux2.so -Dadaptivedemux2=enabled -Dhls-crypto=openssl
 build gst-plugins-base f53672294f3985d56355c8b1df8f6b49c8c8721106563e19f53be3507ff2229d \
-    "$REPO/platform/gstreamer/patches/gst-plugins-base" \
+    "$(echo "$REPO"/platform/gstreamer/patches/gst-plugins-base/*.patch)" \
     libgstplayback.so -Dplayback=enabled -Dtools=disabled -Dintrospection=disabled

@@ -9,7 +9,10 @@
 # Only for DISTRO = "hustings", like the layer's other appends.
 FILESEXTRAPATHS:prepend:hustings := "${THISDIR}/${PN}:"
 
-SRC_URI:append:hustings = " file://0001-adaptivedemux2-release-everything-a-stopped-download-held.patch"
+SRC_URI:append:hustings = " \
+    file://0001-adaptivedemux2-release-everything-a-stopped-download-held.patch \
+    file://0002-adaptivedemux2-a-blocking-fetch-cut-short-by-a-stop-is-an-error.patch \
+"
 
 # `hustings doctor` and the player's log say a build is the fixed one by this name.
 EXTRA_OEMESON:append:hustings = " -Dpackage-name='GStreamer Good Plug-ins (Hustings fixes)'"
