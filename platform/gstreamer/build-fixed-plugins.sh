@@ -7,11 +7,12 @@
 #     yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good/ and
 #     that folder's 0002 for 1.22.12 and 1.24; here 0001 and the 1.22.0 form
 #     of 0002 in platform/gstreamer/patches/gst-plugins-good/;
-#   playback (playbin3, decodebin3, playsink), gst-plugins-base, with two
-#     upstream backports in platform/gstreamer/patches/gst-plugins-base/ (in
-#     GStreamer from 1.22.3 and 1.22.6, so the image needs neither): decodebin3
-#     kept two identity elements per start, and each playbin3 left its
-#     soft-volume element behind.
+#   playback (playbin3, playsink), gst-plugins-base, with the upstream backport
+#     in platform/gstreamer/patches/gst-plugins-base/ (in GStreamer from
+#     1.22.3, so the image needs none): each playbin3 left its soft-volume
+#     element behind. (decodebin3's identity leak, fixed upstream in 1.22.6,
+#     is not backported: alone, that fix deadlocked decodebin3 after 2,759
+#     soak zaps; the player's fresh playbin3 every 32 starts bounds it.)
 # Sources: Debian's own orig tarballs of the installed version (Debian patches
 # neither plugin), checked against pinned SHA-256s.
 #

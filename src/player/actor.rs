@@ -381,14 +381,13 @@ fn needs_own_socket(url: &str) -> bool {
 }
 
 /// URLs started on one playbin3 before the next start builds a fresh one.
-/// GStreamer 1.22.0's stock decodebin3 takes two identity elements out of
-/// itself on every start and never lets them go (`hustings bench soak`
-/// counted +87 GstIdentity over 42 zaps in one pipeline); they go with their
-/// playbin3. The fixed playback plugin (`player::plugins`) no longer leaks
-/// them, but one playbin3 kept for hundreds of starts still stopped showing
-/// pictures in the soak (after 133 and 278 zaps: stuck behind udpsrc, with
-/// no error), so a fresh one every 32 starts stays; a zap that builds one
-/// takes longer (it allocates the sinks again).
+/// GStreamer 1.22.0's decodebin3 takes two identity elements out of itself
+/// on every start and never lets them go (`hustings bench soak` counted +87
+/// GstIdentity over 42 zaps in one pipeline); they go with their playbin3, so
+/// a fresh one every 32 starts bounds them at 64. A zap that builds one takes
+/// longer (it allocates the sinks again). Upstream fixed the leak in 1.22.6;
+/// its fix alone, backported to 1.22.0, deadlocked decodebin3 after 2,759
+/// soak zaps, so it is not carried (`player::plugins`).
 const REBUILD_EVERY: u32 = 32;
 
 /// How often the watchdog looks for a stalled picture.

@@ -46,9 +46,8 @@ pub const CARRIED: &[Carried] = &[
     },
     Carried {
         plugin: "playback",
-        leak: "decodebin3 keeps two identity elements per start, and each playbin3 \
-               leaves its soft-volume element behind",
-        fixed_upstream_in: Some((1, 22, 6)),
+        leak: "each playbin3 leaves its soft-volume element behind",
+        fixed_upstream_in: Some((1, 22, 3)),
     },
 ];
 
