@@ -10,21 +10,7 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// GStreamer, GLib and libsoup allocate through glibc's malloc, which gives
-/// each new thread an arena of its own (up to 8 per core). A box makes
-/// streaming threads on every zap, and their arenas kept freed memory:
-/// `hustings bench soak` (400 zaps) grew by 53 MB with the default, by 14 MB
-/// (noise, no trend) with two arenas, and started 45 MB smaller. Set before
-/// any thread exists.
-fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets a malloc tunable; no thread has started yet.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     let cli = hustings::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
