@@ -17,7 +17,6 @@ use super::wiring::wire;
 use super::{App, AppError, UiMsg, ZapOutcome, ZapRecord};
 use crate::config::Config;
 use crate::input::Action;
-use crate::player::PlayerCommand;
 
 /// What the tour does.
 #[derive(Debug, Clone)]
@@ -357,7 +356,7 @@ impl HeadlessSession {
 
 impl Drop for HeadlessSession {
     fn drop(&mut self) {
-        self.player.send(PlayerCommand::Shutdown);
+        self.player.shutdown(Duration::from_secs(2));
     }
 }
 

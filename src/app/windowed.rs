@@ -14,7 +14,6 @@ use super::AppError;
 use super::ui::{AppAdapter, AppWindow};
 use super::wiring::wire;
 use crate::config::Config;
-use crate::player::PlayerCommand;
 
 /// Window settings.
 #[derive(Debug, Clone, Default)]
@@ -256,7 +255,7 @@ fn run_on(
     }
     let result = ui.run().map_err(|e| AppError::Ui(e.to_string()));
     crate::platform::notify::notify("STOPPING=1");
-    player.send(PlayerCommand::Shutdown);
+    player.shutdown(Duration::from_secs(2));
     if let Some(cec) = cec {
         cec.shutdown();
     }

@@ -221,7 +221,7 @@ pub fn zap(rounds: usize, json: bool, tools: &[String]) -> anyhow::Result<ExitCo
             }
         }
     }
-    player.send(PlayerCommand::Shutdown);
+    player.shutdown(Duration::from_secs(2));
     drop(mpv);
     report(&mut series, rounds);
     drop(headend);

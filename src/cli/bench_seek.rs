@@ -161,10 +161,9 @@ pub fn run(rounds: usize) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    p.send(PlayerCommand::Shutdown);
-    // The actor sets the pipeline to NULL before it says Stopped; leaving
-    // earlier would tear the runtime down under GStreamer's streaming threads.
-    wait(&|e| matches!(e, PlayerEvent::Stopped));
+    // Leaving before the pipeline is NULL would tear the runtime down under
+    // GStreamer's streaming threads.
+    p.shutdown(Duration::from_secs(5));
     println!(
         "seek in \"{}\" ({:.0} s, {} seeks per source, release build)",
         item.title, item.duration, rounds

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use super::{ClientArgs, config_from, has_display, runtime};
 use crate::app::{WindowOptions, run_windowed};
-use crate::player::{self, FrameSink, PlayerCommand, PlayerEvent};
+use crate::player::{self, FrameSink, PlayerEvent};
 
 pub fn run(
     args: &ClientArgs,
@@ -122,18 +122,8 @@ pub fn run(
         }
         if shown { ExitCode::SUCCESS } else { ExitCode::FAILURE }
     });
-    player.send(PlayerCommand::Shutdown);
     // Let the actor take the pipeline down to NULL before the runtime goes.
-    rt.block_on(async {
-        let stopped = async {
-            while let Some(e) = events.recv().await {
-                if matches!(e, PlayerEvent::Stopped) {
-                    break;
-                }
-            }
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(2), stopped).await;
-    });
+    player.shutdown(Duration::from_secs(2));
     tracing::info!(
         frames = frames.load(std::sync::atomic::Ordering::Relaxed),
         "played"

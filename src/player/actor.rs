@@ -29,9 +29,31 @@ use super::options::PlayerOptions;
 pub struct PlayerHandle {
     tx: mpsc::UnboundedSender<PlayerCommand>,
     next_zap: Arc<AtomicU64>,
+    /// Disconnected once the actor has ended (its sender is dropped with it).
+    ended: Arc<Mutex<std::sync::mpsc::Receiver<()>>>,
 }
 
 impl PlayerHandle {
+    /// Stops the player and waits, up to `within`, until it has set its
+    /// pipeline to NULL and ended: a process that exits with playbin3 still
+    /// playing leaves its elements undisposed (decoders, sinks and sockets
+    /// released by the kernel rather than by GStreamer). Call it from a thread
+    /// that is not one of the runtime's workers. False if the actor was not
+    /// done in time.
+    pub fn shutdown(&self, within: Duration) -> bool {
+        self.send(PlayerCommand::Shutdown);
+        let Ok(ended) = self.ended.lock() else {
+            return false;
+        };
+        match ended.recv_timeout(within) {
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => true,
+            Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                tracing::warn!("the player did not stop within {within:?}");
+                false
+            }
+        }
+    }
+
     /// Sends a command; false when the player has ended.
     pub fn send(&self, command: PlayerCommand) -> bool {
         self.tx.send(command).is_ok()
@@ -77,6 +99,7 @@ pub fn spawn(
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (event_tx, event_rx) = mpsc::unbounded_channel();
     let (note_tx, note_rx) = mpsc::unbounded_channel();
+    let (ended_tx, ended_rx) = std::sync::mpsc::channel();
     let marks = Marks::new(Arc::new(AtomicU64::new(0)), note_tx);
 
     let preferred = super::decoders::apply_preference(&options.decoders);
@@ -116,12 +139,14 @@ pub fn spawn(
         shared,
         rebuild: false,
         starts: 0,
+        _ended: ended_tx,
     };
     runtime.spawn(actor.run(cmd_rx, note_rx, bus.stream()));
     Ok((
         PlayerHandle {
             tx: cmd_tx,
             next_zap: Arc::new(AtomicU64::new(0)),
+            ended: Arc::new(Mutex::new(ended_rx)),
         },
         event_rx,
     ))
@@ -371,6 +396,8 @@ struct Actor {
     rebuild: bool,
     /// URLs started on this playbin3 (see [`REBUILD_EVERY`]).
     starts: u32,
+    /// Dropped with the actor: tells [`PlayerHandle::shutdown`] it has ended.
+    _ended: std::sync::mpsc::Sender<()>,
 }
 
 /// Streams GStreamer 1.22 cannot receive itself: RTP (its rtpsrc would need
