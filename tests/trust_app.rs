@@ -273,8 +273,8 @@ fn a_refused_catalogue_is_announced_and_listed_in_diagnostics() {
     )
     .unwrap();
     let config = "[cache]\npinned_window = \"off\"\n";
-    // No wait first: the notice (up for 6 s from the load) is still there
-    // when the script starts, right after the first channel's picture.
+    // No wait first: the notice stays 6 s from the first channel's picture,
+    // however slow the start, so it is there when the script starts.
     let mut script = String::from("Menu\nDown\nDown\nDown\nOk\n");
     script.push_str("Menu\nDown\nOk\n");
     for _ in 0..9 {

@@ -303,6 +303,14 @@ impl App {
 
     fn push_outcome(&mut self, outcome: ZapOutcome) {
         self.shown_any |= matches!(outcome, ZapOutcome::Shown(_));
+        if self.outcomes.is_empty()
+            && let Some(until) = self.notice_until
+        {
+            // A notice raised while the box started (a feed refused by its
+            // signature check) has been over an empty screen: it stays its
+            // full time from the first zap's end, however slow the start.
+            self.notice_until = Some(until.max(Instant::now() + NOTICE_TIME));
+        }
         if self.outcomes.len() >= OUTCOMES_KEPT {
             self.outcomes.pop_front();
         }
@@ -1849,7 +1857,8 @@ impl App {
             let fx = self.nav.commit_number();
             self.apply(fx);
         }
-        if self.notice_until.is_some_and(|t| now >= t) {
+        // Before the first zap has ended, notices wait (see push_outcome).
+        if !self.outcomes.is_empty() && self.notice_until.is_some_and(|t| now >= t) {
             self.notice_until = None;
             self.set_status(&Message::Text(String::new()), false);
         }
