@@ -187,6 +187,8 @@ pub struct App {
     banner_until: Option<Instant>,
     digits_until: Option<Instant>,
     notice_until: Option<Instant>,
+    /// When the key being handled was pressed (see `handle_action_at`).
+    key_at: Instant,
     reload_at: Option<Instant>,
     refreshed_minute: i64,
     /// Failed refreshes in a row (for the back-off).
@@ -265,6 +267,7 @@ impl App {
             banner_until: None,
             digits_until: None,
             notice_until: None,
+            key_at: Instant::now(),
             reload_at: None,
             refreshed_minute: 0,
             failures: 0,
@@ -379,9 +382,17 @@ impl App {
         self.archive.items.len()
     }
 
-    /// One remote-control action.
+    /// One remote-control action, pressed now.
     pub fn handle_action(&mut self, action: Action) {
+        self.handle_action_at(action, Instant::now());
+    }
+
+    /// One remote-control action pressed at `pressed`: keys typed on the
+    /// number pad (multi-tap letters, type-ahead) are told apart by the time
+    /// between presses, not by when a busy UI thread got round to them.
+    pub fn handle_action_at(&mut self, action: Action, pressed: Instant) {
         tracing::debug!(?action, "action");
+        self.key_at = pressed;
         if let Some(k) = self.kiosk.as_mut() {
             k.input(Instant::now());
         }
@@ -428,10 +439,7 @@ impl App {
         if self.nav.screen == Screen::Live && !self.nav.list_open && self.playback.is_none() {
             use super::overlay::OverlayOutcome;
             let now = self.clock.now();
-            match self
-                .overlay
-                .handle(action, Instant::now(), now, &self.country)
-            {
+            match self.overlay.handle(action, self.key_at, now, &self.country) {
                 OverlayOutcome::Pass => {}
                 OverlayOutcome::Redraw => {
                     super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
@@ -755,7 +763,7 @@ impl App {
     /// A key on the Archive screen.
     fn archive_key(&mut self, action: Action) {
         use super::archive_screen::ArchiveOutcome;
-        match self.archive.handle(action, Instant::now()) {
+        match self.archive.handle(action, self.key_at) {
             ArchiveOutcome::Redraw | ArchiveOutcome::Nothing => {}
             ArchiveOutcome::Leave => {
                 let fx = self.nav.back_to_menu();
@@ -982,7 +990,7 @@ impl App {
     fn channels_key(&mut self, action: Action) {
         let effects = self
             .browser
-            .handle(action, &self.channels, &self.favourites, Instant::now());
+            .handle(action, &self.channels, &self.favourites, self.key_at);
         let Some(effects) = effects else {
             let fx = self.nav.back_to_menu();
             self.apply(fx);

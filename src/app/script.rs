@@ -6,6 +6,8 @@
 //! Guide            an Action by name (as in `input::Action`)
 //! Digit 3          a number key
 //! wait 500         let the app run for 500 ms (feeds, player, timeouts)
+//! busy 1500        the box is busy for 1500 ms (a slow frame, a slow disk):
+//!                  the keys either side of it were still pressed together
 //! shot guide-day   save DIR/guide-day.png
 //! ```
 //!
@@ -26,6 +28,8 @@ use crate::input::Action;
 pub enum Step {
     Press(Action),
     Wait(Duration),
+    /// The UI thread is held up; no time passes between the keys around it.
+    Busy(Duration),
     Shot(String),
 }
 
@@ -61,6 +65,11 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<Step>, ScriptError> {
             ("wait", Some(ms)) => {
                 Step::Wait(Duration::from_millis(ms.parse().map_err(|_| {
                     err(format!("wait wants milliseconds, not {ms:?}"))
+                })?))
+            }
+            ("busy", Some(ms)) => {
+                Step::Busy(Duration::from_millis(ms.parse().map_err(|_| {
+                    err(format!("busy wants milliseconds, not {ms:?}"))
                 })?))
             }
             ("shot", Some(name)) => {
@@ -113,7 +122,7 @@ mod tests {
 
     #[test]
     fn steps_parse_and_bad_lines_name_their_line() {
-        let text = "# tour\nGuide\n\nDigit 3\nwait 250\nshot guide-1\nChannelUp\n";
+        let text = "# tour\nGuide\n\nDigit 3\nwait 250\nbusy 900\nshot guide-1\nChannelUp\n";
         let steps = parse(text, Path::new("t.txt")).unwrap();
         assert_eq!(
             steps,
@@ -121,6 +130,7 @@ mod tests {
                 Step::Press(Action::Guide),
                 Step::Press(Action::Digit(3)),
                 Step::Wait(Duration::from_millis(250)),
+                Step::Busy(Duration::from_millis(900)),
                 Step::Shot("guide-1".into()),
                 Step::Press(Action::ChannelUp),
             ]
@@ -129,6 +139,7 @@ mod tests {
             ("Ok\nJump\n", 2, "unknown action"),
             ("Digit 12", 1, "0 to 9"),
             ("wait soon", 1, "milliseconds"),
+            ("busy 1s", 1, "milliseconds"),
             ("shot ../etc", 1, "shot name"),
             ("Ok now", 1, "no argument"),
         ] {
