@@ -34,8 +34,7 @@ fn headend_state(name: &str) -> PathBuf {
     let template = TEMPLATE.get_or_init(|| {
         let t = common::scratch("archive-faults-template");
         gstreamer::init().unwrap();
-        hustings::headend::archive::generate(&t.join("archive"), chrono::Utc::now().timestamp())
-            .unwrap();
+        hustings::headend::archive::generate(&t.join("archive"), common::CLOCK_START).unwrap();
         t
     });
     let state = common::scratch(name);
