@@ -607,7 +607,9 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
         counter.fetch_add(1, Ordering::SeqCst);
         async move { respond(stream, "200 OK", &[], b"{}").await }
     });
-    // The submit URL's origin: redirects elsewhere (307, 308), or within
+    // The submit URL's origin: redirects elsewhere (307 and 308 would re-send
+    // the sign-up, 301 and 302 turn a POST into a GET, 303 points at a
+    // result page), or within
     // itself (307 to /signup-here, which records the body it got).
     let bodies: Arc<Mutex<Vec<usize>>> = Default::default();
     let got = bodies.clone();
@@ -617,23 +619,15 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
         let (target, got) = (location.clone(), got.clone());
         async move {
             match req.path.as_str() {
-                "/away-307" => {
-                    respond(
-                        stream,
-                        "307 Temporary Redirect",
-                        &[("Location", &target)],
-                        b"",
-                    )
-                    .await
-                }
-                "/away-308" => {
-                    respond(
-                        stream,
-                        "308 Permanent Redirect",
-                        &[("Location", &target)],
-                        b"",
-                    )
-                    .await
+                away if away.starts_with("/away-") => {
+                    let status = match &away[6..] {
+                        "301" => "301 Moved Permanently",
+                        "302" => "302 Found",
+                        "303" => "303 See Other",
+                        "307" => "307 Temporary Redirect",
+                        _ => "308 Permanent Redirect",
+                    };
+                    respond(stream, status, &[("Location", &target)], b"").await
                 }
                 "/moved" => {
                     respond(
@@ -652,7 +646,7 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
         }
     });
     let submitter = hustings::interact::Submitter::new(Duration::from_secs(10)).unwrap();
-    for path in ["away-307", "away-308"] {
+    for path in ["away-301", "away-302", "away-307", "away-308"] {
         let dir = common::scratch(&format!("trust-net-redirect-{path}"));
         let mut outbox = outbox_with_signup(&dir, &format!("{home}{path}"));
         let d = common::runtime()
@@ -672,6 +666,14 @@ fn a_signup_is_never_redirected_to_another_origin_and_stays_in_the_outbox() {
             "{path}: {why}"
         );
     }
+    // A 303 See Other says the POST was taken and points at a result page:
+    // delivered, and the page elsewhere is not fetched.
+    let dir = common::scratch("trust-net-redirect-away-303");
+    let mut outbox = outbox_with_signup(&dir, &format!("{home}away-303"));
+    let d = common::runtime()
+        .block_on(outbox.deliver_pending(&submitter, 2_000, hustings::interact::Which::All))
+        .unwrap();
+    assert_eq!((d.delivered, d.pending), (1, 0), "away-303: {d:?}");
     assert_eq!(
         reached.load(Ordering::SeqCst),
         0,
