@@ -583,6 +583,39 @@ fn a_signature_is_read_4_kib_at_most_and_a_longer_one_is_refused_without_the_res
     );
 }
 
+#[test]
+fn a_signature_the_server_fails_to_give_is_a_rejection_where_a_key_is_pinned() {
+    // The feed is there; its signature answers 500 (a mirror that breaks the
+    // signature instead of deleting it).
+    let base = raw_server(|req, stream| async move {
+        if req.path.ends_with(".minisig") {
+            respond(stream, "500 Internal Server Error", &[], b"").await;
+        } else {
+            respond(stream, "200 OK", &[], b"{\"items\": []}").await;
+        }
+    });
+    let url = format!("{base}archive/catalogue.json");
+    let state = common::scratch("trust-net-sig-500");
+    let key = SigningKey::generate().unwrap();
+    let mut settings = hustings::config::TrustSettings::default();
+    settings.archive.keys = vec![key.public_key_base64()];
+    let gate = TrustGate::open(&settings, &state, common::clock().clone()).unwrap();
+    let http = HttpClient::new().unwrap();
+    let decision = common::runtime().block_on(gate.check(
+        &http,
+        FeedKind::Archive,
+        &url,
+        b"{\"items\": []}",
+        true,
+    ));
+    match decision {
+        Decision::Rejected {
+            why: Rejection::SignatureUnavailable(why),
+        } => assert!(why.contains("500"), "{why}"),
+        other => panic!("a signature answered by HTTP 500: {other:?}"),
+    }
+}
+
 /// A sign-up for `submit_url`, recorded in a new outbox under `dir`.
 fn outbox_with_signup(dir: &Path, submit_url: &str) -> hustings::interact::Outbox {
     let mut outbox =
