@@ -18,7 +18,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -48,14 +48,7 @@ fn headend_state(name: &str) -> PathBuf {
 }
 
 /// The headend process, killed when the test ends (even by a panic).
-struct Headend(Child);
-
-impl Drop for Headend {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::KillOnDrop as Headend;
 
 fn start_headend(port: u16, state: &Path, extra: &[&str]) -> Headend {
     let (child, url) = common::headend_process(&format!("127.0.0.1:{port}"), state, extra);

@@ -25,7 +25,9 @@ fn open_descriptors() -> usize {
 
 #[test]
 fn quick_zaps_away_from_hls_leave_no_descriptors_or_elements_behind() {
-    let (mut headend, url) = headend_process("127.0.0.1:0", &scratch("hls-teardown"), &[]);
+    let (headend, url) = headend_process("127.0.0.1:0", &scratch("hls-teardown"), &[]);
+    // Killed when the test ends, whatever its end.
+    let _headend = common::KillOnDrop(headend);
     hustings::player::init().unwrap();
     let census = ElementCensus::start();
     let (p, mut events) = player(Duration::from_secs(2));
@@ -68,8 +70,6 @@ fn quick_zaps_away_from_hls_leave_no_descriptors_or_elements_behind() {
         .filter(|(t, _)| t != "GstIdentity")
         .collect();
     assert!(left.is_empty(), "alive after shutdown: {left:?}");
-    headend.kill().ok();
-    headend.wait().ok();
     let demux = plugins::in_use(plugins::ADAPTIVE_DEMUX);
     eprintln!(
         "descriptors {before} -> {after} over {ZAPS} zaps, {volumes} GstVolume alive; hlsdemux2 from {demux:?}"

@@ -13,21 +13,14 @@ mod common;
 use std::io::Write;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output};
+use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hustings::interact::{Outbox, Submitter, Which};
 
 /// The headend process, killed when the test ends (even by a panic).
-struct Headend(Child);
-
-impl Drop for Headend {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::KillOnDrop as Headend;
 
 /// Logs of this process (the outbox delivering), kept for the privacy scan.
 #[derive(Clone, Default)]

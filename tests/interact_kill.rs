@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -36,14 +36,7 @@ const POLLS: &[(&str, &[&str], bool)] = &[
 ];
 
 /// The headend process, killed when the test ends (even by a panic).
-struct Headend(Child);
-
-impl Drop for Headend {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::KillOnDrop as Headend;
 
 fn start_headend(port: u16, state: &Path) -> Headend {
     let bind = format!("127.0.0.1:{port}");

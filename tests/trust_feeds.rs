@@ -147,14 +147,7 @@ fn headend(state: &Path) -> (Child, String) {
     (child, url)
 }
 
-struct Stop(Child);
-
-impl Drop for Stop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use common::KillOnDrop as Stop;
 
 const FEEDS: &[(&str, FeedKind)] = &[
     ("lineup.m3u", FeedKind::Lineup),

@@ -288,6 +288,17 @@ pub fn headend_process(
     (child, url)
 }
 
+/// A child process (a headend) killed and reaped when the test ends, even by
+/// a panic: a failed test must not leave it running under the tests after it.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Makes the demo headend's archive in `state` beforehand (the headend keeps
 /// it), so the catalogue is there from the box's first refresh.
 pub fn demo_archive(state: &std::path::Path) {
