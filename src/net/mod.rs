@@ -722,7 +722,29 @@ pub fn resolve_http(base: &url::Url, field: &str, value: &str) -> Result<String,
 
 #[cfg(test)]
 mod tests {
-    use super::{PlainHttp, is_remote};
+    use super::{Limits, PlainHttp, is_remote};
+    use std::time::Duration;
+
+    #[test]
+    fn every_download_limit_comes_from_the_configuration() {
+        let c = crate::config::Config::parse(
+            "[downloads]\nfeed_deadline_seconds = 7\nguide_deadline_seconds = 90\n\
+             guide_max_mb = 3\nguide_max_xml_mb = 40\nguide_max_ratio = 25\n",
+            std::path::Path::new("c.toml"),
+        )
+        .unwrap();
+        const MB: u64 = 1024 * 1024;
+        assert_eq!(
+            Limits::from_settings(&c.downloads),
+            Limits {
+                feed_deadline: Duration::from_secs(7),
+                guide_deadline: Duration::from_secs(90),
+                guide_max_bytes: 3 * MB,
+                guide_max_xml_bytes: 40 * MB,
+                guide_max_ratio: 25,
+            }
+        );
+    }
 
     #[test]
     fn plain_http_is_for_loopback_and_allowed_prefixes_only() {
