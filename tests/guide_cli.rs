@@ -232,6 +232,36 @@ fn guide_import_checks_the_pinned_keys_and_no_verify_is_the_way_out() {
         "nothing imported: {none}"
     );
 
+    // The headend's key pinned, and the guide from a mirror that dropped its
+    // signature: refused, not imported as unverified.
+    pin(common::headend().demo_public_key());
+    let mirror = dir.join("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    let (status, guide) = common::get(&url);
+    assert_eq!(status, 200);
+    std::fs::write(mirror.join("guide.xml.gz"), guide).unwrap();
+    let listener = common::runtime()
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let stripped = format!("http://{}/guide.xml.gz", listener.local_addr().unwrap());
+    common::runtime().spawn(hustings::net::serve::serve_dir(listener, mirror));
+    let out = Command::new(env!("CARGO_BIN_EXE_hustings"))
+        .args(["--config", config.to_str().unwrap()])
+        .args(["--state", state.to_str().unwrap()])
+        .args(common::clock_arg())
+        .args(["guide", "import", "--json", "--db", db.to_str().unwrap()])
+        .arg(&stripped)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "accepted: {stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{stripped}: rejected: no signature, but a publisher key is pinned for guide feeds"
+        )),
+        "{stderr}"
+    );
+
     // --no-verify: the explicit way out.
     let skipped = json(&import(&db, &["--no-verify"]));
     assert!(skipped["programmes"].as_u64().unwrap() > 40, "{skipped}");
@@ -239,7 +269,6 @@ fn guide_import_checks_the_pinned_keys_and_no_verify_is_the_way_out() {
     // The headend's own key pinned: verified and imported. (A guide and a
     // signature fetched across the half hour, when the guide changes,
     // differ: try once more then.)
-    pin(common::headend().demo_public_key());
     let db = dir.join("verified.sqlite3");
     let mut out = import(&db, &[]);
     if String::from_utf8_lossy(&out.stderr).contains("bad signature") {
