@@ -184,3 +184,38 @@ fn play_command_prints_the_first_frame_as_json() {
     assert_eq!(v["hardware"], false);
     assert!(v["decoder"].as_str().unwrap().contains("264"));
 }
+
+#[test]
+fn hlsdemux2_stopped_right_after_it_starts_does_not_hang() {
+    use gstreamer::prelude::*;
+    hustings::player::init().unwrap();
+    // Starting hlsdemux2 starts its download thread; stopping it at once
+    // used to lose the stop (GLib's g_main_loop_run() undoes a quit that
+    // came before it) and wait for that thread for ever: once in about
+    // 1,100 zaps of the soak, nearly every time here without the fix.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // In a streams-aware bin, as uridecodebin3 holds it.
+        let bin = gstreamer::Bin::new();
+        bin.set_bin_flags(gstreamer::BinFlags::STREAMS_AWARE);
+        let demux = gstreamer::ElementFactory::make("hlsdemux2")
+            .build()
+            .unwrap();
+        bin.add(&demux).unwrap();
+        let cycles = (0..500)
+            .take_while(|_| {
+                bin.set_state(gstreamer::State::Paused).is_ok()
+                    && bin.set_state(gstreamer::State::Null).is_ok()
+            })
+            .count();
+        let _ = done.send(cycles);
+    });
+    let plugin = hustings::player::plugins::in_use(hustings::player::plugins::ADAPTIVE_DEMUX);
+    match finished.recv_timeout(Duration::from_secs(60)) {
+        Ok(cycles) => assert_eq!(cycles, 500, "a state change failed"),
+        Err(e) => panic!(
+            "500 starts and stops of hlsdemux2 did not end within 60 s ({e}: hung in \
+             downloadhelper_stop?); plugin from {plugin:?}"
+        ),
+    }
+}

@@ -5,8 +5,9 @@
 #     from HLS leaked a libsoup session, its connections and two main
 #     contexts. The box image is built with 0001 of
 #     yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good/ and
-#     that folder's 0002 for 1.22.12 and 1.24; here 0001 and the 1.22.0 form
-#     of 0002 in platform/gstreamer/patches/gst-plugins-good/;
+#     that folder's 0002 for 1.22.12 and 1.24, and 0003 (a stop right after
+#     a start hung); here 0001, the 1.22.0 form of 0002 in
+#     platform/gstreamer/patches/gst-plugins-good/, and 0003;
 #   playback (playbin3, playsink), gst-plugins-base, with the upstream backport
 #     in platform/gstreamer/patches/gst-plugins-base/ (in GStreamer from
 #     1.22.3, so the image needs none): each playbin3 left its soft-volume
@@ -93,7 +94,7 @@ build() {
 
 GOOD="$REPO/yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good"
 build gst-plugins-good 582e617271e7f314d1a2211e3e3856ae2e4303c8c0d6114e9c4a5ea5719294b0 \
-    "$GOOD/0001-adaptivedemux2-release-everything-a-stopped-download-held.patch $(echo "$REPO"/platform/gstreamer/patches/gst-plugins-good/*.patch)" \
+    "$GOOD/0001-adaptivedemux2-release-everything-a-stopped-download-held.patch $(echo "$REPO"/platform/gstreamer/patches/gst-plugins-good/*.patch) $GOOD/0003-adaptivedemux2-a-loop-stopped-before-its-thread-ran-is-joined.patch" \
     libgstadaptivedemux2.so -Dadaptivedemux2=enabled -Dhls-crypto=openssl
 build gst-plugins-base f53672294f3985d56355c8b1df8f6b49c8c8721106563e19f53be3507ff2229d \
     "$(echo "$REPO"/platform/gstreamer/patches/gst-plugins-base/*.patch)" \
