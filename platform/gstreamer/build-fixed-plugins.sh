@@ -8,12 +8,16 @@
 #     that folder's 0002 for 1.22.12 and 1.24, and 0003 (a stop right after
 #     a start hung); here 0001, the 1.22.0 form of 0002 in
 #     platform/gstreamer/patches/gst-plugins-good/, and 0003;
-#   playback (playbin3, playsink), gst-plugins-base, with the upstream backport
-#     in platform/gstreamer/patches/gst-plugins-base/ (in GStreamer from
-#     1.22.3, so the image needs none): each playbin3 left its soft-volume
-#     element behind. (decodebin3's identity leak, fixed upstream in 1.22.6,
-#     is not backported: alone, that fix deadlocked decodebin3 after 2,759
-#     soak zaps; the player's fresh playbin3 every 32 starts bounds it.)
+#   playback (playbin3, playsink), gst-plugins-base, with the upstream
+#     backports in platform/gstreamer/patches/gst-plugins-base/ (in GStreamer
+#     from 1.22.11, so the image needs none): each playbin3 left its
+#     soft-volume element behind (1.22.3), and urisourcebin took its state
+#     lock from a streaming thread, which deadlocked a zap's stop against a
+#     stream starting (1.22.11; the soak hung at about 1,000 zaps).
+#     (decodebin3's identity leak, fixed upstream in 1.22.6, is not
+#     backported: the soak that hung with that fix in, at 2,759 zaps, hung in
+#     this same urisourcebin deadlock, so it may well be sound, but it is not
+#     retried yet; the player's fresh playbin3 every 32 starts bounds it.)
 # Sources: Debian's own orig tarballs of the installed version (Debian patches
 # neither plugin), checked against pinned SHA-256s.
 #

@@ -235,7 +235,7 @@ fn print_human(r: &Report) {
         &r.video_plane,
         &r.display_path,
     );
-    println!("plugins with known leaks");
+    println!("plugins with known leaks or hangs");
     for c in &r.carried_plugins {
         match &c.in_use {
             Some(p) if p.fixed => println!(

@@ -28,7 +28,7 @@ pub const FIXED_MARK: &str = "Hustings fixes";
 /// The plugin that holds hlsdemux2 and dashdemux2.
 pub const ADAPTIVE_DEMUX: &str = "adaptivedemux2";
 
-/// A plugin whose stock 1.22.0 build leaks, and what.
+/// A plugin whose stock 1.22.0 build leaks or hangs, and how.
 pub struct Carried {
     pub plugin: &'static str,
     pub leak: &'static str,
@@ -41,13 +41,15 @@ pub const CARRIED: &[Carried] = &[
     Carried {
         plugin: ADAPTIVE_DEMUX,
         leak: "hlsdemux2 stopped with a download in flight keeps its HTTP session, \
-               connections and main contexts (about 1.4 descriptors per quick zap away from HLS)",
+               connections and main contexts (about 1.4 descriptors per quick zap away from HLS); \
+               a stop right after a start can hang",
         fixed_upstream_in: None,
     },
     Carried {
         plugin: "playback",
-        leak: "each playbin3 leaves its soft-volume element behind",
-        fixed_upstream_in: Some((1, 22, 3)),
+        leak: "each playbin3 leaves its soft-volume element behind (fixed in 1.22.3); \
+               urisourcebin deadlocks a stop against a stream that is starting (fixed in 1.22.11)",
+        fixed_upstream_in: Some((1, 22, 11)),
     },
 ];
 
@@ -248,8 +250,8 @@ mod tests {
         assert_eq!(parse_version("1.22.12"), Some((1, 22, 12)));
         assert_eq!(parse_version("1.24.0.1"), Some((1, 24, 0)));
         assert_eq!(parse_version("1.22"), None);
-        assert!(Some((1, 22, 12)) >= Some((1, 22, 3)));
-        assert!((1, 22, 0) < (1, 22, 3));
+        assert!(Some((1, 22, 12)) >= Some((1, 22, 11)));
+        assert!((1, 22, 3) < (1, 22, 11));
     }
 
     #[test]
