@@ -9,11 +9,14 @@
 #     a start hung); here 0001, the 1.22.0 form of 0002 in
 #     platform/gstreamer/patches/gst-plugins-good/, and 0003;
 #   playback (playbin3, playsink), gst-plugins-base, with the upstream
-#     backports in platform/gstreamer/patches/gst-plugins-base/ (in GStreamer
-#     from 1.22.11, so the image needs none): each playbin3 left its
-#     soft-volume element behind (1.22.3), and urisourcebin took its state
-#     lock from a streaming thread, which deadlocked a zap's stop against a
-#     stream starting (1.22.11; the soak hung at about 1,000 zaps).
+#     backports in platform/gstreamer/patches/gst-plugins-base/: each
+#     playbin3 left its soft-volume element behind (fixed in 1.22.3), and
+#     urisourcebin took its state lock from a streaming thread, which
+#     deadlocked a zap's stop against a stream starting (the soak hung at
+#     about 1,000 zaps). That fix is two upstream commits: 1.22.11 took the
+#     first alone, which deadlocks the other way round (the soak hung at 33
+#     zaps), and 1.24.0 both; the image on 1.22.12 carries the second
+#     (yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-base/).
 #     (decodebin3's identity leak, fixed upstream in 1.22.6, is not
 #     backported: the soak that hung with that fix in, at 2,759 zaps, hung in
 #     this same urisourcebin deadlock, so it may well be sound, but it is not

@@ -48,8 +48,9 @@ pub const CARRIED: &[Carried] = &[
     Carried {
         plugin: "playback",
         leak: "each playbin3 leaves its soft-volume element behind (fixed in 1.22.3); \
-               urisourcebin deadlocks a stop against a stream that is starting (fixed in 1.22.11)",
-        fixed_upstream_in: Some((1, 22, 11)),
+               urisourcebin deadlocks a stop against a stream that is starting (fixed in 1.24.0; \
+               1.22.11 and 1.22.12 carry half the fix, which deadlocks the other way round)",
+        fixed_upstream_in: Some((1, 24, 0)),
     },
 ];
 
@@ -250,8 +251,8 @@ mod tests {
         assert_eq!(parse_version("1.22.12"), Some((1, 22, 12)));
         assert_eq!(parse_version("1.24.0.1"), Some((1, 24, 0)));
         assert_eq!(parse_version("1.22"), None);
-        assert!(Some((1, 22, 12)) >= Some((1, 22, 11)));
-        assert!((1, 22, 3) < (1, 22, 11));
+        assert!(Some((1, 24, 2)) >= Some((1, 24, 0)));
+        assert!((1, 22, 12) < (1, 24, 0));
     }
 
     #[test]
