@@ -13,9 +13,11 @@
 #     playbin3 left its soft-volume element behind (fixed in 1.22.3), and
 #     urisourcebin took its state lock from a streaming thread, which
 #     deadlocked a zap's stop against a stream starting (the soak hung at
-#     about 1,000 zaps). That fix is two upstream commits: 1.22.11 took the
+#     about 1,000 zaps). Upstream's fix is two commits: 1.22.11 took the
 #     first alone, which deadlocks the other way round (the soak hung at 33
-#     zaps), and 1.24.0 both; the image on 1.22.12 carries the second
+#     zaps), and 1.24.0 both, which still left a window (the soak hung at
+#     about 1,250 zaps); 0004 is ours and closes it. The image on 1.22.12
+#     carries the second commit and 0004
 #     (yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-base/).
 #     (decodebin3's identity leak, fixed upstream in 1.22.6, is not
 #     backported: the soak that hung with that fix in, at 2,759 zaps, hung in

@@ -48,9 +48,9 @@ pub const CARRIED: &[Carried] = &[
     Carried {
         plugin: "playback",
         leak: "each playbin3 leaves its soft-volume element behind (fixed in 1.22.3); \
-               urisourcebin deadlocks a stop against a stream that is starting (fixed in 1.24.0; \
-               1.22.11 and 1.22.12 carry half the fix, which deadlocks the other way round)",
-        fixed_upstream_in: Some((1, 24, 0)),
+               urisourcebin deadlocks a stop against a stream that is starting (narrowed \
+               upstream in 1.22.11 and 1.24.0, not closed)",
+        fixed_upstream_in: None,
     },
 ];
 
