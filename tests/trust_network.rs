@@ -545,6 +545,16 @@ fn oversized_endless_bombed_and_trickling_guides_are_cut_off_and_the_previous_gu
     }
 }
 
+/// A trust gate in a new state directory `name`, with a (fresh) publisher
+/// key pinned for the archive catalogue, and a client to fetch with.
+fn gate_with_a_pinned_archive_key(name: &str) -> (TrustGate, HttpClient) {
+    let key = SigningKey::generate().unwrap();
+    let mut settings = hustings::config::TrustSettings::default();
+    settings.archive.keys = vec![key.public_key_base64()];
+    let gate = TrustGate::open(&settings, &common::scratch(name), common::clock().clone()).unwrap();
+    (gate, HttpClient::new().unwrap())
+}
+
 #[test]
 fn a_signature_is_read_4_kib_at_most_and_a_longer_one_is_refused_without_the_rest() {
     let base = raw_server(|req, mut stream| async move {
@@ -560,12 +570,7 @@ fn a_signature_is_read_4_kib_at_most_and_a_longer_one_is_refused_without_the_res
         }
     });
     let url = format!("{base}archive/catalogue.json");
-    let state = common::scratch("trust-net-sig-cap");
-    let key = SigningKey::generate().unwrap();
-    let mut settings = hustings::config::TrustSettings::default();
-    settings.archive.keys = vec![key.public_key_base64()];
-    let gate = TrustGate::open(&settings, &state, common::clock().clone()).unwrap();
-    let http = HttpClient::new().unwrap();
+    let (gate, http) = gate_with_a_pinned_archive_key("trust-net-sig-cap");
     let decision = common::runtime()
         .block_on(async {
             tokio::time::timeout(
@@ -595,12 +600,7 @@ fn a_signature_the_server_fails_to_give_is_a_rejection_where_a_key_is_pinned() {
         }
     });
     let url = format!("{base}archive/catalogue.json");
-    let state = common::scratch("trust-net-sig-500");
-    let key = SigningKey::generate().unwrap();
-    let mut settings = hustings::config::TrustSettings::default();
-    settings.archive.keys = vec![key.public_key_base64()];
-    let gate = TrustGate::open(&settings, &state, common::clock().clone()).unwrap();
-    let http = HttpClient::new().unwrap();
+    let (gate, http) = gate_with_a_pinned_archive_key("trust-net-sig-500");
     let decision = common::runtime().block_on(gate.check(
         &http,
         FeedKind::Archive,

@@ -340,9 +340,7 @@ impl HeadlessSession {
 
     /// Lets pending messages in, then draws.
     pub fn settle(&mut self) {
-        while let Ok(m) = self.messages.try_recv() {
-            self.app.handle_msg(m);
-        }
+        self.let_messages_in();
         self.app.tick(Instant::now());
         let _ = self.screen.render();
     }
@@ -350,10 +348,14 @@ impl HeadlessSession {
     /// Lets pending messages in and draws, running no timeout: between keys
     /// pressed one after another (a typed number waits for its next digit).
     fn settle_between_keys(&mut self) {
+        self.let_messages_in();
+        let _ = self.screen.render();
+    }
+
+    fn let_messages_in(&mut self) {
         while let Ok(m) = self.messages.try_recv() {
             self.app.handle_msg(m);
         }
-        let _ = self.screen.render();
     }
 
     /// Draws and saves `<out_dir>/<name>.png`; returns its path.
