@@ -63,4 +63,13 @@ fn a_dead_feed_and_a_dead_channel_are_reported_and_the_app_keeps_working() {
     // The old channel's error is gone (a "Buffering" notice may still show).
     let (status, error) = s.status();
     assert!(!error && !status.contains("Silent Channel"), "{status}");
+
+    // The zap freed the silent channel's pipeline: within a second of the
+    // new picture plus the releases' shortest gap, it goes back to the system.
+    let released = s.app().memory_releases();
+    s.watch(hustings::platform::memory::MIN_GAP + Duration::from_secs(2));
+    assert!(
+        s.app().memory_releases() > released,
+        "no memory given back after a zap ({released} releases before)"
+    );
 }

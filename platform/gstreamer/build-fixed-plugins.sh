@@ -19,10 +19,10 @@
 #     about 1,250 zaps); 0004 is ours and closes it. The image on 1.22.12
 #     carries the second commit and 0004
 #     (yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-base/).
-#     (decodebin3's identity leak, fixed upstream in 1.22.6, is not
-#     backported: the soak that hung with that fix in, at 2,759 zaps, hung in
-#     this same urisourcebin deadlock, so it may well be sound, but it is not
-#     retried yet; the player's fresh playbin3 every 32 starts bounds it.)
+#     0005 is upstream's fix (1.22.10) for decodebin3 leaving an identity
+#     element behind at every start (the image's 1.22.12 has it): the soak
+#     that first hung with it in, at 2,759 zaps, hung in the urisourcebin
+#     deadlock above, not in decodebin3.
 # Sources: Debian's own orig tarballs of the installed version (Debian patches
 # neither plugin), checked against pinned SHA-256s.
 #

@@ -14,6 +14,7 @@ use super::{FrameSlot, Loaded, UiMsg, guide, live};
 use crate::guide::Guide;
 use crate::input::Action;
 use crate::lineup::Channel;
+use crate::platform::memory::{self, GiveBack};
 use crate::player::{DecoderInfo, PlayerCommand, PlayerEvent, PlayerHandle, ZapId};
 
 /// How long a typed channel number waits for more digits.
@@ -29,6 +30,9 @@ const RELOAD_TIME: Duration = Duration::from_secs(15);
 /// Zap outcomes kept (the newest): the last one is all the app reads, and a
 /// box zaps thousands of times between restarts.
 const OUTCOMES_KEPT: usize = 64;
+/// From a zap's end to giving the memory it freed back: the old pipeline's
+/// last buffers are released as the new channel's first second plays.
+const ZAP_DRAIN: Duration = Duration::from_secs(1);
 
 /// One zap, measured from the command to the first frame on screen.
 #[derive(Debug, Clone, Serialize)]
@@ -195,6 +199,8 @@ pub struct App {
     failures: u32,
     /// Network loads applied (see [`App::feed_loads`]).
     feed_loads: u64,
+    /// When to give freed memory back (after a zap or a feed load).
+    give_back: GiveBack,
     volume: f64,
     muted: bool,
     paused: bool,
@@ -272,6 +278,7 @@ impl App {
             refreshed_minute: 0,
             failures: 0,
             feed_loads: 0,
+            give_back: GiveBack::default(),
             volume: 1.0,
             muted: false,
             paused: false,
@@ -305,6 +312,8 @@ impl App {
     }
 
     fn push_outcome(&mut self, outcome: ZapOutcome) {
+        // The channel left has gone, buffers and all, once the new one has drained in.
+        self.give_back.freed(Instant::now(), ZAP_DRAIN);
         self.shown_any |= matches!(outcome, ZapOutcome::Shown(_));
         if self.outcomes.is_empty()
             && let Some(until) = self.notice_until
@@ -342,6 +351,12 @@ impl App {
     /// Network loads of the feeds applied so far (a failed one counts).
     pub fn feed_loads(&self) -> u64 {
         self.feed_loads
+    }
+
+    /// Times freed memory was given back to the system (after zaps and
+    /// feed loads: `platform::memory`).
+    pub fn memory_releases(&self) -> u64 {
+        self.give_back.releases()
     }
 
     /// Where the poll or form overlay is: "closed", "prompt", "poll",
@@ -1489,6 +1504,8 @@ impl App {
     }
 
     fn loaded(&mut self, loaded: Loaded) {
+        // The parse (the guide's above all) is over and freed.
+        self.give_back.freed(Instant::now(), Duration::ZERO);
         if !loaded.from_cache {
             self.feed_loads += 1;
         }
@@ -1875,6 +1892,14 @@ impl App {
             (self.reload)();
         }
         self.fire_reminders(now);
+        if self.give_back.poll(now) {
+            let released = memory::release();
+            tracing::debug!(
+                "freed memory given back in {:?} (glibc had some: {})",
+                released.took,
+                released.glibc
+            );
+        }
         live::update_clock(&self.ui, &self.clock);
         // Programmes change on the minute: keep now/next, progress and the guide current.
         let minute = self.clock.now() / 60;

@@ -14,8 +14,9 @@
 //! counted as the box's. Elements are counted by a GStreamer tracer of our
 //! own (`player::census`: why not the core `leaks` tracer or GLib's
 //! instance counts is said there). `HUSTINGS_SOAK_TRIM=1` (a diagnostic)
-//! calls glibc's `malloc_trim` before each sample and prints what it gave
-//! back, to tell memory glibc keeps free from growth.
+//! calls glibc's `malloc_trim`, then mimalloc's `mi_collect`, before each
+//! sample and prints what each gave back, to tell memory the allocators
+//! keep free from growth.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -85,6 +86,15 @@ struct Sample {
     zaps: usize,
     seconds: f64,
     rss_mb: f64,
+    /// Of `rss_mb`: anonymous memory (the heaps, stacks, GStreamer's
+    /// buffers) and file pages (code and data of the libraries and plugins).
+    anon_mb: f64,
+    file_mb: f64,
+    /// glibc's heap: bytes the program holds, and bytes freed but kept.
+    heap_used_mb: f64,
+    heap_free_mb: f64,
+    /// What mimalloc (Rust's allocator here) holds from the system.
+    mimalloc_mb: f64,
     fds: usize,
     threads: usize,
     elements: usize,
@@ -93,20 +103,44 @@ struct Sample {
     element_types: BTreeMap<String, usize>,
     #[serde(skip)]
     fd_kinds: BTreeMap<String, usize>,
+    #[serde(skip)]
+    thread_names: BTreeMap<String, usize>,
 }
 
 fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// A `kB` figure of `/proc/self/status`, in MB.
+fn status_mb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))?
+                .find(|l| l.starts_with(field))?
                 .split_whitespace()
                 .nth(1)?
                 .parse::<f64>()
                 .ok()
         })
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Memory mimalloc has committed (the Rust side's heap), MB.
+fn mimalloc_mb() -> f64 {
+    let mut v = [0usize; 8];
+    let [a, b, c, d, e, f, g, h] = &mut v;
+    // SAFETY: mi_process_info writes eight counters through valid pointers.
+    unsafe { libmimalloc_sys::mi_process_info(a, b, c, d, e, f, g, h) };
+    v[5] as f64 / 1_048_576.0
+}
+
+/// glibc's heap over every arena: (held by the program, freed but kept), MB.
+fn heap_mb() -> (f64, f64) {
+    // SAFETY: mallinfo2 only reads the allocator's counters.
+    let m = unsafe { libc::mallinfo2() };
+    let mb = |b: usize| b as f64 / 1_048_576.0;
+    (mb(m.uordblks + m.hblkhd), mb(m.fordblks))
 }
 
 fn count_dir(path: &str) -> usize {
@@ -191,6 +225,25 @@ fn fd_kinds() -> BTreeMap<String, usize> {
     kinds
 }
 
+/// Threads by name (`/proc/self/task/*/comm`, digits dropped so a pool's
+/// workers count as one kind).
+fn thread_names() -> BTreeMap<String, usize> {
+    let mut names = BTreeMap::new();
+    for entry in std::fs::read_dir("/proc/self/task").into_iter().flatten() {
+        let Ok(entry) = entry else { continue };
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else {
+            continue;
+        };
+        let name: String = comm
+            .trim()
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect();
+        *names.entry(name).or_insert(0) += 1;
+    }
+    names
+}
+
 fn wal_mb(db: &Path) -> f64 {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
@@ -201,21 +254,37 @@ fn sample(label: &str, zaps: usize, start: Instant, db: &Path, census: &ElementC
     let element_types = census.by_type();
     if std::env::var_os("HUSTINGS_SOAK_TRIM").is_some() {
         let before = rss_mb();
+        let t = Instant::now();
         // SAFETY: malloc_trim has no preconditions.
         unsafe { libc::malloc_trim(0) };
-        eprintln!("soak: malloc_trim: {before:.1} -> {:.1} MB", rss_mb());
+        let (trimmed, trim_time) = (rss_mb(), t.elapsed());
+        let t = Instant::now();
+        // SAFETY: mi_collect has no preconditions.
+        unsafe { libmimalloc_sys::mi_collect(true) };
+        eprintln!(
+            "soak: malloc_trim: {before:.1} -> {trimmed:.1} MB in {trim_time:?}, then mi_collect -> {:.1} MB in {:?}",
+            rss_mb(),
+            t.elapsed()
+        );
     }
+    let (heap_used_mb, heap_free_mb) = heap_mb();
     Sample {
         label: label.to_string(),
         zaps,
         seconds: start.elapsed().as_secs_f64(),
         rss_mb: rss_mb(),
+        anon_mb: status_mb("RssAnon:"),
+        file_mb: status_mb("RssFile:"),
+        heap_used_mb,
+        heap_free_mb,
+        mimalloc_mb: mimalloc_mb(),
         fds: count_dir("/proc/self/fd"),
         threads: count_dir("/proc/self/task"),
         elements: element_types.values().sum(),
         wal_mb: wal_mb(db),
         element_types,
         fd_kinds: fd_kinds(),
+        thread_names: thread_names(),
     }
 }
 
@@ -598,8 +667,12 @@ impl Run<'_> {
         self.cold_zap(1)
     }
 
-    /// The same state for every comparison: channel 1 playing, two seconds on.
+    /// The same state for every comparison: channel 1 playing, two seconds
+    /// on, tuned cold from channel 3. Not from wherever the run was: from a
+    /// channel next door, 1 would come from its pre-joined socket (another
+    /// source element and thread) instead of its own.
     fn steady(&mut self) -> anyhow::Result<()> {
+        self.cold_zap(3)?;
         self.cold_zap(1)?;
         self.s.watch(Duration::from_secs(2));
         Ok(())
@@ -757,6 +830,7 @@ pub fn run(o: SoakOptions) -> anyhow::Result<ExitCode> {
         "overlays": run.overlays - counted_from.3,
         "archive_plays": run.archive_plays - counted_from.4,
         "seeks": run.seeks,
+        "memory_releases": run.s.app().memory_releases(),
     });
     let goals = report(&warm, &end, max_wal, &samples);
     if o.json {
@@ -807,15 +881,37 @@ fn print_header(o: &SoakOptions, guide_mb: f64, multicast: bool) {
         o.archive_plays
     );
     println!(
-        "{:<12} {:>7} {:>8} {:>5} {:>7} {:>8} {:>7}",
-        "sample", "s", "RSS MB", "fds", "threads", "elements", "WAL MB"
+        "{:<12} {:>7} {:>8} {:>6} {:>6} {:>6} {:>6} {:>6} {:>5} {:>7} {:>8} {:>7}",
+        "sample",
+        "s",
+        "RSS MB",
+        "anon",
+        "file",
+        "heap",
+        "free",
+        "mimal",
+        "fds",
+        "threads",
+        "elements",
+        "WAL MB"
     );
 }
 
 fn print_row(s: &Sample) {
     println!(
-        "{:<12} {:>7.0} {:>8.1} {:>5} {:>7} {:>8} {:>7.1}",
-        s.label, s.seconds, s.rss_mb, s.fds, s.threads, s.elements, s.wal_mb
+        "{:<12} {:>7.0} {:>8.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>5} {:>7} {:>8} {:>7.1}",
+        s.label,
+        s.seconds,
+        s.rss_mb,
+        s.anon_mb,
+        s.file_mb,
+        s.heap_used_mb,
+        s.heap_free_mb,
+        s.mimalloc_mb,
+        s.fds,
+        s.threads,
+        s.elements,
+        s.wal_mb
     );
 }
 
@@ -872,6 +968,7 @@ fn report(warm: &Sample, end: &Sample, max_wal: f64, samples: &[Sample]) -> serd
     );
     print_changes("elements", &warm.element_types, &end.element_types);
     print_changes("descriptors", &warm.fd_kinds, &end.fd_kinds);
+    print_changes("threads", &warm.thread_names, &end.thread_names);
     serde_json::json!({
         "rss": rss <= 10.0,
         "fds": fds <= 0,

@@ -7,8 +7,9 @@
 //! owner of the card on the box, which lights the screen and commits the
 //! UI plane and the video plane together); the box as an HDMI-CEC
 //! playback device (cec.rs: the protocol as bytes; cec_linux.rs: the Linux
-//! CEC API that carries them); and systemd's readiness and watchdog
-//! notification (notify.rs).
+//! CEC API that carries them); systemd's readiness and watchdog
+//! notification (notify.rs); and giving the allocators' free memory back
+//! to the system after a zap or a feed load (memory.rs).
 //!
 //! The decisions are plain Rust over plain data, tested without devices;
 //! only drm_read.rs, kms_display.rs and cec_linux.rs touch device nodes
@@ -22,6 +23,7 @@ pub mod detect;
 pub mod drm_read;
 pub mod kms_display;
 pub mod kms_import;
+pub mod memory;
 pub mod notify;
 pub mod planes;
 pub mod video_output;

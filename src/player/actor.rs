@@ -117,6 +117,7 @@ pub fn spawn(
         audio: options.audio,
         iface: options.multicast_interface.clone(),
         shape: options.frames.clone(),
+        identity_leak: super::plugins::decodebin3_leaks_identities(),
     };
     let (playbin, captions) = shared.build()?;
     let bus = playbin
@@ -167,6 +168,8 @@ struct Shared {
     audio: bool,
     iface: Option<String>,
     shape: super::FrameShape,
+    /// decodebin3 leaves identities behind (see [`REBUILD_EVERY`]).
+    identity_leak: bool,
 }
 
 impl Shared {
@@ -407,14 +410,14 @@ fn needs_own_socket(url: &str) -> bool {
         .is_some_and(|m| m.source.is_some() || m.scheme == crate::lineup::MulticastScheme::Rtp)
 }
 
-/// URLs started on one playbin3 before the next start builds a fresh one.
-/// GStreamer 1.22.0's decodebin3 takes two identity elements out of itself
-/// on every start and never lets them go (`hustings bench soak` counted +87
-/// GstIdentity over 42 zaps in one pipeline); they go with their playbin3, so
-/// a fresh one every 32 starts bounds them at 64. A zap that builds one takes
-/// longer (it allocates the sinks again). Upstream fixed the leak in 1.22.6;
-/// its fix alone, backported to 1.22.0, deadlocked decodebin3 after 2,759
-/// soak zaps, so it is not carried (`player::plugins`).
+/// URLs started on one playbin3 before the next start builds a fresh one,
+/// where decodebin3 leaks. GStreamer before 1.22.10 has decodebin3 take two
+/// identity elements out of itself on every start and never let them go
+/// (`hustings bench soak` counted +87 GstIdentity over 42 zaps in one
+/// pipeline); they go with their playbin3, so a fresh one every 32 starts
+/// bounds them at 64. A zap that builds one takes longer (it allocates the
+/// sinks again), so a decodebin3 with upstream's fix (1.22.10, or the
+/// Debian build's backport: `player::plugins`) keeps its playbin3.
 const REBUILD_EVERY: u32 = 32;
 
 /// How often the watchdog looks for a stalled picture.
@@ -669,6 +672,7 @@ impl Actor {
     /// (Re)starts the pipeline on the current tune's current URL.
     fn start_url(&mut self, bus: &mut gst::bus::BusStream) {
         if self.starts >= REBUILD_EVERY
+            && self.shared.identity_leak
             && let Err(e) = self.replace_pipeline(bus)
         {
             tracing::warn!("keeping the pipeline: a fresh one cannot be built: {e}");

@@ -48,6 +48,7 @@ pub const CARRIED: &[Carried] = &[
     Carried {
         plugin: "playback",
         leak: "each playbin3 leaves its soft-volume element behind (fixed in 1.22.3); \
+               decodebin3 leaves an identity behind at every start (fixed in 1.22.10); \
                urisourcebin deadlocks a stop against a stream that is starting (narrowed \
                upstream in 1.22.11 and 1.24.0, not closed)",
         fixed_upstream_in: None,
@@ -223,6 +224,20 @@ fn describe(plugin: &gst::Plugin) -> PluginInUse {
     }
 }
 
+/// The first release whose decodebin3 lets go of the identity element it
+/// puts before each stream (upstream 03119a388c; `0005` of the Debian build).
+pub const DECODEBIN3_IDENTITY_FIXED_IN: (u32, u32, u32) = (1, 22, 10);
+
+/// Whether the decodebin3 in use leaves an identity element behind at every
+/// start (then the player builds a fresh playbin3 now and then to bound them).
+pub fn decodebin3_leaks_identities() -> bool {
+    in_use("playback").is_some_and(|p| !identity_leak_fixed(&p))
+}
+
+fn identity_leak_fixed(p: &PluginInUse) -> bool {
+    p.fixed || parse_version(&p.version).is_some_and(|v| v >= DECODEBIN3_IDENTITY_FIXED_IN)
+}
+
 /// "1.22.12" (or "1.22.12.1") as (1, 22, 12).
 fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
     let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
@@ -253,6 +268,22 @@ mod tests {
         assert_eq!(parse_version("1.22"), None);
         assert!(Some((1, 24, 2)) >= Some((1, 24, 0)));
         assert!((1, 22, 12) < (1, 24, 0));
+    }
+
+    #[test]
+    fn decodebin3_leaks_identities_in_stock_builds_before_1_22_10_only() {
+        let playback = |version: &str, fixed: bool| PluginInUse {
+            name: "playback".into(),
+            file: None,
+            package: "GStreamer Base Plugins (Debian)".into(),
+            version: version.into(),
+            fixed,
+        };
+        assert!(!identity_leak_fixed(&playback("1.22.0", false)));
+        assert!(!identity_leak_fixed(&playback("1.22.9", false)));
+        assert!(identity_leak_fixed(&playback("1.22.0", true)));
+        assert!(identity_leak_fixed(&playback("1.22.10", false)));
+        assert!(identity_leak_fixed(&playback("1.24.12", false)));
     }
 
     #[test]
