@@ -219,3 +219,78 @@ fn hlsdemux2_stopped_right_after_it_starts_does_not_hang() {
         ),
     }
 }
+
+#[test]
+fn a_stop_while_a_udp_stream_is_being_typed_does_not_hang() {
+    use gstreamer::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    hustings::player::init().unwrap();
+    // urisourcebin, finding the type of a source with no caps of its own
+    // (udpsrc), sets up parsebin from its streaming thread and took the
+    // bin's state lock to do it; a stop holds that lock while it waits for
+    // the same thread: once in about 1,000 soak zaps (platform/gstreamer/
+    // patches/gst-plugins-base/0002 to 0004). Here stops land at and
+    // around that moment, hundreds of times, with MPEG-TS arriving.
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sending = std::sync::Arc::new(AtomicBool::new(true));
+    let sender = {
+        let sending = sending.clone();
+        std::thread::spawn(move || {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            // Seven null packets (PID 0x1fff) per datagram, as IPTV sends them.
+            let mut datagram = Vec::with_capacity(7 * 188);
+            for _ in 0..7 {
+                datagram.extend_from_slice(&[0x47, 0x1f, 0xff, 0x10]);
+                datagram.resize(datagram.len() + 184, 0xff);
+            }
+            while sending.load(Ordering::Relaxed) {
+                let _ = socket.send_to(&datagram, ("127.0.0.1", port));
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    const CYCLES: usize = 400;
+    let (done, finished) = std::sync::mpsc::channel();
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = progress.clone();
+    std::thread::spawn(move || {
+        let playbin = gstreamer::ElementFactory::make("playbin3")
+            .property("uri", format!("udp://127.0.0.1:{port}"))
+            .property(
+                "video-sink",
+                gstreamer::ElementFactory::make("fakesink").build().unwrap(),
+            )
+            .property(
+                "audio-sink",
+                gstreamer::ElementFactory::make("fakesink").build().unwrap(),
+            )
+            .build()
+            .unwrap();
+        let cycles = (0..CYCLES)
+            .take_while(|i| {
+                let started = playbin.set_state(gstreamer::State::Playing).is_ok();
+                // 0 to 3 ms: the stream's type is found about 1 ms in.
+                std::thread::sleep(Duration::from_micros(250 * (*i as u64 % 13)));
+                counted.fetch_add(1, Ordering::Relaxed);
+                started && playbin.set_state(gstreamer::State::Null).is_ok()
+            })
+            .count();
+        let _ = done.send(cycles);
+    });
+    let outcome = finished.recv_timeout(Duration::from_secs(90));
+    sending.store(false, Ordering::Relaxed);
+    sender.join().unwrap();
+    let plugin = hustings::player::plugins::in_use("playback");
+    match outcome {
+        Ok(cycles) => assert_eq!(cycles, CYCLES, "a state change failed"),
+        Err(e) => panic!(
+            "{CYCLES} starts and stops of a UDP stream did not end within 90 s ({e}): \
+             stuck in stop {} (urisourcebin deadlocked?); playback from {plugin:?}",
+            progress.load(Ordering::Relaxed)
+        ),
+    }
+}
