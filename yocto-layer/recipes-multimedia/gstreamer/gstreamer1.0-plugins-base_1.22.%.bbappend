@@ -7,8 +7,9 @@
 # from 1.24.0. With both, a stop that takes the state lock just after the
 # streaming thread's check still deadlocked (the soak hung at about 1,250
 # zaps): 0002 takes the lock with a trylock that gives up once a stop began.
-# 1.24 has the same code as 1.22.12 with 0001: this append is not applied to
-# it yet (the soak runs on Debian's 1.22.0).
+# 1.24 before 1.24.11 has the same code as 1.22.12 with 0001; upstream then
+# took the state lock out altogether (3158c6c71f), which the 1.24 append
+# carries (gstreamer1.0-plugins-base_1.24.%.bbappend).
 # Only for DISTRO = "hustings", like the layer's other appends.
 FILESEXTRAPATHS:prepend:hustings := "${THISDIR}/${PN}:"
 
