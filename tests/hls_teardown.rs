@@ -34,7 +34,7 @@ fn quick_zaps_away_from_hls_leave_no_descriptors_or_elements_behind() {
     let (p, mut events) = player(Duration::from_secs(2));
     let hls = |i: usize| format!("{url}hls/{}/index.m3u8", CHANNELS[i % CHANNELS.len()]);
     let mut zap_to_picture = |i: usize| {
-        let zap = p.tune(&format!("{i}"), vec![hls(i)]);
+        let zap = p.tune(format!("{i}"), vec![hls(i)]);
         match next_event(
             &mut events,
             PICTURE,
