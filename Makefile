@@ -40,7 +40,7 @@ help:
 	@echo "make bench  release-build figures: zaps against mpv and gst-play, guide import and queries, UI"
 	@echo "make fuzz   each parser's fuzz target for FUZZ_SECONDS (60); make fuzz-smoke: build all, run each briefly"
 	@echo "make gst-fixes  build the two GStreamer plugins with fixes (make build/release/test do it)"
-	@echo "make soak   release-build soak: 5,000 zaps and 100 guide refreshes in one app process (about an hour)"
+	@echo "make soak   release-build soak: 5,000 zaps and 100 guide refreshes in one app process (about 25 minutes)"
 
 # The peers `make bench` compares against.
 BENCH_PACKAGES := mpv gstreamer1.0-plugins-base-apps
