@@ -671,9 +671,21 @@ impl Run<'_> {
     /// on, tuned cold from channel 3. Not from wherever the run was: from a
     /// channel next door, 1 would come from its pre-joined socket (another
     /// source element and thread) instead of its own.
+    ///
+    /// Then the box at rest, as a viewer watching leaves it: what the zaps freed
+    /// has been given back (`platform::memory`), which comes a second after
+    /// a zap or up to its shortest gap after the last release. Sampled
+    /// before that, warm-up and end would differ by where they fell in it.
     fn steady(&mut self) -> anyhow::Result<()> {
         self.cold_zap(3)?;
         self.cold_zap(1)?;
+        let released = self.s.app().memory_releases();
+        // Not an error if it came before the count was read: then it is done.
+        let _ = self.s.wait_until(
+            "memory given back",
+            crate::platform::memory::MIN_GAP + Duration::from_secs(2),
+            |app| app.memory_releases() > released,
+        );
         self.s.watch(Duration::from_secs(2));
         Ok(())
     }
