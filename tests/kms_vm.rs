@@ -129,11 +129,12 @@ fn evidence(dir: &Path, vm_output: &str) -> String {
         lines[lines.len().saturating_sub(40)..].join("\n")
     };
     format!(
-        "--- VM\n{}\n--- app.err\n{}\n--- notify.log\n{}\n--- cec-tv.log\n{}",
+        "--- VM\n{}\n--- app.err\n{}\n--- notify.log\n{}\n--- cec-tv.log\n{}\n--- threads.log (the app's threads and the kernel log, last sample)\n{}",
         tail(vm_output.to_string()),
         tail(read(dir, "app.err")),
         tail(read(dir, "notify.log")),
-        tail(read(dir, "cec-tv.log"))
+        tail(read(dir, "cec-tv.log")),
+        read(dir, "threads.log")
     )
 }
 

@@ -94,6 +94,16 @@ NOTIFY_SOCKET=/run/hustings-notify WATCHDOG_USEC=2000000 \
     "$BIN" --config "$W/config.toml" >"$W/app.out" 2>"$W/app.err" &
 APP=$!
 
+# What the app's threads wait on, every 10 s, kept for the evidence when a
+# step hangs: a stuck ioctl shows in the kernel stacks, a busy loop does not.
+( while sleep 10; do
+    { date +%s; for t in /proc/$APP/task/*; do
+          printf '%s %s %s\n' "${t##*/}" "$(cat $t/comm)" "$(cat $t/wchan 2>/dev/null)"
+          sed 's/^/    /' $t/stack 2>/dev/null
+      done; dmesg | tail -n 15; } >/run/threads.log 2>&1
+    cp /run/threads.log "$W/threads.log"
+done ) &
+
 status=0
 step() { "$@" || { status=1; finish; exit 1; }; }
 
