@@ -9,6 +9,8 @@
 
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
 
+use super::effect::Effect;
+use super::layers::{Ctx, Handled, Layer};
 use super::ui::{AppWindow, CueRow, PlaybackAdapter};
 use crate::archive::catalogue::ArchiveItem;
 use crate::archive::transcript::Cue;
@@ -16,17 +18,6 @@ use crate::input::Action;
 
 /// Seconds into a chapter after which Red restarts it rather than going back.
 const RESTART_GRACE: f64 = 3.0;
-
-/// What a key did while a speech plays.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PlaybackOutcome {
-    Seek(f64),
-    Redraw,
-    /// Back: return to the archive.
-    Leave,
-    /// Not a key for the archive: live TV's handling applies.
-    Pass,
-}
 
 /// The speech playing and the viewer's choices about it.
 #[derive(Debug, Clone)]
@@ -100,7 +91,7 @@ impl ArchivePlayback {
         label
     }
 
-    fn seek(&mut self, to: f64) -> PlaybackOutcome {
+    fn seek(&mut self, to: f64) -> Handled {
         // An on-demand video of unknown length is only bounded below.
         let end = if self.item.duration > 0.0 {
             (self.item.duration - 1.0).max(0.0)
@@ -108,11 +99,11 @@ impl ArchivePlayback {
             f64::MAX
         };
         self.position = to.clamp(0.0, end);
-        PlaybackOutcome::Seek(self.position)
+        Handled::Consumed(vec![Effect::Seek(self.position)])
     }
 
     /// Handles one key.
-    pub fn handle(&mut self, action: Action) -> PlaybackOutcome {
+    pub fn handle(&mut self, action: Action) -> Handled {
         if let Some(focus) = self.panel {
             let last = self.cues.len().saturating_sub(1);
             match action {
@@ -122,19 +113,19 @@ impl ArchivePlayback {
                     self.panel = None;
                     return match self.cues.get(focus) {
                         Some(cue) => self.seek(cue.start),
-                        None => PlaybackOutcome::Redraw,
+                        None => Handled::done(),
                     };
                 }
                 Action::Back | Action::Yellow => self.panel = None,
-                _ => return PlaybackOutcome::Pass,
+                _ => return Handled::pass(),
             }
-            return PlaybackOutcome::Redraw;
+            return Handled::done();
         }
         let chapters = &self.item.chapters;
         match action {
             Action::Green => match self.chapter().map_or(0, |c| c + 1) {
                 next if next < chapters.len() => self.seek(chapters[next].start),
-                _ => PlaybackOutcome::Redraw,
+                _ => Handled::done(),
             },
             Action::Red => match self.chapter() {
                 Some(c) => {
@@ -150,19 +141,25 @@ impl ArchivePlayback {
             },
             Action::Yellow if !self.cues.is_empty() => {
                 self.panel = Some(self.cue_at(self.position).unwrap_or(0));
-                PlaybackOutcome::Redraw
+                Handled::done()
             }
             Action::Subtitles if !self.cues.is_empty() => {
                 self.captions = !self.captions;
-                PlaybackOutcome::Redraw
+                Handled::done()
             }
             Action::Left => self.seek(self.position - 10.0),
             Action::Right => self.seek(self.position + 10.0),
             Action::Rewind => self.seek(self.position - 30.0),
             Action::FastForward => self.seek(self.position + 30.0),
-            Action::Back => PlaybackOutcome::Leave,
-            _ => PlaybackOutcome::Pass,
+            Action::Back => Handled::Consumed(vec![Effect::LeavePlayback]),
+            _ => Handled::pass(),
         }
+    }
+}
+
+impl Layer for ArchivePlayback {
+    fn handle(&mut self, action: Action, _: &Ctx) -> Handled {
+        ArchivePlayback::handle(self, action)
     }
 }
 
@@ -262,52 +259,73 @@ mod tests {
     #[test]
     fn colour_keys_step_through_chapters() {
         let mut p = playback();
-        assert_eq!(p.handle(Action::Green), PlaybackOutcome::Seek(40.0));
         assert_eq!(
             p.handle(Action::Green),
-            PlaybackOutcome::Redraw,
+            Handled::Consumed(vec![Effect::Seek(40.0)])
+        );
+        assert_eq!(
+            p.handle(Action::Green),
+            Handled::done(),
             "no chapter after the last"
         );
         p.position = 45.0;
         assert_eq!(
             p.handle(Action::Red),
-            PlaybackOutcome::Seek(40.0),
+            Handled::Consumed(vec![Effect::Seek(40.0)]),
             "well into it: its start"
         );
         p.position = 41.0;
         assert_eq!(
             p.handle(Action::Red),
-            PlaybackOutcome::Seek(20.0),
+            Handled::Consumed(vec![Effect::Seek(20.0)]),
             "just begun: the previous"
         );
         p.position = 1.0;
-        assert_eq!(p.handle(Action::Red), PlaybackOutcome::Seek(0.0));
+        assert_eq!(
+            p.handle(Action::Red),
+            Handled::Consumed(vec![Effect::Seek(0.0)])
+        );
     }
 
     #[test]
     fn the_transcript_panel_jumps_to_a_line_and_captions_follow_the_cues() {
         let mut p = playback();
-        assert_eq!(p.handle(Action::Yellow), PlaybackOutcome::Redraw);
+        assert_eq!(p.handle(Action::Yellow), Handled::done());
         assert_eq!(p.panel, Some(2), "opens on the line being said");
         p.handle(Action::Down);
         p.handle(Action::Down);
-        assert_eq!(p.handle(Action::Ok), PlaybackOutcome::Seek(40.0));
+        assert_eq!(
+            p.handle(Action::Ok),
+            Handled::Consumed(vec![Effect::Seek(40.0)])
+        );
         assert_eq!(p.panel, None);
         assert_eq!(p.caption(), None, "captions off");
         p.handle(Action::Subtitles);
         assert_eq!(p.caption(), Some("line 4"));
         p.position = 45.0;
         assert_eq!(p.caption(), None, "between cues");
-        assert_eq!(p.handle(Action::Back), PlaybackOutcome::Leave);
-        assert_eq!(p.handle(Action::VolumeUp), PlaybackOutcome::Pass);
+        assert_eq!(
+            p.handle(Action::Back),
+            Handled::Consumed(vec![Effect::LeavePlayback])
+        );
+        assert_eq!(p.handle(Action::VolumeUp), Handled::pass());
     }
 
     #[test]
     fn seeks_stay_inside_the_speech() {
         let mut p = playback();
-        assert_eq!(p.handle(Action::Rewind), PlaybackOutcome::Seek(0.0));
-        assert_eq!(p.handle(Action::Right), PlaybackOutcome::Seek(10.0));
+        assert_eq!(
+            p.handle(Action::Rewind),
+            Handled::Consumed(vec![Effect::Seek(0.0)])
+        );
+        assert_eq!(
+            p.handle(Action::Right),
+            Handled::Consumed(vec![Effect::Seek(10.0)])
+        );
         p.position = 55.0;
-        assert_eq!(p.handle(Action::FastForward), PlaybackOutcome::Seek(59.0));
+        assert_eq!(
+            p.handle(Action::FastForward),
+            Handled::Consumed(vec![Effect::Seek(59.0)])
+        );
     }
 }

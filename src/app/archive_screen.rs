@@ -7,6 +7,8 @@ use std::time::Instant;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
+use super::effect::{Effect, PlayRequest};
+use super::layers::{Ctx, Handled, Layer};
 use super::osk::{Osk, OskResult};
 use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow};
 use crate::archive::catalogue::ArchiveItem;
@@ -17,23 +19,19 @@ use crate::trust::{Badge, FeedKind, TrustGate};
 /// Rows the screen shows at once.
 pub const ROWS: usize = 5;
 
-/// What OK asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlayRequest {
-    pub item: ArchiveItem,
-    /// Seconds to start at (a transcript hit or the resume point).
-    pub at: f64,
-}
-
-/// What a key did on the Archive screen.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ArchiveOutcome {
-    Redraw,
-    Play(PlayRequest),
-    /// Green: download the focused item for offline viewing.
-    Download(ArchiveItem),
-    Leave,
-    Nothing,
+/// Info on an item (the search keyboard down) says why it is there: its
+/// publisher's signature and any sponsor; the rest is [`ArchiveBrowser::handle`].
+impl Layer for ArchiveBrowser {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Handled {
+        if action == Action::Info
+            && self.keyboard.is_none()
+            && let Some(item) = self.focused_item()
+        {
+            let why = super::trust_view::why(self.badge(item), item.sponsor.as_ref());
+            return Handled::Consumed(vec![Effect::Notice(why)]);
+        }
+        ArchiveBrowser::handle(self, action, ctx.pressed)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -131,7 +129,7 @@ impl ArchiveBrowser {
         self.top = 0;
     }
 
-    pub fn handle(&mut self, action: Action, now: Instant) -> ArchiveOutcome {
+    pub fn handle(&mut self, action: Action, now: Instant) -> Handled {
         if let Some(k) = self.keyboard.as_mut() {
             match k.handle(action, now) {
                 OskResult::Typing => self.search = k.text.clone(),
@@ -140,10 +138,10 @@ impl ArchiveBrowser {
                     self.keyboard = None;
                 }
                 OskResult::Cancelled => self.keyboard = None,
-                OskResult::Ignored => return ArchiveOutcome::Nothing,
+                OskResult::Ignored => return Handled::pass(),
             }
             self.run_search();
-            return ArchiveOutcome::Redraw;
+            return Handled::done();
         }
         match action {
             Action::Up => self.focus = self.focus.saturating_sub(1),
@@ -157,8 +155,8 @@ impl ArchiveBrowser {
                     self.hits.get(self.focus).map(|h| h.id.clone())
                 };
                 return match id.and_then(|id| self.items.iter().find(|i| i.id == id)) {
-                    Some(item) => ArchiveOutcome::Download(item.clone()),
-                    None => ArchiveOutcome::Nothing,
+                    Some(item) => Handled::Consumed(vec![Effect::Download(item.clone())]),
+                    None => Handled::done(),
                 };
             }
             Action::Back if !self.search.is_empty() => {
@@ -166,31 +164,31 @@ impl ArchiveBrowser {
                 self.hits.clear();
                 self.focus = 0;
             }
-            Action::Back | Action::Menu => return ArchiveOutcome::Leave,
-            _ => return ArchiveOutcome::Nothing,
+            Action::Back | Action::Menu => return Handled::Consumed(vec![Effect::BackToMenu]),
+            _ => return Handled::pass(),
         }
         if self.focus < self.top {
             self.top = self.focus;
         } else if self.focus >= self.top + ROWS {
             self.top = self.focus + 1 - ROWS;
         }
-        ArchiveOutcome::Redraw
+        Handled::done()
     }
 
-    fn play(&self) -> ArchiveOutcome {
+    fn play(&self) -> Handled {
         let (id, at) = if self.search.is_empty() {
             match self.items.get(self.focus) {
                 Some(i) => (i.id.clone(), None),
-                None => return ArchiveOutcome::Nothing,
+                None => return Handled::done(),
             }
         } else {
             match self.hits.get(self.focus) {
                 Some(h) => (h.id.clone(), h.at),
-                None => return ArchiveOutcome::Nothing,
+                None => return Handled::done(),
             }
         };
         let Some(item) = self.items.iter().find(|i| i.id == id).cloned() else {
-            return ArchiveOutcome::Nothing;
+            return Handled::done();
         };
         // A transcript hit starts where the words are; otherwise where the
         // viewer stopped last time (unless that was the end).
@@ -201,10 +199,10 @@ impl ArchiveBrowser {
             .and_then(|s| s.archive_position(&item.id).ok())
             .filter(|p| *p < item.duration - 5.0)
             .unwrap_or(0.0);
-        ArchiveOutcome::Play(PlayRequest {
+        Handled::Consumed(vec![Effect::PlayArchive(PlayRequest {
             at: at.unwrap_or(resume),
             item,
-        })
+        })])
     }
 
     /// The focused row's spoken label.

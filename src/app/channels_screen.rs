@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::nav::Effect;
+use super::effect::Effect;
+use super::layers::{Ctx, Handled, Layer};
 use super::osk::{Osk, OskResult};
 use super::ui::{AppWindow, ChannelsAdapter, KeyboardAdapter, ListedChannel};
 use crate::input::Action;
@@ -41,6 +42,12 @@ pub fn groups(channels: &[Channel]) -> Vec<String> {
         }
     }
     seen
+}
+
+impl Layer for ChannelBrowser {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Handled {
+        ChannelBrowser::handle(self, action, ctx.channels, ctx.favourites, ctx.pressed)
+    }
 }
 
 impl ChannelBrowser {
@@ -92,15 +99,15 @@ impl ChannelBrowser {
         self.top = self.top.min(len.saturating_sub(LIST_ROWS));
     }
 
-    /// One key on this screen. `Effect::Redraw` when only the screen changed;
-    /// `None` in the result means Back left the screen.
+    /// One key on this screen: OK watches the focused channel, Green makes
+    /// it a favourite, Back (with no search) returns to the menu.
     pub fn handle(
         &mut self,
         action: Action,
         channels: &[Channel],
         favourites: &HashSet<String>,
         now: Instant,
-    ) -> Option<Vec<Effect>> {
+    ) -> Handled {
         if let Some(k) = self.keyboard.as_mut() {
             match k.handle(action, now) {
                 OskResult::Typing => self.search = k.text.clone(),
@@ -109,11 +116,11 @@ impl ChannelBrowser {
                     self.keyboard = None;
                 }
                 OskResult::Cancelled => self.keyboard = None,
-                OskResult::Ignored => return Some(vec![]),
+                OskResult::Ignored => return Handled::pass(),
             }
             self.focus = 0;
             self.top = 0;
-            return Some(vec![Effect::Redraw]);
+            return Handled::done();
         }
         let list = self.filtered(channels, favourites);
         let group_count = 2 + groups(channels).len();
@@ -134,15 +141,15 @@ impl ChannelBrowser {
             }
             Action::Ok => {
                 let Some(&index) = list.get(self.focus) else {
-                    return Some(vec![]);
+                    return Handled::done();
                 };
-                return Some(vec![Effect::Tune(index), Effect::Banner(true)]);
+                return Handled::Consumed(vec![Effect::Watch(index)]);
             }
             Action::Green => {
                 let Some(&index) = list.get(self.focus) else {
-                    return Some(vec![]);
+                    return Handled::done();
                 };
-                return Some(vec![Effect::ToggleFavourite(index), Effect::Redraw]);
+                return Handled::Consumed(vec![Effect::ToggleFavourite(index)]);
             }
             Action::Yellow => self.keyboard = Some(Osk::new(&self.search)),
             Action::Digit(d) => {
@@ -156,12 +163,12 @@ impl ChannelBrowser {
                 self.focus = 0;
                 self.top = 0;
             }
-            Action::Back | Action::Menu => return None,
-            _ => return Some(vec![]),
+            Action::Back | Action::Menu => return Handled::Consumed(vec![Effect::BackToMenu]),
+            _ => return Handled::pass(),
         }
         let len = self.filtered(channels, favourites).len();
         self.scroll(len);
-        Some(vec![Effect::Redraw])
+        Handled::done()
     }
 
     /// The focused channel's spoken label.
@@ -276,13 +283,18 @@ mod tests {
         assert_eq!(b.search, "", "Back clears the search first");
         assert_eq!(
             b.handle(Ok, &ch, &favs, t),
-            Some(vec![Effect::Tune(2), Effect::Banner(true)])
+            Handled::Consumed(vec![Effect::Watch(2)])
         );
         assert_eq!(
-            b.handle(Green, &ch, &favs, t).unwrap()[0],
-            Effect::ToggleFavourite(2)
+            b.handle(Green, &ch, &favs, t),
+            Handled::Consumed(vec![Effect::ToggleFavourite(2)])
         );
-        assert_eq!(b.handle(Back, &ch, &favs, t), None, "Back leaves");
+        assert_eq!(b.handle(Red, &ch, &favs, t), Handled::pass());
+        assert_eq!(
+            b.handle(Back, &ch, &favs, t),
+            Handled::Consumed(vec![Effect::BackToMenu]),
+            "Back leaves"
+        );
     }
 
     #[test]

@@ -6,9 +6,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use slint::ComponentHandle;
 
+use super::effect::{Effect, LayerId, PinPurpose};
+use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
 use super::messages::Message;
-use super::nav::{Effect, Nav, Screen};
-use super::pin::{PinEntry, PinPurpose, PinResult};
+use super::nav::Nav;
+use super::pin::PinEntry;
+use super::screen::Screen;
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
 use crate::guide::Guide;
@@ -118,7 +121,7 @@ pub struct App {
     pub(super) download: Option<Box<dyn Fn(crate::archive::catalogue::ArchiveItem)>>,
     /// Finds the variants to stream for an item (on the runtime); the answer
     /// comes back as [`UiMsg::ArchiveResolved`]. None: play the item's URL.
-    pub(super) resolve: Option<Box<dyn Fn(super::archive_screen::PlayRequest)>>,
+    pub(super) resolve: Option<Box<dyn Fn(super::effect::PlayRequest)>>,
     /// The download cache and its loopback URL.
     cache: Option<(std::path::PathBuf, Option<String>)>,
     /// The archive item playing: its zap, id and the position last saved.
@@ -170,8 +173,8 @@ pub struct App {
     drawn_page: Option<(usize, i64, i64, usize, usize)>,
     /// Programmes the viewer asked to be reminded of: (channel key, start, title).
     reminders: Vec<(String, i64, String)>,
-    /// A reminder that fired: OK on Live tunes this channel until then.
-    reminder_offer: Option<(usize, Instant)>,
+    /// A reminder that fired: OK on Live tunes its channel for a while.
+    reminder_offer: Option<ReminderOffer>,
     /// The zap playing a programme through catch-up, if any.
     catchup_zap: Option<crate::player::ZapId>,
     reload: Box<dyn Fn()>,
@@ -411,103 +414,105 @@ impl App {
         if let Some(k) = self.kiosk.as_mut() {
             k.input(Instant::now());
         }
-        // Kiosk mode with a PIN: live TV's channel list needs it.
+        let effects = self.route(action);
+        self.apply(effects);
+    }
+
+    /// The layers up, top first: the order a key goes down (see `layers`).
+    fn stack(&self) -> Vec<LayerId> {
+        let nav = &self.nav;
+        // Live TV itself, not its channel list.
+        let live = nav.screen == Screen::Live && !nav.list_open;
+        let mut stack = Vec::with_capacity(8);
+        if self.pin_entry.is_some() {
+            stack.push(LayerId::PinPad);
+        }
+        let plain_live = live && nav.digits.is_empty();
         if self.kiosk.is_some()
             && self.preferences.pin.is_some()
-            && self.pin_entry.is_none()
-            && action == Action::Ok
-            && self.nav.screen == Screen::Live
-            && !self.nav.list_open
-            && self.nav.digits.is_empty()
-            && self.nav.browse.is_none()
+            && plain_live
+            && nav.browse.is_none()
             && self.overlay.stage.is_none()
             && self.playback.is_none()
             && self.reminder_offer.is_none()
         {
-            self.pin_entry = Some(PinEntry::new(PinPurpose::ChannelList));
-            self.notice(Message::ChannelsLocked);
-            self.refresh();
-            return;
+            stack.push(LayerId::KioskLock);
         }
-        if self.pin_entry.is_some() && action != Action::Home {
-            self.pin_key(action);
-            self.refresh();
-            return;
+        if self.reminder_offer.is_some() && plain_live {
+            stack.push(LayerId::ReminderOffer);
         }
-        self.pin_entry = None;
-        if action == Action::Ok
-            && self.nav.screen == Screen::Live
-            && !self.nav.list_open
-            && self.nav.digits.is_empty()
-            && let Some((index, _)) = self.reminder_offer.take()
-        {
-            let fx = self.nav.tune(index);
-            self.apply(fx);
-            return;
+        // An open item is on top of a speech too; closed, Red is live TV's.
+        if live && (self.playback.is_none() || self.overlay.stage.is_some()) {
+            stack.push(LayerId::Overlay);
         }
-        if action == Action::Info
-            && let Some(why) = self.why_seeing_this()
-        {
-            self.notice(why);
-            return;
+        if live && self.playback.is_some() {
+            stack.push(LayerId::Playback);
         }
-        if self.nav.screen == Screen::Live && !self.nav.list_open && self.playback.is_none() {
-            use super::overlay::OverlayOutcome;
-            let now = self.clock.now();
-            match self.overlay.handle(action, self.key_at, now, &self.country) {
-                OverlayOutcome::Pass => {}
-                OverlayOutcome::Redraw => {
-                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
-                    return;
-                }
-                OverlayOutcome::Record(submission) => {
-                    let results = self.overlay.item().and_then(|i| i.results.clone());
-                    match &self.interact {
-                        Some(tx) => {
-                            let _ = tx.send(super::interact_worker::InteractCmd::Record(
-                                submission, results,
-                            ));
-                        }
-                        None => self.overlay.recorded(Err("interaction is off".into())),
-                    }
-                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
-                    return;
-                }
-            }
+        stack.push(LayerId::GlobalKeys);
+        if matches!(
+            nav.screen,
+            Screen::Archive | Screen::Channels | Screen::Details
+        ) {
+            stack.push(LayerId::Screen);
         }
-        if self.nav.screen == Screen::Live
-            && !self.nav.list_open
-            && let Some(p) = self.playback.as_mut()
-        {
-            use super::archive_playback::PlaybackOutcome;
-            match p.handle(action) {
-                PlaybackOutcome::Seek(to) => {
-                    self.player
-                        .send(PlayerCommand::Seek(Duration::from_secs_f64(to)));
-                    self.position_at = Some(Instant::now());
-                    self.seek_sent = Some(Instant::now());
-                    self.show_info();
-                    return;
-                }
-                PlaybackOutcome::Redraw => {
-                    self.refresh_playback();
-                    return;
-                }
-                PlaybackOutcome::Leave => {
-                    self.playback = None;
-                    self.archive_playing = None;
-                    self.player.send(PlayerCommand::Stop);
-                    self.ui.global::<LiveAdapter>().set_has_picture(false);
-                    self.live_stopped = true;
-                    self.nav.screen = Screen::Archive;
-                    self.refresh();
-                    return;
-                }
-                PlaybackOutcome::Pass => {}
-            }
-        }
-        let effects = self.nav.handle(action);
-        self.apply(effects);
+        stack.push(LayerId::Nav);
+        stack
+    }
+
+    /// Sends a key down the layers up; what they answered.
+    fn route(&mut self, action: Action) -> Vec<Effect> {
+        let stack = self.stack();
+        let ctx = Ctx {
+            pressed: self.key_at,
+            now: self.clock.now(),
+            screen: self.nav.screen,
+            country: &self.country,
+            channels: &self.channels,
+            favourites: &self.favourites,
+        };
+        let (pin, reminder, overlay, playback) = (
+            &mut self.pin_entry,
+            &mut self.reminder_offer,
+            &mut self.overlay,
+            &mut self.playback,
+        );
+        let (archive, browser, details, nav) = (
+            &mut self.archive,
+            &mut self.browser,
+            &mut self.details,
+            &mut self.nav,
+        );
+        let (mut kiosk_lock, mut global_keys) = (KioskLock, GlobalKeys);
+        super::layers::route(&stack, |id| {
+            let layer: &mut dyn Layer = match id {
+                LayerId::PinPad => match pin.as_mut() {
+                    Some(p) => p,
+                    None => return Handled::pass(),
+                },
+                LayerId::KioskLock => &mut kiosk_lock,
+                LayerId::ReminderOffer => match reminder.as_mut() {
+                    Some(r) => r,
+                    None => return Handled::pass(),
+                },
+                LayerId::Overlay => overlay,
+                LayerId::Playback => match playback.as_mut() {
+                    Some(p) => p,
+                    None => return Handled::pass(),
+                },
+                LayerId::GlobalKeys => &mut global_keys,
+                LayerId::Screen => match ctx.screen {
+                    Screen::Archive => archive,
+                    Screen::Channels => browser,
+                    Screen::Details => match details.as_mut() {
+                        Some(d) => d,
+                        None => return Handled::Consumed(vec![Effect::Show(Screen::Guide)]),
+                    },
+                    _ => return Handled::pass(),
+                },
+                LayerId::Nav => nav,
+            };
+            layer.handle(action, &ctx)
+        })
     }
 
     /// Kiosk mode's reset between viewers: any open form (and what was typed
@@ -703,7 +708,6 @@ impl App {
                     self.browser
                         .open(self.nav.current, &self.channels, &self.favourites)
                 }
-                Effect::ChannelsKey(action) => self.channels_key(action),
                 Effect::OpenDetails => self.open_details(),
                 Effect::OpenArchive => {
                     self.archive.focus = 0;
@@ -718,53 +722,101 @@ impl App {
                         (self.reload)();
                     }
                 }
-                Effect::ArchiveKey(action) => self.archive_key(action),
-                Effect::DetailsKey(action) => self.details_key(action),
+                Effect::Watch(index) => {
+                    self.nav.screen = Screen::Live;
+                    let fx = self.nav.tune(index);
+                    self.apply(fx);
+                }
+                Effect::Show(screen) => self.nav.screen = screen,
+                Effect::BackToMenu => {
+                    self.nav.back_to_menu();
+                }
+                Effect::AskPin(purpose) => self.pin_entry = Some(PinEntry::new(purpose)),
+                Effect::PinEntered(purpose, pin) => self.pin_entered(purpose, &pin),
+                Effect::Close(LayerId::PinPad) => self.pin_entry = None,
+                Effect::Close(LayerId::ReminderOffer) => self.reminder_offer = None,
+                Effect::Close(_) => {}
+                Effect::RedrawOverlay => {
+                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now())
+                }
+                Effect::Record(submission) => {
+                    let results = self.overlay.item().and_then(|i| i.results.clone());
+                    match &self.interact {
+                        Some(tx) => {
+                            let _ = tx.send(super::interact_worker::InteractCmd::Record(
+                                submission, results,
+                            ));
+                        }
+                        None => self.overlay.recorded(Err("interaction is off".into())),
+                    }
+                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                }
+                Effect::Seek(to) => {
+                    self.player
+                        .send(PlayerCommand::Seek(Duration::from_secs_f64(to)));
+                    self.position_at = Some(Instant::now());
+                    self.seek_sent = Some(Instant::now());
+                    self.show_info();
+                }
+                Effect::LeavePlayback => {
+                    self.playback = None;
+                    self.archive_playing = None;
+                    self.player.send(PlayerCommand::Stop);
+                    self.ui.global::<LiveAdapter>().set_has_picture(false);
+                    self.live_stopped = true;
+                    self.nav.screen = Screen::Archive;
+                }
+                Effect::PlayArchive(request) => self.play_archive(request),
+                Effect::Download(item) => self.download(item),
+                Effect::PlayCatchup(index, programme) => {
+                    let now = self.clock.now();
+                    self.play_catchup(index, &programme, now);
+                }
+                Effect::ToggleReminder(index, programme) => {
+                    self.toggle_reminder(index, &programme);
+                    let on = self
+                        .channels
+                        .get(index)
+                        .is_some_and(|c| self.reminded(&c.key.0, programme.start));
+                    if let Some(d) = self.details.as_mut() {
+                        d.reminded(on);
+                    }
+                }
                 Effect::Redraw => {}
             }
         }
         self.refresh();
     }
 
-    /// A key while the PIN pad is up.
-    fn pin_key(&mut self, action: Action) {
-        let Some(entry) = self.pin_entry.as_mut() else {
-            return;
-        };
-        let purpose = entry.purpose;
-        match entry.handle(action) {
-            PinResult::Typing => {}
-            PinResult::Cancelled => self.pin_entry = None,
-            PinResult::Entered(pin) => {
-                self.pin_entry = None;
-                match purpose {
-                    PinPurpose::Unlock | PinPurpose::Channels | PinPurpose::ChannelList => {
-                        let stored = self.preferences.pin.as_deref().unwrap_or_default();
-                        if !super::pin::verify(&pin, stored) {
-                            tracing::warn!(?purpose, "a wrong PIN was entered");
-                            self.notice(Message::WrongPin);
-                        } else if purpose == PinPurpose::Unlock {
-                            self.nav.open_settings();
-                        } else if purpose == PinPurpose::Channels {
-                            self.nav.screen = Screen::Channels;
-                            self.browser
-                                .open(self.nav.current, &self.channels, &self.favourites);
-                        } else {
-                            self.nav.list_open = true;
-                            self.nav.list_focus = self.nav.current.unwrap_or(0);
-                        }
-                    }
-                    PinPurpose::Set => {
-                        self.preferences.pin = if pin.is_empty() {
-                            self.notice(Message::PinRemoved);
-                            None
-                        } else {
-                            self.notice(Message::PinSet);
-                            super::pin::hash(&pin)
-                        };
-                        self.save_preferences();
-                    }
+    /// A PIN was typed: checked against the stored one (or, when setting
+    /// it, stored), and what it was asked for done.
+    fn pin_entered(&mut self, purpose: PinPurpose, pin: &str) {
+        match purpose {
+            PinPurpose::Unlock | PinPurpose::Channels | PinPurpose::ChannelList => {
+                let stored = self.preferences.pin.as_deref().unwrap_or_default();
+                if !super::pin::verify(pin, stored) {
+                    tracing::warn!(?purpose, "a wrong PIN was entered");
+                    self.notice(Message::WrongPin);
+                } else if purpose == PinPurpose::Unlock {
+                    self.nav.open_settings();
+                } else if purpose == PinPurpose::Channels {
+                    self.nav.screen = Screen::Channels;
+                    self.browser
+                        .open(self.nav.current, &self.channels, &self.favourites);
+                } else {
+                    self.nav.list_open = true;
+                    self.nav.list_focus = self.nav.current.unwrap_or(0);
                 }
+            }
+            PinPurpose::Set => {
+                self.preferences.pin = if pin.is_empty() {
+                    self.notice(Message::PinRemoved);
+                    None
+                } else {
+                    self.notice(Message::PinSet);
+                    super::pin::hash(pin)
+                };
+                self.save_preferences();
             }
         }
     }
@@ -775,30 +827,20 @@ impl App {
         }
     }
 
-    /// A key on the Archive screen.
-    fn archive_key(&mut self, action: Action) {
-        use super::archive_screen::ArchiveOutcome;
-        match self.archive.handle(action, self.key_at) {
-            ArchiveOutcome::Redraw | ArchiveOutcome::Nothing => {}
-            ArchiveOutcome::Leave => {
-                let fx = self.nav.back_to_menu();
-                self.apply(fx);
-            }
-            ArchiveOutcome::Play(request) => self.play_archive(request),
-            ArchiveOutcome::Download(item) if !item.downloadable() => {
-                self.notice(Message::DownloadFailed {
-                    title: item.title.clone(),
-                    error: "only HLS items can be kept for offline viewing".into(),
-                });
-            }
-            ArchiveOutcome::Download(item) => {
-                self.notice(Message::DownloadStarted {
-                    title: item.title.clone(),
-                });
-                if let Some(start) = &self.download {
-                    start(item);
-                }
-            }
+    /// Green on an archive item: keep it for offline viewing (HLS only).
+    fn download(&mut self, item: crate::archive::catalogue::ArchiveItem) {
+        if !item.downloadable() {
+            self.notice(Message::DownloadFailed {
+                title: item.title.clone(),
+                error: "only HLS items can be kept for offline viewing".into(),
+            });
+            return;
+        }
+        self.notice(Message::DownloadStarted {
+            title: item.title.clone(),
+        });
+        if let Some(start) = &self.download {
+            start(item);
         }
     }
 
@@ -809,7 +851,7 @@ impl App {
 
     /// Plays a speech of the archive, from `request.at` seconds: from the
     /// cache when it is downloaded (no network needed), else from its server.
-    fn play_archive(&mut self, request: super::archive_screen::PlayRequest) {
+    fn play_archive(&mut self, request: super::effect::PlayRequest) {
         use crate::archive::catalogue::Origin;
         if let Origin::CatchUp {
             channel,
@@ -856,7 +898,7 @@ impl App {
 
     /// Plays `url` for an archive request (the cache, a chosen variant set,
     /// or the item's own playlist).
-    fn start_archive(&mut self, request: super::archive_screen::PlayRequest, url: String) {
+    fn start_archive(&mut self, request: super::effect::PlayRequest, url: String) {
         let item = request.item;
         tracing::info!(id = %item.id, at = request.at, "archive");
         self.nav.screen = Screen::Live;
@@ -938,45 +980,6 @@ impl App {
             .any(|(k, s, _)| k == key && *s == start)
     }
 
-    /// A key on the details screen.
-    fn details_key(&mut self, action: Action) {
-        use super::details::{DetailAction, DetailsOutcome};
-        let Some(d) = self.details.as_mut() else {
-            self.nav.screen = Screen::Guide;
-            return;
-        };
-        match d.handle(action) {
-            DetailsOutcome::Moved | DetailsOutcome::Nothing => {}
-            DetailsOutcome::Close => self.nav.screen = Screen::Guide,
-            DetailsOutcome::Do(what) => {
-                let (index, p) = (d.channel, d.programme.clone());
-                let now = self.clock.now();
-                match what {
-                    DetailAction::Watch => {
-                        self.nav.screen = Screen::Live;
-                        let fx = self.nav.tune(index);
-                        self.apply(fx);
-                    }
-                    DetailAction::FromStart => self.play_catchup(index, &p, now),
-                    DetailAction::Remind | DetailAction::Unremind => {
-                        self.toggle_reminder(index, &p);
-                        let reminded = self
-                            .channels
-                            .get(index)
-                            .is_some_and(|c| self.reminded(&c.key.0, p.start));
-                        if let Some(d) = self.details.as_mut() {
-                            d.actions = vec![if reminded {
-                                DetailAction::Unremind
-                            } else {
-                                DetailAction::Remind
-                            }];
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// Sets a reminder on a future programme of channel `index`, or takes it off.
     fn toggle_reminder(&mut self, index: usize, p: &crate::guide::Programme) {
         let Some(key) = self.channels.get(index).map(|c| c.key.0.clone()) else {
@@ -998,28 +1001,6 @@ impl App {
             self.notice(Message::ReminderOff {
                 title: p.title.clone(),
             });
-        }
-    }
-
-    /// A key on the Channels screen.
-    fn channels_key(&mut self, action: Action) {
-        let effects = self
-            .browser
-            .handle(action, &self.channels, &self.favourites, self.key_at);
-        let Some(effects) = effects else {
-            let fx = self.nav.back_to_menu();
-            self.apply(fx);
-            return;
-        };
-        for effect in effects {
-            match effect {
-                Effect::Tune(index) => {
-                    self.nav.screen = Screen::Live;
-                    let fx = self.nav.tune(index);
-                    self.apply(fx);
-                }
-                other => self.apply(vec![other]),
-            }
         }
     }
 
@@ -1423,25 +1404,6 @@ impl App {
         self.notice_until = Some(Instant::now() + NOTICE_TIME);
         self.set_status(&message, false);
         self.ui.global::<LiveAdapter>().set_status_everywhere(true);
-    }
-
-    /// "Why am I seeing this?" (Info) for the open overlay item or the
-    /// focused archive item; None elsewhere (Info keeps its other uses).
-    fn why_seeing_this(&self) -> Option<Message> {
-        match self.nav.screen {
-            Screen::Live if !self.nav.list_open && self.overlay.stage.is_some() => {
-                let item = self.overlay.item()?;
-                Some(super::trust_view::why(&item.badge, item.sponsor.as_ref()))
-            }
-            Screen::Archive if self.archive.keyboard.is_none() => {
-                let item = self.archive.focused_item()?;
-                Some(super::trust_view::why(
-                    self.archive.badge(item),
-                    item.sponsor.as_ref(),
-                ))
-            }
-            _ => None,
-        }
     }
 
     /// Tells the viewer of the newest feed refused by its signature check
@@ -1922,7 +1884,7 @@ impl App {
 
     /// A reminded programme starting: a notice, and OK on Live tunes it.
     fn fire_reminders(&mut self, now: Instant) {
-        if self.reminder_offer.is_some_and(|(_, until)| now >= until) {
+        if self.reminder_offer.is_some_and(|o| now >= o.until) {
             self.reminder_offer = None;
         }
         let wall = self.clock.now();
@@ -1940,7 +1902,10 @@ impl App {
         for (key, _, title) in due {
             if let Some(i) = self.channels.iter().position(|c| c.key.0 == key) {
                 let name = self.channels[i].name.clone();
-                self.reminder_offer = Some((i, now + REMINDER_OFFER));
+                self.reminder_offer = Some(ReminderOffer {
+                    channel: i,
+                    until: now + REMINDER_OFFER,
+                });
                 self.notice(Message::ReminderStarting {
                     title,
                     channel: name,
@@ -1962,6 +1927,9 @@ impl App {
         self.ui
             .global::<AppAdapter>()
             .set_screen(self.nav.screen.into());
+        if self.playback.is_some() {
+            self.refresh_playback();
+        }
         if self.nav.screen == Screen::Archive {
             let images = &mut self.images;
             self.archive.take_badges(self.trust.as_ref());

@@ -4,7 +4,10 @@
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
+use super::effect::Effect;
+use super::layers::{Ctx, Handled, Layer};
 use super::live::span;
+use super::screen::Screen;
 use super::ui::{AppWindow, DetailsAdapter};
 use crate::guide::Programme;
 use crate::input::Action;
@@ -40,15 +43,10 @@ pub struct Details {
     pub focus: usize,
 }
 
-/// What a key on the details screen asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DetailsOutcome {
-    /// Focus moved: redraw.
-    Moved,
-    Do(DetailAction),
-    /// Back to the guide.
-    Close,
-    Nothing,
+impl Layer for Details {
+    fn handle(&mut self, action: Action, _: &Ctx) -> Handled {
+        Details::handle(self, action)
+    }
 }
 
 impl Details {
@@ -88,22 +86,41 @@ impl Details {
         }
     }
 
-    pub fn handle(&mut self, action: Action) -> DetailsOutcome {
+    /// One key: ◀ ▶ move between the actions, OK does the focused one,
+    /// Back (or Info, or Guide) returns to the guide.
+    pub fn handle(&mut self, action: Action) -> Handled {
         match action {
             Action::Left => self.focus = self.focus.saturating_sub(1),
             Action::Right => {
                 self.focus = (self.focus + 1).min(self.actions.len().saturating_sub(1))
             }
             Action::Ok => {
-                return self
-                    .actions
-                    .get(self.focus)
-                    .map_or(DetailsOutcome::Nothing, |a| DetailsOutcome::Do(*a));
+                let (index, p) = (self.channel, self.programme.clone());
+                let effect = match self.actions.get(self.focus) {
+                    None => return Handled::done(),
+                    Some(DetailAction::Watch) => Effect::Watch(index),
+                    Some(DetailAction::FromStart) => Effect::PlayCatchup(index, p),
+                    Some(DetailAction::Remind | DetailAction::Unremind) => {
+                        Effect::ToggleReminder(index, p)
+                    }
+                };
+                return Handled::Consumed(vec![effect]);
             }
-            Action::Back | Action::Info | Action::Guide => return DetailsOutcome::Close,
-            _ => return DetailsOutcome::Nothing,
+            Action::Back | Action::Info | Action::Guide => {
+                return Handled::Consumed(vec![Effect::Show(Screen::Guide)]);
+            }
+            _ => return Handled::pass(),
         }
-        DetailsOutcome::Moved
+        Handled::done()
+    }
+
+    /// After a reminder was set or taken off: the action offered is the other one.
+    pub fn reminded(&mut self, on: bool) {
+        self.actions = vec![if on {
+            DetailAction::Unremind
+        } else {
+            DetailAction::Remind
+        }];
     }
 
     /// The spoken label of the focused action (or the programme).
@@ -175,16 +192,36 @@ mod tests {
 
     #[test]
     fn keys_move_between_actions_and_ok_does_one() {
-        let mut d = Details::new(3, programme(9_000, 12_000), 10_000, true, false);
-        assert_eq!(d.handle(Action::Right), DetailsOutcome::Moved);
-        assert_eq!(d.handle(Action::Right), DetailsOutcome::Moved);
+        let p = programme(9_000, 12_000);
+        let mut d = Details::new(3, p.clone(), 10_000, true, false);
+        assert_eq!(d.handle(Action::Right), Handled::done());
+        assert_eq!(d.handle(Action::Right), Handled::done());
         assert_eq!(d.focus, 1, "stays on the last action");
         assert_eq!(
             d.handle(Action::Ok),
-            DetailsOutcome::Do(DetailAction::FromStart)
+            Handled::Consumed(vec![Effect::PlayCatchup(3, p.clone())])
         );
         assert_eq!(d.focus_label(), "Leaders' Debate: From the start");
-        assert_eq!(d.handle(Action::Back), DetailsOutcome::Close);
-        assert_eq!(d.handle(Action::Red), DetailsOutcome::Nothing);
+        d.focus = 0;
+        assert_eq!(
+            d.handle(Action::Ok),
+            Handled::Consumed(vec![Effect::Watch(3)])
+        );
+        assert_eq!(
+            d.handle(Action::Back),
+            Handled::Consumed(vec![Effect::Show(Screen::Guide)])
+        );
+        assert_eq!(
+            d.handle(Action::Red),
+            Handled::pass(),
+            "not the screen's key"
+        );
+        let mut later = Details::new(3, programme(12_000, 13_000), 10_000, true, false);
+        assert_eq!(
+            later.handle(Action::Ok),
+            Handled::Consumed(vec![Effect::ToggleReminder(3, programme(12_000, 13_000))])
+        );
+        later.reminded(true);
+        assert_eq!(later.actions, [DetailAction::Unremind]);
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::UiMsg;
-use super::archive_screen::PlayRequest;
+use super::effect::PlayRequest;
 use crate::archive::catalogue::ArchiveItem;
 use crate::archive::download::{self, Budget, Manifest};
 use crate::archive::variants::{Capabilities, playable_master};

@@ -11,7 +11,7 @@ use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferTyp
 use slint::platform::{Platform, WindowAdapter, WindowEvent};
 use slint::{ComponentHandle, PhysicalSize};
 
-use super::nav::Screen;
+use super::screen::Screen;
 use super::ui::AppWindow;
 use super::wiring::wire;
 use super::{App, AppError, UiMsg, ZapOutcome, ZapRecord};

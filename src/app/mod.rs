@@ -13,6 +13,7 @@ mod channels_screen;
 mod controller;
 mod details;
 mod downloads;
+mod effect;
 mod feeds;
 mod first_picture;
 mod guide;
@@ -22,6 +23,7 @@ mod images;
 mod interact_worker;
 mod kiosk;
 pub mod kms;
+mod layers;
 mod live;
 pub mod messages;
 pub mod nav;
@@ -31,6 +33,7 @@ mod overlay_view;
 mod pin;
 mod png;
 pub mod preferences;
+mod screen;
 pub mod script;
 mod settings;
 mod settings_screen;
@@ -85,7 +88,7 @@ pub enum UiMsg {
     Input(crate::input::Action),
     /// What to stream for an archive request (see `App::resolve`).
     ArchiveResolved {
-        request: archive_screen::PlayRequest,
+        request: effect::PlayRequest,
         url: String,
     },
     /// The cache changed in the background (a pinned speech was fetched).

@@ -4,23 +4,10 @@
 //! returns the [`Effect`]s the controller must carry out, so every screen can
 //! be driven by a list of actions in a test without a window.
 
+use super::effect::Effect;
 use super::preferences::SettingRow;
+pub use super::screen::Screen;
 use crate::input::Action;
-
-/// The screens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Live,
-    Guide,
-    /// The main menu (Menu key): Live TV, guide, archive, settings.
-    Menu,
-    Settings,
-    Archive,
-    /// The lineup by group, with search (see `channels_screen`).
-    Channels,
-    /// One programme in full (Info in the guide; see `details`).
-    Details,
-}
 
 /// The main menu's entries, in order.
 pub const MENU: [Screen; 5] = [
@@ -30,59 +17,6 @@ pub const MENU: [Screen; 5] = [
     Screen::Archive,
     Screen::Settings,
 ];
-
-/// What the controller must do after an action.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Tune the channel at this index of the lineup.
-    Tune(usize),
-    /// Show (true, restarting its timeout) or hide the banner.
-    Banner(bool),
-    /// The digits typed so far ("" clears the entry).
-    NumberEntry(String),
-    /// A short notice for the viewer.
-    Notice(super::messages::Message),
-    /// Add the channel at this index to the favourites, or take it off.
-    ToggleFavourite(usize),
-    /// OK on a guide programme: the controller knows its time and decides
-    /// (tune it live, play it from catch-up, or say when it starts).
-    OpenProgramme {
-        row: usize,
-        cell: usize,
-    },
-    /// Play the current programme from its start (catch-up).
-    Restart,
-    /// Show or hide the stream diagnostics overlay.
-    ToggleDiagnostics,
-    /// The next audio track (language, audio description).
-    NextAudioTrack,
-    /// Subtitles or captions on (the preferred track) or off.
-    ToggleSubtitles,
-    Volume(i8),
-    ToggleMute,
-    TogglePause,
-    Stop,
-    Quit,
-    /// Step the value of a Settings row (forward when positive).
-    ChangeSetting(SettingRow, i8),
-    /// Settings was chosen in the menu: the controller opens it, asking for
-    /// the PIN first when one is set.
-    OpenSettings,
-    /// The Channels screen opened (the controller puts its focus on the channel playing).
-    OpenChannels,
-    /// A key for the Channels screen, which keeps its own state.
-    ChannelsKey(Action),
-    /// Info on a guide programme: open its details.
-    OpenDetails,
-    /// The Archive screen opened.
-    OpenArchive,
-    /// A key for the Archive screen, which keeps its own state.
-    ArchiveKey(Action),
-    /// A key for the details screen.
-    DetailsKey(Action),
-    /// Screen or focus changed: refresh the UI.
-    Redraw,
-}
 
 /// Channel rows the guide shows at once (and moves on Channel Up/Down).
 pub const GUIDE_ROWS: usize = 6;
@@ -215,19 +149,12 @@ impl Nav {
         self.step(delta).map(|i| self.tune(i)).unwrap_or_default()
     }
 
-    /// Handles one remote-control action.
+    /// Handles one remote-control action: live TV, the guide, the menu and
+    /// Settings are navigation's own screens; Home returns to live TV from
+    /// any. The keys every screen shares are `layers::GlobalKeys`, and the
+    /// Archive, Channels and details screens keep their own state; their
+    /// keys come here only when they passed them.
     pub fn handle(&mut self, action: Action) -> Vec<Effect> {
-        match action {
-            Action::VolumeUp => return vec![Effect::Volume(1)],
-            Action::VolumeDown => return vec![Effect::Volume(-1)],
-            Action::Mute => return vec![Effect::ToggleMute],
-            Action::Pause | Action::Play => return vec![Effect::TogglePause],
-            Action::Audio => return vec![Effect::NextAudioTrack],
-            Action::Subtitles => return vec![Effect::ToggleSubtitles],
-            Action::Stop => return vec![Effect::Stop],
-            Action::Power => return vec![Effect::Quit],
-            _ => {}
-        }
         if action == Action::Home && self.screen != Screen::Live {
             self.screen = Screen::Live;
             return vec![Effect::Redraw];
@@ -237,9 +164,7 @@ impl Nav {
             Screen::Guide => self.guide(action),
             Screen::Menu => self.menu(action),
             Screen::Settings => self.settings(action),
-            Screen::Archive => vec![Effect::ArchiveKey(action)],
-            Screen::Channels => vec![Effect::ChannelsKey(action)],
-            Screen::Details => vec![Effect::DetailsKey(action)],
+            Screen::Archive | Screen::Channels | Screen::Details => vec![],
         }
     }
 
@@ -486,6 +411,13 @@ impl Nav {
     }
 }
 
+/// The bottom of the layer stack: every key no layer above consumed.
+impl super::layers::Layer for Nav {
+    fn handle(&mut self, action: Action, _: &super::layers::Ctx) -> super::layers::Handled {
+        super::layers::Handled::Consumed(Nav::handle(self, action))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -580,10 +512,6 @@ mod tests {
         assert_eq!(n.handle(Back), [Effect::Redraw]);
         assert_eq!(run(&mut n, &[Rewind]), [Effect::Restart]);
         assert_eq!(run(&mut n, &[Blue]), [Effect::ToggleDiagnostics]);
-        assert_eq!(
-            run(&mut n, &[Audio, Subtitles]),
-            [Effect::NextAudioTrack, Effect::ToggleSubtitles]
-        );
     }
 
     #[test]
@@ -688,12 +616,13 @@ mod tests {
         );
         run(&mut n, &[Up, Ok]);
         assert_eq!(n.screen, Screen::Archive);
-        assert_eq!(run(&mut n, &[Back]), [Effect::ArchiveKey(Back)]);
+        assert_eq!(run(&mut n, &[Back]), [], "the Archive screen's own key");
+        assert_eq!(n.screen, Screen::Archive);
         n.back_to_menu();
         run(&mut n, &[Up]);
         assert_eq!(run(&mut n, &[Ok]), [Effect::OpenChannels, Effect::Redraw]);
         assert_eq!(n.screen, Screen::Channels);
-        assert_eq!(run(&mut n, &[Down]), [Effect::ChannelsKey(Down)]);
+        assert_eq!(run(&mut n, &[Down]), [], "the Channels screen's own key");
         run(&mut n, &[Home, Menu, Down, Ok]);
         assert_eq!((n.screen, n.guide_row), (Screen::Guide, 0));
         run(&mut n, &[Menu, Up, Up, Ok]);

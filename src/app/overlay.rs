@@ -16,10 +16,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
+use super::effect::Effect;
+use super::layers::{Ctx, Handled, Layer};
 use super::osk::{Osk, OskResult};
 use crate::input::Action;
 use crate::interact::validate::FieldProblem;
-use crate::interact::{FieldKind, Item, Kind, NewSubmission};
+use crate::interact::{FieldKind, Item, Kind};
 
 /// How long the "Press RED" prompt stays.
 pub const PROMPT_TIME: Duration = Duration::from_secs(15);
@@ -58,14 +60,25 @@ pub enum Stage {
     Notice,
 }
 
-/// What a key did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OverlayOutcome {
-    Redraw,
-    /// Record this in the outbox, then call [`Overlay::recorded`].
-    Record(NewSubmission),
-    /// Not the overlay's key.
-    Pass,
+/// The overlay changed: the controller draws it again.
+fn redraw() -> Handled {
+    Handled::Consumed(vec![Effect::RedrawOverlay])
+}
+
+/// Over live TV: Red opens the item in force; an open item takes its keys,
+/// and Info on it says why it is there (its publisher's signature and any
+/// sponsor).
+impl Layer for Overlay {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Handled {
+        if action == Action::Info
+            && self.stage.is_some()
+            && let Some(item) = self.item()
+        {
+            let why = super::trust_view::why(&item.badge, item.sponsor.as_ref());
+            return Handled::Consumed(vec![Effect::Notice(why)]);
+        }
+        Overlay::handle(self, action, ctx.pressed, ctx.now, ctx.country)
+    }
 }
 
 /// The interactive items in force on this channel, and the one open.
@@ -203,13 +216,7 @@ impl Overlay {
 
     /// Handles a key; `now` is the Unix time for the submission, `country`
     /// the one phone numbers and postcodes are checked for.
-    pub fn handle(
-        &mut self,
-        action: Action,
-        at: Instant,
-        now: i64,
-        country: &str,
-    ) -> OverlayOutcome {
+    pub fn handle(&mut self, action: Action, at: Instant, now: i64, country: &str) -> Handled {
         let Some(stage) = self.stage.take() else {
             if action == Action::Red && !self.items.is_empty() {
                 let index = if self.prompt_until.is_some() {
@@ -218,12 +225,12 @@ impl Overlay {
                     0
                 };
                 self.open(index.min(self.items.len() - 1));
-                return OverlayOutcome::Redraw;
+                return redraw();
             }
-            return OverlayOutcome::Pass;
+            return Handled::pass();
         };
         let Some(item) = self.items.get(self.index).cloned() else {
-            return OverlayOutcome::Pass;
+            return Handled::pass();
         };
         let (next, outcome) = self.step(stage, &item, action, at, now, country);
         self.stage = next;
@@ -242,8 +249,7 @@ impl Overlay {
         at: Instant,
         now: i64,
         country: &str,
-    ) -> (Option<Stage>, OverlayOutcome) {
-        use OverlayOutcome::{Pass, Record, Redraw};
+    ) -> (Option<Stage>, Handled) {
         // Other items in force: ◀ ▶ while choosing or reading.
         let browsing = matches!(
             stage,
@@ -254,7 +260,7 @@ impl Overlay {
             let delta = if action == Action::Right { 1 } else { n - 1 };
             let index = (self.index + delta) % n;
             self.open(index);
-            return (self.stage.take(), Redraw);
+            return (self.stage.take(), redraw());
         }
         match stage {
             Stage::Poll {
@@ -276,17 +282,17 @@ impl Overlay {
                             Some(Stage::Confirm {
                                 chosen: vec![focus],
                             }),
-                            Redraw,
+                            redraw(),
                         );
                     }
                     Action::Green if !chosen.is_empty() => {
                         chosen.sort_unstable();
-                        return (Some(Stage::Confirm { chosen }), Redraw);
+                        return (Some(Stage::Confirm { chosen }), redraw());
                     }
-                    Action::Back | Action::Red => return (None, Redraw),
-                    _ => return (Some(Stage::Poll { focus, chosen }), Pass),
+                    Action::Back | Action::Red => return (None, redraw()),
+                    _ => return (Some(Stage::Poll { focus, chosen }), Handled::pass()),
                 }
-                (Some(Stage::Poll { focus, chosen }), Redraw)
+                (Some(Stage::Poll { focus, chosen }), redraw())
             }
             Stage::Confirm { chosen } => match action {
                 Action::Ok | Action::Green => {
@@ -296,8 +302,11 @@ impl Overlay {
                         .collect();
                     let key = self.key.clone().unwrap_or_else(crate::interact::new_key);
                     match crate::interact::submission::poll_answer(item, &ids, key, now) {
-                        Ok(s) => (Some(Stage::Saving), Record(s)),
-                        Err(e) => (Some(Stage::Failed(e.to_string())), Redraw),
+                        Ok(s) => (
+                            Some(Stage::Saving),
+                            Handled::Consumed(vec![Effect::Record(s)]),
+                        ),
+                        Err(e) => (Some(Stage::Failed(e.to_string())), redraw()),
                     }
                 }
                 Action::Back => (
@@ -305,9 +314,9 @@ impl Overlay {
                         focus: chosen.first().copied().unwrap_or(0),
                         chosen: if item.multiple { chosen } else { vec![] },
                     }),
-                    Redraw,
+                    redraw(),
                 ),
-                _ => (Some(Stage::Confirm { chosen }), Pass),
+                _ => (Some(Stage::Confirm { chosen }), Handled::pass()),
             },
             Stage::Form {
                 focus,
@@ -328,7 +337,7 @@ impl Overlay {
                                 keyboard: Some(k),
                                 problems,
                             }),
-                            Redraw,
+                            redraw(),
                         )
                     }
                     OskResult::Done(text) => {
@@ -339,7 +348,7 @@ impl Overlay {
                                 keyboard: None,
                                 problems,
                             }),
-                            Redraw,
+                            redraw(),
                         )
                     }
                     OskResult::Cancelled => (
@@ -348,7 +357,7 @@ impl Overlay {
                             keyboard: None,
                             problems,
                         }),
-                        Redraw,
+                        redraw(),
                     ),
                     OskResult::Ignored => (
                         Some(Stage::Form {
@@ -356,7 +365,7 @@ impl Overlay {
                             keyboard: Some(k),
                             problems,
                         }),
-                        Pass,
+                        Handled::pass(),
                     ),
                 }
             }
@@ -376,14 +385,14 @@ impl Overlay {
                             &self.values,
                             country,
                         ) {
-                            Ok(_) => (Some(Stage::Consent), Redraw),
+                            Ok(_) => (Some(Stage::Consent), redraw()),
                             Err(problems) => (
                                 Some(Stage::Form {
                                     focus,
                                     keyboard: None,
                                     problems,
                                 }),
-                                Redraw,
+                                redraw(),
                             ),
                         };
                     }
@@ -409,11 +418,11 @@ impl Overlay {
                                     keyboard: Some(Osk::new(&current)),
                                     problems,
                                 }),
-                                Redraw,
+                                redraw(),
                             );
                         }
                     }
-                    Action::Back | Action::Red => return (None, Redraw),
+                    Action::Back | Action::Red => return (None, redraw()),
                     _ => {
                         return (
                             Some(Stage::Form {
@@ -421,7 +430,7 @@ impl Overlay {
                                 keyboard: None,
                                 problems,
                             }),
-                            Pass,
+                            Handled::pass(),
                         );
                     }
                 }
@@ -431,7 +440,7 @@ impl Overlay {
                         keyboard: None,
                         problems,
                     }),
-                    Redraw,
+                    redraw(),
                 )
             }
             Stage::Consent => match action {
@@ -449,9 +458,12 @@ impl Overlay {
                         Ok(s) => {
                             // The values now live in the outbox until acknowledged.
                             self.values.clear();
-                            (Some(Stage::Saving), Record(s))
+                            (
+                                Some(Stage::Saving),
+                                Handled::Consumed(vec![Effect::Record(s)]),
+                            )
                         }
-                        Err(e) => (Some(Stage::Failed(e.to_string())), Redraw),
+                        Err(e) => (Some(Stage::Failed(e.to_string())), redraw()),
                     }
                 }
                 Action::Back => (
@@ -460,19 +472,23 @@ impl Overlay {
                         keyboard: None,
                         problems: vec![],
                     }),
-                    Redraw,
+                    redraw(),
                 ),
                 // Red: "no, do not send" — closes and forgets the form.
-                Action::Red => (None, Redraw),
-                _ => (Some(Stage::Consent), Pass),
+                Action::Red => (None, redraw()),
+                _ => (Some(Stage::Consent), Handled::pass()),
             },
             Stage::Saving => (
                 Some(Stage::Saving),
-                if action == Action::Back { Redraw } else { Pass },
+                if action == Action::Back {
+                    redraw()
+                } else {
+                    Handled::pass()
+                },
             ),
             s @ (Stage::Saved { .. } | Stage::Failed(_) | Stage::Notice) => match action {
-                Action::Back | Action::Ok | Action::Red => (None, Redraw),
-                _ => (Some(s), Pass),
+                Action::Back | Action::Ok | Action::Red => (None, redraw()),
+                _ => (Some(s), Handled::pass()),
             },
         }
     }
@@ -512,7 +528,7 @@ mod tests {
             .items
     }
 
-    fn key(o: &mut Overlay, a: Action) -> OverlayOutcome {
+    fn key(o: &mut Overlay, a: Action) -> Handled {
         o.handle(a, Instant::now(), NOW, "GB")
     }
 
@@ -523,22 +539,25 @@ mod tests {
         assert!(o.prompting(Instant::now()));
         assert_eq!(
             key(&mut o, Action::Ok),
-            OverlayOutcome::Pass,
+            Handled::pass(),
             "closed: keys go to live TV"
         );
-        assert_eq!(key(&mut o, Action::Red), OverlayOutcome::Redraw);
+        assert_eq!(key(&mut o, Action::Red), redraw());
         assert_eq!(o.item().unwrap().kind, Kind::Poll);
         key(&mut o, Action::Down);
         key(&mut o, Action::Ok);
         assert!(matches!(o.stage, Some(Stage::Confirm { .. })));
-        let OverlayOutcome::Record(s) = key(&mut o, Action::Ok) else {
+        let Handled::Consumed(fx) = key(&mut o, Action::Ok) else {
             panic!("no submission");
+        };
+        let [Effect::Record(s)] = &fx[..] else {
+            panic!("no submission: {fx:?}");
         };
         assert_eq!(s.payload["options"][0], "transport");
         assert!(matches!(o.stage, Some(Stage::Saving)));
         o.recorded(Ok(()));
         assert!(matches!(o.stage, Some(Stage::Saved { results: None })));
-        assert_eq!(key(&mut o, Action::Back), OverlayOutcome::Redraw);
+        assert_eq!(key(&mut o, Action::Back), redraw());
         assert!(o.stage.is_none());
     }
 
@@ -586,7 +605,7 @@ mod tests {
         key(&mut o, Action::Ok);
         assert!(matches!(o.stage, Some(Stage::Consent)), "{:?}", o.stage);
         // Refused: closed, the values forgotten, nothing to record.
-        assert_eq!(key(&mut o, Action::Red), OverlayOutcome::Redraw);
+        assert_eq!(key(&mut o, Action::Red), redraw());
         assert!(o.stage.is_none() && o.values.is_empty());
     }
 

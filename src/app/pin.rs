@@ -6,38 +6,18 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use super::effect::{Effect, LayerId, PinPurpose};
+use super::layers::{Ctx, Handled, Layer};
 use crate::input::Action;
 
 /// Digits in a PIN.
 pub const PIN_DIGITS: usize = 4;
-
-/// Why the PIN is being typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinPurpose {
-    /// To open Settings.
-    Unlock,
-    /// Kiosk mode: to open the Channels screen.
-    Channels,
-    /// Kiosk mode: to open live TV's channel list.
-    ChannelList,
-    /// A new PIN (an empty entry confirmed with OK takes the PIN off).
-    Set,
-}
 
 /// A PIN being typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PinEntry {
     pub purpose: PinPurpose,
     pub digits: String,
-}
-
-/// What a key did to the entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PinResult {
-    Typing,
-    /// The digits are complete (or, when setting, OK on none: no PIN).
-    Entered(String),
-    Cancelled,
 }
 
 impl PinEntry {
@@ -48,24 +28,39 @@ impl PinEntry {
         }
     }
 
-    pub fn handle(&mut self, action: Action) -> PinResult {
+    /// One key: digits are typed, Back rubs one out (or, with none, closes
+    /// the pad); the fourth digit (or OK on none, when setting) enters the
+    /// PIN. Home closes the pad and goes on home; the pad takes every other key.
+    pub fn handle(&mut self, action: Action) -> Handled {
+        let close = Effect::Close(LayerId::PinPad);
         match action {
             Action::Digit(d) => {
                 self.digits.push(char::from(b'0' + d.min(9)));
                 if self.digits.len() == PIN_DIGITS {
-                    return PinResult::Entered(std::mem::take(&mut self.digits));
+                    let pin = std::mem::take(&mut self.digits);
+                    return Handled::Consumed(vec![close, Effect::PinEntered(self.purpose, pin)]);
                 }
             }
             Action::Ok if self.purpose == PinPurpose::Set && self.digits.is_empty() => {
-                return PinResult::Entered(String::new());
+                return Handled::Consumed(vec![
+                    close,
+                    Effect::PinEntered(self.purpose, String::new()),
+                ]);
             }
-            Action::Back if self.digits.is_empty() => return PinResult::Cancelled,
+            Action::Back if self.digits.is_empty() => return Handled::Consumed(vec![close]),
             Action::Back => {
                 self.digits.pop();
             }
+            Action::Home => return Handled::Ignored(vec![close]),
             _ => {}
         }
-        PinResult::Typing
+        Handled::done()
+    }
+}
+
+impl Layer for PinEntry {
+    fn handle(&mut self, action: Action, _: &Ctx) -> Handled {
+        PinEntry::handle(self, action)
     }
 }
 
@@ -93,16 +88,19 @@ mod tests {
 
     #[test]
     fn a_pin_is_typed_hashed_and_checked() {
+        let entered = |purpose, pin: &str| {
+            Handled::Consumed(vec![
+                Effect::Close(LayerId::PinPad),
+                Effect::PinEntered(purpose, pin.into()),
+            ])
+        };
         let mut e = PinEntry::new(PinPurpose::Set);
         for d in [1, 9, 8] {
-            assert_eq!(e.handle(Action::Digit(d)), PinResult::Typing);
+            assert_eq!(e.handle(Action::Digit(d)), Handled::done());
         }
         e.handle(Action::Back);
         e.handle(Action::Digit(4));
-        assert_eq!(
-            e.handle(Action::Digit(7)),
-            PinResult::Entered("1947".into())
-        );
+        assert_eq!(e.handle(Action::Digit(7)), entered(PinPurpose::Set, "1947"));
         let stored = hash("1947").unwrap();
         assert!(!stored.contains("1947"));
         assert!(verify("1947", &stored));
@@ -110,11 +108,23 @@ mod tests {
         assert!(!verify("1947", "not a hash"));
         assert_eq!(
             PinEntry::new(PinPurpose::Set).handle(Action::Ok),
-            PinResult::Entered(String::new())
+            entered(PinPurpose::Set, "")
         );
         assert_eq!(
             PinEntry::new(PinPurpose::Unlock).handle(Action::Back),
-            PinResult::Cancelled
+            Handled::Consumed(vec![Effect::Close(LayerId::PinPad)])
+        );
+    }
+
+    #[test]
+    fn the_pad_takes_every_key_but_home_which_closes_it_and_goes_on() {
+        let mut e = PinEntry::new(PinPurpose::Unlock);
+        for a in [Action::Ok, Action::Menu, Action::ChannelUp, Action::Red] {
+            assert_eq!(e.handle(a), Handled::done(), "{a:?}");
+        }
+        assert_eq!(
+            e.handle(Action::Home),
+            Handled::Ignored(vec![Effect::Close(LayerId::PinPad)])
         );
     }
 }

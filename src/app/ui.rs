@@ -2,9 +2,9 @@
 //! screen's identity crosses to it.
 slint::include_modules!();
 
-impl From<super::nav::Screen> for ScreenId {
-    fn from(screen: super::nav::Screen) -> ScreenId {
-        use super::nav::Screen;
+impl From<super::screen::Screen> for ScreenId {
+    fn from(screen: super::screen::Screen) -> ScreenId {
+        use super::screen::Screen;
         match screen {
             Screen::Live => ScreenId::Live,
             Screen::Guide => ScreenId::Guide,
