@@ -1,5 +1,7 @@
-//! The app: navigation state plus one controller per screen. The only place
-//! that sees both Slint and the player.
+//! The app: the layer stack a key goes down (`layers`: each screen and modal
+//! layer answers with `effect::Effect`s), the controller that carries the
+//! effects out and paints, and the runners (window, KMS, headless). The only
+//! place that sees both Slint and the player.
 //!
 //! Threads: Slint owns the main thread; feeds load and the player runs on the
 //! tokio runtime. Everything reaches the UI thread as a [`UiMsg`] (plain
