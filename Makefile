@@ -107,11 +107,13 @@ yocto-check: deps
 
 # The VM for tests that need kernel devices (vkms, uinput, vivid CEC): qemu etc.,
 # a Debian guest kernel with vkms.ko, cached in /var/cache/hustings-vm (platform/vm/README.md).
-# Other projects' real playlists and guides (../shared/testdata, or HUSTINGS_TESTDATA):
+# Other projects' real playlists and guides, in the folder HUSTINGS_TESTDATA names:
 # the parsers against the world. Not part of `make test` (a clone alone has no such
-# folder); .ci/run runs it where the folder exists.
+# folder); .ci/run runs it, with the variable set, where the shared folder exists.
 conformance: deps
-	$(CARGO) test --locked -- --ignored
+	@test -n "$(HUSTINGS_TESTDATA)" || { echo "make conformance: set HUSTINGS_TESTDATA to the shared test data folder" >&2; exit 2; }
+	@test -d "$(HUSTINGS_TESTDATA)" || { echo "make conformance: HUSTINGS_TESTDATA=$(HUSTINGS_TESTDATA) is not a folder" >&2; exit 2; }
+	HUSTINGS_TESTDATA="$(abspath $(HUSTINGS_TESTDATA))" $(CARGO) test --locked -- --ignored
 
 vm-setup:
 	bash platform/vm/hustings-vm setup

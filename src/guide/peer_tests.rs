@@ -45,7 +45,7 @@ fn all_programmes<'g>(g: &'g Guide, ids: &[&str]) -> Vec<&'g Programme> {
 }
 
 #[test]
-#[ignore = "conformance over ../shared/testdata (HUSTINGS_TESTDATA): `make conformance`, run by .ci/run where it exists"]
+#[ignore = "conformance over $HUSTINGS_TESTDATA (other projects' data): `make conformance`, run by .ci/run where it exists"]
 fn every_peer_file_imports_every_programme_without_warnings() {
     let files = peer_files();
     assert!(files.len() >= 21, "peer files missing: {files:?}");
@@ -63,14 +63,14 @@ fn every_peer_file_imports_every_programme_without_warnings() {
 }
 
 #[test]
-#[ignore = "conformance over ../shared/testdata (HUSTINGS_TESTDATA): `make conformance`, run by .ci/run where it exists"]
+#[ignore = "conformance over $HUSTINGS_TESTDATA (other projects' data): `make conformance`, run by .ci/run where it exists"]
 fn the_latin1_peer_file_decodes_the_pound_sign() {
     let g = load("test_livre.xml");
     assert_eq!(g.programmes("south-east.bbc1.bbc.co.uk")[0].title, "\u{a3}");
 }
 
 #[test]
-#[ignore = "conformance over ../shared/testdata (HUSTINGS_TESTDATA): `make conformance`, run by .ci/run where it exists"]
+#[ignore = "conformance over $HUSTINGS_TESTDATA (other projects' data): `make conformance`, run by .ci/run where it exists"]
 fn the_full_peer_programme_has_every_field() {
     let g = load("test.xml");
     let names: Vec<_> = g
@@ -120,7 +120,7 @@ fn the_full_peer_programme_has_every_field() {
 }
 
 #[test]
-#[ignore = "conformance over ../shared/testdata (HUSTINGS_TESTDATA): `make conformance`, run by .ci/run where it exists"]
+#[ignore = "conformance over $HUSTINGS_TESTDATA (other projects' data): `make conformance`, run by .ci/run where it exists"]
 fn peer_entities_whitespace_and_zone_names_are_read_as_the_xmltv_tools_do() {
     let amp = load("amp.xml");
     let p = &amp.programmes("bbc2.bbc.co.uk")[0];
@@ -155,7 +155,7 @@ fn peer_entities_whitespace_and_zone_names_are_read_as_the_xmltv_tools_do() {
 }
 
 #[test]
-#[ignore = "conformance over ../shared/testdata (HUSTINGS_TESTDATA): `make conformance`, run by .ci/run where it exists"]
+#[ignore = "conformance over $HUSTINGS_TESTDATA (other projects' data): `make conformance`, run by .ci/run where it exists"]
 fn peer_overlap_files_resolve_to_the_documented_survivors() {
     // Channel 3: each container keeps its slot; contained and duplicate items
     // go; "Container B" starts with the shorter "Contained B 0", which came

@@ -95,7 +95,7 @@ fn fallback_urls_are_listed_after_the_primary() {
 }
 
 #[test]
-#[ignore = "conformance over ../shared/testdata (HUSTINGS_TESTDATA): `make conformance`, run by .ci/run where it exists"]
+#[ignore = "conformance over $HUSTINGS_TESTDATA (other projects' data): `make conformance`, run by .ci/run where it exists"]
 fn the_shared_legislative_playlist_reads_every_entry() {
     let path = crate::lineup::testdata_dir().join("m3u-peer/legislative.m3u");
     let Ok(bytes) = std::fs::read(&path) else {
