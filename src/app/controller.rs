@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use slint::ComponentHandle;
 
 use super::effect::{Effect, LayerId, PinPurpose};
@@ -13,12 +12,13 @@ use super::nav::Nav;
 use super::pin::PinEntry;
 use super::screen::Screen;
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
+use super::zaps::{Ended, ZapOutcome, ZapRecord, Zaps};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
 use crate::guide::Guide;
 use crate::input::Action;
 use crate::lineup::Channel;
 use crate::platform::memory::{self, GiveBack};
-use crate::player::{DecoderInfo, PlayerCommand, PlayerEvent, PlayerHandle, ZapId};
+use crate::player::{PlayerCommand, PlayerEvent, PlayerHandle, ZapId};
 
 /// How long a typed channel number waits for more digits.
 const DIGIT_TIME: Duration = Duration::from_millis(1800);
@@ -30,67 +30,9 @@ const REMIND_BEFORE: i64 = 60;
 const REMINDER_OFFER: Duration = Duration::from_secs(60);
 /// First wait before retrying a failed load (doubles each time).
 const RELOAD_TIME: Duration = Duration::from_secs(15);
-/// Zap outcomes kept (the newest): the last one is all the app reads, and a
-/// box zaps thousands of times between restarts.
-const OUTCOMES_KEPT: usize = 64;
 /// From a zap's end to giving the memory it freed back: the old pipeline's
 /// last buffers are released as the new channel's first second plays.
 const ZAP_DRAIN: Duration = Duration::from_secs(1);
-
-/// One zap, measured from the command to the first frame on screen.
-#[derive(Debug, Clone, Serialize)]
-pub struct ZapRecord {
-    pub zap: ZapId,
-    pub channel: String,
-    pub number: u32,
-    pub url: String,
-    pub first_frame_ms: u64,
-    pub decoder: String,
-    pub hardware: bool,
-    pub fell_back: bool,
-}
-
-/// How a zap ended.
-#[derive(Debug, Clone)]
-pub enum ZapOutcome {
-    Shown(ZapRecord),
-    Failed {
-        zap: ZapId,
-        channel: String,
-        error: String,
-    },
-}
-
-/// A zap that has not shown a picture yet.
-struct ZapProgress {
-    zap: ZapId,
-    /// Name and number at tune time (the lineup may be refreshed meanwhile).
-    channel: String,
-    number: u32,
-    command_at: Instant,
-    /// From the player's FirstFrame event: the URL that played and its decoder.
-    decoded: Option<(String, Option<DecoderInfo>)>,
-    /// When its first frame was handed to the screen.
-    shown_at: Option<Instant>,
-    /// Whether `shown_at` is the moment the window finished drawing it.
-    rendered: bool,
-    fell_back: bool,
-}
-
-impl ZapProgress {
-    fn new(zap: ZapId, channel: String, number: u32) -> ZapProgress {
-        ZapProgress {
-            zap,
-            channel,
-            number,
-            command_at: Instant::now(),
-            decoded: None,
-            shown_at: None,
-            rendered: false,
-            fell_back: false,
-        }
-    }
-}
 
 /// The app on the UI thread.
 pub struct App {
@@ -178,19 +120,8 @@ pub struct App {
     /// The zap playing a programme through catch-up, if any.
     catchup_zap: Option<crate::player::ZapId>,
     reload: Box<dyn Fn()>,
-    zap: Option<ZapProgress>,
-    shown_zap: ZapId,
-    /// The newest zap shown but not yet confirmed drawn (see [`App::displayed`]).
-    last_shown_command: Option<(ZapId, Instant)>,
-    /// A zap drawn before the player said what decoded it: its finished
-    /// record, for the next [`App::displayed`] to hand out.
-    drawn_unreported: Option<ZapRecord>,
-    /// Playback was stopped during this zap: its late frames are not shown.
-    stopped_zap: Option<ZapId>,
-    /// The newest [`OUTCOMES_KEPT`] zap outcomes.
-    outcomes: std::collections::VecDeque<ZapOutcome>,
-    /// Some zap has shown a picture since the start.
-    shown_any: bool,
+    /// Every zap's timing and the newest outcomes.
+    zaps: Zaps,
     banner_until: Option<Instant>,
     digits_until: Option<Instant>,
     notice_until: Option<Instant>,
@@ -266,13 +197,7 @@ impl App {
             reminders: Vec::new(),
             reminder_offer: None,
             reload,
-            zap: None,
-            shown_zap: 0,
-            last_shown_command: None,
-            drawn_unreported: None,
-            stopped_zap: None,
-            outcomes: Default::default(),
-            shown_any: false,
+            zaps: Zaps::default(),
             banner_until: None,
             digits_until: None,
             notice_until: None,
@@ -311,14 +236,14 @@ impl App {
 
     /// How the newest zaps ended (at most the last 64), oldest first.
     pub fn outcomes(&self) -> impl DoubleEndedIterator<Item = &ZapOutcome> {
-        self.outcomes.iter()
+        self.zaps.outcomes()
     }
 
-    fn push_outcome(&mut self, outcome: ZapOutcome) {
+    /// A zap ended (shown or failed).
+    fn zap_ended(&mut self, ended: Ended) {
         // The channel left has gone, buffers and all, once the new one has drained in.
         self.give_back.freed(Instant::now(), ZAP_DRAIN);
-        self.shown_any |= matches!(outcome, ZapOutcome::Shown(_));
-        if self.outcomes.is_empty()
+        if ended.first
             && let Some(until) = self.notice_until
         {
             // A notice raised while the box started (a feed refused by its
@@ -326,18 +251,11 @@ impl App {
             // full time from the first zap's end, however slow the start.
             self.notice_until = Some(until.max(Instant::now() + NOTICE_TIME));
         }
-        if self.outcomes.len() >= OUTCOMES_KEPT {
-            self.outcomes.pop_front();
-        }
-        self.outcomes.push_back(outcome);
     }
 
     /// The zap in progress or last started.
     pub fn current_zap(&self) -> Option<ZapId> {
-        self.zap
-            .as_ref()
-            .map(|z| z.zap)
-            .or(Some(self.shown_zap).filter(|&z| z > 0))
+        self.zaps.last()
     }
 
     /// Whether the viewer asked to quit (Power).
@@ -656,7 +574,7 @@ impl App {
                 }
                 Effect::TogglePause => {
                     // Play after Stop: the player's frames are wanted again.
-                    self.stopped_zap = None;
+                    self.zaps.resume();
                     self.paused = !self.paused;
                     self.player.send(if self.paused {
                         PlayerCommand::Pause
@@ -668,7 +586,7 @@ impl App {
                     self.player.send(PlayerCommand::Stop);
                     self.ui.global::<LiveAdapter>().set_has_picture(false);
                     // Frames already on their way must not bring the picture back.
-                    self.stopped_zap = Some(self.zap.as_ref().map_or(self.shown_zap, |z| z.zap));
+                    self.zaps.stop();
                     if let Some(plane) = &self.video_plane {
                         plane.video.borrow_mut().take();
                     }
@@ -923,7 +841,7 @@ impl App {
         ));
         self.position_at = None;
         self.live_stopped = false;
-        self.zap = Some(ZapProgress::new(zap, item.title.clone(), 0));
+        self.zaps.start(zap, item.title.clone(), 0, Instant::now());
         self.paused = false;
         self.ui.global::<LiveAdapter>().set_banner_visible(false);
         self.notice(Message::Text(item.title.clone()));
@@ -1030,11 +948,7 @@ impl App {
 
     /// One line on the network for Settings: interface and the last zap.
     fn network_summary(&self) -> String {
-        let last = self.outcomes.iter().rev().find_map(|o| match o {
-            ZapOutcome::Shown(r) => Some(r),
-            _ => None,
-        });
-        match last {
+        match self.zaps.last_shown() {
             Some(r) => format!(
                 "{} · {} ms{}",
                 r.url,
@@ -1249,7 +1163,7 @@ impl App {
                 self.nav.screen = Screen::Live;
                 let _ = self.nav.tune(index);
                 self.tune_urls(index, vec![url], " (catch-up)");
-                self.catchup_zap = self.zap.as_ref().map(|z| z.zap);
+                self.catchup_zap = self.zaps.in_progress();
                 self.notice(Message::FromTheStart {
                     title: p.title.clone(),
                 });
@@ -1285,7 +1199,8 @@ impl App {
                 self.neighbour_urls(index),
             ));
         }
-        self.zap = Some(ZapProgress::new(zap, ch.name.clone(), ch.number));
+        self.zaps
+            .start(zap, ch.name.clone(), ch.number, Instant::now());
         self.paused = false;
         // A new channel clears the old one's error; a notice runs its time.
         if self.notice_until.is_none() {
@@ -1566,7 +1481,7 @@ impl App {
     }
 
     fn player_event(&mut self, event: PlayerEvent) {
-        let current = self.zap.as_ref().map(|z| z.zap).unwrap_or(self.shown_zap);
+        let current = self.zaps.current();
         match event {
             PlayerEvent::FirstFrame {
                 zap,
@@ -1582,10 +1497,9 @@ impl App {
                     self.set_status(&Message::Text(String::new()), false);
                 }
                 tracing::info!(zap, ms = elapsed.as_millis() as u64, %url, "first frame decoded");
-                if let Some(z) = self.zap.as_mut() {
-                    z.decoded = Some((url, decoder));
+                if let Some(ended) = self.zaps.decoded(url, decoder) {
+                    self.zap_ended(ended);
                 }
-                self.finish_zap();
             }
             PlayerEvent::FellBack {
                 zap,
@@ -1594,9 +1508,7 @@ impl App {
                 reason,
             } if zap == current => {
                 tracing::warn!("{from} failed ({reason}); playing {to}");
-                if let Some(z) = self.zap.as_mut() {
-                    z.fell_back = true;
-                }
+                self.zaps.fell_back();
             }
             PlayerEvent::Buffering { zap, percent } if zap == current => {
                 let message = if percent < 100 {
@@ -1626,12 +1538,8 @@ impl App {
                     true,
                 );
                 self.notice_until = None;
-                if let Some(z) = self.zap.take() {
-                    self.push_outcome(ZapOutcome::Failed {
-                        zap: z.zap,
-                        channel: name,
-                        error: error.to_string(),
-                    });
+                if let Some(ended) = self.zaps.failed(name, error.to_string()) {
+                    self.zap_ended(ended);
                 }
             }
             PlayerEvent::EndOfStream { zap } if zap == current => {
@@ -1708,12 +1616,8 @@ impl App {
     }
 
     fn frame(&mut self, frame: crate::player::VideoFrame) {
-        let expected = self.zap.as_ref().map(|z| z.zap).unwrap_or(self.shown_zap);
-        if frame.zap < expected {
-            return; // a late frame of the channel we left
-        }
-        if self.stopped_zap.is_some_and(|z| frame.zap <= z) {
-            return; // a late frame of what was stopped
+        if !self.zaps.wants(frame.zap) {
+            return; // a late frame of the channel left, or of what was stopped
         }
         let adapter = self.ui.global::<LiveAdapter>();
         let zap = frame.zap;
@@ -1728,45 +1632,9 @@ impl App {
             adapter.set_frame(slint::Image::from_rgba8(buffer));
         }
         adapter.set_has_picture(true);
-        if let Some(z) = self
-            .zap
-            .as_mut()
-            .filter(|z| z.zap == zap && z.shown_at.is_none())
-        {
-            z.shown_at = Some(Instant::now());
-            self.shown_zap = z.zap;
+        if let Some(ended) = self.zaps.shown(zap, Instant::now()) {
+            self.zap_ended(ended);
         }
-        self.finish_zap();
-    }
-
-    /// Records a zap once its frame is on screen and the player has said what decoded it.
-    fn finish_zap(&mut self) {
-        let Some(z) = self
-            .zap
-            .take_if(|z| z.shown_at.is_some() && z.decoded.is_some())
-        else {
-            return;
-        };
-        let (Some(shown_at), Some((url, decoder))) = (z.shown_at, z.decoded) else {
-            return;
-        };
-        let record = ZapRecord {
-            zap: z.zap,
-            channel: z.channel,
-            number: z.number,
-            url,
-            first_frame_ms: shown_at.duration_since(z.command_at).as_millis() as u64,
-            decoder: decoder.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
-            hardware: decoder.is_some_and(|d| d.hardware),
-            fell_back: z.fell_back,
-        };
-        tracing::info!(channel = %record.channel, ms = record.first_frame_ms, "zap shown");
-        if z.rendered {
-            self.drawn_unreported = Some(record.clone());
-        } else {
-            self.last_shown_command = Some((z.zap, z.command_at));
-        }
-        self.push_outcome(ZapOutcome::Shown(record));
     }
 
     /// Sends frames to a box's video plane (`hooks.video`) instead of the UI.
@@ -1777,43 +1645,19 @@ impl App {
 
     /// A zap has shown a picture.
     pub fn has_shown_picture(&self) -> bool {
-        self.shown_any
+        self.zaps.shown_any()
     }
 
     /// Whether a first frame was handed to the screen but not yet drawn.
     pub fn awaiting_render(&self) -> bool {
-        self.last_shown_command.is_some()
-            || self.drawn_unreported.is_some()
-            || self
-                .zap
-                .as_ref()
-                .is_some_and(|z| z.shown_at.is_some() && !z.rendered)
+        self.zaps.awaiting_render()
     }
 
     /// Called after the window drew: finishes the newest zap's figure at the
     /// moment its first frame was really on screen.
     /// Returns the finished record, once per zap.
     pub fn displayed(&mut self, at: Instant) -> Option<ZapRecord> {
-        if let Some(z) = self
-            .zap
-            .as_mut()
-            .filter(|z| z.shown_at.is_some() && !z.rendered)
-        {
-            z.shown_at = Some(at);
-            z.rendered = true;
-            return None;
-        }
-        if let Some(record) = self.drawn_unreported.take() {
-            return Some(record);
-        }
-        let (zap, command_at) = self.last_shown_command.take()?;
-        self.outcomes.iter_mut().rev().find_map(|o| match o {
-            ZapOutcome::Shown(r) if r.zap == zap => {
-                r.first_frame_ms = at.duration_since(command_at).as_millis() as u64;
-                Some(r.clone())
-            }
-            _ => None,
-        })
+        self.zaps.displayed(at)
     }
 
     fn current_channel(&self) -> Option<&Channel> {
@@ -1845,7 +1689,7 @@ impl App {
             self.apply(fx);
         }
         // Before the first zap has ended, notices wait (see push_outcome).
-        if !self.outcomes.is_empty() && self.notice_until.is_some_and(|t| now >= t) {
+        if self.zaps.outcomes().next().is_some() && self.notice_until.is_some_and(|t| now >= t) {
             self.notice_until = None;
             self.set_status(&Message::Text(String::new()), false);
         }

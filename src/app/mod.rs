@@ -43,8 +43,9 @@ mod trust_view;
 mod ui;
 mod windowed;
 mod wiring;
+mod zaps;
 
-pub use controller::{App, ZapOutcome, ZapRecord};
+pub use controller::App;
 pub use feeds::{Loaded, load, load_cached};
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, save_preferences, spawn_settings_writer};
@@ -53,6 +54,7 @@ pub use windowed::{
     run_windowed,
 };
 pub use wiring::player_options;
+pub use zaps::{ZapOutcome, ZapRecord};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
