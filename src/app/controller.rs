@@ -6,15 +6,16 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 
 use super::effect::{Effect, LayerId, PinPurpose};
+use super::guide_screen::GuideScreen;
 use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
 use super::messages::Message;
 use super::nav::Nav;
 use super::pin::PinEntry;
 use super::screen::Screen;
+use super::session::{Reminder, Session};
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::zaps::{Ended, ZapOutcome, ZapRecord, Zaps};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
-use crate::guide::Guide;
 use crate::input::Action;
 use crate::lineup::Channel;
 use crate::platform::memory::{self, GiveBack};
@@ -38,10 +39,8 @@ const ZAP_DRAIN: Duration = Duration::from_secs(1);
 pub struct App {
     ui: AppWindow,
     nav: Nav,
-    channels: Vec<Channel>,
-    /// Keys of the favourite channels.
-    favourites: std::collections::HashSet<String>,
-    guide: Guide,
+    /// The lineup, guide, favourites, reminders and preferences.
+    session: Session,
     player: PlayerHandle,
     frames: FrameSlot,
     /// On a box's display: frames go to the video plane, not into the UI.
@@ -51,8 +50,6 @@ pub struct App {
     pub(super) prejoin_neighbours: bool,
     /// How long the banner stays (`[display] banner_seconds`); None: until Info or Back.
     pub(super) banner_time: Option<Duration>,
-    /// What the viewer chose in Settings.
-    preferences: super::preferences::Preferences,
     /// The configuration's track languages, under the viewer's choice.
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
@@ -107,14 +104,8 @@ pub struct App {
     details: Option<super::details::Details>,
     /// The Channels screen's filter, search and focus.
     browser: super::channels_screen::ChannelBrowser,
-    /// Reads the guide pages the grid shows.
-    pager: super::guide_page::GuidePager,
-    /// The guide rows on screen.
-    guide_page: Vec<super::guide_page::PageRow>,
-    /// What the drawn rows were built from (top row, window, minute, reminders, channels).
-    drawn_page: Option<(usize, i64, i64, usize, usize)>,
-    /// Programmes the viewer asked to be reminded of: (channel key, start, title).
-    reminders: Vec<(String, i64, String)>,
+    /// The guide grid's page.
+    guide_screen: GuideScreen,
     /// A reminder that fired: OK on Live tunes its channel for a while.
     reminder_offer: Option<ReminderOffer>,
     /// The zap playing a programme through catch-up, if any.
@@ -155,20 +146,17 @@ impl App {
         let app = App {
             ui,
             nav: Nav::new(vec![]),
-            channels: vec![],
-            favourites: Default::default(),
-            guide: Guide::default(),
+            session: Session::default(),
             player,
             frames,
             video_plane: None,
             settings,
             prejoin_neighbours: false,
             banner_time: Some(Duration::from_secs(5)),
-            preferences: Default::default(),
             track_base: Default::default(),
             tracks: Default::default(),
             catchup_zap: None,
-            pager: Default::default(),
+            guide_screen: Default::default(),
             browser: Default::default(),
             details: None,
             buffering_shown: false,
@@ -192,9 +180,6 @@ impl App {
             cache: None,
             download: None,
             resolve: None,
-            guide_page: Vec::new(),
-            drawn_page: None,
-            reminders: Vec::new(),
             reminder_offer: None,
             reload,
             zaps: Zaps::default(),
@@ -231,7 +216,7 @@ impl App {
 
     /// The channels loaded.
     pub fn channels(&self) -> &[Channel] {
-        &self.channels
+        &self.session.channels
     }
 
     /// How the newest zaps ended (at most the last 64), oldest first.
@@ -347,7 +332,7 @@ impl App {
         }
         let plain_live = live && nav.digits.is_empty();
         if self.kiosk.is_some()
-            && self.preferences.pin.is_some()
+            && self.session.preferences.pin.is_some()
             && plain_live
             && nav.browse.is_none()
             && self.overlay.stage.is_none()
@@ -385,8 +370,8 @@ impl App {
             now: self.clock.now(),
             screen: self.nav.screen,
             country: &self.country,
-            channels: &self.channels,
-            favourites: &self.favourites,
+            channels: &self.session.channels,
+            favourites: &self.session.favourites,
         };
         let (pin, reminder, overlay, playback) = (
             &mut self.pin_entry,
@@ -461,7 +446,7 @@ impl App {
         let start = self
             .kiosk
             .as_ref()
-            .and_then(|k| k.channel_at(self.clock.local().time(), &self.channels));
+            .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
         if let Some(index) = start.or(self.nav.current) {
             let fx = self.nav.tune(index);
             self.apply(fx);
@@ -488,7 +473,7 @@ impl App {
         let channel = self
             .nav
             .current
-            .and_then(|i| self.channels.get(i))
+            .and_then(|i| self.session.channels.get(i))
             .map(|c| c.key.0.as_str());
         crate::interact::items_in_force_holding(
             &self.interact_items,
@@ -613,19 +598,22 @@ impl App {
                     }
                 }
                 Effect::ChangeSetting(row, step) => self.change_setting(row, step),
-                Effect::OpenSettings => match self.preferences.pin {
+                Effect::OpenSettings => match self.session.preferences.pin {
                     Some(_) => self.pin_entry = Some(PinEntry::new(PinPurpose::Unlock)),
                     None => self.nav.open_settings(),
                 },
-                Effect::OpenChannels if self.kiosk.is_some() && self.preferences.pin.is_some() => {
+                Effect::OpenChannels
+                    if self.kiosk.is_some() && self.session.preferences.pin.is_some() =>
+                {
                     self.nav.screen = Screen::Menu;
                     self.pin_entry = Some(PinEntry::new(PinPurpose::Channels));
                     self.notice(Message::ChannelsLocked);
                 }
-                Effect::OpenChannels => {
-                    self.browser
-                        .open(self.nav.current, &self.channels, &self.favourites)
-                }
+                Effect::OpenChannels => self.browser.open(
+                    self.nav.current,
+                    &self.session.channels,
+                    &self.session.favourites,
+                ),
                 Effect::OpenDetails => self.open_details(),
                 Effect::OpenArchive => {
                     self.archive.focus = 0;
@@ -693,9 +681,10 @@ impl App {
                 Effect::ToggleReminder(index, programme) => {
                     self.toggle_reminder(index, &programme);
                     let on = self
+                        .session
                         .channels
                         .get(index)
-                        .is_some_and(|c| self.reminded(&c.key.0, programme.start));
+                        .is_some_and(|c| self.session.reminded(&c.key.0, programme.start));
                     if let Some(d) = self.details.as_mut() {
                         d.reminded(on);
                     }
@@ -711,7 +700,7 @@ impl App {
     fn pin_entered(&mut self, purpose: PinPurpose, pin: &str) {
         match purpose {
             PinPurpose::Unlock | PinPurpose::Channels | PinPurpose::ChannelList => {
-                let stored = self.preferences.pin.as_deref().unwrap_or_default();
+                let stored = self.session.preferences.pin.as_deref().unwrap_or_default();
                 if !super::pin::verify(pin, stored) {
                     tracing::warn!(?purpose, "a wrong PIN was entered");
                     self.notice(Message::WrongPin);
@@ -719,15 +708,18 @@ impl App {
                     self.nav.open_settings();
                 } else if purpose == PinPurpose::Channels {
                     self.nav.screen = Screen::Channels;
-                    self.browser
-                        .open(self.nav.current, &self.channels, &self.favourites);
+                    self.browser.open(
+                        self.nav.current,
+                        &self.session.channels,
+                        &self.session.favourites,
+                    );
                 } else {
                     self.nav.list_open = true;
                     self.nav.list_focus = self.nav.current.unwrap_or(0);
                 }
             }
             PinPurpose::Set => {
-                self.preferences.pin = if pin.is_empty() {
+                self.session.preferences.pin = if pin.is_empty() {
                     self.notice(Message::PinRemoved);
                     None
                 } else {
@@ -741,7 +733,7 @@ impl App {
 
     fn save_preferences(&self) {
         if let Some(tx) = &self.settings {
-            super::settings::save_preferences(tx, &self.preferences);
+            super::settings::save_preferences(tx, &self.session.preferences);
         }
     }
 
@@ -778,7 +770,12 @@ impl App {
         } = &request.item.origin
         {
             // A past programme: the channel's catch-up service plays it.
-            let Some(index) = self.channels.iter().position(|c| &c.key.0 == channel) else {
+            let Some(index) = self
+                .session
+                .channels
+                .iter()
+                .position(|c| &c.key.0 == channel)
+            else {
                 self.notice(Message::Text(request.item.title.clone()));
                 return;
             };
@@ -837,7 +834,7 @@ impl App {
             item.clone(),
             cues,
             request.at,
-            self.preferences.subtitles,
+            self.session.preferences.subtitles,
         ));
         self.position_at = None;
         self.live_stopped = false;
@@ -870,18 +867,14 @@ impl App {
     /// Info on a guide programme: its details screen.
     fn open_details(&mut self) {
         let now = self.clock.now();
-        let row = self
-            .guide_page
-            .iter()
-            .find(|r| r.channel == self.nav.guide_row);
-        let Some(p) = row.and_then(|r| self.pager.full(r, self.nav.guide_cell)) else {
+        let Some(p) = self.guide_screen.focused_in_full(&self.nav) else {
             return;
         };
-        let Some(ch) = self.channels.get(self.nav.guide_row) else {
+        let Some(ch) = self.session.channels.get(self.nav.guide_row) else {
             return;
         };
         let catchup = ch.catchup.is_enabled() && guide::has_catchup(ch, &p, now);
-        let reminded = self.reminded(&ch.key.0, p.start);
+        let reminded = self.session.reminded(&ch.key.0, p.start);
         self.details = Some(super::details::Details::new(
             self.nav.guide_row,
             p,
@@ -892,25 +885,24 @@ impl App {
         self.nav.screen = Screen::Details;
     }
 
-    fn reminded(&self, key: &str, start: i64) -> bool {
-        self.reminders
-            .iter()
-            .any(|(k, s, _)| k == key && *s == start)
-    }
-
     /// Sets a reminder on a future programme of channel `index`, or takes it off.
     fn toggle_reminder(&mut self, index: usize, p: &crate::guide::Programme) {
-        let Some(key) = self.channels.get(index).map(|c| c.key.0.clone()) else {
+        let Some(key) = self.session.channels.get(index).map(|c| c.key.0.clone()) else {
             return;
         };
         let at = chrono::DateTime::from_timestamp(p.start, 0)
             .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
             .unwrap_or_default();
-        let before = self.reminders.len();
-        self.reminders
-            .retain(|(k, start, _)| !(*k == key && *start == p.start));
-        if self.reminders.len() == before {
-            self.reminders.push((key, p.start, p.title.clone()));
+        let before = self.session.reminders.len();
+        self.session
+            .reminders
+            .retain(|r| !(r.channel == key && r.start == p.start));
+        if self.session.reminders.len() == before {
+            self.session.reminders.push(Reminder {
+                channel: key,
+                start: p.start,
+                title: p.title.clone(),
+            });
             self.notice(Message::ReminderSet {
                 title: p.title.clone(),
                 at,
@@ -924,23 +916,25 @@ impl App {
 
     /// Takes the viewer's preferences (stored, or just loaded) and applies them.
     pub fn set_preferences(&mut self, prefs: super::preferences::Preferences) {
-        self.preferences = prefs;
-        super::settings_screen::apply_look(&self.ui, &self.preferences);
+        self.session.preferences = prefs;
+        super::settings_screen::apply_look(&self.ui, &self.session.preferences);
     }
 
     fn change_setting(&mut self, row: super::preferences::SettingRow, step: i8) {
         use super::preferences::SettingRow;
-        if !self.preferences.change(row, step) {
+        if !self.session.preferences.change(row, step) {
             return;
         }
-        super::settings_screen::apply_look(&self.ui, &self.preferences);
-        self.drawn_page = None;
+        super::settings_screen::apply_look(&self.ui, &self.session.preferences);
+        self.guide_screen.redraw();
         if matches!(
             row,
             SettingRow::Subtitles | SettingRow::AudioDescription | SettingRow::SoundLanguage
         ) {
-            let tracks =
-                super::settings_screen::track_preferences(&self.preferences, &self.track_base);
+            let tracks = super::settings_screen::track_preferences(
+                &self.session.preferences,
+                &self.track_base,
+            );
             self.player.send(PlayerCommand::SetPreferences(tracks));
         }
         self.save_preferences();
@@ -977,14 +971,15 @@ impl App {
         }
         let now = self.clock.now();
         let channel = |i: usize| {
-            self.channels.get(i).map(|ch| {
+            self.session.channels.get(i).map(|ch| {
                 let on_now = self
+                    .session
                     .guide
                     .now_next(live::guide_id(ch), now)
                     .0
                     .map(|p| format!(", now: {}", p.title))
                     .unwrap_or_default();
-                let fav = if self.favourites.contains(&ch.key.0) {
+                let fav = if self.session.favourites.contains(&ch.key.0) {
                     ", favourite"
                 } else {
                     ""
@@ -1012,35 +1007,10 @@ impl App {
                 .map(|p| p.label())
                 .unwrap_or_default(),
             Screen::Live => self.nav.current.and_then(channel).unwrap_or_default(),
-            Screen::Guide => {
-                let p = guide::programme_at(&self.guide_page, &self.nav);
-                let day = guide::day_label(
-                    p.map_or(guide::window_start(&self.nav, now), |p| p.start),
-                    self.preferences.language.code(),
-                );
-                match (p, self.channels.get(self.nav.guide_row)) {
-                    (Some(p), Some(ch)) => {
-                        let past = p.stop.is_some_and(|stop| stop <= now);
-                        let mut label = format!("{}, {}, {day}", p.title, live::span(p));
-                        if past && guide::has_catchup(ch, p, now) {
-                            label.push_str(", catch-up");
-                        }
-                        if self
-                            .reminders
-                            .iter()
-                            .any(|(k, start, _)| *k == ch.key.0 && *start == p.start)
-                        {
-                            label.push_str(", reminder set");
-                        }
-                        label
-                    }
-                    (None, Some(ch)) => {
-                        format!("{} {}, no programme information", ch.number, ch.name)
-                    }
-                    (_, None) => String::new(),
-                }
-            }
-            Screen::Channels => self.browser.focus_label(&self.channels, &self.favourites),
+            Screen::Guide => self.guide_screen.focus_label(&self.nav, &self.session, now),
+            Screen::Channels => self
+                .browser
+                .focus_label(&self.session.channels, &self.session.favourites),
             Screen::Details => self
                 .details
                 .as_ref()
@@ -1057,7 +1027,7 @@ impl App {
             .map(|s| s.to_string())
             .unwrap_or_default(),
             Screen::Settings => {
-                let p = &self.preferences;
+                let p = &self.session.preferences;
                 let on = |b: bool| if b { "On" } else { "Off" };
                 match SettingRow::ALL.get(self.nav.settings_focus) {
                     Some(SettingRow::Language) => format!("Language: {}", p.language.code()),
@@ -1100,11 +1070,11 @@ impl App {
 
     /// The viewer's preferences now.
     pub fn preferences(&self) -> &super::preferences::Preferences {
-        &self.preferences
+        &self.session.preferences
     }
 
     fn tune(&mut self, index: usize) {
-        let Some(ch) = self.channels.get(index) else {
+        let Some(ch) = self.session.channels.get(index) else {
             return;
         };
         let urls = ch.urls().map(String::from).collect();
@@ -1115,7 +1085,7 @@ impl App {
     /// set (or taken off).
     fn open_programme(&mut self, row: usize, _cell: usize) {
         let now = self.clock.now();
-        let programme = guide::programme_at(&self.guide_page, &self.nav).cloned();
+        let programme = self.guide_screen.focused(&self.nav).cloned();
         match programme {
             Some(p) if p.start > now => {
                 self.toggle_reminder(row, &p);
@@ -1137,10 +1107,13 @@ impl App {
             return;
         };
         let now = self.clock.now();
-        let on_air = self
-            .channels
-            .get(index)
-            .and_then(|ch| self.guide.now_next(live::guide_id(ch), now).0.cloned());
+        let on_air = self.session.channels.get(index).and_then(|ch| {
+            self.session
+                .guide
+                .now_next(live::guide_id(ch), now)
+                .0
+                .cloned()
+        });
         match on_air {
             Some(p) => self.play_catchup(index, &p, now),
             None => self.notice(Message::NothingToRestart),
@@ -1149,7 +1122,7 @@ impl App {
 
     /// Plays a programme of channel `index` through its catch-up service.
     fn play_catchup(&mut self, index: usize, p: &crate::guide::Programme, now: i64) {
-        let Some(ch) = self.channels.get(index) else {
+        let Some(ch) = self.session.channels.get(index) else {
             return;
         };
         let programme = crate::lineup::CatchupProgramme {
@@ -1180,7 +1153,7 @@ impl App {
     }
 
     fn tune_urls(&mut self, index: usize, urls: Vec<String>, note: &str) {
-        let Some(ch) = self.channels.get(index) else {
+        let Some(ch) = self.session.channels.get(index) else {
             return;
         };
         let label = format!("{} {}{note}", ch.number, ch.name);
@@ -1261,14 +1234,14 @@ impl App {
     /// The multicast URLs of the channels above and below `index` (wrapping),
     /// for instant zaps to them.
     fn neighbour_urls(&self, index: usize) -> Vec<String> {
-        let n = self.channels.len();
+        let n = self.session.channels.len();
         if n < 2 {
             return vec![];
         }
         let mut urls: Vec<String> = [(index + 1) % n, (index + n - 1) % n]
             .iter()
             .filter(|&&i| i != index)
-            .map(|&i| &self.channels[i].url)
+            .map(|&i| &self.session.channels[i].url)
             .filter(|u| crate::lineup::Multicast::parse(u).is_some())
             .cloned()
             .collect();
@@ -1277,13 +1250,13 @@ impl App {
     }
 
     fn toggle_favourite(&mut self, index: usize) {
-        let Some(ch) = self.channels.get(index) else {
+        let Some(ch) = self.session.channels.get(index) else {
             return;
         };
         let key = ch.key.0.clone();
-        let on = !self.favourites.remove(&key);
+        let on = !self.session.favourites.remove(&key);
         if on {
-            self.favourites.insert(key.clone());
+            self.session.favourites.insert(key.clone());
         }
         let name = ch.name.clone();
         if let Some(tx) = &self.settings {
@@ -1298,7 +1271,7 @@ impl App {
 
     /// Whether a channel (by key) is a favourite.
     pub fn is_favourite(&self, key: &str) -> bool {
-        self.favourites.contains(key)
+        self.session.favourites.contains(key)
     }
 
     /// The stream's or the feeds' state, on live TV.
@@ -1396,7 +1369,7 @@ impl App {
             let wait =
                 (RELOAD_TIME * 2u32.pow(self.failures - 1)).min(Duration::from_secs(30 * 60));
             self.reload_at = Some(Instant::now() + wait);
-            if self.channels.is_empty() {
+            if self.session.channels.is_empty() {
                 self.set_status(
                     &Message::CannotLoad {
                         error: error.clone(),
@@ -1413,15 +1386,15 @@ impl App {
                 .refresh_in
                 .and_then(|d| Instant::now().checked_add(d));
         }
-        let first_load = self.channels.is_empty();
+        let first_load = self.session.channels.is_empty();
         let current_key = self
             .nav
             .current
-            .and_then(|i| self.channels.get(i))
+            .and_then(|i| self.session.channels.get(i))
             .map(|c| c.key.clone());
-        let old_channels = std::mem::replace(&mut self.channels, loaded.channels);
-        self.guide = loaded.guide;
-        self.favourites = loaded.favourites;
+        let old_channels = std::mem::replace(&mut self.session.channels, loaded.channels);
+        self.session.guide = loaded.guide;
+        self.session.favourites = loaded.favourites;
         let previous_key = self
             .nav
             .previous
@@ -1431,18 +1404,18 @@ impl App {
         let position = |key: Option<crate::lineup::ChannelKey>, channels: &[Channel]| {
             key.and_then(|k| channels.iter().position(|c| c.key == k))
         };
-        let mut nav = Nav::new(self.channels.iter().map(|c| c.number).collect());
+        let mut nav = Nav::new(self.session.channels.iter().map(|c| c.number).collect());
         nav.screen = self.nav.screen;
-        nav.current = position(current_key, &self.channels);
-        nav.previous = position(previous_key, &self.channels);
+        nav.current = position(current_key, &self.session.channels);
+        nav.previous = position(previous_key, &self.session.channels);
         nav.list_open = self.nav.list_open;
-        nav.list_focus = position(focus_key, &self.channels)
+        nav.list_focus = position(focus_key, &self.session.channels)
             .or(nav.current)
             .unwrap_or(0);
         nav.guide_row = self
             .nav
             .guide_row
-            .min(self.channels.len().saturating_sub(1));
+            .min(self.session.channels.len().saturating_sub(1));
         nav.guide_top = self.nav.guide_top.min(nav.guide_row);
         nav.guide_shift = self.nav.guide_shift;
         nav.guide_cell = self.nav.guide_cell;
@@ -1450,8 +1423,10 @@ impl App {
         nav.settings_focus = self.nav.settings_focus;
         nav.banner = self.nav.banner;
         self.nav = nav;
-        self.pager = super::guide_page::GuidePager::new(loaded.db.as_deref(), loaded.guide_ids);
-        self.drawn_page = None;
+        self.guide_screen.load(super::guide_page::GuidePager::new(
+            loaded.db.as_deref(),
+            loaded.guide_ids,
+        ));
         self.archive.items = loaded.archive;
         self.archive.db = loaded.db.clone();
         if !loaded.notices.is_empty() {
@@ -1465,12 +1440,12 @@ impl App {
             let kiosk_start = self
                 .kiosk
                 .as_ref()
-                .and_then(|k| k.channel_at(self.clock.local().time(), &self.channels));
+                .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
             let start = kiosk_start
                 .or_else(|| {
                     loaded
                         .last_channel
-                        .and_then(|k| self.channels.iter().position(|c| c.key.0 == k))
+                        .and_then(|k| self.session.channels.iter().position(|c| c.key.0 == k))
                 })
                 .unwrap_or(0);
             let fx = self.nav.tune(start);
@@ -1661,7 +1636,7 @@ impl App {
     }
 
     fn current_channel(&self) -> Option<&Channel> {
-        self.nav.current.and_then(|i| self.channels.get(i))
+        self.nav.current.and_then(|i| self.session.channels.get(i))
     }
 
     /// Timeouts and the clock; call a few times a second.
@@ -1716,7 +1691,7 @@ impl App {
                 .kiosk
                 .as_ref()
                 .filter(|k| k.idle(now))
-                .and_then(|k| k.channel_at(self.clock.local().time(), &self.channels));
+                .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
             if let Some(index) = scheduled.filter(|i| Some(*i) != self.nav.current) {
                 let fx = self.nav.tune(index);
                 self.apply(fx);
@@ -1732,20 +1707,18 @@ impl App {
             self.reminder_offer = None;
         }
         let wall = self.clock.now();
-        let due: Vec<_> = self
-            .reminders
-            .iter()
-            .filter(|(_, start, _)| *start <= wall + REMIND_BEFORE)
-            .cloned()
-            .collect();
-        if due.is_empty() {
-            return;
-        }
-        self.reminders
-            .retain(|(_, start, _)| *start > wall + REMIND_BEFORE);
-        for (key, _, title) in due {
-            if let Some(i) = self.channels.iter().position(|c| c.key.0 == key) {
-                let name = self.channels[i].name.clone();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.session.reminders)
+            .into_iter()
+            .partition(|r| r.start <= wall + REMIND_BEFORE);
+        self.session.reminders = later;
+        for Reminder { channel, title, .. } in due {
+            if let Some(i) = self
+                .session
+                .channels
+                .iter()
+                .position(|c| c.key.0 == channel)
+            {
+                let name = self.session.channels[i].name.clone();
                 self.reminder_offer = Some(ReminderOffer {
                     channel: i,
                     until: now + REMINDER_OFFER,
@@ -1780,7 +1753,7 @@ impl App {
             super::archive_screen::update(
                 &self.ui,
                 &self.archive,
-                self.preferences.language.code(),
+                self.session.preferences.language.code(),
                 self.cache.as_ref().map(|(dir, _)| dir.as_path()),
                 &mut |url| images.get(url),
             );
@@ -1789,6 +1762,7 @@ impl App {
             && let Some(d) = &self.details
         {
             let name = self
+                .session
                 .channels
                 .get(d.channel)
                 .map(|c| c.name.clone())
@@ -1799,8 +1773,8 @@ impl App {
             super::channels_screen::update(
                 &self.ui,
                 &self.browser,
-                &self.channels,
-                &self.favourites,
+                &self.session.channels,
+                &self.session.favourites,
                 self.nav.current,
             );
         }
@@ -1812,86 +1786,35 @@ impl App {
         }
         if matches!(self.nav.screen, Screen::Menu | Screen::Settings) {
             let network = self.network_summary();
-            super::settings_screen::update(&self.ui, &self.nav, &self.preferences, &network);
+            super::settings_screen::update(
+                &self.ui,
+                &self.nav,
+                &self.session.preferences,
+                &network,
+            );
             super::trust_view::update_settings(&self.ui, self.trust.as_ref(), &self.box_id);
         }
         live::update(
             &self.ui,
             &self.nav,
-            &self.channels,
-            &self.favourites,
-            &self.guide,
+            &self.session.channels,
+            &self.session.favourites,
+            &self.session.guide,
             now,
         );
         let logo = self
             .nav
             .browse
             .or(self.nav.current)
-            .and_then(|i| self.channels.get(i))
+            .and_then(|i| self.session.channels.get(i))
             .and_then(|c| c.logo.clone())
             .and_then(|url| self.images.get(&url));
         let live = self.ui.global::<LiveAdapter>();
         live.set_has_logo(logo.is_some());
         live.set_logo(logo.unwrap_or_default());
         if self.nav.screen == Screen::Guide {
-            let from = guide::window_start(&self.nav, now);
-            let top = self.nav.guide_top;
-            // The rows are rebuilt only when the page or what marks its cells
-            // changed; a focus move within the page repaints two cells and the details.
-            let key = (
-                top,
-                from,
-                now / 60,
-                self.reminders.len(),
-                self.channels.len(),
-            );
-            let rebuild = self.drawn_page != Some(key);
-            self.drawn_page = Some(key);
-            if !rebuild {
-                self.nav
-                    .set_guide_cells(self.guide_page.iter().map(|r| r.programmes.len()).collect());
-                guide::update(
-                    &self.ui,
-                    &self.nav,
-                    &self.channels,
-                    &self.guide_page,
-                    now,
-                    |_, _| unreachable!("no cells are built when the page is unchanged"),
-                    self.preferences.language.code(),
-                    false,
-                );
-                return;
-            }
-            self.guide_page = self.pager.page(
-                &self.channels,
-                top..top + super::nav::GUIDE_ROWS,
-                from,
-                from + guide::WINDOW,
-                &self.guide,
-            );
-            self.nav
-                .set_guide_cells(self.guide_page.iter().map(|r| r.programmes.len()).collect());
-            let reminders = &self.reminders;
-            let state = |ch: &Channel, p: &crate::guide::Programme| {
-                let past = p.stop.is_some_and(|stop| stop <= now);
-                guide::CellState {
-                    past,
-                    catchup: past && guide::has_catchup(ch, p, now),
-                    reminder: reminders
-                        .iter()
-                        .any(|(k, start, _)| *k == ch.key.0 && *start == p.start),
-                }
-            };
-            guide::update(
-                &self.ui,
-                &self.nav,
-                &self.channels,
-                &self.guide_page,
-                now,
-                state,
-                self.preferences.language.code(),
-                true,
-            );
+            self.guide_screen
+                .view(&self.ui, &mut self.nav, &self.session, now);
         }
     }
 }
