@@ -965,48 +965,16 @@ impl App {
     }
 
     pub fn focus_label(&self) -> String {
-        use super::preferences::SettingRow;
         if let Some(e) = &self.pin_entry {
             return format!("PIN pad: {} of 4 digits", e.digits.len());
         }
         let now = self.clock.now();
-        let channel = |i: usize| {
-            self.session.channels.get(i).map(|ch| {
-                let on_now = self
-                    .session
-                    .guide
-                    .now_next(live::guide_id(ch), now)
-                    .0
-                    .map(|p| format!(", now: {}", p.title))
-                    .unwrap_or_default();
-                let fav = if self.session.favourites.contains(&ch.key.0) {
-                    ", favourite"
-                } else {
-                    ""
-                };
-                format!("{} {}{fav}{on_now}", ch.number, ch.name)
-            })
-        };
         match self.nav.screen {
-            Screen::Live if self.nav.list_open => channel(self.nav.list_focus).unwrap_or_default(),
-            Screen::Live if self.nav.browse.is_some() => self
-                .nav
-                .browse
-                .and_then(channel)
-                .map(|c| format!("Mini-guide: {c}"))
-                .unwrap_or_default(),
-            Screen::Live if !self.nav.digits.is_empty() => {
-                format!("Channel number {}", self.nav.digits)
+            Screen::Live => {
+                let on_top = super::overlay_view::label(&self.overlay)
+                    .or_else(|| self.playback.as_ref().map(|p| p.label()));
+                live::focus_label(&self.nav, &self.session, now, on_top)
             }
-            Screen::Live if super::overlay_view::label(&self.overlay).is_some() => {
-                super::overlay_view::label(&self.overlay).unwrap_or_default()
-            }
-            Screen::Live if self.playback.is_some() => self
-                .playback
-                .as_ref()
-                .map(|p| p.label())
-                .unwrap_or_default(),
-            Screen::Live => self.nav.current.and_then(channel).unwrap_or_default(),
             Screen::Guide => self.guide_screen.focus_label(&self.nav, &self.session, now),
             Screen::Channels => self
                 .browser
@@ -1016,54 +984,16 @@ impl App {
                 .as_ref()
                 .map(|d| d.focus_label())
                 .unwrap_or_default(),
-            Screen::Menu => [
-                "Live TV",
-                "Programme guide",
-                "Channels",
-                "Speech archive",
-                "Settings",
-            ]
-            .get(self.nav.menu_focus)
-            .map(|s| s.to_string())
-            .unwrap_or_default(),
-            Screen::Settings => {
-                let p = &self.session.preferences;
-                let on = |b: bool| if b { "On" } else { "Off" };
-                match SettingRow::ALL.get(self.nav.settings_focus) {
-                    Some(SettingRow::Language) => format!("Language: {}", p.language.code()),
-                    Some(SettingRow::TextSize) => {
-                        format!(
-                            "Text size: {}",
-                            if p.large_text { "Large" } else { "Normal" }
-                        )
-                    }
-                    Some(SettingRow::Contrast) => format!("High contrast: {}", on(p.high_contrast)),
-                    Some(SettingRow::Subtitles) => {
-                        format!("Subtitles and captions: {}", on(p.subtitles))
-                    }
-                    Some(SettingRow::AudioDescription) => {
-                        format!("Audio description: {}", on(p.audio_description))
-                    }
-                    Some(SettingRow::SoundLanguage) => format!(
-                        "Preferred sound language: {}",
-                        p.sound_language.as_deref().unwrap_or("As broadcast")
-                    ),
-                    Some(SettingRow::Pin) => format!(
-                        "PIN for Settings: {}",
-                        if p.pin.is_some() { "set" } else { "not set" }
-                    ),
-                    Some(SettingRow::Network) => format!("Network: {}", self.network_summary()),
-                    Some(SettingRow::About) => {
-                        format!("About: Hustings {}", env!("CARGO_PKG_VERSION"))
-                    }
-                    Some(SettingRow::SignedFeeds) => format!(
-                        "Signed feeds: {}",
-                        super::trust_view::diagnostics_label(self.trust.as_ref())
-                    ),
-                    Some(SettingRow::BoxId) => format!("Box id: {}", self.box_id),
-                    None => String::new(),
-                }
-            }
+            Screen::Menu => super::settings_screen::menu_label(&self.nav),
+            Screen::Settings => super::settings_screen::settings_label(
+                &self.nav,
+                &self.session.preferences,
+                &super::settings_screen::About {
+                    network: self.network_summary(),
+                    signed_feeds: super::trust_view::diagnostics_label(self.trust.as_ref()),
+                    box_id: self.box_id.clone(),
+                },
+            ),
             Screen::Archive => self.archive.focus_label(),
         }
     }

@@ -4,6 +4,7 @@ use chrono::{Local, TimeZone};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::nav::Nav;
+use super::session::Session;
 use super::ui::{AppWindow, ChannelRow, LiveAdapter};
 use crate::guide::{Guide, Programme};
 use crate::lineup::Channel;
@@ -32,6 +33,46 @@ fn progress(p: &Programme, now: i64) -> f32 {
         }
         _ => 0.0,
     }
+}
+
+/// A channel as a screen reader names it: number, name, favourite, what is on now.
+fn channel_label(session: &Session, index: usize, now: i64) -> Option<String> {
+    let ch = session.channels.get(index)?;
+    let on_now = session
+        .guide
+        .now_next(guide_id(ch), now)
+        .0
+        .map(|p| format!(", now: {}", p.title))
+        .unwrap_or_default();
+    let fav = if session.favourites.contains(&ch.key.0) {
+        ", favourite"
+    } else {
+        ""
+    };
+    Some(format!("{} {}{fav}{on_now}", ch.number, ch.name))
+}
+
+/// What a screen reader says on live TV: the channel list's focus, the
+/// mini-guide's channel, the number being typed, what is on top of the
+/// picture (`on_top`: an interactive item, a speech's bar), else the channel.
+pub(super) fn focus_label(
+    nav: &Nav,
+    session: &Session,
+    now: i64,
+    on_top: Option<String>,
+) -> String {
+    let label = if nav.list_open {
+        channel_label(session, nav.list_focus, now)
+    } else if let Some(i) = nav.browse {
+        channel_label(session, i, now).map(|c| format!("Mini-guide: {c}"))
+    } else if !nav.digits.is_empty() {
+        Some(format!("Channel number {}", nav.digits))
+    } else if on_top.is_some() {
+        on_top
+    } else {
+        nav.current.and_then(|i| channel_label(session, i, now))
+    };
+    label.unwrap_or_default()
 }
 
 /// The key of a channel's programmes in the loaded guide (see `feeds::assemble`).
@@ -124,5 +165,50 @@ pub(super) fn update(
             })
             .collect();
         a.set_channels(ModelRc::new(VecModel::from(rows)));
+    }
+}
+
+#[cfg(test)]
+mod focus_tests {
+    use super::*;
+    use crate::lineup::ChannelKey;
+
+    #[test]
+    fn live_tv_says_the_list_the_mini_guide_the_number_what_is_on_top_or_the_channel() {
+        let mut session = Session::default();
+        for (n, key, name) in [(1, "council", "Council Live"), (2, "debates", "Debates")] {
+            session.channels.push(Channel {
+                key: ChannelKey(key.into()),
+                name: name.into(),
+                number: n,
+                ..Default::default()
+            });
+        }
+        session.favourites.insert("debates".into());
+        let on_air = Programme {
+            channel: "council".into(),
+            start: 0,
+            stop: Some(3600),
+            title: "Budget".into(),
+            ..Default::default()
+        };
+        session.guide = Guide::new(vec![], vec![on_air], vec![]);
+        let mut nav = Nav::new(vec![1, 2]);
+        nav.current = Some(0);
+        let label = |nav: &Nav, on_top: Option<&str>| {
+            focus_label(nav, &session, 600, on_top.map(String::from))
+        };
+        assert_eq!(label(&nav, None), "1 Council Live, now: Budget");
+        assert_eq!(
+            label(&nav, Some("Poll: Which issue?")),
+            "Poll: Which issue?"
+        );
+        nav.digits = "2".into();
+        assert_eq!(label(&nav, Some("Poll")), "Channel number 2");
+        nav.browse = Some(1);
+        assert_eq!(label(&nav, None), "Mini-guide: 2 Debates, favourite");
+        nav.list_open = true;
+        nav.list_focus = 0;
+        assert_eq!(label(&nav, None), "1 Council Live, now: Budget");
     }
 }
