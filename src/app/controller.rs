@@ -433,25 +433,20 @@ impl App {
         self.browser.keyboard = None;
         self.pin_entry = None;
         self.details = None;
-        self.nav.previous = None;
-        self.nav.digits.clear();
-        self.nav.list_open = false;
-        self.nav.browse = None;
+        self.nav.reset();
         self.reminder_offer = None;
         if self.playback.take().is_some() {
             self.archive_playing = None;
         }
-        self.nav.screen = Screen::Live;
         super::channels_screen::show_keyboard(&self.ui, None);
         let start = self
             .kiosk
             .as_ref()
             .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
         if let Some(index) = start.or(self.nav.current) {
-            let fx = self.nav.tune(index);
-            self.apply(fx);
             // The zap just made is not history a next viewer can go back to.
-            self.nav.previous = None;
+            let fx = self.nav.tune_unrecorded(index);
+            self.apply(fx);
         }
         self.notice(Message::ReadyForNextViewer);
         self.refresh();
@@ -507,7 +502,7 @@ impl App {
 
     /// The banner (or the speech's information) for a while.
     fn show_info(&mut self) {
-        self.nav.banner = true;
+        self.nav.show_banner();
         self.banner_until = self.banner_time.map(|t| Instant::now() + t);
         self.refresh_playback();
     }
@@ -605,7 +600,7 @@ impl App {
                 Effect::OpenChannels
                     if self.kiosk.is_some() && self.session.preferences.pin.is_some() =>
                 {
-                    self.nav.screen = Screen::Menu;
+                    self.nav.show(Screen::Menu);
                     self.pin_entry = Some(PinEntry::new(PinPurpose::Channels));
                     self.notice(Message::ChannelsLocked);
                 }
@@ -629,11 +624,10 @@ impl App {
                     }
                 }
                 Effect::Watch(index) => {
-                    self.nav.screen = Screen::Live;
-                    let fx = self.nav.tune(index);
+                    let fx = self.nav.watch(index);
                     self.apply(fx);
                 }
-                Effect::Show(screen) => self.nav.screen = screen,
+                Effect::Show(screen) => self.nav.show(screen),
                 Effect::BackToMenu => {
                     self.nav.back_to_menu();
                 }
@@ -670,7 +664,7 @@ impl App {
                     self.player.send(PlayerCommand::Stop);
                     self.ui.global::<LiveAdapter>().set_has_picture(false);
                     self.live_stopped = true;
-                    self.nav.screen = Screen::Archive;
+                    self.nav.show(Screen::Archive);
                 }
                 Effect::PlayArchive(request) => self.play_archive(request),
                 Effect::Download(item) => self.download(item),
@@ -707,15 +701,14 @@ impl App {
                 } else if purpose == PinPurpose::Unlock {
                     self.nav.open_settings();
                 } else if purpose == PinPurpose::Channels {
-                    self.nav.screen = Screen::Channels;
+                    self.nav.show(Screen::Channels);
                     self.browser.open(
                         self.nav.current,
                         &self.session.channels,
                         &self.session.favourites,
                     );
                 } else {
-                    self.nav.list_open = true;
-                    self.nav.list_focus = self.nav.current.unwrap_or(0);
+                    self.nav.open_list();
                 }
             }
             PinPurpose::Set => {
@@ -786,8 +779,7 @@ impl App {
                 title: request.item.title.clone(),
                 ..Default::default()
             };
-            self.nav.screen = Screen::Live;
-            self.nav.current = Some(index);
+            self.nav.watching(index);
             self.play_catchup(index, &programme, self.clock.now());
             self.refresh();
             return;
@@ -816,8 +808,7 @@ impl App {
     fn start_archive(&mut self, request: super::effect::PlayRequest, url: String) {
         let item = request.item;
         tracing::info!(id = %item.id, at = request.at, "archive");
-        self.nav.screen = Screen::Live;
-        self.nav.banner = false;
+        self.nav.play_speech();
         let zap = self
             .player
             .tune(format!("archive {}", item.title), vec![url]);
@@ -882,7 +873,7 @@ impl App {
             catchup,
             reminded,
         ));
-        self.nav.screen = Screen::Details;
+        self.nav.show(Screen::Details);
     }
 
     /// Sets a reminder on a future programme of channel `index`, or takes it off.
@@ -1023,8 +1014,7 @@ impl App {
             }
             Some(p) if p.stop.is_some_and(|stop| stop <= now) => self.play_catchup(row, &p, now),
             _ => {
-                self.nav.screen = Screen::Live;
-                let fx = self.nav.tune(row);
+                let fx = self.nav.watch(row);
                 self.apply(fx);
                 self.refresh();
             }
@@ -1063,8 +1053,8 @@ impl App {
         match crate::lineup::channel_catchup_url(ch, &programme, now) {
             Ok(url) => {
                 tracing::info!(channel = %ch.name, programme = %p.title, %url, "catch-up");
-                self.nav.screen = Screen::Live;
-                let _ = self.nav.tune(index);
+                // The zap is the catch-up URL's, not the channel's own.
+                let _ = self.nav.watch(index);
                 self.tune_urls(index, vec![url], " (catch-up)");
                 self.catchup_zap = self.zaps.in_progress();
                 self.notice(Message::FromTheStart {
@@ -1115,7 +1105,6 @@ impl App {
                 ch.key.0.clone(),
             ));
         }
-        self.nav.current = Some(index);
         self.overlay_items();
     }
 
@@ -1317,42 +1306,16 @@ impl App {
                 .and_then(|d| Instant::now().checked_add(d));
         }
         let first_load = self.session.channels.is_empty();
-        let current_key = self
-            .nav
-            .current
-            .and_then(|i| self.session.channels.get(i))
-            .map(|c| c.key.clone());
         let old_channels = std::mem::replace(&mut self.session.channels, loaded.channels);
         self.session.guide = loaded.guide;
         self.session.favourites = loaded.favourites;
-        let previous_key = self
+        let channels = &self.session.channels;
+        self.nav = self
             .nav
-            .previous
-            .and_then(|i| old_channels.get(i))
-            .map(|c| c.key.clone());
-        let focus_key = old_channels.get(self.nav.list_focus).map(|c| c.key.clone());
-        let position = |key: Option<crate::lineup::ChannelKey>, channels: &[Channel]| {
-            key.and_then(|k| channels.iter().position(|c| c.key == k))
-        };
-        let mut nav = Nav::new(self.session.channels.iter().map(|c| c.number).collect());
-        nav.screen = self.nav.screen;
-        nav.current = position(current_key, &self.session.channels);
-        nav.previous = position(previous_key, &self.session.channels);
-        nav.list_open = self.nav.list_open;
-        nav.list_focus = position(focus_key, &self.session.channels)
-            .or(nav.current)
-            .unwrap_or(0);
-        nav.guide_row = self
-            .nav
-            .guide_row
-            .min(self.session.channels.len().saturating_sub(1));
-        nav.guide_top = self.nav.guide_top.min(nav.guide_row);
-        nav.guide_shift = self.nav.guide_shift;
-        nav.guide_cell = self.nav.guide_cell;
-        nav.menu_focus = self.nav.menu_focus;
-        nav.settings_focus = self.nav.settings_focus;
-        nav.banner = self.nav.banner;
-        self.nav = nav;
+            .relineup(channels.iter().map(|c| c.number).collect(), |old| {
+                let key = &old_channels.get(old)?.key;
+                channels.iter().position(|c| &c.key == key)
+            });
         self.guide_screen.load(super::guide_page::GuidePager::new(
             loaded.db.as_deref(),
             loaded.guide_ids,
@@ -1573,8 +1536,7 @@ impl App {
     pub fn tick(&mut self, now: Instant) {
         if self.banner_until.is_some_and(|t| now >= t) {
             self.banner_until = None;
-            self.nav.banner = false;
-            self.nav.browse = None;
+            self.nav.banner_timed_out();
             self.ui.global::<LiveAdapter>().set_banner_visible(false);
         }
         if self.playback.is_some() {
@@ -1623,9 +1585,8 @@ impl App {
                 .filter(|k| k.idle(now))
                 .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
             if let Some(index) = scheduled.filter(|i| Some(*i) != self.nav.current) {
-                let fx = self.nav.tune(index);
+                let fx = self.nav.tune_unrecorded(index);
                 self.apply(fx);
-                self.nav.previous = None;
             }
             self.refresh();
         }
@@ -1661,7 +1622,9 @@ impl App {
         }
     }
 
-    /// Pushes navigation and data state into the screens' adapters.
+    /// Pushes navigation and data state into the adapters: the screen up,
+    /// then what is drawn over every screen (a speech's bar, the PIN pad,
+    /// live TV's banner and logo).
     fn refresh(&mut self) {
         let now = self.clock.now();
         if self.nav.screen == Screen::Live && self.live_stopped {
@@ -1677,53 +1640,8 @@ impl App {
         if self.playback.is_some() {
             self.refresh_playback();
         }
-        if self.nav.screen == Screen::Archive {
-            let images = &mut self.images;
-            self.archive.take_badges(self.trust.as_ref());
-            super::archive_screen::update(
-                &self.ui,
-                &self.archive,
-                self.session.preferences.language.code(),
-                self.cache.as_ref().map(|(dir, _)| dir.as_path()),
-                &mut |url| images.get(url),
-            );
-        }
-        if self.nav.screen == Screen::Details
-            && let Some(d) = &self.details
-        {
-            let name = self
-                .session
-                .channels
-                .get(d.channel)
-                .map(|c| c.name.clone())
-                .unwrap_or_default();
-            super::details::update(&self.ui, d, &name);
-        }
-        if self.nav.screen == Screen::Channels {
-            super::channels_screen::update(
-                &self.ui,
-                &self.browser,
-                &self.session.channels,
-                &self.session.favourites,
-                self.nav.current,
-            );
-        }
-        let pin = self.ui.global::<super::ui::PinAdapter>();
-        pin.set_visible(self.pin_entry.is_some());
-        if let Some(e) = &self.pin_entry {
-            pin.set_purpose(if e.purpose == PinPurpose::Set { 1 } else { 0 });
-            pin.set_typed(e.digits.len() as i32);
-        }
-        if matches!(self.nav.screen, Screen::Menu | Screen::Settings) {
-            let network = self.network_summary();
-            super::settings_screen::update(
-                &self.ui,
-                &self.nav,
-                &self.session.preferences,
-                &network,
-            );
-            super::trust_view::update_settings(&self.ui, self.trust.as_ref(), &self.box_id);
-        }
+        self.view_screen(now);
+        super::pin::view(&self.ui, self.pin_entry.as_ref());
         live::update(
             &self.ui,
             &self.nav,
@@ -1739,12 +1657,55 @@ impl App {
             .and_then(|i| self.session.channels.get(i))
             .and_then(|c| c.logo.clone())
             .and_then(|url| self.images.get(&url));
-        let live = self.ui.global::<LiveAdapter>();
-        live.set_has_logo(logo.is_some());
-        live.set_logo(logo.unwrap_or_default());
-        if self.nav.screen == Screen::Guide {
-            self.guide_screen
-                .view(&self.ui, &mut self.nav, &self.session, now);
+        live::update_logo(&self.ui, logo);
+    }
+
+    /// Paints the screen up (live TV's own parts are drawn with every screen).
+    fn view_screen(&mut self, now: i64) {
+        match self.nav.screen {
+            Screen::Live => {}
+            Screen::Guide => self
+                .guide_screen
+                .view(&self.ui, &mut self.nav, &self.session, now),
+            Screen::Channels => super::channels_screen::update(
+                &self.ui,
+                &self.browser,
+                &self.session.channels,
+                &self.session.favourites,
+                self.nav.current,
+            ),
+            Screen::Details => {
+                if let Some(d) = &self.details {
+                    let name = self
+                        .session
+                        .channels
+                        .get(d.channel)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default();
+                    super::details::update(&self.ui, d, &name);
+                }
+            }
+            Screen::Archive => {
+                let images = &mut self.images;
+                self.archive.take_badges(self.trust.as_ref());
+                super::archive_screen::update(
+                    &self.ui,
+                    &self.archive,
+                    self.session.language(),
+                    self.cache.as_ref().map(|(dir, _)| dir.as_path()),
+                    &mut |url| images.get(url),
+                );
+            }
+            Screen::Menu | Screen::Settings => {
+                let network = self.network_summary();
+                super::settings_screen::update(
+                    &self.ui,
+                    &self.nav,
+                    &self.session.preferences,
+                    &network,
+                );
+                super::trust_view::update_settings(&self.ui, self.trust.as_ref(), &self.box_id);
+            }
         }
     }
 }

@@ -35,6 +35,13 @@ fn progress(p: &Programme, now: i64) -> f32 {
     }
 }
 
+/// The logo of the channel on the banner (or browsed in the mini-guide), once loaded.
+pub(super) fn update_logo(ui: &AppWindow, logo: Option<slint::Image>) {
+    let live = ui.global::<LiveAdapter>();
+    live.set_has_logo(logo.is_some());
+    live.set_logo(logo.unwrap_or_default());
+}
+
 /// A channel as a screen reader names it: number, name, favourite, what is on now.
 fn channel_label(session: &Session, index: usize, now: i64) -> Option<String> {
     let ch = session.channels.get(index)?;

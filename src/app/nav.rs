@@ -168,6 +168,89 @@ impl Nav {
         }
     }
 
+    /// Shows `screen` (an effect or the controller chose it; the screen
+    /// keeps its own focus).
+    pub fn show(&mut self, screen: Screen) {
+        self.screen = screen;
+    }
+
+    /// Live TV on channel `index`: the zap, with the banner.
+    pub fn watch(&mut self, index: usize) -> Vec<Effect> {
+        self.screen = Screen::Live;
+        self.tune(index)
+    }
+
+    /// Live TV on channel `index`, played by the controller rather than by
+    /// a zap of navigation's own (a past programme from the archive): the
+    /// current channel, without history.
+    pub fn watching(&mut self, index: usize) {
+        self.screen = Screen::Live;
+        self.current = Some(index);
+    }
+
+    /// A zap the box made by itself (a shared screen's schedule, the reset
+    /// between viewers): not history Back returns to.
+    pub fn tune_unrecorded(&mut self, index: usize) -> Vec<Effect> {
+        let fx = self.tune(index);
+        self.previous = None;
+        fx
+    }
+
+    /// A speech starts on live TV's screen, its bar not up yet.
+    pub fn play_speech(&mut self) {
+        self.screen = Screen::Live;
+        self.banner = false;
+    }
+
+    /// The banner up (Info, a seek in a speech).
+    pub fn show_banner(&mut self) {
+        self.banner = true;
+    }
+
+    /// The banner's time ran out: it goes, and the mini-guide with it.
+    pub fn banner_timed_out(&mut self) {
+        self.banner = false;
+        self.browse = None;
+    }
+
+    /// The channel list over live TV, on the current channel.
+    pub fn open_list(&mut self) {
+        self.list_open = true;
+        self.list_focus = self.current.unwrap_or(0);
+    }
+
+    /// Between viewers of a shared screen: live TV with nothing open, no
+    /// number half typed and no history.
+    pub fn reset(&mut self) {
+        self.screen = Screen::Live;
+        self.previous = None;
+        self.digits.clear();
+        self.list_open = false;
+        self.browse = None;
+    }
+
+    /// Navigation over a new lineup of channels numbered `numbers`: the
+    /// screen, the guide's place and the menus' focus stay; the current,
+    /// previous and focused channels follow their channel (`moved` maps an
+    /// old index to the new one, None when the channel has gone).
+    pub fn relineup(&self, numbers: Vec<u32>, moved: impl Fn(usize) -> Option<usize>) -> Nav {
+        let len = numbers.len();
+        let mut nav = Nav::new(numbers);
+        nav.screen = self.screen;
+        nav.current = self.current.and_then(&moved);
+        nav.previous = self.previous.and_then(&moved);
+        nav.list_open = self.list_open;
+        nav.list_focus = moved(self.list_focus).or(nav.current).unwrap_or(0);
+        nav.guide_row = self.guide_row.min(len.saturating_sub(1));
+        nav.guide_top = self.guide_top.min(nav.guide_row);
+        nav.guide_shift = self.guide_shift;
+        nav.guide_cell = self.guide_cell;
+        nav.menu_focus = self.menu_focus;
+        nav.settings_focus = self.settings_focus;
+        nav.banner = self.banner;
+        nav
+    }
+
     /// Opens Settings on its first row (after the PIN, when there is one).
     pub fn open_settings(&mut self) {
         self.screen = Screen::Settings;
@@ -431,6 +514,41 @@ mod tests {
 
     fn run(nav: &mut Nav, actions: &[Action]) -> Vec<Effect> {
         actions.iter().flat_map(|a| nav.handle(*a)).collect()
+    }
+
+    #[test]
+    fn a_new_lineup_keeps_the_screen_and_follows_the_channels() {
+        let mut n = nav3();
+        n.tune(2); // previous 0, current 2
+        n.screen = Screen::Guide;
+        n.guide_row = 2;
+        n.guide_top = 1;
+        n.list_focus = 1;
+        // Channel 0 has gone; 1 and 2 are now 0 and 1.
+        let moved = |i: usize| i.checked_sub(1);
+        let m = n.relineup(vec![2, 3], moved);
+        assert_eq!(m.screen, Screen::Guide);
+        assert_eq!((m.current, m.previous, m.list_focus), (Some(1), None, 0));
+        assert_eq!((m.guide_row, m.guide_top), (1, 1));
+        assert!(m.banner);
+    }
+
+    #[test]
+    fn a_zap_the_box_made_is_not_history_and_the_reset_clears_what_was_open() {
+        let mut n = nav3();
+        n.tune(1);
+        assert_eq!(n.previous, Some(0));
+        assert_eq!(n.tune_unrecorded(2)[0], Effect::Tune(2));
+        assert_eq!((n.current, n.previous), (Some(2), None));
+        n.tune(0);
+        n.screen = Screen::Menu;
+        n.digits = "1".into();
+        n.list_open = true;
+        n.browse = Some(1);
+        n.reset();
+        assert_eq!(n.screen, Screen::Live);
+        assert_eq!((n.previous, n.browse, n.list_open), (None, None, false));
+        assert!(n.digits.is_empty());
     }
 
     #[test]

@@ -64,6 +64,17 @@ impl Layer for PinEntry {
     }
 }
 
+/// Paints the PIN pad: up or not, what it is for, and how many digits are typed.
+pub(super) fn view(ui: &super::ui::AppWindow, entry: Option<&PinEntry>) {
+    use slint::ComponentHandle;
+    let pin = ui.global::<super::ui::PinAdapter>();
+    pin.set_visible(entry.is_some());
+    if let Some(e) = entry {
+        pin.set_purpose(if e.purpose == PinPurpose::Set { 1 } else { 0 });
+        pin.set_typed(e.digits.len() as i32);
+    }
+}
+
 /// The stored form of a PIN.
 pub fn hash(pin: &str) -> Option<String> {
     let salt = SaltString::generate(&mut OsRng);
