@@ -864,7 +864,7 @@ impl App {
         let Some(ch) = self.session.channels.get(self.nav.guide_row) else {
             return;
         };
-        let catchup = ch.catchup.is_enabled() && guide::has_catchup(ch, &p, now);
+        let catchup = ch.catchup.is_enabled() && crate::guide::has_catchup(ch, &p, now);
         let reminded = self.session.reminded(&ch.key.0, p.start);
         self.details = Some(super::details::Details::new(
             self.nav.guide_row,

@@ -35,12 +35,6 @@ pub(super) fn clear_preview(ui: &AppWindow) {
         .set_rows(ModelRc::new(VecModel::from(Vec::<GuideRow>::new())));
 }
 
-/// Whether a past programme of `ch` can still be played from catch-up.
-pub(super) fn has_catchup(ch: &Channel, p: &Programme, now: i64) -> bool {
-    let days = i64::from(ch.catchup.days.unwrap_or(1).max(1));
-    ch.catchup.is_enabled() && p.start >= now - days * 86_400
-}
-
 /// What a cell is, for its looks and its spoken label.
 pub(super) struct CellState {
     pub past: bool,

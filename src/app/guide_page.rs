@@ -136,3 +136,56 @@ impl GuidePager {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loaded_window_and_the_guide_pages_shift_a_channel_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = 1_800_000_000; // 2027-01-15 08:00 UTC
+        let xml = dir.path().join("guide.xml");
+        std::fs::write(
+            &xml,
+            r#"<tv><channel id="civic.one"><display-name>Civic One</display-name></channel>
+<programme channel="civic.one" start="20270115080000 +0000" stop="20270115083000 +0000"><title>Council</title></programme></tv>"#,
+        )
+        .unwrap();
+        let db = dir.path().join("hustings.sqlite3");
+        crate::feeds::import_paths(&db, &[xml], crate::feeds::OnBadSource::Abort, 0).unwrap();
+        let lineup = crate::lineup::parse_bytes_with(
+            b"#EXTM3U\n#EXTINF:-1 tvg-id=\"civic.one\" tvg-shift=\"1\",Civic One\nhttp://h/a\n",
+            "lineup.m3u",
+            &crate::lineup::ParseOptions::default(),
+        )
+        .unwrap();
+        let mut config = crate::config::Config::default();
+        config.clock = crate::config::Clock::starting_at(now);
+        let mut out = crate::feeds::Loaded::default();
+        crate::feeds::load::assemble(&config, &db, vec![lineup], &mut out);
+        let key = out.channels[0].key.0.clone();
+        let held: Vec<(i64, Option<i64>)> = out
+            .guide
+            .window(&key, now - 7200, now + 7200)
+            .iter()
+            .map(|p| (p.start, p.stop))
+            .collect();
+        assert_eq!(held, [(now + 3600, Some(now + 5400))], "one hour later");
+        let pager = GuidePager::new(Some(&db), out.guide_ids.clone());
+        let page = pager.page(&out.channels, 0..1, now, now + 7200, &out.guide);
+        let paged: Vec<(i64, Option<i64>)> = page[0]
+            .programmes
+            .iter()
+            .map(|p| (p.start, p.stop))
+            .collect();
+        assert_eq!(paged, held, "the pages read from the store agree");
+        // A page ending before the shifted start holds nothing of it.
+        let before = pager.page(&out.channels, 0..1, now - 3600, now + 3600, &out.guide);
+        assert!(
+            before[0].programmes.is_empty(),
+            "{:?}",
+            before[0].programmes
+        );
+    }
+}

@@ -116,7 +116,7 @@ fn cell_state(session: &Session, ch: &Channel, p: &Programme, now: i64) -> CellS
     let past = p.stop.is_some_and(|stop| stop <= now);
     CellState {
         past,
-        catchup: past && guide::has_catchup(ch, p, now),
+        catchup: past && crate::guide::has_catchup(ch, p, now),
         reminder: session.reminded(&ch.key.0, p.start),
     }
 }

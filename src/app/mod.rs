@@ -1,7 +1,14 @@
 //! The app: the layer stack a key goes down (`layers`: each screen and modal
 //! layer answers with `effect::Effect`s), the controller that carries the
-//! effects out and paints, and the runners (window, KMS, headless). The only
-//! place that sees both Slint and the player.
+//! effects out, and the runners (window, KMS, headless). The only place that
+//! sees both Slint and the player.
+//!
+//! - State: `nav` (the screen and focus, changed only through its methods),
+//!   `session` (lineup, guide window, favourites, reminders, preferences),
+//!   and each screen's own struct beside its view and spoken label
+//!   (`guide_screen`, `channels_screen`, `archive_screen`, `details`,
+//!   `settings_screen`, `live`); `zaps` times every zap.
+//! - Data comes from `crate::feeds` (`Loaded`), the player's events and frames.
 //!
 //! Threads: Slint owns the main thread; feeds load and the player runs on the
 //! tokio runtime. Everything reaches the UI thread as a [`UiMsg`] (plain
@@ -10,13 +17,11 @@
 
 mod archive_playback;
 mod archive_screen;
-mod archive_sources;
 mod channels_screen;
 mod controller;
 mod details;
 mod downloads;
 mod effect;
-mod feeds;
 mod first_picture;
 mod guide;
 mod guide_page;
@@ -47,8 +52,8 @@ mod windowed;
 mod wiring;
 mod zaps;
 
+pub use crate::feeds::{Loaded, load, load_cached};
 pub use controller::App;
-pub use feeds::{Loaded, load, load_cached};
 pub use headless::{HeadlessSession, TourOptions, TourReport, run_script, run_tour};
 pub use settings::{SettingsWrite, save_preferences, spawn_settings_writer};
 pub use windowed::{

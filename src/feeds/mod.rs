@@ -9,13 +9,19 @@
 //! - [`guide`]: XMLTV guides, streamed to disk and through the reader into
 //!   one store import.
 //! - [`archive`]: the speech archive's catalogue and its transcripts.
+//! - [`load`]: the lineups and guides loaded for a session, offline first,
+//!   assembled with the archive's items (`archive_sources`: the catalogue,
+//!   the lineup's on-demand entries, past programmes with catch-up) into
+//!   one [`Loaded`].
 //!
-//! The lineup's load and the interactive feed still live with their users
-//! (`app::feeds`, `interact::cache`).
+//! The interactive feed's cache stays with `interact` (`interact::cache`),
+//! over the same [`fetch`].
 
 pub mod archive;
+mod archive_sources;
 pub mod fetch;
 pub mod guide;
+pub mod load;
 
 pub use archive::refresh as refresh_archive;
 pub use fetch::{FeedError, Fresh, fetch_checked};
@@ -23,3 +29,4 @@ pub use guide::{
     ImportError, ImportReport, OnBadSource, SavedCopy, SourceOutcome, SourceReport, import_guides,
     import_paths,
 };
+pub use load::{Loaded, load, load_cached};

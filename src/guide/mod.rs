@@ -11,6 +11,7 @@
 //! at all is a [`GuideError`]. It must not import the player, the UI, the
 //! store or the network: callers hand it a reader.
 
+mod catchup_window;
 mod channel_shift;
 mod decode;
 mod decompress;
@@ -27,6 +28,7 @@ mod hostile_tests;
 #[cfg(test)]
 mod peer_tests;
 
+pub use catchup_window::has_catchup;
 pub use channel_shift::ChannelShift;
 pub use decompress::{DecompressLimits, RATIO_GRACE, open_decompressed, open_decompressed_limited};
 pub use matching::match_channels;

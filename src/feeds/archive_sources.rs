@@ -50,7 +50,7 @@ pub fn catchup_items<'a>(
     let mut items: Vec<ArchiveItem> = programmes
         .into_iter()
         .filter(|(ch, p)| {
-            p.stop.is_some_and(|stop| stop <= now) && super::guide::has_catchup(ch, p, now)
+            p.stop.is_some_and(|stop| stop <= now) && crate::guide::has_catchup(ch, p, now)
         })
         .map(|(ch, p)| {
             let stop = p.stop.unwrap_or(p.start);
