@@ -6,12 +6,12 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 
 use super::effect::{Effect, LayerId, PinPurpose};
-use super::guide_screen::GuideScreen;
 use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
 use super::messages::Message;
 use super::nav::Nav;
 use super::pin::PinEntry;
 use super::screen::Screen;
+use super::screens::{Screens, View};
 use super::session::{Reminder, Session};
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::zaps::{Ended, ZapOutcome, ZapRecord, Zaps};
@@ -35,12 +35,31 @@ const RELOAD_TIME: Duration = Duration::from_secs(15);
 /// last buffers are released as the new channel's first second plays.
 const ZAP_DRAIN: Duration = Duration::from_secs(1);
 
+/// What the screens read to paint and speak ([`View`]). A macro, so that it
+/// borrows the app's fields one by one: the screens, navigation and the
+/// images can change while it is held.
+macro_rules! view_of {
+    ($app:expr, $now:expr) => {
+        View {
+            ui: &$app.ui,
+            session: &$app.session,
+            now: $now,
+            trust: $app.trust.as_ref(),
+            cache_dir: $app.cache.as_ref().map(|(dir, _)| dir.as_path()),
+            box_id: &$app.box_id,
+            network: $app.network_summary(),
+        }
+    };
+}
+
 /// The app on the UI thread.
 pub struct App {
     ui: AppWindow,
     nav: Nav,
     /// The lineup, guide, favourites, reminders and preferences.
     session: Session,
+    /// The screens' own state (guide page, Channels, archive, details).
+    screens: Screens,
     player: PlayerHandle,
     frames: FrameSlot,
     /// On a box's display: frames go to the video plane, not into the UI.
@@ -54,8 +73,6 @@ pub struct App {
     pub(super) track_base: crate::player::TrackPreferences,
     /// The current stream's audio and subtitle tracks.
     tracks: crate::player::Tracks,
-    /// The Archive screen's list, search and focus.
-    archive: super::archive_screen::ArchiveBrowser,
     /// Starts a download for offline viewing (on the runtime).
     pub(super) download: Option<Box<dyn Fn(crate::archive::catalogue::ArchiveItem)>>,
     /// Finds the variants to stream for an item (on the runtime); the answer
@@ -100,12 +117,6 @@ pub struct App {
     pin_entry: Option<PinEntry>,
     /// A buffering percentage is on screen (cleared by the first picture).
     buffering_shown: bool,
-    /// The open programme details, if any.
-    details: Option<super::details::Details>,
-    /// The Channels screen's filter, search and focus.
-    browser: super::channels_screen::ChannelBrowser,
-    /// The guide grid's page.
-    guide_screen: GuideScreen,
     /// A reminder that fired: OK on Live tunes its channel for a while.
     reminder_offer: Option<ReminderOffer>,
     /// The zap playing a programme through catch-up, if any.
@@ -147,6 +158,7 @@ impl App {
             ui,
             nav: Nav::new(vec![]),
             session: Session::default(),
+            screens: Screens::default(),
             player,
             frames,
             video_plane: None,
@@ -156,12 +168,8 @@ impl App {
             track_base: Default::default(),
             tracks: Default::default(),
             catchup_zap: None,
-            guide_screen: Default::default(),
-            browser: Default::default(),
-            details: None,
             buffering_shown: false,
             pin_entry: None,
-            archive: Default::default(),
             pending_seek: None,
             archive_playing: None,
             playback: None,
@@ -300,7 +308,7 @@ impl App {
 
     /// The archive items listed (catalogue, on-demand entries, catch-up).
     pub fn archive_item_count(&self) -> usize {
-        self.archive.items.len()
+        self.screens.archive.items.len()
     }
 
     /// One remote-control action, pressed now.
@@ -352,10 +360,7 @@ impl App {
             stack.push(LayerId::Playback);
         }
         stack.push(LayerId::GlobalKeys);
-        if matches!(
-            nav.screen,
-            Screen::Archive | Screen::Channels | Screen::Details
-        ) {
+        if Screens::takes_keys(nav.screen) {
             stack.push(LayerId::Screen);
         }
         stack.push(LayerId::Nav);
@@ -379,12 +384,7 @@ impl App {
             &mut self.overlay,
             &mut self.playback,
         );
-        let (archive, browser, details, nav) = (
-            &mut self.archive,
-            &mut self.browser,
-            &mut self.details,
-            &mut self.nav,
-        );
+        let (screens, nav) = (&mut self.screens, &mut self.nav);
         let (mut kiosk_lock, mut global_keys) = (KioskLock, GlobalKeys);
         super::layers::route(&stack, |id| {
             let layer: &mut dyn Layer = match id {
@@ -403,15 +403,7 @@ impl App {
                     None => return Handled::pass(),
                 },
                 LayerId::GlobalKeys => &mut global_keys,
-                LayerId::Screen => match ctx.screen {
-                    Screen::Archive => archive,
-                    Screen::Channels => browser,
-                    Screen::Details => match details.as_mut() {
-                        Some(d) => d,
-                        None => return Handled::Consumed(vec![Effect::Show(Screen::Guide)]),
-                    },
-                    _ => return Handled::pass(),
-                },
+                LayerId::Screen => return screens.handle(action, &ctx),
                 LayerId::Nav => nav,
             };
             layer.handle(action, &ctx)
@@ -424,15 +416,8 @@ impl App {
     fn privacy_reset(&mut self) {
         tracing::info!("kiosk: privacy reset between viewers");
         self.overlay.wipe();
-        self.archive.search.clear();
-        self.archive.hits.clear();
-        self.archive.keyboard = None;
-        self.archive.focus = 0;
-        self.archive.top = 0;
-        self.browser.search.clear();
-        self.browser.keyboard = None;
+        self.screens.wipe();
         self.pin_entry = None;
-        self.details = None;
         self.nav.reset();
         self.reminder_offer = None;
         if self.playback.take().is_some() {
@@ -604,16 +589,17 @@ impl App {
                     self.pin_entry = Some(PinEntry::new(PinPurpose::Channels));
                     self.notice(Message::ChannelsLocked);
                 }
-                Effect::OpenChannels => self.browser.open(
+                Effect::OpenChannels => self.screens.channels.open(
                     self.nav.current,
                     &self.session.channels,
                     &self.session.favourites,
                 ),
                 Effect::OpenDetails => self.open_details(),
                 Effect::OpenArchive => {
-                    self.archive.focus = 0;
-                    self.archive.top = 0;
+                    self.screens.archive.focus = 0;
+                    self.screens.archive.top = 0;
                     let no_catalogue = !self
+                        .screens
                         .archive
                         .items
                         .iter()
@@ -679,7 +665,7 @@ impl App {
                         .channels
                         .get(index)
                         .is_some_and(|c| self.session.reminded(&c.key.0, programme.start));
-                    if let Some(d) = self.details.as_mut() {
+                    if let Some(d) = self.screens.details.as_mut() {
                         d.reminded(on);
                     }
                 }
@@ -702,7 +688,7 @@ impl App {
                     self.nav.open_settings();
                 } else if purpose == PinPurpose::Channels {
                     self.nav.show(Screen::Channels);
-                    self.browser.open(
+                    self.screens.channels.open(
                         self.nav.current,
                         &self.session.channels,
                         &self.session.favourites,
@@ -815,6 +801,7 @@ impl App {
         self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
         self.archive_playing = Some((zap, item.id.clone(), request.at));
         let cues = self
+            .screens
             .archive
             .db
             .as_ref()
@@ -858,7 +845,7 @@ impl App {
     /// Info on a guide programme: its details screen.
     fn open_details(&mut self) {
         let now = self.clock.now();
-        let Some(p) = self.guide_screen.focused_in_full(&self.nav) else {
+        let Some(p) = self.screens.guide.focused_in_full(&self.nav) else {
             return;
         };
         let Some(ch) = self.session.channels.get(self.nav.guide_row) else {
@@ -866,7 +853,7 @@ impl App {
         };
         let catchup = ch.catchup.is_enabled() && crate::guide::has_catchup(ch, &p, now);
         let reminded = self.session.reminded(&ch.key.0, p.start);
-        self.details = Some(super::details::Details::new(
+        self.screens.details = Some(super::details::Details::new(
             self.nav.guide_row,
             p,
             now,
@@ -917,7 +904,7 @@ impl App {
             return;
         }
         super::settings_screen::apply_look(&self.ui, &self.session.preferences);
-        self.guide_screen.redraw();
+        self.screens.guide.redraw();
         if matches!(
             row,
             SettingRow::Subtitles | SettingRow::AudioDescription | SettingRow::SoundLanguage
@@ -959,34 +946,11 @@ impl App {
         if let Some(e) = &self.pin_entry {
             return format!("PIN pad: {} of 4 digits", e.digits.len());
         }
-        let now = self.clock.now();
-        match self.nav.screen {
-            Screen::Live => {
-                let on_top = super::overlay_view::label(&self.overlay)
-                    .or_else(|| self.playback.as_ref().map(|p| p.label()));
-                live::focus_label(&self.nav, &self.session, now, on_top)
-            }
-            Screen::Guide => self.guide_screen.focus_label(&self.nav, &self.session, now),
-            Screen::Channels => self
-                .browser
-                .focus_label(&self.session.channels, &self.session.favourites),
-            Screen::Details => self
-                .details
-                .as_ref()
-                .map(|d| d.focus_label())
-                .unwrap_or_default(),
-            Screen::Menu => super::settings_screen::menu_label(&self.nav),
-            Screen::Settings => super::settings_screen::settings_label(
-                &self.nav,
-                &self.session.preferences,
-                &super::settings_screen::About {
-                    network: self.network_summary(),
-                    signed_feeds: super::trust_view::diagnostics_label(self.trust.as_ref()),
-                    box_id: self.box_id.clone(),
-                },
-            ),
-            Screen::Archive => self.archive.focus_label(),
-        }
+        let on_top = super::overlay_view::label(&self.overlay)
+            .or_else(|| self.playback.as_ref().map(|p| p.label()));
+        let view = view_of!(self, self.clock.now());
+        self.screens
+            .focus_label(self.nav.screen, &self.nav, &view, on_top)
     }
 
     /// The viewer's preferences now.
@@ -1006,7 +970,7 @@ impl App {
     /// set (or taken off).
     fn open_programme(&mut self, row: usize, _cell: usize) {
         let now = self.clock.now();
-        let programme = self.guide_screen.focused(&self.nav).cloned();
+        let programme = self.screens.guide.focused(&self.nav).cloned();
         match programme {
             Some(p) if p.start > now => {
                 self.toggle_reminder(row, &p);
@@ -1316,12 +1280,12 @@ impl App {
                 let key = &old_channels.get(old)?.key;
                 channels.iter().position(|c| &c.key == key)
             });
-        self.guide_screen.load(super::guide_page::GuidePager::new(
+        self.screens.guide.load(super::guide_page::GuidePager::new(
             loaded.db.as_deref(),
             loaded.guide_ids,
         ));
-        self.archive.items = loaded.archive;
-        self.archive.db = loaded.db.clone();
+        self.screens.archive.items = loaded.archive;
+        self.screens.archive.db = loaded.db.clone();
         if !loaded.notices.is_empty() {
             self.notice(Message::Text(loaded.notices.join("\n")));
         } else {
@@ -1662,50 +1626,8 @@ impl App {
 
     /// Paints the screen up (live TV's own parts are drawn with every screen).
     fn view_screen(&mut self, now: i64) {
-        match self.nav.screen {
-            Screen::Live => {}
-            Screen::Guide => self
-                .guide_screen
-                .view(&self.ui, &mut self.nav, &self.session, now),
-            Screen::Channels => super::channels_screen::update(
-                &self.ui,
-                &self.browser,
-                &self.session.channels,
-                &self.session.favourites,
-                self.nav.current,
-            ),
-            Screen::Details => {
-                if let Some(d) = &self.details {
-                    let name = self
-                        .session
-                        .channels
-                        .get(d.channel)
-                        .map(|c| c.name.clone())
-                        .unwrap_or_default();
-                    super::details::update(&self.ui, d, &name);
-                }
-            }
-            Screen::Archive => {
-                let images = &mut self.images;
-                self.archive.take_badges(self.trust.as_ref());
-                super::archive_screen::update(
-                    &self.ui,
-                    &self.archive,
-                    self.session.language(),
-                    self.cache.as_ref().map(|(dir, _)| dir.as_path()),
-                    &mut |url| images.get(url),
-                );
-            }
-            Screen::Menu | Screen::Settings => {
-                let network = self.network_summary();
-                super::settings_screen::update(
-                    &self.ui,
-                    &self.nav,
-                    &self.session.preferences,
-                    &network,
-                );
-                super::trust_view::update_settings(&self.ui, self.trust.as_ref(), &self.box_id);
-            }
-        }
+        let view = view_of!(self, now);
+        self.screens
+            .view(self.nav.screen, &mut self.nav, &view, &mut self.images);
     }
 }

@@ -42,6 +42,7 @@ mod pin;
 mod png;
 pub mod preferences;
 mod screen;
+mod screens;
 pub mod script;
 mod session;
 mod settings;
