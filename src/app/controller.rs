@@ -621,7 +621,16 @@ impl App {
                 Effect::PinEntered(purpose, pin) => self.pin_entered(purpose, &pin),
                 Effect::Close(LayerId::PinPad) => self.pin_entry = None,
                 Effect::Close(LayerId::ReminderOffer) => self.reminder_offer = None,
-                Effect::Close(_) => {}
+                // The others are up while their state says so (the overlay's
+                // stage, a speech playing, the screen) or always.
+                Effect::Close(
+                    LayerId::KioskLock
+                    | LayerId::Overlay
+                    | LayerId::Playback
+                    | LayerId::GlobalKeys
+                    | LayerId::Screen
+                    | LayerId::Nav,
+                ) => {}
                 Effect::RedrawOverlay => {
                     super::overlay_view::update(&self.ui, &self.overlay, Instant::now())
                 }
