@@ -1297,7 +1297,10 @@ impl App {
         self.screens.archive.db = loaded.db.clone();
         if !loaded.notices.is_empty() {
             self.notice(Message::Text(loaded.notices.join("\n")));
-        } else {
+        } else if self.notice_until.is_none() {
+            // A load clears an old error; a notice runs its time (a refusal
+            // announced by the interactive worker's message, which can come
+            // just before this load's, must not be wiped by it).
             self.set_status(&Message::Text(String::new()), false);
         }
         if first_load {
@@ -1528,7 +1531,7 @@ impl App {
             let fx = self.nav.commit_number();
             self.apply(fx);
         }
-        // Before the first zap has ended, notices wait (see push_outcome).
+        // Before the first zap has ended, notices wait (see zap_ended).
         if self.zaps.outcomes().next().is_some() && self.notice_until.is_some_and(|t| now >= t) {
             self.notice_until = None;
             self.set_status(&Message::Text(String::new()), false);
