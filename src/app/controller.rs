@@ -47,7 +47,7 @@ macro_rules! view_of {
             trust: $app.trust.as_ref(),
             cache_dir: $app.cache.as_ref().map(|(dir, _)| dir.as_path()),
             box_id: &$app.box_id,
-            network: $app.network_summary(),
+            last_zap: $app.zaps.last_shown(),
         }
     };
 }
@@ -927,21 +927,6 @@ impl App {
         self.save_preferences();
     }
 
-    /// One line on the network for Settings: interface and the last zap.
-    fn network_summary(&self) -> String {
-        match self.zaps.last_shown() {
-            Some(r) => format!(
-                "{} · {} ms{}",
-                r.url,
-                r.first_frame_ms,
-                if r.fell_back { " · fallback" } else { "" }
-            ),
-            None => "—".into(),
-        }
-    }
-
-    /// The accessible label of the focused item, as the screen reader would
-    /// announce it (the scripted sessions print it after each step).
     /// The notice on screen now, in English (what a screen reader would
     /// announce; scripts and tests read it), or "".
     pub fn notice_text(&self) -> String {
@@ -951,6 +936,8 @@ impl App {
         self.ui.global::<LiveAdapter>().get_status().to_string()
     }
 
+    /// The accessible label of the focused item, as the screen reader would
+    /// announce it (the scripted sessions print it after each step).
     pub fn focus_label(&self) -> String {
         if let Some(e) = &self.pin_entry {
             return format!("PIN pad: {} of 4 digits", e.digits.len());

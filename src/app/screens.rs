@@ -17,6 +17,7 @@ use super::nav::Nav;
 use super::screen::Screen;
 use super::session::Session;
 use super::ui::AppWindow;
+use super::zaps::ZapRecord;
 use crate::input::Action;
 use crate::trust::TrustGate;
 
@@ -32,8 +33,8 @@ pub struct View<'a> {
     pub cache_dir: Option<&'a Path>,
     /// The box's random id, as the outbox keeps it.
     pub box_id: &'a str,
-    /// The network line of Settings (interface and the last zap).
-    pub network: String,
+    /// The newest zap that showed a picture (Settings' network line).
+    pub last_zap: Option<&'a ZapRecord>,
 }
 
 /// The screens' own state.
@@ -102,7 +103,8 @@ impl Screens {
                 );
             }
             Screen::Menu | Screen::Settings => {
-                super::settings_screen::update(v.ui, nav, &session.preferences, &v.network);
+                let network = super::settings_screen::network_line(v.last_zap);
+                super::settings_screen::update(v.ui, nav, &session.preferences, &network);
                 super::trust_view::update_settings(v.ui, v.trust, v.box_id);
             }
         }
@@ -134,7 +136,7 @@ impl Screens {
                 nav,
                 &session.preferences,
                 &super::settings_screen::About {
-                    network: v.network.clone(),
+                    network: super::settings_screen::network_line(v.last_zap),
                     signed_feeds: super::trust_view::diagnostics_label(v.trust),
                     box_id: v.box_id.to_string(),
                 },

@@ -41,6 +41,20 @@ pub(super) fn menu_label(nav: &Nav) -> String {
         .unwrap_or_default()
 }
 
+/// Settings' network line: the URL, first-picture time and any fallback of
+/// the newest zap shown.
+pub(super) fn network_line(last: Option<&super::zaps::ZapRecord>) -> String {
+    match last {
+        Some(r) => format!(
+            "{} · {} ms{}",
+            r.url,
+            r.first_frame_ms,
+            if r.fell_back { " · fallback" } else { "" }
+        ),
+        None => "—".into(),
+    }
+}
+
 /// The Settings rows that describe the box rather than a preference.
 pub(super) struct About {
     /// The network line (interface and the last zap).
