@@ -1314,24 +1314,6 @@ impl App {
     fn player_event(&mut self, event: PlayerEvent) {
         let current = self.zaps.current();
         match event {
-            PlayerEvent::FirstFrame {
-                zap,
-                decoder,
-                url,
-                elapsed,
-            } if zap == current => {
-                if let Some((_, at)) = self.pending_seek.take_if(|(z, _)| *z == zap) {
-                    self.player
-                        .send(PlayerCommand::Seek(Duration::from_secs_f64(at)));
-                }
-                if std::mem::take(&mut self.buffering_shown) && self.notice_until.is_none() {
-                    self.set_status(&Message::Text(String::new()), false);
-                }
-                tracing::info!(zap, ms = elapsed.as_millis() as u64, %url, "first frame decoded");
-                if let Some(ended) = self.zaps.decoded(url, decoder) {
-                    self.zap_ended(ended);
-                }
-            }
             PlayerEvent::FellBack {
                 zap,
                 from,
@@ -1446,12 +1428,13 @@ impl App {
         }
     }
 
-    fn frame(&mut self, frame: crate::player::VideoFrame) {
+    fn frame(&mut self, mut frame: crate::player::VideoFrame) {
         if !self.zaps.wants(frame.zap) {
             return; // a late frame of the channel left, or of what was stopped
         }
         let adapter = self.ui.global::<LiveAdapter>();
         let zap = frame.zap;
+        let origin = frame.origin.take();
         if let Some(plane) = &self.video_plane {
             *plane.video.borrow_mut() = Some(frame);
         } else if let Some(rgba) = frame.pixels.rgba() {
@@ -1463,7 +1446,26 @@ impl App {
             adapter.set_frame(slint::Image::from_rgba8(buffer));
         }
         adapter.set_has_picture(true);
-        if let Some(ended) = self.zaps.shown(zap, Instant::now()) {
+        if let Some(origin) = origin {
+            self.first_frame(zap, origin);
+        }
+    }
+
+    /// The first frame of `zap` is on its way to the screen: a resume
+    /// position is sought, the buffering notice goes, the zap is shown.
+    fn first_frame(&mut self, zap: ZapId, origin: crate::player::FrameOrigin) {
+        if zap != self.zaps.current() {
+            return;
+        }
+        if let Some((_, at)) = self.pending_seek.take_if(|(z, _)| *z == zap) {
+            self.player
+                .send(PlayerCommand::Seek(Duration::from_secs_f64(at)));
+        }
+        if std::mem::take(&mut self.buffering_shown) && self.notice_until.is_none() {
+            self.set_status(&Message::Text(String::new()), false);
+        }
+        tracing::info!(zap, url = %origin.url, "first frame shown");
+        if let Some(ended) = self.zaps.shown(zap, origin, Instant::now()) {
             self.zap_ended(ended);
         }
     }

@@ -13,7 +13,9 @@
 //! Threads: Slint owns the main thread; feeds load and the player runs on the
 //! tokio runtime. Everything reaches the UI thread as a [`UiMsg`] (plain
 //! `Send` data); frames travel through a one-slot [`FrameSlot`] so a slow
-//! UI drops old pictures instead of queueing them.
+//! UI drops old pictures instead of queueing them. A zap's first frame
+//! carries what made it (its URL and decoder): the app learns that a zap
+//! is shown by that one route, not from the player's `FirstFrame` event.
 
 mod archive_playback;
 mod archive_screen;
@@ -131,15 +133,68 @@ pub struct FrameSlot(Arc<Mutex<Option<VideoFrame>>>);
 
 impl FrameSlot {
     /// Puts a frame in the slot; true when the slot was empty (the UI needs a wake-up).
+    /// A zap's first frame replaced unseen hands its origin to the newer
+    /// frame of the same zap: the zap ends on the first frame the UI takes.
     pub fn put(&self, frame: VideoFrame) -> bool {
-        match self.0.lock() {
-            Ok(mut slot) => slot.replace(frame).is_none(),
-            Err(_) => false,
+        let Ok(mut slot) = self.0.lock() else {
+            return false;
+        };
+        match slot.replace(frame) {
+            None => true,
+            Some(old) => {
+                if let (Some(new), Some(origin)) = (slot.as_mut(), old.origin)
+                    && new.zap == old.zap
+                    && new.origin.is_none()
+                {
+                    new.origin = Some(origin);
+                }
+                false
+            }
         }
     }
 
     /// Takes the newest frame.
     pub fn take(&self) -> Option<VideoFrame> {
         self.0.lock().ok().and_then(|mut s| s.take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::player::{FrameOrigin, Pixels, ZapId};
+
+    fn frame(zap: ZapId, origin: Option<&str>) -> VideoFrame {
+        VideoFrame {
+            zap,
+            width: 1,
+            height: 1,
+            pixels: Pixels::Rgba(Arc::new(vec![0; 4])),
+            origin: origin.map(|url| FrameOrigin {
+                url: url.into(),
+                decoder: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_first_frame_replaced_unseen_hands_its_origin_to_the_newer_frame_of_its_zap() {
+        let slot = FrameSlot::default();
+        assert!(
+            slot.put(frame(1, Some("udp://239.1.1.1:5000"))),
+            "empty: wake"
+        );
+        assert!(!slot.put(frame(1, None)), "full: no second wake-up");
+        let got = slot.take().expect("the newest frame");
+        assert_eq!(
+            got.origin.map(|o| o.url).as_deref(),
+            Some("udp://239.1.1.1:5000")
+        );
+        assert!(slot.take().is_none());
+
+        // A newer zap's frame does not inherit the older zap's origin.
+        slot.put(frame(2, Some("a")));
+        slot.put(frame(3, None));
+        assert!(slot.take().expect("zap 3").origin.is_none());
     }
 }

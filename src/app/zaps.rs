@@ -1,18 +1,17 @@
 //! Zap timing: every zap measured from its command to its first frame on
 //! screen, and how the newest zaps ended.
 //!
-//! A zap's first frame reaches the app as two facts, in either order: the
-//! picture (through the frame slot) and the player's word on the URL and
-//! decoder that made it (the `FirstFrame` event). A zap is finished when
-//! both have come; a window that draws then corrects the figure to the
-//! moment the picture was really on screen ([`Zaps::displayed`]).
+//! A zap's first frame reaches the app with what made it (the URL and the
+//! decoder, `VideoFrame::origin`), so the zap ends with that one frame; a
+//! window that draws then corrects the figure to the moment the picture
+//! was really on screen ([`Zaps::displayed`]).
 
 use std::collections::VecDeque;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::player::{DecoderInfo, ZapId};
+use crate::player::{FrameOrigin, ZapId};
 
 /// Zap outcomes kept (the newest): the last one is all the app reads, and a
 /// box zaps thousands of times between restarts.
@@ -56,12 +55,6 @@ struct InProgress {
     channel: String,
     number: u32,
     command_at: Instant,
-    /// From the player's FirstFrame event: the URL that played and its decoder.
-    decoded: Option<(String, Option<DecoderInfo>)>,
-    /// When its first frame was handed to the screen.
-    shown_at: Option<Instant>,
-    /// Whether `shown_at` is the moment the window finished drawing it.
-    rendered: bool,
     fell_back: bool,
 }
 
@@ -73,9 +66,6 @@ pub struct Zaps {
     shown: ZapId,
     /// The newest zap shown but not yet confirmed drawn (see [`Zaps::displayed`]).
     last_shown_command: Option<(ZapId, Instant)>,
-    /// A zap drawn before the player said what decoded it: its finished
-    /// record, for the next [`Zaps::displayed`] to hand out.
-    drawn_unreported: Option<ZapRecord>,
     /// Playback was stopped during this zap: its late frames are not shown.
     stopped: Option<ZapId>,
     /// The newest [`OUTCOMES_KEPT`] outcomes, oldest first.
@@ -92,9 +82,6 @@ impl Zaps {
             channel,
             number,
             command_at: at,
-            decoded: None,
-            shown_at: None,
-            rendered: false,
             fell_back: false,
         });
     }
@@ -120,12 +107,6 @@ impl Zaps {
         if let Some(z) = self.progress.as_mut() {
             z.fell_back = true;
         }
-    }
-
-    /// The player decoded the zap under way's first frame from `url`.
-    pub fn decoded(&mut self, url: String, decoder: Option<DecoderInfo>) -> Option<Ended> {
-        self.progress.as_mut()?.decoded = Some((url, decoder));
-        self.finish()
     }
 
     /// The zap under way failed on `channel` (its name now).
@@ -155,40 +136,24 @@ impl Zaps {
         zap >= self.current() && self.stopped.is_none_or(|s| zap > s)
     }
 
-    /// A frame of `zap` was handed to the screen at `at`.
-    pub fn shown(&mut self, zap: ZapId, at: Instant) -> Option<Ended> {
-        let z = self
-            .progress
-            .as_mut()
-            .filter(|z| z.zap == zap && z.shown_at.is_none())?;
-        z.shown_at = Some(at);
+    /// The first frame of `zap`, made as `origin` says, was handed to the
+    /// screen at `at`: the zap under way, if it is that one, is shown.
+    pub fn shown(&mut self, zap: ZapId, origin: FrameOrigin, at: Instant) -> Option<Ended> {
+        let z = self.progress.take_if(|z| z.zap == zap)?;
         self.shown = zap;
-        self.finish()
-    }
-
-    /// Records the zap under way once its frame is on screen and the player
-    /// has said what decoded it.
-    fn finish(&mut self) -> Option<Ended> {
-        let z = self
-            .progress
-            .take_if(|z| z.shown_at.is_some() && z.decoded.is_some())?;
-        let (shown_at, (url, decoder)) = (z.shown_at?, z.decoded?);
+        let FrameOrigin { url, decoder } = origin;
         let record = ZapRecord {
             zap: z.zap,
             channel: z.channel,
             number: z.number,
             url,
-            first_frame_ms: shown_at.duration_since(z.command_at).as_millis() as u64,
+            first_frame_ms: at.duration_since(z.command_at).as_millis() as u64,
             decoder: decoder.as_ref().map(|d| d.name.clone()).unwrap_or_default(),
             hardware: decoder.is_some_and(|d| d.hardware),
             fell_back: z.fell_back,
         };
         tracing::info!(channel = %record.channel, ms = record.first_frame_ms, "zap shown");
-        if z.rendered {
-            self.drawn_unreported = Some(record.clone());
-        } else {
-            self.last_shown_command = Some((z.zap, z.command_at));
-        }
+        self.last_shown_command = Some((z.zap, z.command_at));
         Some(self.push(ZapOutcome::Shown(record)))
     }
 
@@ -206,18 +171,6 @@ impl Zaps {
     /// at the moment its first frame was really on screen. The finished
     /// record, once per zap.
     pub fn displayed(&mut self, at: Instant) -> Option<ZapRecord> {
-        if let Some(z) = self
-            .progress
-            .as_mut()
-            .filter(|z| z.shown_at.is_some() && !z.rendered)
-        {
-            z.shown_at = Some(at);
-            z.rendered = true;
-            return None;
-        }
-        if let Some(record) = self.drawn_unreported.take() {
-            return Some(record);
-        }
         let (zap, command_at) = self.last_shown_command.take()?;
         self.outcomes.iter_mut().rev().find_map(|o| match o {
             ZapOutcome::Shown(r) if r.zap == zap => {
@@ -231,11 +184,6 @@ impl Zaps {
     /// Whether a first frame was handed to the screen but not yet drawn.
     pub fn awaiting_render(&self) -> bool {
         self.last_shown_command.is_some()
-            || self.drawn_unreported.is_some()
-            || self
-                .progress
-                .as_ref()
-                .is_some_and(|z| z.shown_at.is_some() && !z.rendered)
     }
 
     /// Some zap has shown a picture since the start.
@@ -267,30 +215,42 @@ mod tests {
         base + Duration::from_millis(n)
     }
 
-    fn decoder() -> Option<DecoderInfo> {
-        Some(DecoderInfo {
-            name: "avdec_h264".into(),
-            hardware: false,
-        })
+    fn origin(url: &str) -> FrameOrigin {
+        FrameOrigin {
+            url: url.into(),
+            decoder: Some(crate::player::DecoderInfo {
+                name: "avdec_h264".into(),
+                hardware: false,
+            }),
+        }
     }
 
     #[test]
-    fn a_zap_ends_when_both_its_picture_and_its_decoder_have_come_in_either_order() {
+    fn a_zap_ends_with_its_first_frame_and_records_what_made_it() {
         let t = Instant::now();
         let mut zaps = Zaps::default();
         zaps.start(1, "Council Live".into(), 1, t);
-        assert_eq!(zaps.shown(1, ms(t, 300)), None, "no decoder yet");
-        let ended = zaps.decoded("udp://239.1.1.1:5000".into(), decoder());
+        assert_eq!(zaps.in_progress(), Some(1));
+        let ended = zaps.shown(1, origin("udp://239.1.1.1:5000"), ms(t, 300));
         assert_eq!(ended, Some(Ended { first: true }));
         let Some(ZapOutcome::Shown(r)) = zaps.outcomes().last() else {
             panic!("shown")
         };
         assert_eq!((r.first_frame_ms, r.number), (300, 1));
+        assert_eq!(
+            (r.url.as_str(), r.decoder.as_str()),
+            ("udp://239.1.1.1:5000", "avdec_h264")
+        );
+        assert_eq!(zaps.in_progress(), None);
 
         zaps.start(2, "Debates".into(), 2, ms(t, 1000));
-        assert_eq!(zaps.decoded("udp://239.1.1.2:5000".into(), None), None);
-        assert_eq!(zaps.shown(2, ms(t, 1450)), Some(Ended { first: false }));
-        assert_eq!(zaps.last_shown().map(|r| r.first_frame_ms), Some(450));
+        zaps.fell_back();
+        let late = zaps.shown(1, origin("late"), ms(t, 1100));
+        assert_eq!(late, None, "a frame of the zap left ends nothing");
+        let ended = zaps.shown(2, origin("http://h/d.m3u8"), ms(t, 1450));
+        assert_eq!(ended, Some(Ended { first: false }));
+        let r = zaps.last_shown().expect("shown");
+        assert_eq!((r.first_frame_ms, r.fell_back), (450, true));
         assert!(zaps.shown_any());
     }
 
@@ -298,23 +258,14 @@ mod tests {
     fn the_window_drawing_the_picture_corrects_the_figure_once() {
         let t = Instant::now();
         let mut zaps = Zaps::default();
-        // Decoded first, then shown: the figure is corrected by the draw.
         zaps.start(1, "Council Live".into(), 1, t);
-        zaps.decoded("u".into(), decoder());
-        zaps.shown(1, ms(t, 200));
+        zaps.shown(1, origin("u"), ms(t, 200));
         assert!(zaps.awaiting_render());
         let r = zaps.displayed(ms(t, 230)).expect("the record, drawn");
         assert_eq!(r.first_frame_ms, 230);
+        assert_eq!(zaps.last_shown().map(|r| r.first_frame_ms), Some(230));
         assert_eq!(zaps.displayed(ms(t, 260)).map(|r| r.zap), None, "once");
         assert!(!zaps.awaiting_render());
-
-        // Shown and drawn before the player's word: the record comes after it.
-        zaps.start(2, "Debates".into(), 2, ms(t, 1000));
-        zaps.shown(2, ms(t, 1100));
-        assert!(zaps.displayed(ms(t, 1120)).is_none(), "not decoded yet");
-        zaps.decoded("u".into(), decoder());
-        let r = zaps.displayed(ms(t, 1500)).expect("the drawn record");
-        assert_eq!(r.first_frame_ms, 120, "the draw, not the event, ends it");
     }
 
     #[test]

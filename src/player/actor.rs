@@ -107,9 +107,9 @@ pub fn spawn(
         tracing::warn!(decoder = %d.name, "a preferred decoder is not installed");
     }
     let shared = Shared {
+        decoder: marks.decoder.clone(),
         marks,
         frames,
-        decoder: Arc::new(Mutex::new(None)),
         prejoin: Arc::new(Prejoin::new()),
         attach: Arc::new(Mutex::new(None)),
         headers: Arc::new(Mutex::new(Vec::new())),
@@ -689,6 +689,7 @@ impl Actor {
             return;
         };
         // Only now, with the old streaming threads stopped, may frames carry the new zap.
+        self.marks.set_url(tune.url());
         self.marks.zap.store(tune.zap, Ordering::Release);
         let now = TokioInstant::now();
         tune.url_started = now;

@@ -26,8 +26,11 @@
 //! The app sends [`PlayerCommand`]s and receives [`PlayerEvent`]s; neither
 //! carries a GStreamer type. Decoded frames go to a [`FrameSink`] callback on
 //! GStreamer's streaming thread, tagged with the zap they belong to, so the UI
-//! can drop a late frame of the previous channel. The UI shows "playing" only
-//! after [`PlayerEvent::FirstFrame`]. This module never imports Slint.
+//! can drop a late frame of the previous channel; the first frame of each
+//! zap carries its [`FrameOrigin`] (URL and decoder), so the app knows a zap
+//! is shown from the frame alone. [`PlayerEvent::FirstFrame`] says the same
+//! to listeners without frames (the CLI, the bench, CEC). This module never
+//! imports Slint.
 //!
 //! A tune tries the channel's URLs in order: a multicast URL that delivers no
 //! packet within the join timeout, or that fails, hands over to the next one
@@ -62,8 +65,8 @@ pub use events::{
 };
 pub use options::PlayerOptions;
 pub use output::{
-    FrameShape, FrameSink, PictureMemory, Pixels, PlanePicture, VideoFrame, drm_to_gst, gst_to_drm,
-    plane_format_names,
+    FrameOrigin, FrameShape, FrameSink, PictureMemory, Pixels, PlanePicture, VideoFrame,
+    drm_to_gst, gst_to_drm, plane_format_names,
 };
 
 use thiserror::Error;

@@ -22,7 +22,7 @@ use gstreamer_app as gst_app;
 use gstreamer_video as gst_video;
 
 use super::phases::Marks;
-use super::{PlayerInitError, ZapId, ZapPhase};
+use super::{DecoderInfo, PlayerInitError, ZapId, ZapPhase};
 
 /// The frames the app wants.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -90,6 +90,18 @@ pub struct VideoFrame {
     pub width: u32,
     pub height: u32,
     pub pixels: Pixels,
+    /// On the first frame of each zap only: what made it. A zap's first
+    /// picture and the facts about it travel together, so the app learns
+    /// of them by one route (the frame slot keeps it on a newer frame that
+    /// replaces this one unseen, see `app::FrameSlot`).
+    pub origin: Option<FrameOrigin>,
+}
+
+/// The URL and the video decoder a zap's first frame came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameOrigin {
+    pub url: String,
+    pub decoder: Option<DecoderInfo>,
 }
 
 /// A frame's pixels.
@@ -217,10 +229,12 @@ pub(crate) fn video_sink(
             } else {
                 to_rgba_frame(&sample, zap)
             };
-            if let Some(frame) = frame {
-                frames(frame);
+            if let Some(mut frame) = frame {
                 marks.frames.fetch_add(1, Ordering::Relaxed);
-                marks.mark(ZapPhase::FirstDisplayedFrame);
+                if marks.mark_for(ZapPhase::FirstDisplayedFrame, zap) {
+                    frame.origin = Some(marks.origin());
+                }
+                frames(frame);
             }
         }
     };
@@ -307,6 +321,7 @@ fn to_rgba_frame(sample: &gst::Sample, zap: ZapId) -> Option<VideoFrame> {
         width: w,
         height: h,
         pixels: Pixels::Rgba(Arc::new(rgba)),
+        origin: None,
     })
 }
 
@@ -388,6 +403,7 @@ fn to_plane_frame(sample: gst::Sample, zap: ZapId, input: Option<gst::Caps>) -> 
             par: (par.numer().max(1) as u32, par.denom().max(1) as u32),
             converted,
         }),
+        origin: None,
     })
 }
 

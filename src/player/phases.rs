@@ -5,15 +5,15 @@
 //! last marked for and reports only the first mark of each zap. Counters of
 //! packets and frames let the actor tell a stalled stream from a slow one.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{ZapId, ZapPhase};
+use super::{DecoderInfo, ZapId, ZapPhase};
 
 /// Notes from GStreamer's threads to the actor.
 #[derive(Debug)]
@@ -57,6 +57,10 @@ pub(crate) struct Marks {
     pub(crate) bytes: AtomicU64,
     /// Continuity of the TS received (lost packets).
     continuity: std::sync::Mutex<super::ts::Continuity>,
+    /// The URL the current zap plays (set by the actor with `zap`).
+    url: Mutex<String>,
+    /// The video decoder playbin3 made last (set as it is added).
+    pub(crate) decoder: Arc<Mutex<Option<DecoderInfo>>>,
 }
 
 impl Marks {
@@ -69,7 +73,24 @@ impl Marks {
             frames: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             continuity: Default::default(),
+            url: Mutex::default(),
+            decoder: Arc::default(),
         })
+    }
+
+    /// The current zap now plays `url` (called with the zap's store).
+    pub(crate) fn set_url(&self, url: &str) {
+        if let Ok(mut u) = self.url.lock() {
+            url.clone_into(&mut u);
+        }
+    }
+
+    /// What the current zap's frames come from: its URL and decoder.
+    pub(crate) fn origin(&self) -> super::FrameOrigin {
+        super::FrameOrigin {
+            url: self.url.lock().map(|u| u.clone()).unwrap_or_default(),
+            decoder: self.decoder.lock().ok().and_then(|d| d.clone()),
+        }
     }
 
     /// Counts received stream data: bytes and, for TS, lost packets.
@@ -94,17 +115,23 @@ impl Marks {
 
     /// Marks `phase` for the current zap; only its first mark is reported.
     pub(crate) fn mark(&self, phase: ZapPhase) {
-        let zap = self.zap.load(Ordering::Acquire);
+        self.mark_for(phase, self.zap.load(Ordering::Acquire));
+    }
+
+    /// Marks `phase` for `zap`; true (and reported) for its first mark.
+    pub(crate) fn mark_for(&self, phase: ZapPhase, zap: ZapId) -> bool {
         let Some(i) = MARKED.iter().position(|p| *p == phase) else {
-            return;
+            return false;
         };
-        if self.last[i].swap(zap, Ordering::AcqRel) != zap {
+        let first = self.last[i].swap(zap, Ordering::AcqRel) != zap;
+        if first {
             let _ = self.notes.send(Note::Phase {
                 phase,
                 zap,
                 at: Instant::now(),
             });
         }
+        first
     }
 
     pub(crate) fn note(&self, note: Note) {
