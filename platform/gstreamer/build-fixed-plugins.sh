@@ -7,7 +7,11 @@
 #     yocto-layer/recipes-multimedia/gstreamer/gstreamer1.0-plugins-good/ and
 #     that folder's 0002 for 1.22.12 and 1.24, and 0003 (a stop right after
 #     a start hung); here 0001, the 1.22.0 form of 0002 in
-#     platform/gstreamer/patches/gst-plugins-good/, and 0003;
+#     platform/gstreamer/patches/gst-plugins-good/, and 0003. That folder's
+#     0004 is ours too: a request cancelled while still queued was sent
+#     anyway and called back into a stream that could be freed (a rare
+#     SIGSEGV in the soak); 1.22.10 fixed it upstream, so the image's
+#     1.22.12 does not need it;
 #   playback (playbin3, playsink), gst-plugins-base, with the upstream
 #     backports in platform/gstreamer/patches/gst-plugins-base/: each
 #     playbin3 left its soft-volume element behind (fixed in 1.22.3), and
