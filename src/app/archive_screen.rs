@@ -3,13 +3,12 @@
 //! speech, from the moment a transcript hit names or where the viewer left it.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::effect::{Effect, PlayRequest};
 use super::layers::{Ctx, Handled, Layer};
-use super::osk::{Osk, OskResult};
+use super::osk::TypingFor;
 use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow};
 use crate::archive::catalogue::ArchiveItem;
 use crate::input::Action;
@@ -19,18 +18,17 @@ use crate::trust::{Badge, FeedKind, TrustGate};
 /// Rows the screen shows at once.
 pub const ROWS: usize = 5;
 
-/// Info on an item (the search keyboard down) says why it is there: its
-/// publisher's signature and any sponsor; the rest is [`ArchiveBrowser::handle`].
+/// Info on an item says why it is there: its publisher's signature and any
+/// sponsor; the rest is [`ArchiveBrowser::handle`].
 impl Layer for ArchiveBrowser {
-    fn handle(&mut self, action: Action, ctx: &Ctx) -> Handled {
+    fn handle(&mut self, action: Action, _: &Ctx) -> Handled {
         if action == Action::Info
-            && self.keyboard.is_none()
             && let Some(item) = self.focused_item()
         {
             let why = super::trust_view::why(self.badge(item), item.sponsor.as_ref());
             return Handled::Consumed(vec![Effect::Notice(why)]);
         }
-        ArchiveBrowser::handle(self, action, ctx.pressed)
+        ArchiveBrowser::handle(self, action)
     }
 }
 
@@ -42,7 +40,6 @@ pub struct ArchiveBrowser {
     pub hits: Vec<ArchiveHit>,
     pub focus: usize,
     pub top: usize,
-    pub keyboard: Option<Osk>,
     /// The badge of the archive catalogue in force (its items').
     pub catalogue_badge: Badge,
     /// The badge of the lineup in force (VOD and catch-up items come from it).
@@ -129,24 +126,22 @@ impl ArchiveBrowser {
         self.top = 0;
     }
 
-    pub fn handle(&mut self, action: Action, now: Instant) -> Handled {
-        if let Some(k) = self.keyboard.as_mut() {
-            match k.handle(action, now) {
-                OskResult::Typing => self.search = k.text.clone(),
-                OskResult::Done(text) => {
-                    self.search = text;
-                    self.keyboard = None;
-                }
-                OskResult::Cancelled => self.keyboard = None,
-                OskResult::Ignored => return Handled::pass(),
-            }
-            self.run_search();
-            return Handled::done();
-        }
+    /// The search typed on the keyboard: its hits, from the top.
+    pub fn set_search(&mut self, text: String) {
+        self.search = text;
+        self.run_search();
+    }
+
+    pub fn handle(&mut self, action: Action) -> Handled {
         match action {
             Action::Up => self.focus = self.focus.saturating_sub(1),
             Action::Down => self.focus = (self.focus + 1).min(self.len().saturating_sub(1)),
-            Action::Yellow => self.keyboard = Some(Osk::new(&self.search)),
+            Action::Yellow => {
+                return Handled::Consumed(vec![Effect::OpenKeyboard(
+                    TypingFor::ArchiveSearch,
+                    self.search.clone(),
+                )]);
+            }
             Action::Ok => return self.play(),
             Action::Green => {
                 let id = if self.search.is_empty() {
@@ -207,9 +202,6 @@ impl ArchiveBrowser {
 
     /// The focused row's spoken label.
     pub fn focus_label(&self) -> String {
-        if let Some(k) = &self.keyboard {
-            return format!("Search: {}, key {}", k.text, k.focused());
-        }
         if self.search.is_empty() {
             return self
                 .items
@@ -323,7 +315,7 @@ fn row(
     }
 }
 
-/// Fills the Archive screen (the rows on screen only) and its keyboard.
+/// Fills the Archive screen (the rows on screen only).
 pub(super) fn update(
     ui: &AppWindow,
     b: &ArchiveBrowser,
@@ -354,5 +346,4 @@ pub(super) fn update(
     a.set_focus(b.focus.saturating_sub(b.top) as i32);
     a.set_count(b.len() as i32);
     a.set_search(b.search.clone().into());
-    super::channels_screen::show_keyboard(ui, b.keyboard.as_ref());
 }

@@ -5,14 +5,13 @@
 //! [`update`] fills `ChannelsAdapter` with the rows on screen only.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use super::effect::Effect;
 use super::layers::{Ctx, Handled, Layer};
-use super::osk::{Osk, OskResult};
-use super::ui::{AppWindow, ChannelsAdapter, KeyboardAdapter, ListedChannel};
+use super::osk::TypingFor;
+use super::ui::{AppWindow, ChannelsAdapter, ListedChannel};
 use crate::input::Action;
 use crate::lineup::Channel;
 
@@ -27,10 +26,9 @@ pub struct ChannelBrowser {
     /// Focus within the filtered list.
     pub focus: usize,
     pub top: usize,
-    /// Name or number the list is narrowed to.
+    /// Name or number the list is narrowed to (typed on the keyboard
+    /// layer, Yellow, or with the number keys).
     pub search: String,
-    /// The on-screen keyboard, while typing a search.
-    pub keyboard: Option<Osk>,
 }
 
 /// Group names of the lineup, in first-seen order.
@@ -46,7 +44,7 @@ pub fn groups(channels: &[Channel]) -> Vec<String> {
 
 impl Layer for ChannelBrowser {
     fn handle(&mut self, action: Action, ctx: &Ctx) -> Handled {
-        ChannelBrowser::handle(self, action, ctx.channels, ctx.favourites, ctx.pressed)
+        ChannelBrowser::handle(self, action, ctx.channels, ctx.favourites)
     }
 }
 
@@ -81,7 +79,6 @@ impl ChannelBrowser {
         channels: &[Channel],
         favourites: &HashSet<String>,
     ) {
-        self.keyboard = None;
         let list = self.filtered(channels, favourites);
         self.focus = current
             .and_then(|c| list.iter().position(|&i| i == c))
@@ -106,22 +103,7 @@ impl ChannelBrowser {
         action: Action,
         channels: &[Channel],
         favourites: &HashSet<String>,
-        now: Instant,
     ) -> Handled {
-        if let Some(k) = self.keyboard.as_mut() {
-            match k.handle(action, now) {
-                OskResult::Typing => self.search = k.text.clone(),
-                OskResult::Done(text) => {
-                    self.search = text;
-                    self.keyboard = None;
-                }
-                OskResult::Cancelled => self.keyboard = None,
-                OskResult::Ignored => return Handled::pass(),
-            }
-            self.focus = 0;
-            self.top = 0;
-            return Handled::done();
-        }
         let list = self.filtered(channels, favourites);
         let group_count = 2 + groups(channels).len();
         match action {
@@ -151,7 +133,12 @@ impl ChannelBrowser {
                 };
                 return Handled::Consumed(vec![Effect::ToggleFavourite(index)]);
             }
-            Action::Yellow => self.keyboard = Some(Osk::new(&self.search)),
+            Action::Yellow => {
+                return Handled::Consumed(vec![Effect::OpenKeyboard(
+                    TypingFor::ChannelSearch,
+                    self.search.clone(),
+                )]);
+            }
             Action::Digit(d) => {
                 // Numbers search straight from the remote.
                 self.search.push(char::from(b'0' + d.min(9)));
@@ -171,11 +158,15 @@ impl ChannelBrowser {
         Handled::done()
     }
 
+    /// The search typed on the keyboard: the list from its top.
+    pub fn set_search(&mut self, text: String) {
+        self.search = text;
+        self.focus = 0;
+        self.top = 0;
+    }
+
     /// The focused channel's spoken label.
     pub fn focus_label(&self, channels: &[Channel], favourites: &HashSet<String>) -> String {
-        if let Some(k) = &self.keyboard {
-            return format!("Search: {}, key {}", k.text, k.focused());
-        }
         let list = self.filtered(channels, favourites);
         match list.get(self.focus).map(|&i| &channels[i]) {
             Some(c) => format!(
@@ -233,18 +224,6 @@ pub(super) fn update(
             .into(),
     );
     a.set_search(b.search.clone().into());
-    show_keyboard(ui, b.keyboard.as_ref());
-}
-
-/// Shows the on-screen keyboard (or hides it) for the screen typing with it.
-pub(super) fn show_keyboard(ui: &AppWindow, keyboard: Option<&Osk>) {
-    let k = ui.global::<KeyboardAdapter>();
-    k.set_visible(keyboard.is_some());
-    if let Some(osk) = keyboard {
-        k.set_text(osk.text.clone().into());
-        k.set_row(osk.row as i32);
-        k.set_col(osk.col as i32);
-    }
 }
 
 #[cfg(test)]
@@ -266,58 +245,53 @@ mod tests {
         let ch = lineup();
         let favs: HashSet<String> = [ch[2].key.0.clone()].into();
         let mut b = ChannelBrowser::default();
-        let t = Instant::now();
         assert_eq!(b.filtered(&ch, &favs), [0, 1, 2, 3]);
-        b.handle(Right, &ch, &favs, t);
+        b.handle(Right, &ch, &favs);
         assert_eq!(b.filtered(&ch, &favs), [2], "favourites");
-        b.handle(Right, &ch, &favs, t);
+        b.handle(Right, &ch, &favs);
         assert_eq!(b.filtered(&ch, &favs), [0, 1], "Civic");
-        b.handle(Left, &ch, &favs, t);
-        b.handle(Left, &ch, &favs, t);
-        b.handle(Left, &ch, &favs, t);
+        b.handle(Left, &ch, &favs);
+        b.handle(Left, &ch, &favs);
+        b.handle(Left, &ch, &favs);
         assert_eq!(b.group, 3, "Left wraps to the last group");
         assert_eq!(b.filtered(&ch, &favs), [2, 3], "Campaign");
-        b.handle(Digit(1), &ch, &favs, t);
+        b.handle(Digit(1), &ch, &favs);
         assert_eq!(b.filtered(&ch, &favs), [3], "number 12 starts with 1");
-        b.handle(Back, &ch, &favs, t);
+        b.handle(Back, &ch, &favs);
         assert_eq!(b.search, "", "Back clears the search first");
         assert_eq!(
-            b.handle(Ok, &ch, &favs, t),
+            b.handle(Ok, &ch, &favs),
             Handled::Consumed(vec![Effect::Watch(2)])
         );
         assert_eq!(
-            b.handle(Green, &ch, &favs, t),
+            b.handle(Green, &ch, &favs),
             Handled::Consumed(vec![Effect::ToggleFavourite(2)])
         );
-        assert_eq!(b.handle(Red, &ch, &favs, t), Handled::pass());
+        assert_eq!(b.handle(Red, &ch, &favs), Handled::pass());
         assert_eq!(
-            b.handle(Back, &ch, &favs, t),
+            b.handle(Back, &ch, &favs),
             Handled::Consumed(vec![Effect::BackToMenu]),
             "Back leaves"
         );
     }
 
     #[test]
-    fn the_keyboard_types_a_name_search() {
+    fn yellow_opens_the_keyboard_on_the_search_and_its_text_narrows_the_list() {
         let ch = lineup();
         let favs = HashSet::new();
         let mut b = ChannelBrowser::default();
-        let t = Instant::now();
-        b.handle(Yellow, &ch, &favs, t);
-        assert!(b.keyboard.is_some());
-        // Multi-tap "co": 2 2 2 (c), then 6 6 6 (o).
-        for (i, d) in [2, 2, 2, 6, 6, 6].into_iter().enumerate() {
-            b.handle(
-                Digit(d),
-                &ch,
-                &favs,
-                t + std::time::Duration::from_millis(100 * i as u64),
-            );
-        }
-        assert_eq!(b.search, "co");
+        b.handle(Digit(1), &ch, &favs);
+        assert_eq!(
+            b.handle(Yellow, &ch, &favs),
+            Handled::Consumed(vec![Effect::OpenKeyboard(
+                TypingFor::ChannelSearch,
+                "1".into()
+            )])
+        );
+        b.focus = 1;
+        b.set_search("co".into());
         assert_eq!(b.filtered(&ch, &favs), [1], "Council Live");
-        b.handle(Green, &ch, &favs, t);
-        assert!(b.keyboard.is_none(), "Green: done");
+        assert_eq!(b.focus, 0, "from the top");
         assert_eq!(b.focus_label(&ch, &favs), "2 Council Live");
     }
 }

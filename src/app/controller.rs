@@ -9,6 +9,7 @@ use super::effect::{Effect, LayerId, PinPurpose};
 use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
 use super::messages::Message;
 use super::nav::Nav;
+use super::osk::{Keyboard, TypingFor};
 use super::pin::PinEntry;
 use super::screen::Screen;
 use super::screens::{Screens, View};
@@ -115,6 +116,8 @@ pub struct App {
     pending_seek: Option<(ZapId, f64)>,
     /// The PIN pad, while it is up.
     pin_entry: Option<PinEntry>,
+    /// The on-screen keyboard, while something is typed (see `keyboard_up`).
+    keyboard: Option<Keyboard>,
     /// A buffering percentage is on screen (cleared by the first picture).
     buffering_shown: bool,
     /// A reminder that fired: OK on Live tunes its channel for a while.
@@ -170,6 +173,7 @@ impl App {
             catchup_zap: None,
             buffering_shown: false,
             pin_entry: None,
+            keyboard: None,
             pending_seek: None,
             archive_playing: None,
             playback: None,
@@ -338,6 +342,9 @@ impl App {
         if self.pin_entry.is_some() {
             stack.push(LayerId::PinPad);
         }
+        if self.keyboard_up().is_some() {
+            stack.push(LayerId::Keyboard);
+        }
         let plain_live = live && nav.digits.is_empty();
         if self.kiosk.is_some()
             && self.session.preferences.pin.is_some()
@@ -352,8 +359,7 @@ impl App {
         if self.reminder_offer.is_some() && plain_live {
             stack.push(LayerId::ReminderOffer);
         }
-        // An open item is on top of a speech too; closed, Red is live TV's.
-        if live && (self.playback.is_none() || self.overlay.stage.is_some()) {
+        if self.overlay_up() {
             stack.push(LayerId::Overlay);
         }
         if live && self.playback.is_some() {
@@ -367,6 +373,26 @@ impl App {
         stack
     }
 
+    /// Whether the overlay takes keys: over live TV itself (not its
+    /// channel list); an open item is on top of a speech too, and closed,
+    /// Red is live TV's.
+    fn overlay_up(&self) -> bool {
+        self.nav.screen == Screen::Live
+            && !self.nav.list_open
+            && (self.playback.is_none() || self.overlay.stage.is_some())
+    }
+
+    /// The keyboard, when what it types for is up: the Channels or Archive
+    /// screen, or the form open over live TV. Left by Home, it comes back
+    /// with its screen.
+    fn keyboard_up(&self) -> Option<&Keyboard> {
+        self.keyboard.as_ref().filter(|k| match k.target {
+            TypingFor::ChannelSearch => self.nav.screen == Screen::Channels,
+            TypingFor::ArchiveSearch => self.nav.screen == Screen::Archive,
+            TypingFor::FormField => self.overlay_up() && self.overlay.form_open(),
+        })
+    }
+
     /// Sends a key down the layers up; what they answered.
     fn route(&mut self, action: Action) -> Vec<Effect> {
         let stack = self.stack();
@@ -378,8 +404,9 @@ impl App {
             channels: &self.session.channels,
             favourites: &self.session.favourites,
         };
-        let (pin, reminder, overlay, playback) = (
+        let (pin, keyboard, reminder, overlay, playback) = (
             &mut self.pin_entry,
+            &mut self.keyboard,
             &mut self.reminder_offer,
             &mut self.overlay,
             &mut self.playback,
@@ -390,6 +417,10 @@ impl App {
             let layer: &mut dyn Layer = match id {
                 LayerId::PinPad => match pin.as_mut() {
                     Some(p) => p,
+                    None => return Handled::pass(),
+                },
+                LayerId::Keyboard => match keyboard.as_mut() {
+                    Some(k) => k,
                     None => return Handled::pass(),
                 },
                 LayerId::KioskLock => &mut kiosk_lock,
@@ -423,7 +454,7 @@ impl App {
         if self.playback.take().is_some() {
             self.archive_playing = None;
         }
-        super::channels_screen::show_keyboard(&self.ui, None);
+        self.keyboard = None;
         let start = self
             .kiosk
             .as_ref()
@@ -445,6 +476,7 @@ impl App {
         self.overlay.set_items(items, Instant::now());
         self.overlay.note_on_screen(Instant::now(), now);
         super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+        self.view_keyboard();
     }
 
     /// The interactive items in force on the channel on screen at `now`
@@ -589,11 +621,15 @@ impl App {
                     self.pin_entry = Some(PinEntry::new(PinPurpose::Channels));
                     self.notice(Message::ChannelsLocked);
                 }
-                Effect::OpenChannels => self.screens.channels.open(
-                    self.nav.current,
-                    &self.session.channels,
-                    &self.session.favourites,
-                ),
+                Effect::OpenChannels => {
+                    self.keyboard
+                        .take_if(|k| k.target == TypingFor::ChannelSearch);
+                    self.screens.channels.open(
+                        self.nav.current,
+                        &self.session.channels,
+                        &self.session.favourites,
+                    );
+                }
                 Effect::OpenDetails => self.open_details(),
                 Effect::OpenArchive => {
                     self.screens.archive.focus = 0;
@@ -620,6 +656,18 @@ impl App {
                 Effect::AskPin(purpose) => self.pin_entry = Some(PinEntry::new(purpose)),
                 Effect::PinEntered(purpose, pin) => self.pin_entered(purpose, &pin),
                 Effect::Close(LayerId::PinPad) => self.pin_entry = None,
+                Effect::Close(LayerId::Keyboard) => self.keyboard = None,
+                Effect::OpenKeyboard(target, text) => {
+                    self.keyboard = Some(Keyboard::new(target, &text));
+                }
+                Effect::Typed(target, text) => match target {
+                    TypingFor::ChannelSearch => self.screens.channels.set_search(text),
+                    TypingFor::ArchiveSearch => self.screens.archive.set_search(text),
+                    TypingFor::FormField => {
+                        self.overlay.type_field(text);
+                        super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                    }
+                },
                 Effect::Close(LayerId::ReminderOffer) => self.reminder_offer = None,
                 // The others are up while their state says so (the overlay's
                 // stage, a speech playing, the screen) or always.
@@ -942,7 +990,11 @@ impl App {
         if let Some(e) = &self.pin_entry {
             return format!("PIN pad: {} of 4 digits", e.digits.len());
         }
-        let on_top = super::overlay_view::label(&self.overlay)
+        let keyboard = self.keyboard_up();
+        if let Some(k) = keyboard.filter(|k| k.target != TypingFor::FormField) {
+            return format!("Search: {}, key {}", k.osk.text, k.osk.focused());
+        }
+        let on_top = super::overlay_view::label(&self.overlay, keyboard.map(|k| &k.osk))
             .or_else(|| self.playback.as_ref().map(|p| p.label()));
         let view = view_of!(self, self.clock.now());
         self.screens
@@ -1606,6 +1658,7 @@ impl App {
             self.refresh_playback();
         }
         self.view_screen(now);
+        self.view_keyboard();
         super::pin::view(&self.ui, self.pin_entry.as_ref());
         live::update(
             &self.ui,
@@ -1623,6 +1676,15 @@ impl App {
             .and_then(|c| c.logo.clone())
             .and_then(|url| self.images.get(&url));
         live::update_logo(&self.ui, logo);
+    }
+
+    /// Draws the keyboard while what it types for is up; one typing for a
+    /// form that has closed (its item ended) goes.
+    fn view_keyboard(&mut self) {
+        if !self.overlay.form_open() {
+            self.keyboard.take_if(|k| k.target == TypingFor::FormField);
+        }
+        super::osk::view(&self.ui, self.keyboard_up().map(|k| &k.osk));
     }
 
     /// Paints the screen up (live TV's own parts are drawn with every screen).

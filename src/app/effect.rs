@@ -70,6 +70,10 @@ pub enum Effect {
     PinEntered(PinPurpose, String),
     /// Take this modal layer down.
     Close(LayerId),
+    /// Put the on-screen keyboard up, typing for this, from this text.
+    OpenKeyboard(super::osk::TypingFor, String),
+    /// The keyboard's text, for what it types for.
+    Typed(super::osk::TypingFor, String),
     /// The interactive overlay changed: draw it again.
     RedrawOverlay,
     /// Record this answer or sign-up in the outbox.
@@ -90,6 +94,8 @@ pub enum Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LayerId {
     PinPad,
+    /// The on-screen keyboard, over the screen or form that opened it.
+    Keyboard,
     KioskLock,
     ReminderOffer,
     Overlay,

@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! PinPad         the PIN pad, while it is up (Home passes, closing it)
+//! Keyboard       the on-screen keyboard, over the search or form typing with it
 //! KioskLock      a shared screen: OK on live TV asks for the PIN first
 //! ReminderOffer  a reminder fired: OK on live TV tunes its channel
 //! Overlay        polls, sign-up forms, notices over live TV (Red opens)

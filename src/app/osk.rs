@@ -4,9 +4,19 @@
 //!
 //! Pure state: [`Osk::handle`] takes an action and the time, so a test can
 //! type without a window or a clock.
+//!
+//! [`Keyboard`] is the keyboard as a layer of the stack (`layers`): above
+//! the screen or the form that opened it (with [`Effect::OpenKeyboard`]),
+//! it takes the keys it knows and hands the text to whoever it types for
+//! as [`Effect::Typed`]; the rest go down the stack.
 
 use std::time::{Duration, Instant};
 
+use slint::ComponentHandle;
+
+use super::effect::{Effect, LayerId};
+use super::layers::{Ctx, Handled, Layer};
+use super::ui::{AppWindow, KeyboardAdapter};
 use crate::input::Action;
 
 /// The key grid, row by row. The last row's keys are commands.
@@ -31,9 +41,9 @@ pub const MULTITAP_TIME: Duration = Duration::from_millis(1000);
 /// Longest text typed.
 pub const MAX_LEN: usize = 64;
 
-/// What a key did.
+/// What a key did to the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OskResult {
+pub(super) enum OskResult {
     /// Still typing (the text or focus may have changed).
     Typing,
     /// Done: the text is final.
@@ -42,6 +52,67 @@ pub enum OskResult {
     Cancelled,
     /// Not a keyboard key.
     Ignored,
+}
+
+/// What the keyboard types for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypingFor {
+    /// The Channels screen's search.
+    ChannelSearch,
+    /// The Archive screen's search.
+    ArchiveSearch,
+    /// The focused field of the sign-up form open over live TV.
+    FormField,
+}
+
+/// The on-screen keyboard up, and what it types for.
+#[derive(Debug, Clone)]
+pub struct Keyboard {
+    pub osk: Osk,
+    pub target: TypingFor,
+}
+
+impl Keyboard {
+    pub fn new(target: TypingFor, text: &str) -> Keyboard {
+        Keyboard {
+            osk: Osk::new(text),
+            target,
+        }
+    }
+}
+
+/// Every key the keyboard knows is its own: the text so far goes to the
+/// target as it changes; Done (Green, or its key) hands it over and closes;
+/// Back on no text closes. Other keys (Home, Info, volume) go down.
+impl Layer for Keyboard {
+    fn handle(&mut self, action: Action, ctx: &Ctx) -> Handled {
+        let target = self.target;
+        match self.osk.handle(action, ctx.pressed) {
+            OskResult::Typing => {
+                Handled::Consumed(vec![Effect::Typed(target, self.osk.text.clone())])
+            }
+            OskResult::Done(text) => Handled::Consumed(vec![
+                Effect::Typed(target, text),
+                Effect::Close(LayerId::Keyboard),
+            ]),
+            OskResult::Cancelled => Handled::Consumed(vec![
+                Effect::Typed(target, self.osk.text.clone()),
+                Effect::Close(LayerId::Keyboard),
+            ]),
+            OskResult::Ignored => Handled::pass(),
+        }
+    }
+}
+
+/// Shows the on-screen keyboard (or hides it).
+pub(super) fn view(ui: &AppWindow, keyboard: Option<&Osk>) {
+    let k = ui.global::<KeyboardAdapter>();
+    k.set_visible(keyboard.is_some());
+    if let Some(osk) = keyboard {
+        k.set_text(osk.text.clone().into());
+        k.set_row(osk.row as i32);
+        k.set_col(osk.col as i32);
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -66,7 +137,7 @@ impl Osk {
         ROWS[self.row][self.col.min(ROWS[self.row].len() - 1)]
     }
 
-    pub fn handle(&mut self, action: Action, now: Instant) -> OskResult {
+    pub(super) fn handle(&mut self, action: Action, now: Instant) -> OskResult {
         if !matches!(action, Action::Digit(_)) {
             self.multitap = None;
         }
@@ -176,6 +247,42 @@ mod tests {
         assert_eq!(k.text, "oaa7 ");
         assert_eq!(k.handle(Back, ms(4100)), OskResult::Typing);
         assert_eq!(k.text, "oaa7");
+    }
+
+    #[test]
+    fn the_keyboard_layer_hands_its_text_over_and_closes_on_done_or_back() {
+        let favourites = Default::default();
+        let ctx = Ctx {
+            pressed: Instant::now(),
+            now: 0,
+            screen: super::super::screen::Screen::Channels,
+            country: "GB",
+            channels: &[],
+            favourites: &favourites,
+        };
+        let mut k = Keyboard::new(TypingFor::ChannelSearch, "co");
+        assert_eq!(
+            k.handle(Ok, &ctx),
+            Handled::Consumed(vec![Effect::Typed(TypingFor::ChannelSearch, "coa".into())])
+        );
+        assert_eq!(k.handle(Home, &ctx), Handled::pass(), "Home goes down");
+        assert_eq!(k.handle(Info, &ctx), Handled::pass());
+        assert_eq!(
+            k.handle(Green, &ctx),
+            Handled::Consumed(vec![
+                Effect::Typed(TypingFor::ChannelSearch, "coa".into()),
+                Effect::Close(LayerId::Keyboard),
+            ])
+        );
+
+        let mut k = Keyboard::new(TypingFor::FormField, "a");
+        let typed = |t: &str| Effect::Typed(TypingFor::FormField, t.into());
+        assert_eq!(k.handle(Back, &ctx), Handled::Consumed(vec![typed("")]));
+        assert_eq!(
+            k.handle(Back, &ctx),
+            Handled::Consumed(vec![typed(""), Effect::Close(LayerId::Keyboard)]),
+            "Back on no text leaves"
+        );
     }
 
     #[test]

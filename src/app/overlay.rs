@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::effect::Effect;
 use super::layers::{Ctx, Handled, Layer};
-use super::osk::{Osk, OskResult};
+use super::osk::TypingFor;
 use crate::input::Action;
 use crate::interact::validate::FieldProblem;
 use crate::interact::{FieldKind, Item, Kind};
@@ -41,11 +41,11 @@ pub enum Stage {
     Poll { focus: usize, chosen: Vec<usize> },
     /// "Send this answer?"
     Confirm { chosen: Vec<usize> },
-    /// Filling the form: the focused row (fields, then "Continue"), the
-    /// keyboard when a field is being typed, and what is wrong.
+    /// Filling the form: the focused row (fields, then "Continue") and
+    /// what is wrong. A field is typed on the keyboard layer over it
+    /// ([`Overlay::type_field`]).
     Form {
         focus: usize,
-        keyboard: Option<Osk>,
         problems: Vec<FieldProblem>,
     },
     /// The privacy notice: Green agrees and sends, Back returns to the form.
@@ -77,7 +77,7 @@ impl Layer for Overlay {
             let why = super::trust_view::why(&item.badge, item.sponsor.as_ref());
             return Handled::Consumed(vec![Effect::Notice(why)]);
         }
-        Overlay::handle(self, action, ctx.pressed, ctx.now, ctx.country)
+        Overlay::handle(self, action, ctx.now, ctx.country)
     }
 }
 
@@ -174,6 +174,25 @@ impl Overlay {
             .map(|(id, since)| crate::interact::OnScreen { id, since: *since })
     }
 
+    /// A sign-up form is open (a field may be typed on the keyboard).
+    pub fn form_open(&self) -> bool {
+        matches!(self.stage, Some(Stage::Form { .. }))
+    }
+
+    /// The keyboard's text for the form's focused field.
+    pub fn type_field(&mut self, text: String) {
+        let Some(Stage::Form { focus, .. }) = &self.stage else {
+            return;
+        };
+        if let Some(f) = self
+            .items
+            .get(self.index)
+            .and_then(|i| i.fields.get(*focus))
+        {
+            self.values.insert(f.id.clone(), text);
+        }
+    }
+
     /// The prompt is showing.
     pub fn prompting(&self, now: Instant) -> bool {
         self.stage.is_none() && self.item().is_some() && self.prompt_until.is_some_and(|t| now < t)
@@ -207,7 +226,6 @@ impl Overlay {
             },
             Kind::Signup => Stage::Form {
                 focus: 0,
-                keyboard: None,
                 problems: vec![],
             },
             Kind::Notice => Stage::Notice,
@@ -216,7 +234,7 @@ impl Overlay {
 
     /// Handles a key; `now` is the Unix time for the submission, `country`
     /// the one phone numbers and postcodes are checked for.
-    pub fn handle(&mut self, action: Action, at: Instant, now: i64, country: &str) -> Handled {
+    pub fn handle(&mut self, action: Action, now: i64, country: &str) -> Handled {
         let Some(stage) = self.stage.take() else {
             if action == Action::Red && !self.items.is_empty() {
                 let index = if self.prompt_until.is_some() {
@@ -232,7 +250,7 @@ impl Overlay {
         let Some(item) = self.items.get(self.index).cloned() else {
             return Handled::pass();
         };
-        let (next, outcome) = self.step(stage, &item, action, at, now, country);
+        let (next, outcome) = self.step(stage, &item, action, now, country);
         self.stage = next;
         if self.stage.is_none() {
             self.close();
@@ -246,7 +264,6 @@ impl Overlay {
         stage: Stage,
         item: &Item,
         action: Action,
-        at: Instant,
         now: i64,
         country: &str,
     ) -> (Option<Stage>, Handled) {
@@ -254,7 +271,7 @@ impl Overlay {
         let browsing = matches!(
             stage,
             Stage::Poll { .. } | Stage::Notice | Stage::Saved { .. }
-        ) || matches!(stage, Stage::Form { keyboard: None, .. });
+        ) || matches!(stage, Stage::Form { .. });
         if browsing && matches!(action, Action::Left | Action::Right) && self.items.len() > 1 {
             let n = self.items.len();
             let delta = if action == Action::Right { 1 } else { n - 1 };
@@ -319,59 +336,7 @@ impl Overlay {
                 _ => (Some(Stage::Confirm { chosen }), Handled::pass()),
             },
             Stage::Form {
-                focus,
-                keyboard: Some(mut k),
-                problems,
-            } => {
-                let field = item
-                    .fields
-                    .get(focus)
-                    .map(|f| f.id.clone())
-                    .unwrap_or_default();
-                match k.handle(action, at) {
-                    OskResult::Typing => {
-                        self.values.insert(field, k.text.clone());
-                        (
-                            Some(Stage::Form {
-                                focus,
-                                keyboard: Some(k),
-                                problems,
-                            }),
-                            redraw(),
-                        )
-                    }
-                    OskResult::Done(text) => {
-                        self.values.insert(field, text);
-                        (
-                            Some(Stage::Form {
-                                focus,
-                                keyboard: None,
-                                problems,
-                            }),
-                            redraw(),
-                        )
-                    }
-                    OskResult::Cancelled => (
-                        Some(Stage::Form {
-                            focus,
-                            keyboard: None,
-                            problems,
-                        }),
-                        redraw(),
-                    ),
-                    OskResult::Ignored => (
-                        Some(Stage::Form {
-                            focus,
-                            keyboard: Some(k),
-                            problems,
-                        }),
-                        Handled::pass(),
-                    ),
-                }
-            }
-            Stage::Form {
                 mut focus,
-                keyboard: None,
                 problems,
             } => {
                 // Rows: the fields, then "Continue".
@@ -386,14 +351,7 @@ impl Overlay {
                             country,
                         ) {
                             Ok(_) => (Some(Stage::Consent), redraw()),
-                            Err(problems) => (
-                                Some(Stage::Form {
-                                    focus,
-                                    keyboard: None,
-                                    problems,
-                                }),
-                                redraw(),
-                            ),
+                            Err(problems) => (Some(Stage::Form { focus, problems }), redraw()),
                         };
                     }
                     Action::Ok => {
@@ -413,35 +371,20 @@ impl Overlay {
                         } else {
                             let current = self.values.get(&f.id).cloned().unwrap_or_default();
                             return (
-                                Some(Stage::Form {
-                                    focus,
-                                    keyboard: Some(Osk::new(&current)),
-                                    problems,
-                                }),
-                                redraw(),
+                                Some(Stage::Form { focus, problems }),
+                                Handled::Consumed(vec![
+                                    Effect::OpenKeyboard(TypingFor::FormField, current),
+                                    Effect::RedrawOverlay,
+                                ]),
                             );
                         }
                     }
                     Action::Back | Action::Red => return (None, redraw()),
                     _ => {
-                        return (
-                            Some(Stage::Form {
-                                focus,
-                                keyboard: None,
-                                problems,
-                            }),
-                            Handled::pass(),
-                        );
+                        return (Some(Stage::Form { focus, problems }), Handled::pass());
                     }
                 }
-                (
-                    Some(Stage::Form {
-                        focus,
-                        keyboard: None,
-                        problems,
-                    }),
-                    redraw(),
-                )
+                (Some(Stage::Form { focus, problems }), redraw())
             }
             Stage::Consent => match action {
                 Action::Green => {
@@ -469,7 +412,6 @@ impl Overlay {
                 Action::Back => (
                     Some(Stage::Form {
                         focus: item.fields.len(),
-                        keyboard: None,
                         problems: vec![],
                     }),
                     redraw(),
@@ -529,7 +471,7 @@ mod tests {
     }
 
     fn key(o: &mut Overlay, a: Action) -> Handled {
-        o.handle(a, Instant::now(), NOW, "GB")
+        o.handle(a, NOW, "GB")
     }
 
     #[test]
@@ -607,6 +549,43 @@ mod tests {
         // Refused: closed, the values forgotten, nothing to record.
         assert_eq!(key(&mut o, Action::Red), redraw());
         assert!(o.stage.is_none() && o.values.is_empty());
+    }
+
+    #[test]
+    fn ok_on_a_text_field_opens_the_keyboard_and_its_text_fills_that_field() {
+        let mut o = Overlay::default();
+        let items = feed();
+        let signup = items.iter().position(|i| i.kind == Kind::Signup).unwrap();
+        let field = items[signup].fields[0].clone();
+        assert_ne!(
+            field.kind,
+            FieldKind::Choice,
+            "the demo's first field is typed"
+        );
+        o.set_items(items, Instant::now());
+        key(&mut o, Action::Red);
+        while o.index != signup {
+            key(&mut o, Action::Right);
+        }
+        o.type_field("Ada".into());
+        assert_eq!(
+            key(&mut o, Action::Ok),
+            Handled::Consumed(vec![
+                Effect::OpenKeyboard(TypingFor::FormField, "Ada".into()),
+                Effect::RedrawOverlay,
+            ]),
+            "the keyboard starts from what the field holds"
+        );
+        assert!(o.form_open());
+        o.type_field("Ada Lovelace".into());
+        assert_eq!(
+            o.values.get(&field.id).map(String::as_str),
+            Some("Ada Lovelace")
+        );
+        key(&mut o, Action::Back);
+        assert!(!o.form_open() && o.values.is_empty(), "closed, forgotten");
+        o.type_field("late".into());
+        assert!(o.values.is_empty(), "no form: nothing typed lands");
     }
 
     #[test]

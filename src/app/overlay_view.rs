@@ -1,11 +1,12 @@
 //! Puts the interactive overlay (see `overlay`) on screen: the prompt, the
-//! open item with its sponsor line, the form and its keyboard, the QR code
+//! open item with its sponsor line, the form, the QR code
 //! of the form's web page, and the results as bars.
 
 use std::time::Instant;
 
 use slint::{ComponentHandle, Image, ModelRc, Rgb8Pixel, SharedPixelBuffer, VecModel};
 
+use super::osk::Osk;
 use super::overlay::{Overlay, Stage};
 use super::ui::{AppWindow, FieldRow, InteractAdapter, OptionRow};
 
@@ -30,7 +31,7 @@ pub fn qr_image(text: &str, scale: u32) -> Option<SharedPixelBuffer<Rgb8Pixel>> 
     Some(buffer)
 }
 
-/// Fills the overlay's adapter and, while a field is typed, the keyboard.
+/// Fills the overlay's adapter (the keyboard over a form is its own layer).
 pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     let a = ui.global::<InteractAdapter>();
     a.set_prompt_visible(o.prompting(now));
@@ -41,7 +42,6 @@ pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     ));
     let Some((item, stage)) = o.item().zip(o.stage.as_ref()) else {
         a.set_open(false);
-        super::channels_screen::show_keyboard(ui, None);
         return;
     };
     a.set_open(true);
@@ -61,19 +61,15 @@ pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     });
     a.set_multiple(item.multiple);
     a.set_privacy(item.privacy.clone().unwrap_or_default().into());
-    let (code, focus, chosen, keyboard, problems) = match stage {
-        Stage::Poll { focus, chosen } => (0, *focus, chosen.clone(), None, vec![]),
-        Stage::Confirm { chosen } => (1, 0, chosen.clone(), None, vec![]),
-        Stage::Form {
-            focus,
-            keyboard,
-            problems,
-        } => (2, *focus, vec![], keyboard.as_ref(), problems.clone()),
-        Stage::Consent => (3, 0, vec![], None, vec![]),
-        Stage::Saving => (4, 0, vec![], None, vec![]),
-        Stage::Saved { .. } => (5, 0, vec![], None, vec![]),
-        Stage::Failed(_) => (6, 0, vec![], None, vec![]),
-        Stage::Notice => (7, 0, vec![], None, vec![]),
+    let (code, focus, chosen, problems) = match stage {
+        Stage::Poll { focus, chosen } => (0, *focus, chosen.clone(), vec![]),
+        Stage::Confirm { chosen } => (1, 0, chosen.clone(), vec![]),
+        Stage::Form { focus, problems } => (2, *focus, vec![], problems.clone()),
+        Stage::Consent => (3, 0, vec![], vec![]),
+        Stage::Saving => (4, 0, vec![], vec![]),
+        Stage::Saved { .. } => (5, 0, vec![], vec![]),
+        Stage::Failed(_) => (6, 0, vec![], vec![]),
+        Stage::Notice => (7, 0, vec![], vec![]),
     };
     a.set_stage(code);
     a.set_focus(focus as i32);
@@ -141,11 +137,11 @@ pub fn update(ui: &AppWindow, o: &Overlay, now: Instant) {
     if let Some(buffer) = qr {
         a.set_qr(Image::from_rgb8(buffer));
     }
-    super::channels_screen::show_keyboard(ui, keyboard);
 }
 
-/// What a screen reader says for the overlay, if it is open.
-pub fn label(o: &Overlay) -> Option<String> {
+/// What a screen reader says for the overlay, if it is open; `typing`: the
+/// keyboard over its form.
+pub fn label(o: &Overlay, typing: Option<&Osk>) -> Option<String> {
     let (item, stage) = o.item().zip(o.stage.as_ref())?;
     Some(match stage {
         Stage::Poll { focus, chosen } => {
@@ -173,11 +169,7 @@ pub fn label(o: &Overlay) -> Option<String> {
                 .collect();
             format!("Send this answer? {}", labels.join(", "))
         }
-        Stage::Form {
-            focus,
-            keyboard,
-            problems,
-        } => match item.fields.get(*focus) {
+        Stage::Form { focus, problems } => match item.fields.get(*focus) {
             Some(f) => {
                 let value = o.values.get(&f.id).cloned().unwrap_or_default();
                 let problem = problems
@@ -185,8 +177,7 @@ pub fn label(o: &Overlay) -> Option<String> {
                     .find(|p| p.field == f.id)
                     .map(|p| format!(", {}", p.message))
                     .unwrap_or_default();
-                let typing = keyboard
-                    .as_ref()
+                let typing = typing
                     .map(|k| format!(", key {}", k.focused()))
                     .unwrap_or_default();
                 format!("{}: {value}{problem}{typing}", f.label)

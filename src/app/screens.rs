@@ -145,17 +145,15 @@ impl Screens {
         }
     }
 
-    /// Between viewers of a shared screen: searches, keyboards and open
-    /// details are wiped.
+    /// Between viewers of a shared screen: searches and open details are
+    /// wiped (the keyboard, a layer of the app's, goes with the others).
     pub fn wipe(&mut self) {
         let archive = &mut self.archive;
         archive.search.clear();
         archive.hits.clear();
-        archive.keyboard = None;
         archive.focus = 0;
         archive.top = 0;
         self.channels.search.clear();
-        self.channels.keyboard = None;
         self.details = None;
     }
 }
@@ -201,16 +199,11 @@ mod tests {
 
     #[test]
     fn the_reset_between_viewers_wipes_searches_and_details() {
-        let favourites = HashSet::new();
         let mut screens = Screens::default();
         screens.channels.search = "council".into();
-        screens
-            .channels
-            .handle(Action::Yellow, &[], &favourites, Instant::now());
-        assert!(screens.channels.keyboard.is_some());
         screens.archive.search = "bus".into();
         screens.wipe();
-        assert!(screens.channels.search.is_empty() && screens.channels.keyboard.is_none());
+        assert!(screens.channels.search.is_empty());
         assert!(screens.archive.search.is_empty() && screens.details.is_none());
     }
 }

@@ -78,7 +78,7 @@ pub fn catchup_items<'a>(
             }
         })
         .collect();
-    items.sort_by(|a, b| b.date.cmp(&a.date));
+    items.sort_by_key(|i| std::cmp::Reverse(i.date));
     items.truncate(MAX_CATCHUP);
     items
 }
