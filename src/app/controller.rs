@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 use slint::ComponentHandle;
 
 use super::effect::{Effect, LayerId, PinPurpose};
-use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
+use super::layers::{Ctx, ReminderOffer};
 use super::messages::Message;
 use super::nav::Nav;
 use super::osk::{Keyboard, TypingFor};
 use super::pin::PinEntry;
 use super::screen::Screen;
-use super::screens::{Screens, View};
+use super::screens::View;
 use super::session::{Reminder, Session};
+use super::stack::Layers;
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::zaps::{Ended, ZapOutcome, ZapRecord, Zaps};
 use super::{FrameSlot, Loaded, UiMsg, guide, live};
@@ -56,11 +57,11 @@ macro_rules! view_of {
 /// The app on the UI thread.
 pub struct App {
     ui: AppWindow,
-    nav: Nav,
+    /// Every layer that takes keys: navigation, the screens, the PIN pad,
+    /// the keyboard, a reminder's offer, the overlay, a speech's playback.
+    layers: Layers,
     /// The lineup, guide, favourites, reminders and preferences.
     session: Session,
-    /// The screens' own state (guide page, Channels, archive, details).
-    screens: Screens,
     player: PlayerHandle,
     frames: FrameSlot,
     /// On a box's display: frames go to the video plane, not into the UI.
@@ -83,16 +84,12 @@ pub struct App {
     cache: Option<(std::path::PathBuf, Option<String>)>,
     /// The archive item playing: its zap, id and the position last saved.
     archive_playing: Option<(ZapId, String, f64)>,
-    /// The speech playing: chapters, transcript, captions (None on live TV).
-    playback: Option<super::archive_playback::ArchivePlayback>,
     /// When the player last reported the position (the overlay counts on from it).
     position_at: Option<Instant>,
     /// Back left a speech: live TV starts again when the viewer returns to it.
     live_stopped: bool,
     /// Channel logos and archive thumbnails.
     pub(super) images: super::images::Images,
-    /// Polls, sign-up forms and notices over live TV.
-    overlay: super::overlay::Overlay,
     /// Every interactive item of the feeds in force.
     interact_items: Vec<crate::interact::Item>,
     /// The interactive worker (outbox, feeds); None: interaction is off.
@@ -114,14 +111,8 @@ pub struct App {
     seek_sent: Option<Instant>,
     /// Seek there (seconds) once this zap shows its first picture.
     pending_seek: Option<(ZapId, f64)>,
-    /// The PIN pad, while it is up.
-    pin_entry: Option<PinEntry>,
-    /// The on-screen keyboard, while something is typed (see `keyboard_up`).
-    keyboard: Option<Keyboard>,
     /// A buffering percentage is on screen (cleared by the first picture).
     buffering_shown: bool,
-    /// A reminder that fired: OK on Live tunes its channel for a while.
-    reminder_offer: Option<ReminderOffer>,
     /// The zap playing a programme through catch-up, if any.
     catchup_zap: Option<crate::player::ZapId>,
     reload: Box<dyn Fn()>,
@@ -159,9 +150,8 @@ impl App {
     ) -> App {
         let app = App {
             ui,
-            nav: Nav::new(vec![]),
+            layers: Layers::new(Nav::new(vec![])),
             session: Session::default(),
-            screens: Screens::default(),
             player,
             frames,
             video_plane: None,
@@ -172,15 +162,11 @@ impl App {
             tracks: Default::default(),
             catchup_zap: None,
             buffering_shown: false,
-            pin_entry: None,
-            keyboard: None,
             pending_seek: None,
             archive_playing: None,
-            playback: None,
             position_at: None,
             live_stopped: false,
             images: Default::default(),
-            overlay: Default::default(),
             interact_items: Vec::new(),
             interact: None,
             trust: None,
@@ -192,7 +178,6 @@ impl App {
             cache: None,
             download: None,
             resolve: None,
-            reminder_offer: None,
             reload,
             zaps: Zaps::default(),
             banner_until: None,
@@ -223,7 +208,7 @@ impl App {
 
     /// The current screen.
     pub fn screen(&self) -> Screen {
-        self.nav.screen
+        self.layers.nav.screen
     }
 
     /// The channels loaded.
@@ -281,8 +266,8 @@ impl App {
     /// "confirm", "form", "consent", "saving", "saved", "failed" or "notice".
     pub fn overlay_state(&self) -> &'static str {
         use super::overlay::Stage;
-        match &self.overlay.stage {
-            None if self.overlay.prompting(Instant::now()) => "prompt",
+        match &self.layers.overlay.stage {
+            None if self.layers.overlay.prompting(Instant::now()) => "prompt",
             None => "closed",
             Some(Stage::Poll { .. }) => "poll",
             Some(Stage::Confirm { .. }) => "confirm",
@@ -302,7 +287,7 @@ impl App {
 
     /// A speech of the archive is playing (its playback bar is in force).
     pub fn playing_archive(&self) -> bool {
-        self.playback.is_some()
+        self.layers.playback.is_some()
     }
 
     /// A seek in the speech was sent and its picture has not come yet.
@@ -312,7 +297,7 @@ impl App {
 
     /// The archive items listed (catalogue, on-demand entries, catch-up).
     pub fn archive_item_count(&self) -> usize {
-        self.screens.archive.items.len()
+        self.layers.screens.archive.items.len()
     }
 
     /// One remote-control action, pressed now.
@@ -333,112 +318,18 @@ impl App {
         self.apply(effects);
     }
 
-    /// The layers up, top first: the order a key goes down (see `layers`).
-    fn stack(&self) -> Vec<LayerId> {
-        let nav = &self.nav;
-        // Live TV itself, not its channel list.
-        let live = nav.screen == Screen::Live && !nav.list_open;
-        let mut stack = Vec::with_capacity(8);
-        if self.pin_entry.is_some() {
-            stack.push(LayerId::PinPad);
-        }
-        if self.keyboard_up().is_some() {
-            stack.push(LayerId::Keyboard);
-        }
-        let plain_live = live && nav.digits.is_empty();
-        if self.kiosk.is_some()
-            && self.session.preferences.pin.is_some()
-            && plain_live
-            && nav.browse.is_none()
-            && self.overlay.stage.is_none()
-            && self.playback.is_none()
-            && self.reminder_offer.is_none()
-        {
-            stack.push(LayerId::KioskLock);
-        }
-        if self.reminder_offer.is_some() && plain_live {
-            stack.push(LayerId::ReminderOffer);
-        }
-        if self.overlay_up() {
-            stack.push(LayerId::Overlay);
-        }
-        if live && self.playback.is_some() {
-            stack.push(LayerId::Playback);
-        }
-        stack.push(LayerId::GlobalKeys);
-        if Screens::takes_keys(nav.screen) {
-            stack.push(LayerId::Screen);
-        }
-        stack.push(LayerId::Nav);
-        stack
-    }
-
-    /// Whether the overlay takes keys: over live TV itself (not its
-    /// channel list); an open item is on top of a speech too, and closed,
-    /// Red is live TV's.
-    fn overlay_up(&self) -> bool {
-        self.nav.screen == Screen::Live
-            && !self.nav.list_open
-            && (self.playback.is_none() || self.overlay.stage.is_some())
-    }
-
-    /// The keyboard, when what it types for is up: the Channels or Archive
-    /// screen, or the form open over live TV. Left by Home, it comes back
-    /// with its screen.
-    fn keyboard_up(&self) -> Option<&Keyboard> {
-        self.keyboard.as_ref().filter(|k| match k.target {
-            TypingFor::ChannelSearch => self.nav.screen == Screen::Channels,
-            TypingFor::ArchiveSearch => self.nav.screen == Screen::Archive,
-            TypingFor::FormField => self.overlay_up() && self.overlay.form_open(),
-        })
-    }
-
     /// Sends a key down the layers up; what they answered.
     fn route(&mut self, action: Action) -> Vec<Effect> {
-        let stack = self.stack();
         let ctx = Ctx {
             pressed: self.key_at,
             now: self.clock.now(),
-            screen: self.nav.screen,
+            screen: self.layers.nav.screen,
             country: &self.country,
             channels: &self.session.channels,
             favourites: &self.session.favourites,
         };
-        let (pin, keyboard, reminder, overlay, playback) = (
-            &mut self.pin_entry,
-            &mut self.keyboard,
-            &mut self.reminder_offer,
-            &mut self.overlay,
-            &mut self.playback,
-        );
-        let (screens, nav) = (&mut self.screens, &mut self.nav);
-        let (mut kiosk_lock, mut global_keys) = (KioskLock, GlobalKeys);
-        super::layers::route(&stack, |id| {
-            let layer: &mut dyn Layer = match id {
-                LayerId::PinPad => match pin.as_mut() {
-                    Some(p) => p,
-                    None => return Handled::pass(),
-                },
-                LayerId::Keyboard => match keyboard.as_mut() {
-                    Some(k) => k,
-                    None => return Handled::pass(),
-                },
-                LayerId::KioskLock => &mut kiosk_lock,
-                LayerId::ReminderOffer => match reminder.as_mut() {
-                    Some(r) => r,
-                    None => return Handled::pass(),
-                },
-                LayerId::Overlay => overlay,
-                LayerId::Playback => match playback.as_mut() {
-                    Some(p) => p,
-                    None => return Handled::pass(),
-                },
-                LayerId::GlobalKeys => &mut global_keys,
-                LayerId::Screen => return screens.handle(action, &ctx),
-                LayerId::Nav => nav,
-            };
-            layer.handle(action, &ctx)
-        })
+        let locked = self.kiosk.is_some() && self.session.preferences.pin.is_some();
+        self.layers.route(action, locked, &ctx)
     }
 
     /// Kiosk mode's reset between viewers: any open form (and what was typed
@@ -446,22 +337,22 @@ impl App {
     /// the screen returns to its scheduled channel.
     fn privacy_reset(&mut self) {
         tracing::info!("kiosk: privacy reset between viewers");
-        self.overlay.wipe();
-        self.screens.wipe();
-        self.pin_entry = None;
-        self.nav.reset();
-        self.reminder_offer = None;
-        if self.playback.take().is_some() {
+        self.layers.overlay.wipe();
+        self.layers.screens.wipe();
+        self.layers.pin = None;
+        self.layers.nav.reset();
+        self.layers.reminder = None;
+        if self.layers.playback.take().is_some() {
             self.archive_playing = None;
         }
-        self.keyboard = None;
+        self.layers.keyboard = None;
         let start = self
             .kiosk
             .as_ref()
             .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
-        if let Some(index) = start.or(self.nav.current) {
+        if let Some(index) = start.or(self.layers.nav.current) {
             // The zap just made is not history a next viewer can go back to.
-            let fx = self.nav.tune_unrecorded(index);
+            let fx = self.layers.nav.tune_unrecorded(index);
             self.apply(fx);
         }
         self.notice(Message::ReadyForNextViewer);
@@ -473,9 +364,9 @@ impl App {
     fn overlay_items(&mut self) {
         let now = self.clock.now();
         let items = self.items_for_screen(now);
-        self.overlay.set_items(items, Instant::now());
-        self.overlay.note_on_screen(Instant::now(), now);
-        super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+        self.layers.overlay.set_items(items, Instant::now());
+        self.layers.overlay.note_on_screen(Instant::now(), now);
+        super::overlay_view::update(&self.ui, &self.layers.overlay, Instant::now());
         self.view_keyboard();
     }
 
@@ -483,6 +374,7 @@ impl App {
     /// (Unix seconds); the one on screen is held there its 4 s.
     fn items_for_screen(&self, now: i64) -> Vec<crate::interact::Item> {
         let channel = self
+            .layers
             .nav
             .current
             .and_then(|i| self.session.channels.get(i))
@@ -492,7 +384,7 @@ impl App {
             channel,
             None,
             now,
-            self.overlay.on_screen(),
+            self.layers.overlay.on_screen(),
         )
         .into_iter()
         .cloned()
@@ -503,23 +395,23 @@ impl App {
     /// item's 4 s): the prompt follows. An open item is the viewer's and
     /// stays until Back, a zap or a refresh, as before.
     fn overlay_clock(&mut self) {
-        if self.overlay.stage.is_some() {
+        if self.layers.overlay.stage.is_some() {
             return;
         }
         let now = self.clock.now();
         let ids = |items: &[crate::interact::Item]| -> Vec<String> {
             items.iter().map(|i| i.id.clone()).collect()
         };
-        if ids(&self.items_for_screen(now)) != ids(&self.overlay.items) {
+        if ids(&self.items_for_screen(now)) != ids(&self.layers.overlay.items) {
             self.overlay_items();
         } else {
-            self.overlay.note_on_screen(Instant::now(), now);
+            self.layers.overlay.note_on_screen(Instant::now(), now);
         }
     }
 
     /// The banner (or the speech's information) for a while.
     fn show_info(&mut self) {
-        self.nav.show_banner();
+        self.layers.nav.show_banner();
         self.banner_until = self.banner_time.map(|t| Instant::now() + t);
         self.refresh_playback();
     }
@@ -527,13 +419,17 @@ impl App {
     /// Puts the speech playing on screen, its position counted on from the
     /// player's last report.
     fn refresh_playback(&mut self) {
-        if let (Some(p), Some(at)) = (self.playback.as_mut(), self.position_at)
+        if let (Some(p), Some(at)) = (self.layers.playback.as_mut(), self.position_at)
             && !self.paused
         {
             p.position += at.elapsed().as_secs_f64();
             self.position_at = Some(Instant::now());
         }
-        super::archive_playback::update(&self.ui, self.playback.as_ref(), self.nav.banner);
+        super::archive_playback::update(
+            &self.ui,
+            self.layers.playback.as_ref(),
+            self.layers.nav.banner,
+        );
     }
 
     fn apply(&mut self, effects: Vec<Effect>) {
@@ -599,7 +495,7 @@ impl App {
                     a.set_diagnostics_visible(!a.get_diagnostics_visible());
                 }
                 Effect::ChangeSetting(super::preferences::SettingRow::Pin, _) => {
-                    self.pin_entry = Some(PinEntry::new(PinPurpose::Set));
+                    self.layers.pin = Some(PinEntry::new(PinPurpose::Set));
                 }
                 Effect::ChangeSetting(super::preferences::SettingRow::BoxId, step) => {
                     // Right or OK: a new random id, kept by the outbox.
@@ -611,30 +507,32 @@ impl App {
                 }
                 Effect::ChangeSetting(row, step) => self.change_setting(row, step),
                 Effect::OpenSettings => match self.session.preferences.pin {
-                    Some(_) => self.pin_entry = Some(PinEntry::new(PinPurpose::Unlock)),
-                    None => self.nav.open_settings(),
+                    Some(_) => self.layers.pin = Some(PinEntry::new(PinPurpose::Unlock)),
+                    None => self.layers.nav.open_settings(),
                 },
                 Effect::OpenChannels
                     if self.kiosk.is_some() && self.session.preferences.pin.is_some() =>
                 {
-                    self.nav.show(Screen::Menu);
-                    self.pin_entry = Some(PinEntry::new(PinPurpose::Channels));
+                    self.layers.nav.show(Screen::Menu);
+                    self.layers.pin = Some(PinEntry::new(PinPurpose::Channels));
                     self.notice(Message::ChannelsLocked);
                 }
                 Effect::OpenChannels => {
-                    self.keyboard
+                    self.layers
+                        .keyboard
                         .take_if(|k| k.target == TypingFor::ChannelSearch);
-                    self.screens.channels.open(
-                        self.nav.current,
+                    self.layers.screens.channels.open(
+                        self.layers.nav.current,
                         &self.session.channels,
                         &self.session.favourites,
                     );
                 }
                 Effect::OpenDetails => self.open_details(),
                 Effect::OpenArchive => {
-                    self.screens.archive.focus = 0;
-                    self.screens.archive.top = 0;
+                    self.layers.screens.archive.focus = 0;
+                    self.layers.screens.archive.top = 0;
                     let no_catalogue = !self
+                        .layers
                         .screens
                         .archive
                         .items
@@ -646,29 +544,29 @@ impl App {
                     }
                 }
                 Effect::Watch(index) => {
-                    let fx = self.nav.watch(index);
+                    let fx = self.layers.nav.watch(index);
                     self.apply(fx);
                 }
-                Effect::Show(screen) => self.nav.show(screen),
+                Effect::Show(screen) => self.layers.nav.show(screen),
                 Effect::BackToMenu => {
-                    self.nav.back_to_menu();
+                    self.layers.nav.back_to_menu();
                 }
-                Effect::AskPin(purpose) => self.pin_entry = Some(PinEntry::new(purpose)),
+                Effect::AskPin(purpose) => self.layers.pin = Some(PinEntry::new(purpose)),
                 Effect::PinEntered(purpose, pin) => self.pin_entered(purpose, &pin),
-                Effect::Close(LayerId::PinPad) => self.pin_entry = None,
-                Effect::Close(LayerId::Keyboard) => self.keyboard = None,
+                Effect::Close(LayerId::PinPad) => self.layers.pin = None,
+                Effect::Close(LayerId::Keyboard) => self.layers.keyboard = None,
                 Effect::OpenKeyboard(target, text) => {
-                    self.keyboard = Some(Keyboard::new(target, &text));
+                    self.layers.keyboard = Some(Keyboard::new(target, &text));
                 }
                 Effect::Typed(target, text) => match target {
-                    TypingFor::ChannelSearch => self.screens.channels.set_search(text),
-                    TypingFor::ArchiveSearch => self.screens.archive.set_search(text),
+                    TypingFor::ChannelSearch => self.layers.screens.channels.set_search(text),
+                    TypingFor::ArchiveSearch => self.layers.screens.archive.set_search(text),
                     TypingFor::FormField => {
-                        self.overlay.type_field(text);
-                        super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                        self.layers.overlay.type_field(text);
+                        super::overlay_view::update(&self.ui, &self.layers.overlay, Instant::now());
                     }
                 },
-                Effect::Close(LayerId::ReminderOffer) => self.reminder_offer = None,
+                Effect::Close(LayerId::ReminderOffer) => self.layers.reminder = None,
                 // The others are up while their state says so (the overlay's
                 // stage, a speech playing, the screen) or always.
                 Effect::Close(
@@ -680,19 +578,22 @@ impl App {
                     | LayerId::Nav,
                 ) => {}
                 Effect::RedrawOverlay => {
-                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now())
+                    super::overlay_view::update(&self.ui, &self.layers.overlay, Instant::now())
                 }
                 Effect::Record(submission) => {
-                    let results = self.overlay.item().and_then(|i| i.results.clone());
+                    let results = self.layers.overlay.item().and_then(|i| i.results.clone());
                     match &self.interact {
                         Some(tx) => {
                             let _ = tx.send(super::interact_worker::InteractCmd::Record(
                                 submission, results,
                             ));
                         }
-                        None => self.overlay.recorded(Err("interaction is off".into())),
+                        None => self
+                            .layers
+                            .overlay
+                            .recorded(Err("interaction is off".into())),
                     }
-                    super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                    super::overlay_view::update(&self.ui, &self.layers.overlay, Instant::now());
                 }
                 Effect::Seek(to) => {
                     self.player
@@ -702,12 +603,12 @@ impl App {
                     self.show_info();
                 }
                 Effect::LeavePlayback => {
-                    self.playback = None;
+                    self.layers.playback = None;
                     self.archive_playing = None;
                     self.player.send(PlayerCommand::Stop);
                     self.ui.global::<LiveAdapter>().set_has_picture(false);
                     self.live_stopped = true;
-                    self.nav.show(Screen::Archive);
+                    self.layers.nav.show(Screen::Archive);
                 }
                 Effect::PlayArchive(request) => self.play_archive(request),
                 Effect::Download(item) => self.download(item),
@@ -722,7 +623,7 @@ impl App {
                         .channels
                         .get(index)
                         .is_some_and(|c| self.session.reminded(&c.key.0, programme.start));
-                    if let Some(d) = self.screens.details.as_mut() {
+                    if let Some(d) = self.layers.screens.details.as_mut() {
                         d.reminded(on);
                     }
                 }
@@ -742,16 +643,16 @@ impl App {
                     tracing::warn!(?purpose, "a wrong PIN was entered");
                     self.notice(Message::WrongPin);
                 } else if purpose == PinPurpose::Unlock {
-                    self.nav.open_settings();
+                    self.layers.nav.open_settings();
                 } else if purpose == PinPurpose::Channels {
-                    self.nav.show(Screen::Channels);
-                    self.screens.channels.open(
-                        self.nav.current,
+                    self.layers.nav.show(Screen::Channels);
+                    self.layers.screens.channels.open(
+                        self.layers.nav.current,
                         &self.session.channels,
                         &self.session.favourites,
                     );
                 } else {
-                    self.nav.open_list();
+                    self.layers.nav.open_list();
                 }
             }
             PinPurpose::Set => {
@@ -822,7 +723,7 @@ impl App {
                 title: request.item.title.clone(),
                 ..Default::default()
             };
-            self.nav.watching(index);
+            self.layers.nav.watching(index);
             self.play_catchup(index, &programme, self.clock.now());
             self.refresh();
             return;
@@ -851,13 +752,14 @@ impl App {
     fn start_archive(&mut self, request: super::effect::PlayRequest, url: String) {
         let item = request.item;
         tracing::info!(id = %item.id, at = request.at, "archive");
-        self.nav.play_speech();
+        self.layers.nav.play_speech();
         let zap = self
             .player
             .tune(format!("archive {}", item.title), vec![url]);
         self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
         self.archive_playing = Some((zap, item.id.clone(), request.at));
         let cues = self
+            .layers
             .screens
             .archive
             .db
@@ -865,7 +767,7 @@ impl App {
             .and_then(|db| crate::store::Store::open_reader(db).ok())
             .and_then(|s| s.archive_cues(&item.id).ok())
             .unwrap_or_default();
-        self.playback = Some(super::archive_playback::ArchivePlayback::new(
+        self.layers.playback = Some(super::archive_playback::ArchivePlayback::new(
             item.clone(),
             cues,
             request.at,
@@ -902,22 +804,22 @@ impl App {
     /// Info on a guide programme: its details screen.
     fn open_details(&mut self) {
         let now = self.clock.now();
-        let Some(p) = self.screens.guide.focused_in_full(&self.nav) else {
+        let Some(p) = self.layers.screens.guide.focused_in_full(&self.layers.nav) else {
             return;
         };
-        let Some(ch) = self.session.channels.get(self.nav.guide_row) else {
+        let Some(ch) = self.session.channels.get(self.layers.nav.guide_row) else {
             return;
         };
         let catchup = ch.catchup.is_enabled() && crate::guide::has_catchup(ch, &p, now);
         let reminded = self.session.reminded(&ch.key.0, p.start);
-        self.screens.details = Some(super::details::Details::new(
-            self.nav.guide_row,
+        self.layers.screens.details = Some(super::details::Details::new(
+            self.layers.nav.guide_row,
             p,
             now,
             catchup,
             reminded,
         ));
-        self.nav.show(Screen::Details);
+        self.layers.nav.show(Screen::Details);
     }
 
     /// Sets a reminder on a future programme of channel `index`, or takes it off.
@@ -961,7 +863,7 @@ impl App {
             return;
         }
         super::settings_screen::apply_look(&self.ui, &self.session.preferences);
-        self.screens.guide.redraw();
+        self.layers.screens.guide.redraw();
         if matches!(
             row,
             SettingRow::Subtitles | SettingRow::AudioDescription | SettingRow::SoundLanguage
@@ -987,18 +889,19 @@ impl App {
     /// The accessible label of the focused item, as the screen reader would
     /// announce it (the scripted sessions print it after each step).
     pub fn focus_label(&self) -> String {
-        if let Some(e) = &self.pin_entry {
+        if let Some(e) = &self.layers.pin {
             return format!("PIN pad: {} of 4 digits", e.digits.len());
         }
-        let keyboard = self.keyboard_up();
+        let keyboard = self.layers.keyboard_up();
         if let Some(k) = keyboard.filter(|k| k.target != TypingFor::FormField) {
             return format!("Search: {}, key {}", k.osk.text, k.osk.focused());
         }
-        let on_top = super::overlay_view::label(&self.overlay, keyboard.map(|k| &k.osk))
-            .or_else(|| self.playback.as_ref().map(|p| p.label()));
+        let on_top = super::overlay_view::label(&self.layers.overlay, keyboard.map(|k| &k.osk))
+            .or_else(|| self.layers.playback.as_ref().map(|p| p.label()));
         let view = view_of!(self, self.clock.now());
-        self.screens
-            .focus_label(self.nav.screen, &self.nav, &view, on_top)
+        self.layers
+            .screens
+            .focus_label(self.layers.nav.screen, &self.layers.nav, &view, on_top)
     }
 
     /// The viewer's preferences now.
@@ -1018,7 +921,7 @@ impl App {
     /// set (or taken off).
     fn open_programme(&mut self, row: usize, _cell: usize) {
         let now = self.clock.now();
-        let programme = self.screens.guide.focused(&self.nav).cloned();
+        let programme = self.layers.screens.guide.focused(&self.layers.nav).cloned();
         match programme {
             Some(p) if p.start > now => {
                 self.toggle_reminder(row, &p);
@@ -1026,7 +929,7 @@ impl App {
             }
             Some(p) if p.stop.is_some_and(|stop| stop <= now) => self.play_catchup(row, &p, now),
             _ => {
-                let fx = self.nav.watch(row);
+                let fx = self.layers.nav.watch(row);
                 self.apply(fx);
                 self.refresh();
             }
@@ -1035,7 +938,7 @@ impl App {
 
     /// Plays the current channel's programme on air from its start.
     fn restart_programme(&mut self) {
-        let Some(index) = self.nav.current else {
+        let Some(index) = self.layers.nav.current else {
             return;
         };
         let now = self.clock.now();
@@ -1066,7 +969,7 @@ impl App {
             Ok(url) => {
                 tracing::info!(channel = %ch.name, programme = %p.title, %url, "catch-up");
                 // The zap is the catch-up URL's, not the channel's own.
-                let _ = self.nav.watch(index);
+                let _ = self.layers.nav.watch(index);
                 self.tune_urls(index, vec![url], " (catch-up)");
                 self.catchup_zap = self.zaps.in_progress();
                 self.notice(Message::FromTheStart {
@@ -1095,7 +998,7 @@ impl App {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         let zap = self.player.tune_with_headers(label, urls, headers);
-        self.playback = None;
+        self.layers.playback = None;
         self.live_stopped = false;
         super::archive_playback::update(&self.ui, None, false);
         self.ui.global::<LiveAdapter>().set_has_captions(false);
@@ -1258,12 +1161,12 @@ impl App {
                 self.refresh();
             }
             UiMsg::InteractRecorded(result) => {
-                self.overlay.recorded(result);
-                super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                self.layers.overlay.recorded(result);
+                super::overlay_view::update(&self.ui, &self.layers.overlay, Instant::now());
             }
             UiMsg::PollResults { item, results } => {
-                self.overlay.results(&item, results);
-                super::overlay_view::update(&self.ui, &self.overlay, Instant::now());
+                self.layers.overlay.results(&item, results);
+                super::overlay_view::update(&self.ui, &self.layers.overlay, Instant::now());
             }
             UiMsg::ImageReady(url) => {
                 self.images.ready(&url);
@@ -1322,18 +1225,22 @@ impl App {
         self.session.guide = loaded.guide;
         self.session.favourites = loaded.favourites;
         let channels = &self.session.channels;
-        self.nav = self
-            .nav
-            .relineup(channels.iter().map(|c| c.number).collect(), |old| {
-                let key = &old_channels.get(old)?.key;
-                channels.iter().position(|c| &c.key == key)
-            });
-        self.screens.guide.load(super::guide_page::GuidePager::new(
-            loaded.db.as_deref(),
-            loaded.guide_ids,
-        ));
-        self.screens.archive.items = loaded.archive;
-        self.screens.archive.db = loaded.db.clone();
+        self.layers.nav =
+            self.layers
+                .nav
+                .relineup(channels.iter().map(|c| c.number).collect(), |old| {
+                    let key = &old_channels.get(old)?.key;
+                    channels.iter().position(|c| &c.key == key)
+                });
+        self.layers
+            .screens
+            .guide
+            .load(super::guide_page::GuidePager::new(
+                loaded.db.as_deref(),
+                loaded.guide_ids,
+            ));
+        self.layers.screens.archive.items = loaded.archive;
+        self.layers.screens.archive.db = loaded.db.clone();
         if !loaded.notices.is_empty() {
             self.notice(Message::Text(loaded.notices.join("\n")));
         } else if self.notice_until.is_none() {
@@ -1356,7 +1263,7 @@ impl App {
                         .and_then(|k| self.session.channels.iter().position(|c| c.key.0 == k))
                 })
                 .unwrap_or(0);
-            let fx = self.nav.tune(start);
+            let fx = self.layers.nav.tune(start);
             self.apply(fx);
         } else {
             self.refresh();
@@ -1409,7 +1316,7 @@ impl App {
             }
             PlayerEvent::EndOfStream { zap } if zap == current => {
                 if self.catchup_zap == Some(zap)
-                    && let Some(index) = self.nav.current
+                    && let Some(index) = self.layers.nav.current
                 {
                     // The recording reached the moment it was asked for: live again.
                     self.catchup_zap = None;
@@ -1442,7 +1349,9 @@ impl App {
                 let settled = self
                     .seek_sent
                     .is_none_or(|t| t.elapsed() > Duration::from_secs(3));
-                if let (Some(p), Some(at), true) = (self.playback.as_mut(), d.position, settled) {
+                if let (Some(p), Some(at), true) =
+                    (self.layers.playback.as_mut(), d.position, settled)
+                {
                     p.position = at.as_secs_f64();
                     self.position_at = Some(Instant::now());
                 }
@@ -1463,7 +1372,7 @@ impl App {
                 ..
             } if zap == current => {
                 self.seek_sent = None;
-                if let Some(p) = self.playback.as_mut() {
+                if let Some(p) = self.layers.playback.as_mut() {
                     // The bar shows where the picture is (a seek lands on a key frame).
                     p.position = position.unwrap_or(target).as_secs_f64();
                     self.position_at = Some(Instant::now());
@@ -1546,30 +1455,33 @@ impl App {
     }
 
     fn current_channel(&self) -> Option<&Channel> {
-        self.nav.current.and_then(|i| self.session.channels.get(i))
+        self.layers
+            .nav
+            .current
+            .and_then(|i| self.session.channels.get(i))
     }
 
     /// Timeouts and the clock; call a few times a second.
     pub fn tick(&mut self, now: Instant) {
         if self.banner_until.is_some_and(|t| now >= t) {
             self.banner_until = None;
-            self.nav.banner_timed_out();
+            self.layers.nav.banner_timed_out();
             self.ui.global::<LiveAdapter>().set_banner_visible(false);
         }
-        if self.playback.is_some() {
+        if self.layers.playback.is_some() {
             self.refresh_playback();
         }
         if self.kiosk.as_mut().is_some_and(|k| k.reset_due(now)) {
             self.privacy_reset();
         }
-        if self.overlay.prompt_until.is_some_and(|t| now >= t) {
-            self.overlay.prompt_until = None;
-            super::overlay_view::update(&self.ui, &self.overlay, now);
+        if self.layers.overlay.prompt_until.is_some_and(|t| now >= t) {
+            self.layers.overlay.prompt_until = None;
+            super::overlay_view::update(&self.ui, &self.layers.overlay, now);
         }
         self.overlay_clock();
         if self.digits_until.is_some_and(|t| now >= t) {
             self.digits_until = None;
-            let fx = self.nav.commit_number();
+            let fx = self.layers.nav.commit_number();
             self.apply(fx);
         }
         // Before the first zap has ended, notices wait (see zap_ended).
@@ -1601,8 +1513,8 @@ impl App {
                 .as_ref()
                 .filter(|k| k.idle(now))
                 .and_then(|k| k.channel_at(self.clock.local().time(), &self.session.channels));
-            if let Some(index) = scheduled.filter(|i| Some(*i) != self.nav.current) {
-                let fx = self.nav.tune_unrecorded(index);
+            if let Some(index) = scheduled.filter(|i| Some(*i) != self.layers.nav.current) {
+                let fx = self.layers.nav.tune_unrecorded(index);
                 self.apply(fx);
             }
             self.refresh();
@@ -1611,8 +1523,8 @@ impl App {
 
     /// A reminded programme starting: a notice, and OK on Live tunes it.
     fn fire_reminders(&mut self, now: Instant) {
-        if self.reminder_offer.is_some_and(|o| now >= o.until) {
-            self.reminder_offer = None;
+        if self.layers.reminder.is_some_and(|o| now >= o.until) {
+            self.layers.reminder = None;
         }
         let wall = self.clock.now();
         let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.session.reminders)
@@ -1627,7 +1539,7 @@ impl App {
                 .position(|c| c.key.0 == channel)
             {
                 let name = self.session.channels[i].name.clone();
-                self.reminder_offer = Some(ReminderOffer {
+                self.layers.reminder = Some(ReminderOffer {
                     channel: i,
                     until: now + REMINDER_OFFER,
                 });
@@ -1644,34 +1556,35 @@ impl App {
     /// live TV's banner and logo).
     fn refresh(&mut self) {
         let now = self.clock.now();
-        if self.nav.screen == Screen::Live && self.live_stopped {
+        if self.layers.nav.screen == Screen::Live && self.live_stopped {
             // Back on live TV after a speech: the channel watched before.
             self.live_stopped = false;
-            if let Some(index) = self.nav.current {
+            if let Some(index) = self.layers.nav.current {
                 self.tune(index);
             }
         }
         self.ui
             .global::<AppAdapter>()
-            .set_screen(self.nav.screen.into());
-        if self.playback.is_some() {
+            .set_screen(self.layers.nav.screen.into());
+        if self.layers.playback.is_some() {
             self.refresh_playback();
         }
         self.view_screen(now);
         self.view_keyboard();
-        super::pin::view(&self.ui, self.pin_entry.as_ref());
+        super::pin::view(&self.ui, self.layers.pin.as_ref());
         live::update(
             &self.ui,
-            &self.nav,
+            &self.layers.nav,
             &self.session.channels,
             &self.session.favourites,
             &self.session.guide,
             now,
         );
         let logo = self
+            .layers
             .nav
             .browse
-            .or(self.nav.current)
+            .or(self.layers.nav.current)
             .and_then(|i| self.session.channels.get(i))
             .and_then(|c| c.logo.clone())
             .and_then(|url| self.images.get(&url));
@@ -1681,16 +1594,22 @@ impl App {
     /// Draws the keyboard while what it types for is up; one typing for a
     /// form that has closed (its item ended) goes.
     fn view_keyboard(&mut self) {
-        if !self.overlay.form_open() {
-            self.keyboard.take_if(|k| k.target == TypingFor::FormField);
+        if !self.layers.overlay.form_open() {
+            self.layers
+                .keyboard
+                .take_if(|k| k.target == TypingFor::FormField);
         }
-        super::osk::view(&self.ui, self.keyboard_up().map(|k| &k.osk));
+        super::osk::view(&self.ui, self.layers.keyboard_up().map(|k| &k.osk));
     }
 
     /// Paints the screen up (live TV's own parts are drawn with every screen).
     fn view_screen(&mut self, now: i64) {
         let view = view_of!(self, now);
-        self.screens
-            .view(self.nav.screen, &mut self.nav, &view, &mut self.images);
+        self.layers.screens.view(
+            self.layers.nav.screen,
+            &mut self.layers.nav,
+            &view,
+            &mut self.images,
+        );
     }
 }
