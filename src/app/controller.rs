@@ -14,6 +14,7 @@ use super::pin::PinEntry;
 use super::screen::Screen;
 use super::screens::View;
 use super::session::{Reminder, Session};
+use super::speech::Speech;
 use super::stack::Layers;
 use super::ui::{AppAdapter, AppWindow, LiveAdapter};
 use super::zaps::{Ended, ZapOutcome, ZapRecord, Zaps};
@@ -82,10 +83,9 @@ pub struct App {
     pub(super) resolve: Option<Box<dyn Fn(super::effect::PlayRequest)>>,
     /// The download cache and its loopback URL.
     cache: Option<(std::path::PathBuf, Option<String>)>,
-    /// The archive item playing: its zap, id and the position last saved.
-    archive_playing: Option<(ZapId, String, f64)>,
-    /// When the player last reported the position (the overlay counts on from it).
-    position_at: Option<Instant>,
+    /// The speech of the archive playing: its zap, resume point, position
+    /// reports and seeks (its bar is the playback layer's).
+    speech: Option<Speech>,
     /// Back left a speech: live TV starts again when the viewer returns to it.
     live_stopped: bool,
     /// Channel logos and archive thumbnails.
@@ -107,10 +107,6 @@ pub struct App {
     /// Where "now" is for the guide, reminders, catch-up, polls and the
     /// clock on screen (the system's, unless the runner fixed it).
     clock: crate::config::Clock,
-    /// A seek in the speech is under way: positions reported before it ends are stale.
-    seek_sent: Option<Instant>,
-    /// Seek there (seconds) once this zap shows its first picture.
-    pending_seek: Option<(ZapId, f64)>,
     /// A buffering percentage is on screen (cleared by the first picture).
     buffering_shown: bool,
     /// The zap playing a programme through catch-up, if any.
@@ -162,9 +158,7 @@ impl App {
             tracks: Default::default(),
             catchup_zap: None,
             buffering_shown: false,
-            pending_seek: None,
-            archive_playing: None,
-            position_at: None,
+            speech: None,
             live_stopped: false,
             images: Default::default(),
             interact_items: Vec::new(),
@@ -174,7 +168,6 @@ impl App {
             country: "GB".into(),
             kiosk: None,
             clock,
-            seek_sent: None,
             cache: None,
             download: None,
             resolve: None,
@@ -292,7 +285,7 @@ impl App {
 
     /// A seek in the speech was sent and its picture has not come yet.
     pub fn seeking(&self) -> bool {
-        self.seek_sent.is_some()
+        self.speech.as_ref().is_some_and(Speech::seeking)
     }
 
     /// The archive items listed (catalogue, on-demand entries, catch-up).
@@ -343,7 +336,7 @@ impl App {
         self.layers.nav.reset();
         self.layers.reminder = None;
         if self.layers.playback.take().is_some() {
-            self.archive_playing = None;
+            self.speech = None;
         }
         self.layers.keyboard = None;
         let start = self
@@ -419,11 +412,12 @@ impl App {
     /// Puts the speech playing on screen, its position counted on from the
     /// player's last report.
     fn refresh_playback(&mut self) {
-        if let (Some(p), Some(at)) = (self.layers.playback.as_mut(), self.position_at)
+        if let (Some(p), Some(s)) = (self.layers.playback.as_mut(), self.speech.as_mut())
+            && let Some(at) = s.position_at
             && !self.paused
         {
             p.position += at.elapsed().as_secs_f64();
-            self.position_at = Some(Instant::now());
+            s.position_at = Some(Instant::now());
         }
         super::archive_playback::update(
             &self.ui,
@@ -598,13 +592,14 @@ impl App {
                 Effect::Seek(to) => {
                     self.player
                         .send(PlayerCommand::Seek(Duration::from_secs_f64(to)));
-                    self.position_at = Some(Instant::now());
-                    self.seek_sent = Some(Instant::now());
+                    if let Some(s) = self.speech.as_mut() {
+                        s.seek(Instant::now());
+                    }
                     self.show_info();
                 }
                 Effect::LeavePlayback => {
                     self.layers.playback = None;
-                    self.archive_playing = None;
+                    self.speech = None;
                     self.player.send(PlayerCommand::Stop);
                     self.ui.global::<LiveAdapter>().set_has_picture(false);
                     self.live_stopped = true;
@@ -756,8 +751,7 @@ impl App {
         let zap = self
             .player
             .tune(format!("archive {}", item.title), vec![url]);
-        self.pending_seek = (request.at > 0.5).then_some((zap, request.at));
-        self.archive_playing = Some((zap, item.id.clone(), request.at));
+        self.speech = Some(Speech::new(zap, item.id.clone(), request.at));
         let cues = self
             .layers
             .screens
@@ -773,7 +767,6 @@ impl App {
             request.at,
             self.session.preferences.subtitles,
         ));
-        self.position_at = None;
         self.live_stopped = false;
         self.zaps.start(zap, item.title.clone(), 0, Instant::now());
         self.paused = false;
@@ -785,17 +778,16 @@ impl App {
 
     /// Keeps the resume point of the archive item playing (at most once a second).
     fn save_archive_position(&mut self, zap: ZapId, position: Option<Duration>) {
-        let (Some((z, id, saved)), Some(p)) = (self.archive_playing.as_mut(), position) else {
+        let (Some(speech), Some(p)) = (self.speech.as_mut(), position) else {
             return;
         };
         let at = p.as_secs_f64();
-        if *z != zap || (at - *saved).abs() < 1.0 {
+        if !speech.save_due(zap, at) {
             return;
         }
-        *saved = at;
         if let Some(tx) = &self.settings {
             let _ = tx.send(super::settings::SettingsWrite::ArchivePosition(
-                id.clone(),
+                speech.id.clone(),
                 at,
             ));
         }
@@ -1346,14 +1338,15 @@ impl App {
                 diagnostics: d,
             } if zap == current => {
                 self.save_archive_position(zap, d.position);
-                let settled = self
-                    .seek_sent
-                    .is_none_or(|t| t.elapsed() > Duration::from_secs(3));
-                if let (Some(p), Some(at), true) =
-                    (self.layers.playback.as_mut(), d.position, settled)
+                let now = Instant::now();
+                if let (Some(p), Some(s), Some(at)) = (
+                    self.layers.playback.as_mut(),
+                    self.speech.as_mut(),
+                    d.position,
+                ) && s.settled(now)
                 {
                     p.position = at.as_secs_f64();
-                    self.position_at = Some(Instant::now());
+                    s.position_at = Some(now);
                 }
                 let decoder = d
                     .decoder
@@ -1371,11 +1364,12 @@ impl App {
                 position,
                 ..
             } if zap == current => {
-                self.seek_sent = None;
+                if let Some(s) = self.speech.as_mut() {
+                    s.landed(Instant::now());
+                }
                 if let Some(p) = self.layers.playback.as_mut() {
                     // The bar shows where the picture is (a seek lands on a key frame).
                     p.position = position.unwrap_or(target).as_secs_f64();
-                    self.position_at = Some(Instant::now());
                 }
             }
             PlayerEvent::BackToPrimary { zap, to, .. } if zap == current => {
@@ -1418,7 +1412,7 @@ impl App {
         if zap != self.zaps.current() {
             return;
         }
-        if let Some((_, at)) = self.pending_seek.take_if(|(z, _)| *z == zap) {
+        if let Some(at) = self.speech.as_mut().and_then(|s| s.take_resume(zap)) {
             self.player
                 .send(PlayerCommand::Seek(Duration::from_secs_f64(at)));
         }

@@ -49,6 +49,7 @@ pub mod script;
 mod session;
 mod settings;
 mod settings_screen;
+mod speech;
 mod stack;
 mod trust_view;
 mod ui;
