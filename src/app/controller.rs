@@ -511,16 +511,9 @@ impl App {
                     self.layers.pin = Some(PinEntry::new(PinPurpose::Channels));
                     self.notice(Message::ChannelsLocked);
                 }
-                Effect::OpenChannels => {
-                    self.layers
-                        .keyboard
-                        .take_if(|k| k.target == TypingFor::ChannelSearch);
-                    self.layers.screens.channels.open(
-                        self.layers.nav.current,
-                        &self.session.channels,
-                        &self.session.favourites,
-                    );
-                }
+                Effect::OpenChannels => self
+                    .layers
+                    .open_channels(&self.session.channels, &self.session.favourites),
                 Effect::OpenDetails => self.open_details(),
                 Effect::OpenArchive => {
                     self.layers.screens.archive.focus = 0;
@@ -641,11 +634,8 @@ impl App {
                     self.layers.nav.open_settings();
                 } else if purpose == PinPurpose::Channels {
                     self.layers.nav.show(Screen::Channels);
-                    self.layers.screens.channels.open(
-                        self.layers.nav.current,
-                        &self.session.channels,
-                        &self.session.favourites,
-                    );
+                    self.layers
+                        .open_channels(&self.session.channels, &self.session.favourites);
                 } else {
                     self.layers.nav.open_list();
                 }

@@ -3,6 +3,8 @@
 //! `layers`). The controller keeps one [`Layers`] and carries out the
 //! effects a key brings back; nothing here talks to the player or the UI.
 
+use std::collections::HashSet;
+
 use super::archive_playback::ArchivePlayback;
 use super::effect::{Effect, LayerId};
 use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
@@ -13,6 +15,7 @@ use super::pin::PinEntry;
 use super::screen::Screen;
 use super::screens::Screens;
 use crate::input::Action;
+use crate::lineup::Channel;
 
 /// Every layer's state.
 pub struct Layers {
@@ -63,6 +66,16 @@ impl Layers {
             TypingFor::ArchiveSearch => self.nav.screen == Screen::Archive,
             TypingFor::FormField => self.overlay_up() && self.overlay.form_open(),
         })
+    }
+
+    /// The Channels screen opens on the channel playing, with no search
+    /// keyboard left from before.
+    pub fn open_channels(&mut self, channels: &[Channel], favourites: &HashSet<String>) {
+        self.keyboard
+            .take_if(|k| k.target == TypingFor::ChannelSearch);
+        self.screens
+            .channels
+            .open(self.nav.current, channels, favourites);
     }
 
     /// The layers up, top first: the order a key goes down. `locked`: a
@@ -140,7 +153,6 @@ impl Layers {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
     use std::time::Instant;
 
     use super::*;
