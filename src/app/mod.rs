@@ -3,11 +3,13 @@
 //! effects out, and the runners (window, KMS, headless). The only place that
 //! sees both Slint and the player.
 //!
-//! - State: `nav` (the screen and focus, changed only through its methods),
-//!   `session` (lineup, guide window, favourites, reminders, preferences),
-//!   and each screen's own struct beside its view and spoken label
-//!   (`guide_screen`, `channels_screen`, `archive_screen`, `details`,
-//!   `settings_screen`, `live`); `zaps` times every zap.
+//! - State: `stack` (every layer's state: `nav`, the screen and focus,
+//!   changed only through its methods; the screens; the PIN pad; the
+//!   keyboard, `osk`; the overlay; a speech's playback), `session` (lineup,
+//!   guide window, favourites, reminders, preferences), and each screen's
+//!   own struct beside its view and spoken label (`guide_screen`,
+//!   `channels_screen`, `archive_screen`, `details`, `settings_screen`,
+//!   `live`); `zaps` times every zap; `speech` follows the speech playing.
 //! - Data comes from `crate::feeds` (`Loaded`), the player's events and frames.
 //!
 //! Threads: Slint owns the main thread; feeds load and the player runs on the
