@@ -6,9 +6,8 @@ use std::path::PathBuf;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::effect::{Effect, PlayRequest};
+use super::effect::{Effect, PlayRequest, TypingFor};
 use super::layers::{Ctx, Handled, Layer};
-use super::osk::TypingFor;
 use super::ui::{AppWindow, ArchiveAdapter, ArchiveRow};
 use crate::archive::catalogue::ArchiveItem;
 use crate::input::Action;

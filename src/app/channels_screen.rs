@@ -8,9 +8,8 @@ use std::collections::HashSet;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
 
-use super::effect::Effect;
+use super::effect::{Effect, TypingFor};
 use super::layers::{Ctx, Handled, Layer};
-use super::osk::TypingFor;
 use super::ui::{AppWindow, ChannelsAdapter, ListedChannel};
 use crate::input::Action;
 use crate::lineup::Channel;

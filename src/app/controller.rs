@@ -5,11 +5,11 @@ use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
 
-use super::effect::{Effect, LayerId, PinPurpose};
+use super::effect::{Effect, LayerId, PinPurpose, TypingFor};
 use super::layers::{Ctx, ReminderOffer};
 use super::messages::Message;
 use super::nav::Nav;
-use super::osk::{Keyboard, TypingFor};
+use super::osk::Keyboard;
 use super::pin::PinEntry;
 use super::screen::Screen;
 use super::screens::View;

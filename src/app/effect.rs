@@ -71,9 +71,9 @@ pub enum Effect {
     /// Take this modal layer down.
     Close(LayerId),
     /// Put the on-screen keyboard up, typing for this, from this text.
-    OpenKeyboard(super::osk::TypingFor, String),
+    OpenKeyboard(TypingFor, String),
     /// The keyboard's text, for what it types for.
-    Typed(super::osk::TypingFor, String),
+    Typed(TypingFor, String),
     /// The interactive overlay changed: draw it again.
     RedrawOverlay,
     /// Record this answer or sign-up in the outbox.
@@ -105,6 +105,17 @@ pub enum LayerId {
     Screen,
     /// Navigation: live TV, guide, menu and settings, Home from any screen.
     Nav,
+}
+
+/// What the keyboard types for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypingFor {
+    /// The Channels screen's search.
+    ChannelSearch,
+    /// The Archive screen's search.
+    ArchiveSearch,
+    /// The focused field of the sign-up form open over live TV.
+    FormField,
 }
 
 /// Why the PIN is being typed.

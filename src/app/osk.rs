@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
 
-use super::effect::{Effect, LayerId};
+use super::effect::{Effect, LayerId, TypingFor};
 use super::layers::{Ctx, Handled, Layer};
 use super::ui::{AppWindow, KeyboardAdapter};
 use crate::input::Action;
@@ -52,17 +52,6 @@ pub(super) enum OskResult {
     Cancelled,
     /// Not a keyboard key.
     Ignored,
-}
-
-/// What the keyboard types for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TypingFor {
-    /// The Channels screen's search.
-    ChannelSearch,
-    /// The Archive screen's search.
-    ArchiveSearch,
-    /// The focused field of the sign-up form open over live TV.
-    FormField,
 }
 
 /// The on-screen keyboard up, and what it types for.

@@ -16,9 +16,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use super::effect::Effect;
+use super::effect::{Effect, TypingFor};
 use super::layers::{Ctx, Handled, Layer};
-use super::osk::TypingFor;
 use crate::input::Action;
 use crate::interact::validate::FieldProblem;
 use crate::interact::{FieldKind, Item, Kind};

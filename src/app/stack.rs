@@ -6,10 +6,10 @@
 use std::collections::HashSet;
 
 use super::archive_playback::ArchivePlayback;
-use super::effect::{Effect, LayerId};
+use super::effect::{Effect, LayerId, TypingFor};
 use super::layers::{Ctx, GlobalKeys, Handled, KioskLock, Layer, ReminderOffer};
 use super::nav::Nav;
-use super::osk::{Keyboard, TypingFor};
+use super::osk::Keyboard;
 use super::overlay::Overlay;
 use super::pin::PinEntry;
 use super::screen::Screen;
