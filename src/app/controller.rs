@@ -11,6 +11,7 @@ use super::messages::Message;
 use super::nav::Nav;
 use super::osk::Keyboard;
 use super::pin::PinEntry;
+use super::reload::Reload;
 use super::screen::Screen;
 use super::screens::View;
 use super::session::{Reminder, Session};
@@ -32,8 +33,6 @@ const NOTICE_TIME: Duration = Duration::from_secs(6);
 const REMIND_BEFORE: i64 = 60;
 /// How long OK on Live answers a fired reminder.
 const REMINDER_OFFER: Duration = Duration::from_secs(60);
-/// First wait before retrying a failed load (doubles each time).
-const RELOAD_TIME: Duration = Duration::from_secs(15);
 /// From a zap's end to giving the memory it freed back: the old pipeline's
 /// last buffers are released as the new channel's first second plays.
 const ZAP_DRAIN: Duration = Duration::from_secs(1);
@@ -119,10 +118,9 @@ pub struct App {
     notice_until: Option<Instant>,
     /// When the key being handled was pressed (see `handle_action_at`).
     key_at: Instant,
-    reload_at: Option<Instant>,
+    /// When the feeds load again (their schedule, or a failure's back-off).
+    next_load: Reload,
     refreshed_minute: i64,
-    /// Failed refreshes in a row (for the back-off).
-    failures: u32,
     /// Network loads applied (see [`App::feed_loads`]).
     feed_loads: u64,
     /// When to give freed memory back (after a zap or a feed load).
@@ -177,9 +175,8 @@ impl App {
             digits_until: None,
             notice_until: None,
             key_at: Instant::now(),
-            reload_at: None,
+            next_load: Reload::default(),
             refreshed_minute: 0,
-            failures: 0,
             feed_loads: 0,
             give_back: GiveBack::default(),
             volume: 1.0,
@@ -1180,11 +1177,7 @@ impl App {
                 return;
             }
             tracing::error!("{error}");
-            // Back off: 15 s, 30 s, 1 min, ... up to 30 min between attempts.
-            self.failures = (self.failures + 1).min(8);
-            let wait =
-                (RELOAD_TIME * 2u32.pow(self.failures - 1)).min(Duration::from_secs(30 * 60));
-            self.reload_at = Some(Instant::now() + wait);
+            let wait = self.next_load.failed(Instant::now());
             if self.session.channels.is_empty() {
                 self.set_status(
                     &Message::CannotLoad {
@@ -1197,10 +1190,7 @@ impl App {
             return;
         }
         if !loaded.from_cache {
-            self.failures = 0;
-            self.reload_at = loaded
-                .refresh_in
-                .and_then(|d| Instant::now().checked_add(d));
+            self.next_load.loaded(Instant::now(), loaded.refresh_in);
         }
         let first_load = self.session.channels.is_empty();
         let old_channels = std::mem::replace(&mut self.session.channels, loaded.channels);
@@ -1473,8 +1463,7 @@ impl App {
             self.notice_until = None;
             self.set_status(&Message::Text(String::new()), false);
         }
-        if self.reload_at.is_some_and(|t| now >= t) {
-            self.reload_at = None;
+        if self.next_load.due(now) {
             (self.reload)();
         }
         self.fire_reminders(now);

@@ -45,6 +45,7 @@ mod overlay_view;
 mod pin;
 mod png;
 pub mod preferences;
+mod reload;
 mod screen;
 mod screens;
 pub mod script;
