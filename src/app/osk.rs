@@ -190,6 +190,8 @@ impl Osk {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::layers::tests::with_ctx;
+    use crate::app::screen::Screen;
     use Action::*;
 
     #[test]
@@ -240,24 +242,16 @@ mod tests {
 
     #[test]
     fn the_keyboard_layer_hands_its_text_over_and_closes_on_done_or_back() {
-        let favourites = Default::default();
-        let ctx = Ctx {
-            pressed: Instant::now(),
-            now: 0,
-            screen: super::super::screen::Screen::Channels,
-            country: "GB",
-            channels: &[],
-            favourites: &favourites,
-        };
+        let key = |k: &mut Keyboard, a| with_ctx(Screen::Channels, |ctx| k.handle(a, ctx));
         let mut k = Keyboard::new(TypingFor::ChannelSearch, "co");
         assert_eq!(
-            k.handle(Ok, &ctx),
+            key(&mut k, Ok),
             Handled::Consumed(vec![Effect::Typed(TypingFor::ChannelSearch, "coa".into())])
         );
-        assert_eq!(k.handle(Home, &ctx), Handled::pass(), "Home goes down");
-        assert_eq!(k.handle(Info, &ctx), Handled::pass());
+        assert_eq!(key(&mut k, Home), Handled::pass(), "Home goes down");
+        assert_eq!(key(&mut k, Info), Handled::pass());
         assert_eq!(
-            k.handle(Green, &ctx),
+            key(&mut k, Green),
             Handled::Consumed(vec![
                 Effect::Typed(TypingFor::ChannelSearch, "coa".into()),
                 Effect::Close(LayerId::Keyboard),
@@ -266,9 +260,9 @@ mod tests {
 
         let mut k = Keyboard::new(TypingFor::FormField, "a");
         let typed = |t: &str| Effect::Typed(TypingFor::FormField, t.into());
-        assert_eq!(k.handle(Back, &ctx), Handled::Consumed(vec![typed("")]));
+        assert_eq!(key(&mut k, Back), Handled::Consumed(vec![typed("")]));
         assert_eq!(
-            k.handle(Back, &ctx),
+            key(&mut k, Back),
             Handled::Consumed(vec![typed(""), Effect::Close(LayerId::Keyboard)]),
             "Back on no text leaves"
         );

@@ -157,18 +157,8 @@ mod tests {
 
     use super::*;
     use crate::app::effect::PinPurpose;
+    use crate::app::layers::tests::with_ctx;
     use LayerId as L;
-
-    fn ctx(screen: Screen, favourites: &HashSet<String>) -> Ctx<'_> {
-        Ctx {
-            pressed: Instant::now(),
-            now: 0,
-            screen,
-            country: "GB",
-            channels: &[],
-            favourites,
-        }
-    }
 
     #[test]
     fn the_stack_on_live_tv_and_what_goes_on_top() {
@@ -193,11 +183,10 @@ mod tests {
 
     #[test]
     fn the_keyboard_is_up_only_over_what_it_types_for() {
-        let favourites = HashSet::new();
         let mut l = Layers::new(Nav::new(vec![1, 2, 3]));
         l.nav.show(Screen::Channels);
         assert_eq!(l.stack(false), [L::GlobalKeys, L::Screen, L::Nav]);
-        let fx = l.route(Action::Yellow, false, &ctx(Screen::Channels, &favourites));
+        let fx = with_ctx(Screen::Channels, |ctx| l.route(Action::Yellow, false, ctx));
         assert_eq!(
             fx,
             [Effect::OpenKeyboard(
@@ -210,7 +199,9 @@ mod tests {
             l.stack(false),
             [L::Keyboard, L::GlobalKeys, L::Screen, L::Nav]
         );
-        let fx = l.route(Action::Digit(2), false, &ctx(Screen::Channels, &favourites));
+        let fx = with_ctx(Screen::Channels, |ctx| {
+            l.route(Action::Digit(2), false, ctx)
+        });
         assert_eq!(fx, [Effect::Typed(TypingFor::ChannelSearch, "a".into())]);
 
         // Home goes past it; on the menu it is not up, back on Channels it is.
